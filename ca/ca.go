@@ -1,0 +1,475 @@
+package ca
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Backdate is how far before "now" notBefore is set, so that a certificate
+// is valid at once on machines whose clocks run a little behind.
+const Backdate = 5 * time.Minute
+
+// ErrNoCA is returned by [Open] when the directory holds no CA.
+var ErrNoCA = errors.New("no CA in this directory")
+
+// ErrCAExists is returned by [Init] when the directory already holds a CA
+// or other files.
+var ErrCAExists = errors.New("the directory already holds a CA or other files")
+
+// Authority is an opened CA directory: its configuration, CA certificates,
+// store, and (unlocked on first use) the issuing CA's private key.
+type Authority struct {
+	// Dir is the CA directory.
+	Dir string
+	// Config is the parsed config file.
+	Config *Config
+	// CAs holds every CA certificate in the directory, by name.
+	CAs map[string]*x509.Certificate
+	// Store is the database of issued certificates.
+	Store *Store
+
+	unlock  Unlocker
+	now     func() time.Time
+	signers map[string]crypto.Signer
+}
+
+// OpenOptions configures [Open]. The zero value opens with no way to
+// unlock a sealed key and the real clock.
+type OpenOptions struct {
+	Unlock Unlocker
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Open opens the CA directory dir. It reads the config and the CA
+// certificates and opens the store; the CA key is only unlocked when
+// something is signed.
+func Open(dir string, opts OpenOptions) (*Authority, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "config"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%q: %w", dir, ErrNoCA)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		return nil, err
+	}
+	cas, err := loadCAs(filepath.Join(dir, "ca"))
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := cas[cfg.Issuer]; !ok {
+		return nil, &ConfigError{Msg: fmt.Sprintf("issuer %q has no certificate ca/%s.crt", cfg.Issuer, cfg.Issuer)}
+	}
+	st, err := OpenStore(filepath.Join(dir, "store"))
+	if err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Authority{Dir: dir, Config: cfg, CAs: cas, Store: st, unlock: opts.Unlock, now: now,
+		signers: map[string]crypto.Signer{}}, nil
+}
+
+// Close closes the store.
+func (a *Authority) Close() error { return a.Store.Close() }
+
+// Now returns the authority's clock reading.
+func (a *Authority) Now() time.Time { return a.now() }
+
+func loadCAs(dir string) (map[string]*x509.Certificate, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading CA certificates: %w", err)
+	}
+	cas := map[string]*x509.Certificate{}
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), ".crt")
+		if !ok {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		block, _ := pem.Decode(data)
+		if block == nil || block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("%q holds no PEM certificate", filepath.Join(dir, e.Name()))
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", filepath.Join(dir, e.Name()), err)
+		}
+		cas[name] = c
+	}
+	return cas, nil
+}
+
+// CANames returns the names of the CAs in the directory, roots first.
+func (a *Authority) CANames() []string {
+	names := make([]string, 0, len(a.CAs))
+	for n := range a.CAs {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		di, dj := len(a.Chain(names[i])), len(a.Chain(names[j]))
+		if di != dj {
+			return di < dj
+		}
+		return names[i] < names[j]
+	})
+	return names
+}
+
+// Chain returns the CA named name followed by its issuers up to and
+// including the root, found by key identifiers and signatures.
+func (a *Authority) Chain(name string) []*x509.Certificate {
+	c := a.CAs[name]
+	if c == nil {
+		return nil
+	}
+	chain := []*x509.Certificate{c}
+	for len(chain) < 16 {
+		cur := chain[len(chain)-1]
+		if isSelfSigned(cur) {
+			break
+		}
+		var next *x509.Certificate
+		for _, p := range a.CAs {
+			if p != cur && string(p.SubjectKeyId) == string(cur.AuthorityKeyId) && cur.CheckSignatureFrom(p) == nil {
+				next = p
+				break
+			}
+		}
+		if next == nil {
+			break
+		}
+		chain = append(chain, next)
+	}
+	return chain
+}
+
+func isSelfSigned(c *x509.Certificate) bool {
+	return string(c.RawIssuer) == string(c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// Issuer returns the issuing CA's certificate (the config's issuer).
+func (a *Authority) Issuer() *x509.Certificate { return a.CAs[a.Config.Issuer] }
+
+// Unlock opens the private key of the CA named name, asking for the
+// passphrase through the [Unlocker] if needed. Later calls reuse it.
+func (a *Authority) Unlock(name string) (crypto.Signer, error) {
+	if s := a.signers[name]; s != nil {
+		return s, nil
+	}
+	base := filepath.Join(a.Dir, "ca", name)
+	data, err := os.ReadFile(base + ".key.age")
+	sealed := true
+	if errors.Is(err, fs.ErrNotExist) {
+		data, err = os.ReadFile(base + ".key")
+		sealed = false
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the key of CA %q: %w", name, err)
+	}
+	s, err := OpenKey(data, sealed, a.unlock)
+	if err != nil {
+		return nil, err
+	}
+	if !publicKeysEqual(s.Public(), a.CAs[name].PublicKey) {
+		return nil, fmt.Errorf("the key of CA %q does not match its certificate", name)
+	}
+	a.signers[name] = s
+	return s, nil
+}
+
+func publicKeysEqual(a, b crypto.PublicKey) bool {
+	type eq interface{ Equal(crypto.PublicKey) bool }
+	ea, ok := a.(eq)
+	return ok && ea.Equal(b)
+}
+
+// NewSerial returns a random positive 128-bit serial number.
+func NewSerial() (*big.Int, error) {
+	b := make([]byte, 16)
+	for {
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		n := new(big.Int).SetBytes(b)
+		if n.Sign() > 0 {
+			return n, nil
+		}
+	}
+}
+
+// SubjectKeyID computes a key identifier per RFC 7093 section 2 method 1:
+// the leftmost 160 bits of the SHA-256 of the subjectPublicKey bits.
+func SubjectKeyID(pub crypto.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(der, &spki); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(spki.PublicKey.Bytes)
+	return sum[:20], nil
+}
+
+// Request asks for a leaf certificate.
+type Request struct {
+	// Profile names the profile in the config ("server", "client", …).
+	Profile string
+	// Name is the certificate's common name and the name it is stored under.
+	Name   string
+	DNS    []string
+	IPs    []net.IP
+	Emails []string
+	URIs   []*url.URL
+	// Validity overrides the profile's validity when non-zero.
+	Validity time.Duration
+	// PublicKey is the subject's key (from a CSR or --key); nil means a new
+	// key of KeyType (or the profile's key type) is generated.
+	PublicKey crypto.PublicKey
+	KeyType   KeyType
+}
+
+// Issued is the result of [Authority.Issue].
+type Issued struct {
+	Cert *x509.Certificate
+	// Key is the generated private key, or nil when the request carried a
+	// public key.
+	Key crypto.Signer
+	// Chain is the issuing CA followed by its issuers, excluding the root.
+	Chain []*x509.Certificate
+	// Root is the self-signed root at the top of the chain.
+	Root *x509.Certificate
+}
+
+// RequestError is a request that breaks the profile, the CA's name
+// constraints or its validity. Nothing was signed.
+type RequestError struct{ Msg string }
+
+func (e *RequestError) Error() string { return e.Msg }
+
+func reqErr(format string, args ...any) error { return &RequestError{fmt.Sprintf(format, args...)} }
+
+// Check validates r against its profile, the issuing CA's validity and
+// every CA's name constraints, without signing anything. It returns the
+// profile and the notBefore/notAfter the certificate would get.
+func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
+	p := a.Config.Profiles[r.Profile]
+	if p == nil {
+		names := make([]string, 0, len(a.Config.Profiles))
+		for n := range a.Config.Profiles {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, time.Time{}, time.Time{}, reqErr("unknown profile %q (this CA has: %s)", r.Profile, strings.Join(names, ", "))
+	}
+	if strings.TrimSpace(r.Name) == "" {
+		return nil, time.Time{}, time.Time{}, reqErr("the certificate needs a name")
+	}
+	kinds := map[string]int{"dns": len(r.DNS), "ip": len(r.IPs), "email": len(r.Emails), "uri": len(r.URIs)}
+	total := 0
+	for _, k := range sanTypes {
+		if kinds[k] > 0 && !p.allows(k) {
+			return nil, time.Time{}, time.Time{}, reqErr("profile %q does not allow %s names (it allows: %s)", p.Name, k, strings.Join(p.SANTypes, ", "))
+		}
+		total += kinds[k]
+	}
+	if p.RequireSAN && total == 0 {
+		return nil, time.Time{}, time.Time{}, reqErr("profile %q needs at least one subject alternative name", p.Name)
+	}
+	for _, d := range r.DNS {
+		if err := CheckDNSName(d); err != nil {
+			return nil, time.Time{}, time.Time{}, &RequestError{err.Error()}
+		}
+	}
+	for _, e := range r.Emails {
+		if err := CheckEmail(e); err != nil {
+			return nil, time.Time{}, time.Time{}, &RequestError{err.Error()}
+		}
+	}
+	validity := r.Validity
+	if validity == 0 {
+		validity = p.Validity
+	}
+	if validity <= 0 {
+		return nil, time.Time{}, time.Time{}, reqErr("validity must be positive")
+	}
+	now := a.now()
+	notBefore, notAfter := now.Add(-Backdate).UTC().Truncate(time.Second), now.Add(validity).UTC().Truncate(time.Second)
+	chain := a.Chain(a.Config.Issuer)
+	iss := chain[0]
+	if notAfter.After(iss.NotAfter) {
+		return nil, time.Time{}, time.Time{}, reqErr("validity of %s ends %s, after the issuing CA %q expires (%s)",
+			FormatDuration(validity), notAfter.Format("2006-01-02"), a.Config.Issuer, iss.NotAfter.UTC().Format("2006-01-02"))
+	}
+	if now.Before(iss.NotBefore) || now.After(iss.NotAfter) {
+		return nil, time.Time{}, time.Time{}, reqErr("the issuing CA %q is not valid now (valid %s to %s)", a.Config.Issuer,
+			iss.NotBefore.UTC().Format(time.RFC3339), iss.NotAfter.UTC().Format(time.RFC3339))
+	}
+	for _, c := range chain {
+		if err := checkNameConstraints(c, r); err != nil {
+			return nil, time.Time{}, time.Time{}, err
+		}
+	}
+	return p, notBefore, notAfter, nil
+}
+
+// Issue checks r (see [Authority.Check]), signs a certificate with the
+// issuing CA and records it in the store. The CA key is unlocked on first
+// use. Nothing is signed when the request is refused.
+func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
+	p, notBefore, notAfter, err := a.Check(r)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := a.Unlock(a.Config.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	var key crypto.Signer
+	pub := r.PublicKey
+	if pub == nil {
+		kt := r.KeyType
+		if kt == "" {
+			kt = p.KeyType
+		}
+		if key, err = GenerateKey(kt); err != nil {
+			return nil, err
+		}
+		pub = key.Public()
+	}
+	ski, err := SubjectKeyID(pub)
+	if err != nil {
+		return nil, err
+	}
+	ku := p.KeyUsage
+	if KeyTypeOf(pub) == RSA2048 || KeyTypeOf(pub) == RSA3072 || KeyTypeOf(pub) == RSA4096 {
+		for _, e := range p.ExtKeyUsage {
+			if e == x509.ExtKeyUsageServerAuth {
+				ku |= x509.KeyUsageKeyEncipherment // TLS 1.2 RSA key exchange
+			}
+		}
+	}
+	tmpl := &x509.Certificate{
+		Subject:               pkix.Name{CommonName: r.Name},
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		KeyUsage:              ku,
+		ExtKeyUsage:           p.ExtKeyUsage,
+		BasicConstraintsValid: true,
+		SubjectKeyId:          ski,
+		DNSNames:              r.DNS,
+		IPAddresses:           r.IPs,
+		EmailAddresses:        r.Emails,
+		URIs:                  r.URIs,
+	}
+	if a.Config.CRLURL != "" {
+		tmpl.CRLDistributionPoints = []string{a.Config.CRLURL}
+	}
+	chain := a.Chain(a.Config.Issuer)
+	cert, err := a.sign(ctx, tmpl, pub, chain[0], signer, a.Config.Issuer, p.Name, r.Name)
+	if err != nil {
+		return nil, err
+	}
+	out := &Issued{Cert: cert, Key: key, Root: chain[len(chain)-1]}
+	if len(chain) > 1 {
+		out.Chain = chain[:len(chain)-1]
+	}
+	return out, nil
+}
+
+// sign creates the certificate with a fresh serial and records it; it
+// retries with a new serial if the serial is already taken.
+func (a *Authority) sign(ctx context.Context, tmpl *x509.Certificate, pub crypto.PublicKey, parent *x509.Certificate,
+	signer crypto.Signer, issuerName, profile, name string) (*x509.Certificate, error) {
+	for range 3 {
+		serial, err := NewSerial()
+		if err != nil {
+			return nil, err
+		}
+		tmpl.SerialNumber = serial
+		der, err := x509.CreateCertificate(randReader, tmpl, parent, pub, signer)
+		if err != nil {
+			return nil, fmt.Errorf("signing: %w", err)
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, err
+		}
+		err = a.Store.Insert(ctx, recordOf(cert, name, profile, issuerName, a.now()))
+		if errors.Is(err, ErrDuplicateSerial) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return cert, nil
+	}
+	return nil, ErrDuplicateSerial
+}
+
+func recordOf(c *x509.Certificate, name, profile, issuer string, now time.Time) *Record {
+	return &Record{Serial: c.SerialNumber, Name: name, Profile: profile, Issuer: issuer,
+		Subject: c.Subject.String(), SANs: SANStrings(c), NotBefore: c.NotBefore, NotAfter: c.NotAfter,
+		IssuedAt: now, Status: StatusValid, DER: c.Raw}
+}
+
+// SANStrings lists a certificate's subject alternative names as
+// "DNS:…", "IP:…", "email:…", "URI:…", the way OpenSSL prints them.
+func SANStrings(c *x509.Certificate) []string {
+	var out []string
+	for _, d := range c.DNSNames {
+		out = append(out, "DNS:"+d)
+	}
+	for _, ip := range c.IPAddresses {
+		out = append(out, "IP:"+ip.String())
+	}
+	for _, e := range c.EmailAddresses {
+		out = append(out, "email:"+e)
+	}
+	for _, u := range c.URIs {
+		out = append(out, "URI:"+u.String())
+	}
+	return out
+}
+
+// WriteChainPEM returns the PEM encoding of certs, in order.
+func WriteChainPEM(certs ...*x509.Certificate) []byte {
+	var b []byte
+	for _, c := range certs {
+		b = append(b, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	return b
+}
+
+var randReader = rand.Reader

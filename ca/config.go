@@ -1,0 +1,220 @@
+package ca
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/x509"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the CA directory's editable configuration: which CA issues
+// leaf certificates, the CRL URL to embed, and the profiles.
+//
+// The file format is line based:
+//
+//	# comment
+//	[ca]
+//	issuer = intermediate        # the CA (file ca/NAME.crt) that signs leaves
+//	crl-url = http://pki.example/intermediate.crl
+//
+//	[profile server]
+//	validity = 825d              # d (days), h, m, s; y = 365d
+//	key-type = ecdsa-p256
+//	key-usage = digitalSignature
+//	ext-key-usage = serverAuth
+//	san-types = dns, ip          # which SAN kinds a request may carry
+//	require-san = true           # at least one SAN
+//
+// Unknown sections and keys are errors, reported with their line number.
+type Config struct {
+	// Issuer is the name of the CA that signs leaf certificates.
+	Issuer string
+	// CRLURL, when set, is put in every issued certificate as its CRL
+	// distribution point.
+	CRLURL string
+	// Profiles by name.
+	Profiles map[string]*Profile
+}
+
+// ConfigError is a problem in the config file, at a line.
+type ConfigError struct {
+	Line int
+	Msg  string
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("config line %d: %s", e.Line, e.Msg) }
+
+// DefaultConfig returns the configuration a new CA directory starts with:
+// issuer as the issuing CA and the built-in server and client profiles.
+func DefaultConfig(issuer string) *Config {
+	return &Config{
+		Issuer: issuer,
+		Profiles: map[string]*Profile{
+			"server": {
+				Name:        "server",
+				Validity:    825 * 24 * time.Hour,
+				KeyType:     ECDSAP256,
+				KeyUsage:    x509.KeyUsageDigitalSignature,
+				ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+				SANTypes:    []string{"dns", "ip"},
+				RequireSAN:  true,
+			},
+			"client": {
+				Name:        "client",
+				Validity:    365 * 24 * time.Hour,
+				KeyType:     ECDSAP256,
+				KeyUsage:    x509.KeyUsageDigitalSignature,
+				ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+				SANTypes:    []string{"dns", "email", "uri"},
+			},
+		},
+	}
+}
+
+// ParseConfig reads a config file. Errors are *[ConfigError].
+func ParseConfig(data []byte) (*Config, error) {
+	c := &Config{Profiles: map[string]*Profile{}}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 64*1024)
+	section := ""
+	var prof *Profile
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "[") {
+			if !strings.HasSuffix(line, "]") {
+				return nil, &ConfigError{n, fmt.Sprintf("section header %q has no closing ]", line)}
+			}
+			f := strings.Fields(line[1 : len(line)-1])
+			switch {
+			case len(f) == 1 && f[0] == "ca":
+				section, prof = "ca", nil
+			case len(f) == 2 && f[0] == "profile":
+				if _, dup := c.Profiles[f[1]]; dup {
+					return nil, &ConfigError{n, fmt.Sprintf("profile %q defined twice", f[1])}
+				}
+				section, prof = "profile", &Profile{Name: f[1], KeyType: ECDSAP256}
+				c.Profiles[f[1]] = prof
+			default:
+				return nil, &ConfigError{n, fmt.Sprintf("unknown section %q (want [ca] or [profile NAME])", line)}
+			}
+			continue
+		}
+		key, val, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, &ConfigError{n, fmt.Sprintf("%q is not key = value", line)}
+		}
+		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+		var err error
+		switch section {
+		case "ca":
+			err = c.set(key, val)
+		case "profile":
+			err = prof.set(key, val)
+		default:
+			err = fmt.Errorf("%q is outside any section", key)
+		}
+		if err != nil {
+			return nil, &ConfigError{n, err.Error()}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &ConfigError{n + 1, err.Error()}
+	}
+	if c.Issuer == "" {
+		return nil, &ConfigError{n, "[ca] issuer is not set"}
+	}
+	return c, nil
+}
+
+func (c *Config) set(key, val string) error {
+	switch key {
+	case "issuer":
+		c.Issuer = val
+	case "crl-url":
+		c.CRLURL = val
+	default:
+		return fmt.Errorf("unknown key %q in [ca] (valid: issuer, crl-url)", key)
+	}
+	return nil
+}
+
+// Marshal writes c in the format [ParseConfig] reads, with comments.
+func (c *Config) Marshal() []byte {
+	var b bytes.Buffer
+	b.WriteString("# pkit CA configuration. Edit freely: pkit reads it on every run.\n")
+	b.WriteString("# Durations: 825d, 12h, 1y (= 365d). Lists are comma-separated.\n")
+	b.WriteString("# key-usage: digitalSignature, keyEncipherment, keyAgreement, dataEncipherment, contentCommitment\n")
+	b.WriteString("# ext-key-usage: serverAuth, clientAuth, codeSigning, emailProtection, timeStamping, ocspSigning\n")
+	b.WriteString("# san-types: dns, ip, email, uri\n\n")
+	b.WriteString("[ca]\n")
+	fmt.Fprintf(&b, "issuer = %s\n", c.Issuer)
+	if c.CRLURL != "" {
+		fmt.Fprintf(&b, "crl-url = %s\n", c.CRLURL)
+	} else {
+		b.WriteString("# crl-url = http://pki.example.internal/crl.der\n")
+	}
+	names := make([]string, 0, len(c.Profiles))
+	for n := range c.Profiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := c.Profiles[n]
+		fmt.Fprintf(&b, "\n[profile %s]\n", n)
+		fmt.Fprintf(&b, "validity = %s\n", FormatDuration(p.Validity))
+		fmt.Fprintf(&b, "key-type = %s\n", p.KeyType)
+		fmt.Fprintf(&b, "key-usage = %s\n", strings.Join(keyUsageNames(p.KeyUsage), ", "))
+		fmt.Fprintf(&b, "ext-key-usage = %s\n", strings.Join(extKeyUsageNames(p.ExtKeyUsage), ", "))
+		fmt.Fprintf(&b, "san-types = %s\n", strings.Join(p.SANTypes, ", "))
+		fmt.Fprintf(&b, "require-san = %t\n", p.RequireSAN)
+	}
+	return b.Bytes()
+}
+
+// ParseDuration reads a duration like "825d", "12h", "1y" or "90m".
+// Days and years (365 days) are added to what time.ParseDuration knows.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, fmt.Errorf("empty duration")
+	}
+	unit := s[len(s)-1]
+	if unit == 'd' || unit == 'y' {
+		n, err := strconv.Atoi(s[:len(s)-1])
+		if err != nil || n < 0 || n > 100*366 {
+			return 0, fmt.Errorf("invalid duration %q (examples: 90d, 1y, 12h)", s)
+		}
+		d := time.Duration(n) * 24 * time.Hour
+		if unit == 'y' {
+			d *= 365
+		}
+		return d, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("invalid duration %q (examples: 90d, 1y, 12h)", s)
+	}
+	return d, nil
+}
+
+// FormatDuration writes d the way [ParseDuration] reads it, in whole days
+// when it is a whole number of days.
+func FormatDuration(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return d.String()
+}

@@ -1,0 +1,24 @@
+// Package ca is pkit's certificate authority: the CA directory on disk, the
+// CA keys sealed at rest with age, the profiles that turn a request into a
+// certificate template, issuance, and the SQLite store that records every
+// certificate issued and revoked.
+//
+// A CA directory looks like this:
+//
+//	config              profiles and defaults (see [ParseConfig] for the format)
+//	ca/NAME.crt         each CA certificate, PEM, mode 0644
+//	ca/NAME.key.age     its private key, PKCS#8 sealed with age, mode 0600
+//	ca/NAME.key         or the plain PKCS#8 PEM key (--no-encrypt), mode 0600
+//	store               the SQLite database (WAL mode) of issued certificates
+//	crl/                published CRLs
+//
+// The directory itself is mode 0700. Every file is written atomically with
+// [formats.WriteFile]; the store is safe to use from many processes at once.
+//
+// Threat model: the CA key files are the secret. Sealed with a passphrase
+// (age scrypt) they resist offline guessing at the cost of one scrypt
+// derivation per unlock ([DefaultWorkFactor]); sealed to age recipients they
+// open with the matching identity file. The store and certificates are not
+// secret but are integrity-relevant: the store is the record of what was
+// issued, so it is only changed in transactions.
+package ca

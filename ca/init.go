@@ -1,0 +1,204 @@
+package ca
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pkit/pkit/formats"
+)
+
+// InitOptions describes a new CA. The zero value of each field has the
+// default noted beside it.
+type InitOptions struct {
+	// Name is the organization and the start of the CAs' common names
+	// ("NAME Root CA", "NAME Intermediate CA"); "" means "pkit".
+	Name string
+	// KeyType for the CA keys; "" means ecdsa-p256.
+	KeyType KeyType
+	// Validity of the root; 0 means 10 years. The intermediate gets the
+	// smaller of this and 5 years.
+	Validity time.Duration
+	// Single makes a root only, which then issues leaves itself.
+	Single bool
+	// PathLen limits the root's path length; nil means 1 for a two-tier CA
+	// and no limit for a single root. The intermediate always gets 0.
+	PathLen *int
+	// Name constraints, put on every CA certificate.
+	PermittedDNS, ExcludedDNS     []string
+	PermittedIPs, ExcludedIPs     []*net.IPNet
+	PermittedEmail, ExcludedEmail []string
+	// CRLURL is embedded in every issued certificate.
+	CRLURL string
+	// Protection seals the CA keys.
+	Protection Protection
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Init creates a CA in dir: the keys, certificates, config and store are
+// built in a temporary directory beside dir and renamed into place at the
+// end, so dir either holds a whole CA or is left as it was. dir must not
+// exist or be an empty directory.
+func Init(dir string, o InitOptions) (err error) {
+	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+		return fmt.Errorf("%q: %w", dir, ErrCAExists)
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	if o.Name == "" {
+		o.Name = "pkit"
+	}
+	if o.Validity == 0 {
+		o.Validity = 10 * 365 * 24 * time.Hour
+	}
+	t := now()
+	root, rootKey, err := createCA(o, o.Name+" Root CA", nil, nil, o.Validity, t, o.PathLen, !o.Single)
+	if err != nil {
+		return err
+	}
+	certs := map[string]*x509.Certificate{"root": root}
+	keys := map[string]crypto.Signer{"root": rootKey}
+	issuer := "root"
+	if !o.Single {
+		v := min(o.Validity, 5*365*24*time.Hour)
+		zero := 0
+		inter, interKey, err := createCA(o, o.Name+" Intermediate CA", root, rootKey, v, t, &zero, false)
+		if err != nil {
+			return err
+		}
+		certs["intermediate"], keys["intermediate"] = inter, interKey
+		issuer = "intermediate"
+	}
+	cfg := DefaultConfig(issuer)
+	cfg.CRLURL = o.CRLURL
+
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".init*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := os.Chmod(tmp, 0o700); err != nil {
+		return err
+	}
+	for _, sub := range []string{"ca", "crl"} {
+		if err := os.Mkdir(filepath.Join(tmp, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	files := []formats.File{{Path: filepath.Join(tmp, "config"), Data: cfg.Marshal(), Perm: 0o644}}
+	for name, c := range certs {
+		data, suffix, err := SealKey(keys[name], o.Protection)
+		if err != nil {
+			return err
+		}
+		files = append(files,
+			formats.File{Path: filepath.Join(tmp, "ca", name+".crt"), Data: WriteChainPEM(c), Perm: 0o644},
+			formats.File{Path: filepath.Join(tmp, "ca", name+suffix), Data: data, Perm: 0o600})
+	}
+	if err := formats.WriteFiles(files, false); err != nil {
+		return err
+	}
+	st, err := OpenStore(filepath.Join(tmp, "store"))
+	if err != nil {
+		return err
+	}
+	for name, c := range certs {
+		iss := "root"
+		if name == "root" {
+			iss = ""
+		}
+		if err := st.Insert(context.Background(), recordOf(c, name, "ca", iss, t)); err != nil {
+			st.Close()
+			return err
+		}
+	}
+	if err := st.Close(); err != nil {
+		return err
+	}
+	// rename(2) replaces an empty directory and fails on a non-empty one.
+	if err := os.Rename(tmp, dir); err != nil {
+		if errors.Is(err, os.ErrExist) || isNotEmpty(err) {
+			return fmt.Errorf("%q: %w", dir, ErrCAExists)
+		}
+		return err
+	}
+	return nil
+}
+
+func isNotEmpty(err error) bool {
+	var le *os.LinkError
+	return errors.As(err, &le) && (le.Err.Error() == "directory not empty" || le.Err.Error() == "file exists")
+}
+
+// createCA makes a CA certificate: signed by parent, or self-signed when
+// parent is nil.
+func createCA(o InitOptions, cn string, parent *x509.Certificate, parentKey crypto.Signer, validity time.Duration,
+	now time.Time, pathLen *int, twoTier bool) (*x509.Certificate, crypto.Signer, error) {
+	key, err := GenerateKey(o.KeyType)
+	if err != nil {
+		return nil, nil, err
+	}
+	ski, err := SubjectKeyID(key.Public())
+	if err != nil {
+		return nil, nil, err
+	}
+	serial, err := NewSerial()
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:                serial,
+		Subject:                     pkix.Name{CommonName: cn, Organization: []string{o.Name}},
+		NotBefore:                   now.Add(-Backdate).UTC().Truncate(time.Second),
+		NotAfter:                    now.Add(validity).UTC().Truncate(time.Second),
+		KeyUsage:                    x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid:       true,
+		IsCA:                        true,
+		SubjectKeyId:                ski,
+		PermittedDNSDomains:         o.PermittedDNS,
+		ExcludedDNSDomains:          o.ExcludedDNS,
+		PermittedIPRanges:           o.PermittedIPs,
+		ExcludedIPRanges:            o.ExcludedIPs,
+		PermittedEmailAddresses:     o.PermittedEmail,
+		ExcludedEmailAddresses:      o.ExcludedEmail,
+		PermittedDNSDomainsCritical: len(o.PermittedDNS)+len(o.ExcludedDNS)+len(o.PermittedIPs)+len(o.ExcludedIPs)+len(o.PermittedEmail)+len(o.ExcludedEmail) > 0,
+	}
+	switch {
+	case pathLen != nil:
+		tmpl.MaxPathLen = *pathLen
+		tmpl.MaxPathLenZero = *pathLen == 0
+	case twoTier:
+		tmpl.MaxPathLen = 1
+	default:
+		tmpl.MaxPathLen = -1
+	}
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	} else if tmpl.NotAfter.After(parent.NotAfter) {
+		tmpl.NotAfter = parent.NotAfter
+	}
+	der, err := x509.CreateCertificate(randReader, tmpl, parent, key.Public(), parentKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signing CA certificate: %w", err)
+	}
+	c, err := x509.ParseCertificate(der)
+	return c, key, err
+}

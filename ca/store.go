@@ -1,0 +1,239 @@
+package ca
+
+import (
+	"context"
+	"crypto/x509"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // pure-Go SQLite driver, keeps the binary static
+)
+
+// Status is a certificate's state in the store.
+type Status string
+
+// The states a certificate can be in.
+const (
+	StatusValid   Status = "valid"
+	StatusRevoked Status = "revoked"
+)
+
+// Record is what the store keeps about one certificate.
+type Record struct {
+	Serial    *big.Int
+	Name      string // the name it was issued under (its CN)
+	Profile   string // server, client, a custom profile, or "ca"
+	Issuer    string // the name of the CA that signed it
+	Subject   string
+	SANs      []string
+	NotBefore time.Time
+	NotAfter  time.Time
+	IssuedAt  time.Time
+	Status    Status
+	RevokedAt time.Time // zero unless revoked
+	Reason    int       // RFC 5280 reason code, when revoked
+	// InvalidAt is the invalidity date, when one was given.
+	InvalidAt time.Time
+	DER       []byte
+}
+
+// ErrNotFound is returned when no record matches.
+var ErrNotFound = errors.New("no such certificate in the store")
+
+// ErrDuplicateSerial is returned when a serial is already in the store.
+var ErrDuplicateSerial = errors.New("serial number already in the store")
+
+// Store is the CA directory's database of issued certificates, revocations
+// and CRL numbers: SQLite in WAL mode, every change in a transaction, with
+// a busy timeout so many processes can share it.
+type Store struct {
+	db *sql.DB
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS certs (
+	serial     TEXT PRIMARY KEY,  -- lowercase hex, no leading zeros
+	name       TEXT NOT NULL,
+	profile    TEXT NOT NULL,
+	issuer     TEXT NOT NULL,
+	subject    TEXT NOT NULL,
+	sans       TEXT NOT NULL,     -- newline-separated
+	not_before INTEGER NOT NULL,  -- unix seconds
+	not_after  INTEGER NOT NULL,
+	issued_at  INTEGER NOT NULL,
+	status     TEXT NOT NULL DEFAULT 'valid',
+	revoked_at INTEGER,
+	reason     INTEGER,
+	invalid_at INTEGER,
+	der        BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS certs_name ON certs(name);
+CREATE INDEX IF NOT EXISTS certs_issuer_status ON certs(issuer, status);
+CREATE TABLE IF NOT EXISTS crl_numbers (
+	ca     TEXT PRIMARY KEY,
+	number INTEGER NOT NULL
+);
+`
+
+// OpenStore opens (creating if needed) the store at path.
+func OpenStore(path string) (*Store, error) {
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening store %q: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening store %q: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the database for packages that extend the store (revocation,
+// CRL numbers). Use transactions for every change.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// SerialHex formats a serial the way the store keys it.
+func SerialHex(n *big.Int) string { return strings.ToLower(n.Text(16)) }
+
+// Insert records a newly issued certificate. It fails with
+// [ErrDuplicateSerial] if the serial is already there.
+func (s *Store) Insert(ctx context.Context, r *Record) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO certs
+		(serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status, der)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?)`,
+		SerialHex(r.Serial), r.Name, r.Profile, r.Issuer, r.Subject, strings.Join(r.SANs, "\n"),
+		r.NotBefore.Unix(), r.NotAfter.Unix(), r.IssuedAt.Unix(), r.DER)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint") {
+			return ErrDuplicateSerial
+		}
+		return fmt.Errorf("recording certificate: %w", err)
+	}
+	return nil
+}
+
+// Filter selects records for [Store.List]. Zero fields select everything.
+type Filter struct {
+	Name    string    // exact name
+	Profile string    // exact profile
+	Issuer  string    // exact issuing CA name
+	Revoked bool      // only revoked certificates
+	Valid   bool      // only not-revoked certificates
+	Before  time.Time // only certificates expiring before this time
+	After   time.Time // only certificates expiring after this time
+}
+
+const recordColumns = `serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status,
+	revoked_at, reason, invalid_at, der`
+
+// List returns the records matching f, oldest first.
+func (s *Store) List(ctx context.Context, f Filter) ([]*Record, error) {
+	q := "SELECT " + recordColumns + " FROM certs WHERE 1=1"
+	var args []any
+	if f.Name != "" {
+		q += " AND name = ?"
+		args = append(args, f.Name)
+	}
+	if f.Profile != "" {
+		q += " AND profile = ?"
+		args = append(args, f.Profile)
+	}
+	if f.Issuer != "" {
+		q += " AND issuer = ?"
+		args = append(args, f.Issuer)
+	}
+	if f.Revoked {
+		q += " AND status = 'revoked'"
+	}
+	if f.Valid {
+		q += " AND status = 'valid'"
+	}
+	if !f.Before.IsZero() {
+		q += " AND not_after < ?"
+		args = append(args, f.Before.Unix())
+	}
+	if !f.After.IsZero() {
+		q += " AND not_after > ?"
+		args = append(args, f.After.Unix())
+	}
+	q += " ORDER BY issued_at, rowid"
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading store: %w", err)
+	}
+	defer rows.Close()
+	var out []*Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Get returns the record with this serial, or [ErrNotFound].
+func (s *Store) Get(ctx context.Context, serial *big.Int) (*Record, error) {
+	row := s.db.QueryRowContext(ctx, "SELECT "+recordColumns+" FROM certs WHERE serial = ?", SerialHex(serial))
+	r, err := scanRecord(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return r, err
+}
+
+// Count returns how many certificates the store holds.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM certs").Scan(&n)
+	return n, err
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanRecord(sc scanner) (*Record, error) {
+	var (
+		r                       Record
+		serial, sans, status    string
+		nb, na, ia              int64
+		revokedAt, reason, inva sql.NullInt64
+	)
+	if err := sc.Scan(&serial, &r.Name, &r.Profile, &r.Issuer, &r.Subject, &sans, &nb, &na, &ia, &status,
+		&revokedAt, &reason, &inva, &r.DER); err != nil {
+		return nil, err
+	}
+	r.Serial, _ = new(big.Int).SetString(serial, 16)
+	if r.Serial == nil {
+		return nil, fmt.Errorf("store holds a bad serial %q", serial)
+	}
+	if sans != "" {
+		r.SANs = strings.Split(sans, "\n")
+	}
+	r.NotBefore, r.NotAfter, r.IssuedAt = time.Unix(nb, 0).UTC(), time.Unix(na, 0).UTC(), time.Unix(ia, 0).UTC()
+	r.Status = Status(status)
+	if revokedAt.Valid {
+		r.RevokedAt = time.Unix(revokedAt.Int64, 0).UTC()
+	}
+	if reason.Valid {
+		r.Reason = int(reason.Int64)
+	}
+	if inva.Valid {
+		r.InvalidAt = time.Unix(inva.Int64, 0).UTC()
+	}
+	return &r, nil
+}
+
+// Certificate parses the record's DER.
+func (r *Record) Certificate() (*x509.Certificate, error) { return x509.ParseCertificate(r.DER) }

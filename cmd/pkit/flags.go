@@ -1,0 +1,44 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+)
+
+// Flags shared by many commands; the same noun everywhere.
+func dirFlag() cli.Flag {
+	return &cli.StringFlag{Name: "dir", Value: "pki", EnvVars: []string{"PKIT_DIR"}, Usage: "the CA directory"}
+}
+
+func forceFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "overwrite existing output files"}
+}
+
+func jsonFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "json", Usage: "print JSON on stdout for scripts"}
+}
+
+// unlockFlags are the ways to open a sealed CA key.
+func unlockFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "passphrase-file", Usage: "read the CA passphrase from `FILE` (- for stdin); or set PKIT_PASSPHRASE"},
+		&cli.StringFlag{Name: "age-identity", Usage: "open an age-sealed CA key with the identity `FILE`; or set PKIT_AGE_IDENTITY"},
+	}
+}
+
+// p12Flags are the flags for writing a PKCS#12 file.
+func p12Flags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "p12", Usage: "also write a PKCS#12 (.p12) file with key, certificate and chain"},
+		&cli.BoolFlag{Name: "legacy", Usage: "write the .p12 with 3DES and a SHA-1 MAC for old importers (macOS, iOS, Windows, Java < 12)"},
+		&cli.StringFlag{Name: "p12-password-file", Usage: "read the .p12 password from `FILE`; or set PKIT_P12_PASSWORD"},
+		&cli.BoolFlag{Name: "p12-empty-password", Usage: "write the .p12 with an empty password (macOS and iOS refuse such files)"},
+	}
+}
+
+func flags(groups ...[]cli.Flag) []cli.Flag {
+	var out []cli.Flag
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/user"
+	"strings"
+
+	"filippo.io/age"
+	"github.com/pkit/pkit/ca"
+	"github.com/urfave/cli/v2"
+)
+
+func initCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "init",
+		Usage:     "create a CA: a root and an intermediate (or --single for a root only)",
+		UsageText: "pkit init [--dir pki] [--name NAME] [--key-type TYPE] [--single] [--no-encrypt | --age-recipient R | --passphrase-file FILE]",
+		Description: `Creates a CA directory with a root CA and an intermediate CA that issues
+   certificates. The CA keys are sealed with age: with a passphrase (asked on the
+   terminal, or --passphrase-file, or PKIT_PASSPHRASE), or to age recipients
+   (--age-recipient; unlock later with --age-identity), or stored plain with
+   --no-encrypt (mode 0600).
+
+   Key types: ecdsa-p256 (default), ecdsa-p384, rsa-2048, rsa-3072, rsa-4096,
+   ed25519 (browsers do not accept Ed25519 TLS certificates).
+
+EXAMPLES
+   pkit init
+   PKIT_PASSPHRASE=… pkit init --dir /srv/pki --name "Acme Internal"
+   pkit init --single --key-type rsa-3072 --no-encrypt
+   pkit init --age-recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
+   pkit init --permit-dns example.internal --permit-ip 10.0.0.0/8 --crl-url http://pki.example.internal/crl.der`,
+		Flags: flags([]cli.Flag{
+			dirFlag(),
+			&cli.StringFlag{Name: "name", Usage: "organization and CA name prefix (default \"pkit\" with user and host)"},
+			&cli.StringFlag{Name: "key-type", Value: string(ca.ECDSAP256), Usage: "CA key type"},
+			&cli.StringFlag{Name: "validity", Value: "10y", Usage: "root validity (the intermediate gets at most 5y)"},
+			&cli.BoolFlag{Name: "single", Usage: "create only a root CA, which issues certificates itself"},
+			&cli.IntFlag{Name: "pathlen", Value: -1, Usage: "root path length limit (default 1 for two tiers, none for --single)"},
+			&cli.StringSliceFlag{Name: "permit-dns", Usage: "name constraint: only DNS names under `DOMAIN` (repeatable)"},
+			&cli.StringSliceFlag{Name: "exclude-dns", Usage: "name constraint: no DNS names under `DOMAIN` (repeatable)"},
+			&cli.StringSliceFlag{Name: "permit-ip", Usage: "name constraint: only IPs in `CIDR` (repeatable)"},
+			&cli.StringSliceFlag{Name: "exclude-ip", Usage: "name constraint: no IPs in `CIDR` (repeatable)"},
+			&cli.StringSliceFlag{Name: "permit-email", Usage: "name constraint: only emails at `DOMAIN` or address (repeatable)"},
+			&cli.StringSliceFlag{Name: "exclude-email", Usage: "name constraint: no emails at `DOMAIN` or address (repeatable)"},
+			&cli.StringFlag{Name: "crl-url", Usage: "CRL distribution point `URL` put in issued certificates"},
+			&cli.StringSliceFlag{Name: "age-recipient", Usage: "seal the CA keys to this age `RECIPIENT` (repeatable)"},
+			&cli.BoolFlag{Name: "no-encrypt", Usage: "store the CA keys unencrypted (mode 0600)"},
+			&cli.StringFlag{Name: "passphrase-file", Usage: "read the new CA passphrase from `FILE`; or set PKIT_PASSPHRASE"},
+		}),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("init takes no arguments, got %q", c.Args().First()).hint("use --dir DIR to choose the directory")
+			}
+			o, err := initOptions(e, c)
+			if err != nil {
+				return err
+			}
+			return e.initCA(c, c.String("dir"), o)
+		},
+	}
+}
+
+// initOptions checks every init flag before any I/O.
+func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
+	var o ca.InitOptions
+	var err error
+	if o.KeyType, err = ca.ParseKeyType(c.String("key-type")); err != nil {
+		return o, usagef("--key-type: %v", err)
+	}
+	if o.Validity, err = ca.ParseDuration(c.String("validity")); err != nil || o.Validity <= 0 {
+		return o, usagef("--validity: invalid duration %q", c.String("validity")).hint("examples: 10y, 3650d")
+	}
+	o.Name = c.String("name")
+	if o.Name == "" {
+		o.Name = defaultCAName()
+	}
+	o.Single = c.Bool("single")
+	if n := c.Int("pathlen"); n >= 0 {
+		o.PathLen = &n
+		if !o.Single && n == 0 {
+			return o, usagef("--pathlen 0 leaves the root no room for the intermediate").hint("use --pathlen 1 or more, or --single")
+		}
+	} else if n < -1 {
+		return o, usagef("--pathlen must be 0 or more")
+	}
+	for _, d := range c.StringSlice("permit-dns") {
+		if err := ca.CheckDNSName(strings.TrimPrefix(d, ".")); err != nil {
+			return o, usagef("--permit-dns: %v", err)
+		}
+	}
+	for _, d := range c.StringSlice("exclude-dns") {
+		if err := ca.CheckDNSName(strings.TrimPrefix(d, ".")); err != nil {
+			return o, usagef("--exclude-dns: %v", err)
+		}
+	}
+	o.PermittedDNS, o.ExcludedDNS = c.StringSlice("permit-dns"), c.StringSlice("exclude-dns")
+	if o.PermittedIPs, err = parseCIDRs("permit-ip", c.StringSlice("permit-ip")); err != nil {
+		return o, err
+	}
+	if o.ExcludedIPs, err = parseCIDRs("exclude-ip", c.StringSlice("exclude-ip")); err != nil {
+		return o, err
+	}
+	o.PermittedEmail, o.ExcludedEmail = c.StringSlice("permit-email"), c.StringSlice("exclude-email")
+	o.CRLURL = c.String("crl-url")
+	if o.CRLURL != "" && !strings.HasPrefix(o.CRLURL, "http://") {
+		return o, usagef("--crl-url %q must be an http:// URL", o.CRLURL).hint("relying parties fetch CRLs over plain HTTP (RFC 5280 section 4.2.1.13)")
+	}
+	enc := 0
+	if c.Bool("no-encrypt") {
+		enc++
+		o.Protection.None = true
+	}
+	if rs := c.StringSlice("age-recipient"); len(rs) > 0 {
+		enc++
+		for _, r := range rs {
+			rec, err := age.ParseX25519Recipient(r)
+			if err != nil {
+				return o, usagef("--age-recipient %q: %v", r, err).hint(`a recipient looks like "age1…"; make one with "age-keygen"`)
+			}
+			o.Protection.Recipients = append(o.Protection.Recipients, rec)
+		}
+	}
+	if c.String("passphrase-file") != "" {
+		enc++
+	}
+	if enc > 1 {
+		return o, usagef("--no-encrypt, --age-recipient and --passphrase-file are mutually exclusive")
+	}
+	o.Protection.WorkFactor = e.workFactor
+	return o, nil
+}
+
+// initCA gets the passphrase if needed and creates the CA.
+func (e *env) initCA(c *cli.Context, dir string, o ca.InitOptions) error {
+	if o.Protection.None == false && len(o.Protection.Recipients) == 0 {
+		s := caPassphrase
+		s.confirm = true
+		p, err := e.readSecret(c, s)
+		if err != nil {
+			return err
+		}
+		o.Protection.Passphrase = p
+	}
+	if err := ca.Init(dir, o); err != nil {
+		return err
+	}
+	a, err := ca.Open(dir, ca.OpenOptions{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(e.stderr, "created a CA in %q\n", dir)
+	for _, n := range a.CANames() {
+		cert := a.CAs[n]
+		fmt.Fprintf(e.stderr, "  %-13s %q (%s, expires %s) %s\n", n, cert.Subject.CommonName, ca.KeyTypeOf(cert.PublicKey),
+			cert.NotAfter.Format("2006-01-02"), dir+"/ca/"+n+".crt")
+	}
+	switch {
+	case o.Protection.None:
+		fmt.Fprintf(e.stderr, "the CA keys are NOT encrypted (--no-encrypt): %s/ca/*.key, mode 0600\n", dir)
+	case len(o.Protection.Recipients) > 0:
+		fmt.Fprintf(e.stderr, "the CA keys are sealed to %d age recipient(s); unlock with --age-identity FILE\n", len(o.Protection.Recipients))
+	default:
+		fmt.Fprintf(e.stderr, "the CA keys are sealed with your passphrase (age, scrypt)\n")
+	}
+	if o.KeyType == ca.Ed25519 {
+		fmt.Fprintf(e.stderr, "pkit: warning: browsers do not accept Ed25519 TLS certificates; use ecdsa-p256 for web servers\n")
+	}
+	fmt.Fprintf(e.stderr, "trust %s/ca/root.crt on clients; next: pkit issue server NAME\n", dir)
+	return nil
+}
+
+func parseCIDRs(flag string, vals []string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, v := range vals {
+		_, n, err := net.ParseCIDR(v)
+		if err != nil {
+			return nil, usagef("--%s: %q is not a CIDR range like 10.0.0.0/8", flag, v)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// defaultCAName is "pkit user@host", like mkcert, so CAs from different
+// machines are told apart in trust stores.
+func defaultCAName() string {
+	name := "pkit"
+	u, _ := user.Current()
+	h, _ := os.Hostname()
+	if u != nil && h != "" {
+		name += " " + u.Username + "@" + h
+	}
+	return name
+}

@@ -1,0 +1,399 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/formats"
+	"github.com/urfave/cli/v2"
+)
+
+func issueCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "issue",
+		Usage:     "issue server or client certificates (or many from a manifest with --batch)",
+		UsageText: "pkit issue server NAME… | pkit issue client NAME | pkit issue --batch FILE",
+		Description: `EXAMPLES
+   pkit issue server localhost 127.0.0.1 ::1
+   pkit issue server example.internal '*.example.internal' --chain
+   pkit issue client alice --email alice@example.com --p12
+   pkit issue --batch manifest.csv --out-dir certs/`,
+		Flags: flags([]cli.Flag{
+			dirFlag(),
+			&cli.StringFlag{Name: "batch", Usage: "issue every certificate in the CSV or JSON manifest `FILE`"},
+			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
+			forceFlag(), jsonFlag(),
+		}, unlockFlags(), p12Flags()),
+		Subcommands: []*cli.Command{issueProfileCommand(e, "server"), issueProfileCommand(e, "client")},
+		Action: func(c *cli.Context) error {
+			if c.String("batch") == "" {
+				if c.NArg() > 0 {
+					return usagef("unknown certificate kind %q", c.Args().First()).hint("use \"pkit issue server NAME\", \"pkit issue client NAME\" or \"pkit issue --batch FILE\"")
+				}
+				return usagef("issue what?").hint("use \"pkit issue server NAME\", \"pkit issue client NAME\" or \"pkit issue --batch FILE\"")
+			}
+			return e.issueBatch(c)
+		},
+	}
+}
+
+func issueProfileCommand(e *env, profile string) *cli.Command {
+	usage, text, examples := "issue a TLS server certificate; each NAME is a DNS name or IP address", "pkit issue server NAME… [flags]",
+		`   pkit issue server localhost 127.0.0.1 ::1
+   pkit issue server example.internal '*.example.internal' --chain --out-dir /etc/nginx/tls
+   pkit issue server db.internal --key-type rsa-2048 --validity 90d --json`
+	if profile == "client" {
+		usage, text, examples = "issue a TLS client certificate (mTLS); NAME is its common name", "pkit issue client NAME [flags]",
+			`   pkit issue client alice --p12
+   pkit issue client alice@example.com --p12 --legacy    # for macOS, iOS, old Windows and Java
+   pkit issue client svc --uri spiffe://example.internal/ns/prod/sa/svc --no-p12`
+	}
+	return &cli.Command{
+		Name:      profile,
+		Usage:     usage,
+		UsageText: text,
+		Description: `Writes the certificate and key into the current folder (or --out-dir), named
+   like mkcert does: NAME.pem and NAME-key.pem for servers, NAME-client.pem and
+   NAME-client-key.pem for clients; --chain adds NAME-chain.pem (leaf and
+   intermediates, what servers serve), --p12 adds NAME.p12 (password from
+   --p12-password-file, PKIT_P12_PASSWORD or the terminal).
+
+   --profile picks another profile from the CA's config file.
+
+EXAMPLES
+` + examples,
+		Flags: flags([]cli.Flag{
+			dirFlag(),
+			&cli.StringFlag{Name: "profile", Value: profile, Usage: "the profile in the CA config"},
+			&cli.StringSliceFlag{Name: "dns", Usage: "add a DNS name (repeatable)"},
+			&cli.StringSliceFlag{Name: "ip", Usage: "add an IP address (repeatable)"},
+			&cli.StringSliceFlag{Name: "email", Usage: "add an email address (repeatable)"},
+			&cli.StringSliceFlag{Name: "uri", Usage: "add a URI, e.g. a SPIFFE ID (repeatable)"},
+			&cli.StringFlag{Name: "validity", Usage: "how long it is valid, e.g. 90d, 1y (default from the profile)"},
+			&cli.StringFlag{Name: "key-type", Usage: "key type of the new key (default from the profile)"},
+			&cli.StringFlag{Name: "key", Usage: "use the existing private key in `FILE` instead of making one"},
+			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
+			&cli.StringFlag{Name: "cert-file", Aliases: []string{"cert"}, Usage: "write the certificate to `FILE`"},
+			&cli.StringFlag{Name: "key-file", Usage: "write the new private key to `FILE`"},
+			&cli.StringFlag{Name: "p12-file", Usage: "write the .p12 to `FILE` (implies --p12)"},
+			&cli.BoolFlag{Name: "chain", Usage: "also write the chain file: certificate then intermediates"},
+			forceFlag(), jsonFlag(),
+		}, unlockFlags(), p12Flags()),
+		Action: func(c *cli.Context) error {
+			job, err := e.jobFromFlags(c, profile)
+			if err != nil {
+				return err
+			}
+			return e.issueOne(c, job)
+		},
+	}
+}
+
+// issueJob is one certificate to issue and the files to write for it.
+type issueJob struct {
+	req     ca.Request
+	key     crypto.Signer // an existing key (--key), or nil
+	cert    string        // output paths; "" = not written
+	keyFile string
+	chain   string
+	p12     string
+	legacy  bool
+}
+
+// jobFromFlags builds the job for "issue server|client" from its flags,
+// checking everything before any I/O.
+func (e *env) jobFromFlags(c *cli.Context, kind string) (*issueJob, error) {
+	args := c.Args().Slice()
+	if len(args) == 0 {
+		return nil, usagef("issue %s needs a NAME", kind).hint("e.g. pkit issue %s %s", kind, map[string]string{"server": "localhost", "client": "alice"}[kind])
+	}
+	if kind == "client" && len(args) > 1 {
+		return nil, usagef("issue client takes one NAME, got %d", len(args)).hint("add names with --dns, --email or --uri")
+	}
+	j := &issueJob{req: ca.Request{Profile: c.String("profile"), Name: args[0]}, legacy: c.Bool("legacy")}
+	if kind == "server" {
+		for _, a := range args {
+			if err := addServerName(&j.req, a); err != nil {
+				return nil, err
+			}
+		}
+		if j.req.Name == "" || strings.HasPrefix(j.req.Name, "*.") {
+			j.req.Name = args[0]
+		}
+	} else if strings.Contains(args[0], "@") {
+		j.req.Emails = append(j.req.Emails, args[0])
+	}
+	if err := addSANFlags(c, &j.req); err != nil {
+		return nil, err
+	}
+	if err := requestOptions(c, &j.req); err != nil {
+		return nil, err
+	}
+	if path := c.String("key"); path != "" {
+		data, err := e.readInput(path, 1<<20)
+		if err != nil {
+			return nil, failf("reading --key: %v", err)
+		}
+		if j.key, err = formats.ParsePrivateKeyPEM(data); err != nil {
+			return nil, failf("--key %q: %v", path, err)
+		}
+		j.req.PublicKey = j.key.Public()
+		if c.String("key-type") != "" {
+			return nil, usagef("--key and --key-type are mutually exclusive")
+		}
+	}
+	base := fileBase(args[0])
+	if kind == "client" {
+		base += "-client"
+	}
+	dir := c.String("out-dir")
+	j.cert = pick(c.String("cert-file"), filepath.Join(dir, base+".pem"))
+	if j.key == nil {
+		j.keyFile = pick(c.String("key-file"), filepath.Join(dir, base+"-key.pem"))
+	}
+	if c.Bool("chain") {
+		j.chain = filepath.Join(dir, base+"-chain.pem")
+	}
+	if c.Bool("p12") || c.String("p12-file") != "" {
+		j.p12 = pick(c.String("p12-file"), filepath.Join(dir, base+".p12"))
+	} else if c.Bool("legacy") {
+		return nil, usagef("--legacy applies to the .p12 file").hint("add --p12")
+	}
+	return j, nil
+}
+
+func pick(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// fileBase turns a name into a file name the way mkcert does: "*" becomes
+// "_wildcard", ":" (IPv6) and "/" become "_".
+func fileBase(name string) string {
+	name = strings.ReplaceAll(name, "*", "_wildcard")
+	return strings.NewReplacer(":", "_", "/", "_", "\\", "_", "@", "_at_").Replace(name)
+}
+
+// addServerName adds a server NAME argument as a DNS or IP SAN.
+func addServerName(r *ca.Request, name string) error {
+	if ip := net.ParseIP(name); ip != nil {
+		r.IPs = append(r.IPs, ip)
+		return nil
+	}
+	if err := ca.CheckDNSName(name); err != nil {
+		return usagef("%v", err)
+	}
+	r.DNS = append(r.DNS, name)
+	return nil
+}
+
+// addSANFlags adds --dns, --ip, --email and --uri, checking each.
+func addSANFlags(c *cli.Context, r *ca.Request) error {
+	return addSANs(r, c.StringSlice("dns"), c.StringSlice("ip"), c.StringSlice("email"), c.StringSlice("uri"))
+}
+
+func addSANs(r *ca.Request, dns, ips, emails, uris []string) error {
+	for _, d := range dns {
+		if err := ca.CheckDNSName(d); err != nil {
+			return usagef("--dns: %v", err)
+		}
+		r.DNS = append(r.DNS, d)
+	}
+	for _, s := range ips {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			return usagef("--ip: %q is not an IP address", s)
+		}
+		r.IPs = append(r.IPs, ip)
+	}
+	for _, m := range emails {
+		if err := ca.CheckEmail(m); err != nil {
+			return usagef("--email: %v", err)
+		}
+		r.Emails = append(r.Emails, m)
+	}
+	for _, s := range uris {
+		u, err := url.Parse(s)
+		if err != nil || u.Scheme == "" || (u.Host == "" && u.Opaque == "") {
+			return usagef("--uri: %q is not an absolute URI like spiffe://example.internal/svc", s)
+		}
+		r.URIs = append(r.URIs, u)
+	}
+	return nil
+}
+
+// requestOptions reads --validity and --key-type.
+func requestOptions(c *cli.Context, r *ca.Request) error {
+	if v := c.String("validity"); v != "" {
+		d, err := ca.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return usagef("--validity: invalid duration %q", v).hint("examples: 90d, 1y, 12h")
+		}
+		r.Validity = d
+	}
+	if k := c.String("key-type"); k != "" {
+		kt, err := ca.ParseKeyType(k)
+		if err != nil {
+			return usagef("--key-type: %v", err)
+		}
+		r.KeyType = kt
+	}
+	return nil
+}
+
+// openCA opens the CA directory named by --dir with the unlock flags.
+func (e *env) openCA(c *cli.Context) (*ca.Authority, error) {
+	u, err := e.unlocker(c)
+	if err != nil {
+		return nil, err
+	}
+	return ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u})
+}
+
+// p12Password gets the .p12 password when a .p12 will be written.
+func (e *env) p12Password(c *cli.Context) (string, error) {
+	if c.Bool("p12-empty-password") {
+		if c.String("p12-password-file") != "" {
+			return "", usagef("--p12-empty-password and --p12-password-file are mutually exclusive")
+		}
+		return "", nil
+	}
+	p, err := e.readSecret(c, secretSource{fileFlag: "p12-password-file", envVar: "PKIT_P12_PASSWORD", what: ".p12 password", confirm: true})
+	if err != nil {
+		if ue, ok := err.(*userError); ok && len(ue.hints) > 0 {
+			ue.hints[0] += " (or --p12-empty-password for a .p12 without one)"
+		}
+		return "", err
+	}
+	return string(p), nil
+}
+
+// issueResult is what --json prints for one certificate.
+type issueResult struct {
+	Serial   string            `json:"serial"`
+	Name     string            `json:"name"`
+	Profile  string            `json:"profile"`
+	Subject  string            `json:"subject"`
+	SANs     []string          `json:"sans"`
+	NotAfter time.Time         `json:"not_after"`
+	Files    map[string]string `json:"files"`
+}
+
+func (e *env) issueOne(c *cli.Context, j *issueJob) error {
+	force := c.Bool("force")
+	if err := checkOutputs(force, j.cert, j.keyFile, j.chain, j.p12); err != nil {
+		return err
+	}
+	pw := ""
+	if j.p12 != "" {
+		var err error
+		if pw, err = e.p12Password(c); err != nil {
+			return err
+		}
+	}
+	a, err := e.openCA(c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	res, err := e.issueAndWrite(c.Context, a, j, pw, force)
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return e.printJSON(res)
+	}
+	e.describeIssued(res)
+	return nil
+}
+
+// checkOutputs refuses to run when an output exists and --force is off,
+// before anything is signed.
+func checkOutputs(force bool, paths ...string) error {
+	if force {
+		return nil
+	}
+	for _, p := range paths {
+		if p != "" && fileExists(p) {
+			return failf("%q already exists", p).hint("remove it, choose another name or --out-dir, or pass -f/--force to overwrite")
+		}
+	}
+	return nil
+}
+
+// issueAndWrite issues j with a and writes its files as one unit.
+func (e *env) issueAndWrite(ctx context.Context, a *ca.Authority, j *issueJob, p12pw string, force bool) (*issueResult, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	iss, err := a.Issue(ctx, &j.req)
+	if err != nil {
+		return nil, err
+	}
+	key := iss.Key
+	if key == nil {
+		key = j.key
+	}
+	var files []formats.File
+	res := &issueResult{Serial: ca.SerialHex(iss.Cert.SerialNumber), Name: j.req.Name, Profile: j.req.Profile,
+		Subject: iss.Cert.Subject.String(), SANs: ca.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{}}
+	if res.SANs == nil {
+		res.SANs = []string{}
+	}
+	add := func(kind, path string, data []byte, perm fs.FileMode) {
+		files = append(files, formats.File{Path: path, Data: data, Perm: perm})
+		res.Files[kind] = path
+	}
+	if j.cert != "" {
+		add("cert", j.cert, ca.WriteChainPEM(iss.Cert), 0o644)
+	}
+	if j.keyFile != "" && iss.Key != nil {
+		pemKey, err := formats.EncodePrivateKeyPEM(iss.Key)
+		if err != nil {
+			return nil, err
+		}
+		add("key", j.keyFile, pemKey, 0o600)
+	}
+	if j.chain != "" {
+		add("chain", j.chain, ca.WriteChainPEM(append([]*x509.Certificate{iss.Cert}, iss.Chain...)...), 0o644)
+	}
+	if j.p12 != "" {
+		p12, err := formats.EncodePKCS12(key, iss.Cert, iss.Chain, p12pw, formats.PKCS12Options{Legacy: j.legacy, FriendlyName: j.req.Name})
+		if err != nil {
+			return nil, fmt.Errorf("writing the .p12: %w", err)
+		}
+		add("p12", j.p12, p12, 0o600)
+	}
+	if err := formats.WriteFiles(files, force); err != nil {
+		return nil, fmt.Errorf("certificate %s was issued and recorded, but writing its files failed: %w", res.Serial, err)
+	}
+	return res, nil
+}
+
+func (e *env) describeIssued(r *issueResult) {
+	fmt.Fprintf(e.stderr, "issued %s certificate %q (serial %s) for %s\n", r.Profile, r.Name, r.Serial, strings.Join(r.SANs, ", "))
+	for _, k := range []string{"cert", "key", "chain", "p12"} {
+		if p, ok := r.Files[k]; ok {
+			fmt.Fprintf(e.stderr, "  %-5s %s\n", k, p)
+		}
+	}
+	fmt.Fprintf(e.stderr, "it expires on %s (in %d days)\n", r.NotAfter.Format("2006-01-02"), int(time.Until(r.NotAfter).Hours()/24))
+}
+
+func (e *env) printJSON(v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

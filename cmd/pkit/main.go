@@ -1,0 +1,85 @@
+// Command pkit is a private PKI toolkit: it creates CAs, issues server and
+// client certificates, builds and verifies chains, converts between file
+// formats, revokes certificates and publishes CRLs.
+package main
+
+import (
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+func main() {
+	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// env is what a command may touch of the outside world. Commands read
+// the environment, stdin and the terminal only through it.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	stdinUsed      bool
+	// workFactor overrides the scrypt work factor (tests only).
+	workFactor int
+}
+
+// run executes pkit with args and returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	return e.main(args)
+}
+
+// main runs the app with e and returns the exit code.
+func (e *env) main(args []string) int {
+	app := newApp(e)
+	err := app.Run(interspersed(app, args))
+	return e.report(err)
+}
+
+// newApp builds the command tree. Every command is listed here.
+func newApp(e *env) *cli.App {
+	app := &cli.App{
+		Name:  "pkit",
+		Usage: "a private PKI toolkit: CAs, certificates, chains, formats, revocation",
+		Description: `pkit keeps a CA in a directory (default ./pki, or --dir, or $PKIT_DIR).
+
+   Start with:
+     pkit quickstart                       a CA, a localhost server cert and a client cert + .p12
+     pkit init                             a CA only (root + intermediate)
+     pkit issue server example.internal    a server certificate
+     pkit issue client alice --p12         a client certificate for mTLS and a browser
+
+   Exit codes: 0 ok, 1 error, 2 usage error, 3 a check said no.`,
+		Writer:                    e.stderr,
+		ErrWriter:                 e.stderr,
+		Reader:                    e.stdin,
+		HideHelpCommand:           true,
+		DisableSliceFlagSeparator: true,
+		ExitErrHandler:            func(*cli.Context, error) {},
+		OnUsageError:              onUsageError,
+		Commands: []*cli.Command{
+			quickstartCommand(e),
+			initCommand(e),
+			caCommand(e),
+			issueCommand(e),
+			signCommand(e),
+			csrCommand(e),
+			listCommand(e),
+			renewCommand(e),
+			inspectCommand(e),
+		},
+	}
+	setUsageErrors(app.Commands)
+	return app
+}
+
+// setUsageErrors gives every command (subcommands don't inherit it) the
+// usage-error handler, and sends help to stderr.
+func setUsageErrors(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = onUsageError
+		setUsageErrors(c.Subcommands)
+	}
+}

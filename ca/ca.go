@@ -325,7 +325,12 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 		return nil, time.Time{}, time.Time{}, reqErr("validity must be positive")
 	}
 	now := a.now()
-	notBefore, notAfter := now.Add(-Backdate).UTC().Truncate(time.Second), now.Add(validity).UTC().Truncate(time.Second)
+	// The validity period is measured from the backdated notBefore, so
+	// notAfter-notBefore never exceeds the validity asked for: Apple
+	// rejects TLS server certificates longer than 825 days by exactly that
+	// difference, private roots included (https://support.apple.com/103769).
+	notBefore := now.Add(-Backdate).UTC().Truncate(time.Second)
+	notAfter := notBefore.Add(validity)
 	chain := a.Chain(a.Config.Issuer)
 	iss := chain[0]
 	if notAfter.After(iss.NotAfter) {

@@ -84,37 +84,109 @@ type stagedFile struct {
 }
 
 func stage(f File) (*stagedFile, error) {
-	dir := filepath.Dir(f.Path)
-	perm := f.Perm
-	if perm == 0 {
-		perm = 0o644
+	s, err := open(f.Path, f.Perm)
+	if err != nil {
+		return nil, err
 	}
-	s := &stagedFile{dst: f.Path}
-	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, uint32(perm))
-	if err == nil {
-		s.f = os.NewFile(uintptr(fd), f.Path)
-	} else {
-		tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.Path)+".tmp*")
-		if err != nil {
-			return nil, fmt.Errorf("writing %q: %w", f.Path, err)
-		}
-		s.f, s.tmpName = tmp, tmp.Name()
-	}
-	if err := s.write(f.Data, perm); err != nil {
+	if err := s.write(f.Data); err != nil {
 		s.discard()
 		return nil, fmt.Errorf("writing %q: %w", f.Path, err)
 	}
 	return s, nil
 }
 
-func (s *stagedFile) write(data []byte, perm fs.FileMode) error {
-	if err := s.f.Chmod(perm); err != nil {
-		return err
+// open creates the unnamed (or hidden) temporary file for path.
+func open(path string, perm fs.FileMode) (*stagedFile, error) {
+	dir := filepath.Dir(path)
+	if perm == 0 {
+		perm = 0o644
 	}
+	s := &stagedFile{dst: path}
+	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, uint32(perm))
+	if err == nil {
+		s.f = os.NewFile(uintptr(fd), path)
+	} else {
+		tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+		if err != nil {
+			return nil, fmt.Errorf("writing %q: %w", path, err)
+		}
+		s.f, s.tmpName = tmp, tmp.Name()
+	}
+	if err := s.f.Chmod(perm); err != nil {
+		s.discard()
+		return nil, fmt.Errorf("writing %q: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *stagedFile) write(data []byte) error {
 	if _, err := s.f.Write(data); err != nil {
 		return err
 	}
 	return s.f.Sync()
+}
+
+// Staged is a file written in pieces (for outputs too large to hold in
+// memory) and put in place atomically by [CommitStaged]: until then it has
+// no name, and a crash leaves nothing behind.
+type Staged struct{ s *stagedFile }
+
+// Stage starts writing path with permission perm. Write the content with
+// [Staged.Write], then call [CommitStaged], or [Staged.Discard] to give up.
+func Stage(path string, perm fs.FileMode) (*Staged, error) {
+	s, err := open(path, perm)
+	if err != nil {
+		return nil, err
+	}
+	return &Staged{s: s}, nil
+}
+
+// Write appends p to the staged file.
+func (st *Staged) Write(p []byte) (int, error) { return st.s.f.Write(p) }
+
+// Discard drops the staged file. It may be called after [CommitStaged].
+func (st *Staged) Discard() {
+	if st.s != nil {
+		st.s.discard()
+		st.s = nil
+	}
+}
+
+// CommitStaged syncs the staged files and puts them in place as one unit,
+// like [WriteFiles]: either every file is placed or none is. The staged
+// files are closed whatever happens.
+func CommitStaged(files []*Staged, overwrite bool) error {
+	defer func() {
+		for _, st := range files {
+			st.Discard()
+		}
+	}()
+	if !overwrite {
+		for _, st := range files {
+			if _, err := os.Lstat(st.s.dst); err == nil {
+				return fmt.Errorf("%q: %w", st.s.dst, fs.ErrExist)
+			}
+		}
+	}
+	for _, st := range files {
+		if err := st.s.f.Sync(); err != nil {
+			return fmt.Errorf("writing %q: %w", st.s.dst, err)
+		}
+	}
+	var placed []string
+	for _, st := range files {
+		if err := st.s.commit(overwrite); err != nil {
+			for _, p := range placed {
+				os.Remove(p)
+			}
+			return err
+		}
+		placed = append(placed, st.s.dst)
+	}
+	if len(files) > 0 {
+		syncDir(filepath.Dir(files[0].s.dst))
+	}
+	return nil
 }
 
 // commit links the staged file to its destination. Without overwrite it

@@ -96,6 +96,26 @@ func OpenStore(path string) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
+// SetBulk switches the store between full durability (every commit
+// synced, the default) and bulk mode for batch writers: commits are still
+// atomic and survive a crash of the process, but only [Store.Sync] makes
+// them survive a power loss.
+func (s *Store) SetBulk(ctx context.Context, on bool) error {
+	mode := "FULL"
+	if on {
+		mode = "NORMAL"
+	}
+	_, err := s.db.ExecContext(ctx, "PRAGMA synchronous="+mode)
+	return err
+}
+
+// Sync makes every committed change durable: it checkpoints the WAL into
+// the database file, syncing both.
+func (s *Store) Sync(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(FULL)")
+	return err
+}
+
 // Close closes the store.
 func (s *Store) Close() error { return s.db.Close() }
 
@@ -103,8 +123,15 @@ func (s *Store) Close() error { return s.db.Close() }
 // CRL numbers). Use transactions for every change.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// SerialHex formats a serial the way the store keys it.
-func SerialHex(n *big.Int) string { return strings.ToLower(n.Text(16)) }
+// SerialHex formats a serial the way the store keys it and OpenSSL prints
+// it: lowercase hex with an even number of digits.
+func SerialHex(n *big.Int) string {
+	s := n.Text(16)
+	if len(s)%2 == 1 {
+		s = "0" + s
+	}
+	return s
+}
 
 // Insert records a newly issued certificate. It fails with
 // [ErrDuplicateSerial] if the serial is already there.
@@ -214,8 +241,8 @@ func scanRecord(sc scanner) (*Record, error) {
 		&revokedAt, &reason, &inva, &r.DER); err != nil {
 		return nil, err
 	}
-	r.Serial, _ = new(big.Int).SetString(serial, 16)
-	if r.Serial == nil {
+	var ok bool
+	if r.Serial, ok = new(big.Int).SetString(serial, 16); !ok {
 		return nil, fmt.Errorf("store holds a bad serial %q", serial)
 	}
 	if sans != "" {

@@ -40,6 +40,35 @@ func WriteFile(path string, data []byte, perm fs.FileMode, overwrite bool) error
 // or none is. Without overwrite, an existing destination is an error
 // wrapping [fs.ErrExist].
 func WriteFiles(files []File, overwrite bool) error {
+	return WriteFilesWith(files, WriteOptions{Overwrite: overwrite})
+}
+
+// WriteOptions configures [WriteFilesWith]. The zero value neither
+// overwrites nor skips syncing.
+type WriteOptions struct {
+	// Overwrite replaces existing files.
+	Overwrite bool
+	// NoSync skips the fsync of each file and its directory. The files are
+	// still placed atomically (a crash of the process leaves the old state
+	// or the whole new file), but only a later [SyncFS] makes them survive
+	// a power loss. For bulk writers that sync once at the end.
+	NoSync bool
+}
+
+// SyncFS flushes the whole file system holding path to stable storage,
+// once, for everything written with NoSync.
+func SyncFS(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd()))
+}
+
+// WriteFilesWith is [WriteFiles] with options.
+func WriteFilesWith(files []File, o WriteOptions) error {
+	overwrite := o.Overwrite
 	if !overwrite {
 		for _, f := range files {
 			if _, err := os.Lstat(f.Path); err == nil {
@@ -54,7 +83,7 @@ func WriteFiles(files []File, overwrite bool) error {
 		}
 	}()
 	for _, f := range files {
-		s, err := stage(f)
+		s, err := stage(f, !o.NoSync)
 		if err != nil {
 			return err
 		}
@@ -70,8 +99,14 @@ func WriteFiles(files []File, overwrite bool) error {
 		}
 		placed = append(placed, s.dst)
 	}
-	if len(staged) > 0 {
-		syncDir(filepath.Dir(staged[0].dst))
+	if !o.NoSync {
+		dirs := map[string]bool{}
+		for _, s := range staged {
+			if d := filepath.Dir(s.dst); !dirs[d] {
+				dirs[d] = true
+				syncDir(d)
+			}
+		}
 	}
 	return nil
 }
@@ -83,12 +118,12 @@ type stagedFile struct {
 	dst     string
 }
 
-func stage(f File) (*stagedFile, error) {
+func stage(f File, sync bool) (*stagedFile, error) {
 	s, err := open(f.Path, f.Perm)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.write(f.Data); err != nil {
+	if err := s.write(f.Data, sync); err != nil {
 		s.discard()
 		return nil, fmt.Errorf("writing %q: %w", f.Path, err)
 	}
@@ -119,9 +154,12 @@ func open(path string, perm fs.FileMode) (*stagedFile, error) {
 	return s, nil
 }
 
-func (s *stagedFile) write(data []byte) error {
+func (s *stagedFile) write(data []byte, sync bool) error {
 	if _, err := s.f.Write(data); err != nil {
 		return err
+	}
+	if !sync {
+		return nil
 	}
 	return s.f.Sync()
 }

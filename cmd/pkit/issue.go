@@ -108,6 +108,8 @@ type issueJob struct {
 	chain   string
 	p12     string
 	legacy  bool
+	// bulk writes without per-file syncs; the caller syncs at the end.
+	bulk bool
 }
 
 // jobFromFlags builds the job for "issue server|client" from its flags,
@@ -376,7 +378,7 @@ func (e *env) issueAndWrite(ctx context.Context, a *ca.Authority, j *issueJob, p
 		}
 		add("p12", j.p12, p12, 0o600)
 	}
-	if err := formats.WriteFiles(files, force); err != nil {
+	if err := formats.WriteFilesWith(files, formats.WriteOptions{Overwrite: force, NoSync: j.bulk}); err != nil {
 		return nil, fmt.Errorf("certificate %s was issued and recorded, but writing its files failed: %w", res.Serial, err)
 	}
 	return res, nil

@@ -1,0 +1,111 @@
+package ca
+
+import (
+	"crypto"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"strings"
+)
+
+var (
+	oidBasicConstraints = asn1.ObjectIdentifier{2, 5, 29, 19}
+	oidKeyUsage         = asn1.ObjectIdentifier{2, 5, 29, 15}
+	oidExtKeyUsage      = asn1.ObjectIdentifier{2, 5, 29, 37}
+)
+
+// ErrBadCSRSignature is returned when a CSR's self-signature does not
+// verify: the requester does not hold the key, or the file was altered.
+var ErrBadCSRSignature = errors.New("the CSR's signature does not verify")
+
+// RequestFromCSR turns an external CSR into a [Request] under the named
+// profile. It checks the CSR's signature and refuses CSRs that ask to be a
+// CA or ask for key usages or extended key usages the profile does not
+// give. The SANs and common name come from the CSR; callers may replace
+// them before issuing. Nothing is signed here.
+func (a *Authority) RequestFromCSR(csr *x509.CertificateRequest, profile string) (*Request, error) {
+	if err := csr.CheckSignature(); err != nil {
+		return nil, ErrBadCSRSignature
+	}
+	p := a.Config.Profiles[profile]
+	if p == nil {
+		_, _, _, err := a.Check(&Request{Profile: profile, Name: "x"})
+		return nil, err
+	}
+	for _, ext := range csr.Extensions {
+		switch {
+		case ext.Id.Equal(oidBasicConstraints):
+			var bc struct {
+				IsCA bool `asn1:"optional"`
+			}
+			if _, err := asn1.Unmarshal(ext.Value, &bc); err != nil || bc.IsCA {
+				return nil, reqErr("the CSR asks to be a CA; pkit signs CA certificates only with \"pkit ca intermediate\"")
+			}
+		case ext.Id.Equal(oidKeyUsage):
+			var bits asn1.BitString
+			if _, err := asn1.Unmarshal(ext.Value, &bits); err != nil {
+				return nil, reqErr("the CSR's key usage extension is malformed")
+			}
+			var ku x509.KeyUsage
+			for i := range 9 {
+				if bits.At(i) != 0 {
+					ku |= 1 << uint(i)
+				}
+			}
+			allowed := p.KeyUsage | x509.KeyUsageKeyEncipherment
+			if extra := ku &^ allowed; extra != 0 {
+				if extra&(x509.KeyUsageCertSign|x509.KeyUsageCRLSign) != 0 {
+					return nil, reqErr("the CSR asks for certificate or CRL signing, which only CAs have")
+				}
+				return nil, reqErr("the CSR asks for key usages profile %q does not give: %s", p.Name, strings.Join(keyUsageNames(extra), ", "))
+			}
+		case ext.Id.Equal(oidExtKeyUsage):
+			var oids []asn1.ObjectIdentifier
+			if _, err := asn1.Unmarshal(ext.Value, &oids); err != nil {
+				return nil, reqErr("the CSR's extended key usage extension is malformed")
+			}
+			for _, o := range oids {
+				if !profileHasEKU(p, o) {
+					return nil, reqErr("the CSR asks for extended key usage %s, which profile %q does not give (it gives: %s)",
+						o, p.Name, strings.Join(extKeyUsageNames(p.ExtKeyUsage), ", "))
+				}
+			}
+		}
+	}
+	r := &Request{Profile: profile, Name: csr.Subject.CommonName, DNS: csr.DNSNames, IPs: csr.IPAddresses,
+		Emails: csr.EmailAddresses, URIs: csr.URIs, PublicKey: csr.PublicKey}
+	return r, nil
+}
+
+var ekuOIDs = map[x509.ExtKeyUsage]asn1.ObjectIdentifier{
+	x509.ExtKeyUsageServerAuth:      {1, 3, 6, 1, 5, 5, 7, 3, 1},
+	x509.ExtKeyUsageClientAuth:      {1, 3, 6, 1, 5, 5, 7, 3, 2},
+	x509.ExtKeyUsageCodeSigning:     {1, 3, 6, 1, 5, 5, 7, 3, 3},
+	x509.ExtKeyUsageEmailProtection: {1, 3, 6, 1, 5, 5, 7, 3, 4},
+	x509.ExtKeyUsageTimeStamping:    {1, 3, 6, 1, 5, 5, 7, 3, 8},
+	x509.ExtKeyUsageOCSPSigning:     {1, 3, 6, 1, 5, 5, 7, 3, 9},
+}
+
+func profileHasEKU(p *Profile, o asn1.ObjectIdentifier) bool {
+	for _, e := range p.ExtKeyUsage {
+		if ekuOIDs[e].Equal(o) {
+			return true
+		}
+	}
+	return false
+}
+
+// CreateCSR makes a PKCS#10 request signed by key, for r's name and SANs
+// (r.Profile, validity and key fields are ignored). It is for asking
+// another CA for a certificate.
+func CreateCSR(key crypto.Signer, r *Request) ([]byte, error) {
+	tmpl := &x509.CertificateRequest{
+		Subject:        pkix.Name{CommonName: r.Name},
+		DNSNames:       r.DNS,
+		IPAddresses:    r.IPs,
+		EmailAddresses: r.Emails,
+		URIs:           r.URIs,
+	}
+	return x509.CreateCertificateRequest(randReader, tmpl, key)
+}

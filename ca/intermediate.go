@@ -1,0 +1,110 @@
+package ca
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/pkit/pkit/formats"
+)
+
+// IntermediateOptions describes a new intermediate CA made by
+// [Authority.CreateIntermediate].
+type IntermediateOptions struct {
+	// Parent names the CA that signs it; "" means "root".
+	Parent string
+	// KeyType of the new key; "" means the parent's key type.
+	KeyType KeyType
+	// Validity; 0 means 5 years, capped at the parent's expiry.
+	Validity time.Duration
+	// PathLen of the new CA; 0 means it may only issue leaves.
+	PathLen int
+	// Protection seals its key.
+	Protection Protection
+	// MakeIssuer also makes it the CA that issues leaf certificates.
+	MakeIssuer bool
+}
+
+var caNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// CreateIntermediate makes a new intermediate CA called name under the
+// parent CA, writes its certificate and sealed key into the directory and
+// records it in the store. The name becomes the file name ca/NAME.crt.
+func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName string, o IntermediateOptions) error {
+	if !caNameRE.MatchString(name) {
+		return reqErr("CA name %q must be lowercase letters, digits, - and _", name)
+	}
+	if _, dup := a.CAs[name]; dup {
+		return reqErr("a CA named %q already exists", name)
+	}
+	if o.Parent == "" {
+		o.Parent = "root"
+	}
+	parent := a.CAs[o.Parent]
+	if parent == nil {
+		return reqErr("no CA named %q to sign with", o.Parent)
+	}
+	if parent.MaxPathLen == 0 && parent.MaxPathLenZero {
+		return reqErr("CA %q has path length 0 and cannot sign another CA", o.Parent)
+	}
+	if parent.MaxPathLen > 0 && o.PathLen >= parent.MaxPathLen {
+		return reqErr("path length %d is not below the parent's %d", o.PathLen, parent.MaxPathLen)
+	}
+	if o.KeyType == "" {
+		o.KeyType = KeyTypeOf(parent.PublicKey)
+	}
+	if o.Validity == 0 {
+		o.Validity = 5 * 365 * 24 * time.Hour
+	}
+	pkey, err := a.Unlock(o.Parent)
+	if err != nil {
+		return err
+	}
+	io := InitOptions{Name: firstOrg(parent), KeyType: o.KeyType,
+		PermittedDNS: parent.PermittedDNSDomains, ExcludedDNS: parent.ExcludedDNSDomains,
+		PermittedIPs: parent.PermittedIPRanges, ExcludedIPs: parent.ExcludedIPRanges,
+		PermittedEmail: parent.PermittedEmailAddresses, ExcludedEmail: parent.ExcludedEmailAddresses}
+	pl := o.PathLen
+	cert, key, err := createCA(io, commonName, parent, pkey, o.Validity, a.now(), &pl, false)
+	if err != nil {
+		return err
+	}
+	data, suffix, err := SealKey(key, o.Protection)
+	if err != nil {
+		return err
+	}
+	files := []formats.File{
+		{Path: filepath.Join(a.Dir, "ca", name+".crt"), Data: WriteChainPEM(cert), Perm: 0o644},
+		{Path: filepath.Join(a.Dir, "ca", name+suffix), Data: data, Perm: 0o600},
+	}
+	if o.MakeIssuer {
+		cfg := *a.Config
+		cfg.Issuer = name
+		files = append(files, formats.File{Path: filepath.Join(a.Dir, "config"), Data: cfg.Marshal(), Perm: 0o644})
+	}
+	if err := a.Store.Insert(ctx, recordOf(cert, name, "ca", o.Parent, a.now())); err != nil {
+		return err
+	}
+	if err := formats.WriteFiles(files[:2], false); err != nil {
+		return fmt.Errorf("CA %q was recorded but its files could not be written: %w", name, err)
+	}
+	if o.MakeIssuer {
+		if err := formats.WriteFile(files[2].Path, files[2].Data, 0o644, true); err != nil {
+			return err
+		}
+		a.Config.Issuer = name
+	}
+	a.CAs[name] = cert
+	return nil
+}
+
+func firstOrg(c *x509.Certificate) string {
+	if len(c.Subject.Organization) > 0 {
+		return c.Subject.Organization[0]
+	}
+	return c.Subject.CommonName
+}

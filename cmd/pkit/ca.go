@@ -1,0 +1,225 @@
+package main
+
+import (
+	"crypto/x509"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/pkit/pkit/ca"
+	"github.com/urfave/cli/v2"
+)
+
+func caCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "ca",
+		Usage: "list, show and add CAs in the CA directory",
+		Description: `EXAMPLES
+   pkit ca list
+   pkit ca show intermediate
+   pkit ca show root --json
+   pkit ca intermediate issuing-2 --make-issuer`,
+		Subcommands: []*cli.Command{
+			{
+				Name:      "list",
+				Usage:     "list the CAs: name, subject, key type, expiry",
+				UsageText: "pkit ca list [--json]",
+				Description: `EXAMPLES
+   pkit ca list
+   pkit ca list --dir /srv/pki --json`,
+				Flags: []cli.Flag{dirFlag(), jsonFlag()},
+				Action: func(c *cli.Context) error {
+					a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+					if err != nil {
+						return err
+					}
+					defer a.Close()
+					var out []caJSON
+					for _, n := range a.CANames() {
+						out = append(out, e.caInfo(a, n))
+					}
+					if c.Bool("json") {
+						return e.printJSON(out)
+					}
+					tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+					fmt.Fprintln(tw, "NAME\tSUBJECT\tKEY\tEXPIRES\tISSUES LEAVES")
+					for _, i := range out {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", i.Name, i.Subject, i.KeyType, i.NotAfter.Format("2006-01-02"), i.Issuer)
+					}
+					return tw.Flush()
+				},
+			},
+			{
+				Name:      "show",
+				Usage:     "show one CA in detail",
+				UsageText: "pkit ca show NAME [--json] [--pem]",
+				Description: `EXAMPLES
+   pkit ca show root
+   pkit ca show intermediate --pem > intermediate.crt`,
+				Flags: []cli.Flag{dirFlag(), jsonFlag(), &cli.BoolFlag{Name: "pem", Usage: "print the certificate as PEM on stdout"}},
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return usagef("ca show needs one CA NAME").hint(`see the names with "pkit ca list"`)
+					}
+					a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+					if err != nil {
+						return err
+					}
+					defer a.Close()
+					name := c.Args().First()
+					cert := a.CAs[name]
+					if cert == nil {
+						return failf("no CA named %q in %q", name, c.String("dir")).hint(`see the names with "pkit ca list"`)
+					}
+					if c.Bool("pem") {
+						_, err := e.stdout.Write(ca.WriteChainPEM(cert))
+						return err
+					}
+					info := e.caInfo(a, name)
+					if c.Bool("json") {
+						return e.printJSON(info)
+					}
+					w := e.stdout
+					fmt.Fprintf(w, "name:         %s\n", info.Name)
+					fmt.Fprintf(w, "subject:      %s\n", info.Subject)
+					fmt.Fprintf(w, "issued by:    %s\n", info.IssuedBy)
+					fmt.Fprintf(w, "serial:       %s\n", info.Serial)
+					fmt.Fprintf(w, "key:          %s\n", info.KeyType)
+					fmt.Fprintf(w, "valid:        %s to %s (expires in %d days)\n", info.NotBefore.Format(time.RFC3339), info.NotAfter.Format(time.RFC3339), int(time.Until(info.NotAfter).Hours()/24))
+					fmt.Fprintf(w, "path length:  %s\n", info.PathLen)
+					fmt.Fprintf(w, "issues leaves: %v\n", info.Issuer)
+					if len(info.NameConstraints) > 0 {
+						fmt.Fprintf(w, "constraints:  %s\n", strings.Join(info.NameConstraints, ", "))
+					}
+					fmt.Fprintf(w, "SKI:          %s\n", info.SKI)
+					fmt.Fprintf(w, "SHA-256:      %s\n", info.SHA256)
+					fmt.Fprintf(w, "file:         %s\n", info.File)
+					return nil
+				},
+			},
+			{
+				Name:      "intermediate",
+				Usage:     "add an intermediate CA signed by the root (or --parent)",
+				UsageText: "pkit ca intermediate NAME [--parent root] [--make-issuer]",
+				Description: `The new CA's certificate goes to ca/NAME.crt and its key is sealed like
+   the others (the root's key is unlocked to sign it). --make-issuer makes it
+   the CA that issues leaf certificates from now on.
+
+EXAMPLES
+   pkit ca intermediate issuing-2026 --make-issuer
+   pkit ca intermediate vpn --key-type ecdsa-p384 --validity 3y`,
+				Flags: flags([]cli.Flag{
+					dirFlag(),
+					&cli.StringFlag{Name: "parent", Value: "root", Usage: "the CA that signs it"},
+					&cli.StringFlag{Name: "cn", Usage: "its common name (default: ORG NAME CA)"},
+					&cli.StringFlag{Name: "key-type", Usage: "key type (default: the parent's)"},
+					&cli.StringFlag{Name: "validity", Value: "5y", Usage: "how long it is valid (capped at the parent's expiry)"},
+					&cli.IntFlag{Name: "pathlen", Value: 0, Usage: "how many CAs may follow it (0: it only issues leaves)"},
+					&cli.BoolFlag{Name: "make-issuer", Usage: "make it the CA that issues leaf certificates"},
+					&cli.BoolFlag{Name: "no-encrypt", Usage: "store its key unencrypted (mode 0600)"},
+				}, unlockFlags()),
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return usagef("ca intermediate needs one NAME")
+					}
+					o := ca.IntermediateOptions{Parent: c.String("parent"), PathLen: c.Int("pathlen"), MakeIssuer: c.Bool("make-issuer")}
+					var err error
+					if k := c.String("key-type"); k != "" {
+						if o.KeyType, err = ca.ParseKeyType(k); err != nil {
+							return usagef("--key-type: %v", err)
+						}
+					}
+					if o.Validity, err = ca.ParseDuration(c.String("validity")); err != nil || o.Validity <= 0 {
+						return usagef("--validity: invalid duration %q", c.String("validity"))
+					}
+					a, err := e.openCA(c)
+					if err != nil {
+						return err
+					}
+					defer a.Close()
+					if c.Bool("no-encrypt") {
+						o.Protection.None = true
+					} else if len(c.StringSlice("age-recipient")) == 0 {
+						// Seal it the way the parent is sealed: with the same passphrase.
+						p, err := e.readSecret(c, caPassphrase)
+						if err != nil {
+							return err
+						}
+						o.Protection.Passphrase, o.Protection.WorkFactor = p, e.workFactor
+					}
+					name := c.Args().First()
+					cn := c.String("cn")
+					if cn == "" {
+						cn = firstOrgName(a.CAs["root"]) + " " + name + " CA"
+					}
+					if err := a.CreateIntermediate(c.Context, name, cn, o); err != nil {
+						return err
+					}
+					cert := a.CAs[name]
+					fmt.Fprintf(e.stderr, "created intermediate CA %q (%q, expires %s) %s/ca/%s.crt\n", name, cert.Subject.CommonName,
+						cert.NotAfter.Format("2006-01-02"), a.Dir, name)
+					if o.MakeIssuer {
+						fmt.Fprintf(e.stderr, "it now issues leaf certificates (config: issuer = %s)\n", name)
+					}
+					return nil
+				},
+			},
+		},
+	}
+}
+
+func firstOrgName(c *x509.Certificate) string {
+	if c != nil && len(c.Subject.Organization) > 0 {
+		return c.Subject.Organization[0]
+	}
+	return "pkit"
+}
+
+// caJSON describes one CA for "ca list" and "ca show".
+type caJSON struct {
+	Name            string    `json:"name"`
+	Subject         string    `json:"subject"`
+	IssuedBy        string    `json:"issued_by"`
+	Serial          string    `json:"serial"`
+	KeyType         string    `json:"key_type"`
+	NotBefore       time.Time `json:"not_before"`
+	NotAfter        time.Time `json:"not_after"`
+	PathLen         string    `json:"path_len"`
+	Issuer          bool      `json:"issues_leaves"`
+	NameConstraints []string  `json:"name_constraints,omitempty"`
+	SKI             string    `json:"ski"`
+	SHA256          string    `json:"sha256"`
+	File            string    `json:"file"`
+}
+
+func (e *env) caInfo(a *ca.Authority, name string) caJSON {
+	c := a.CAs[name]
+	pl := "unlimited"
+	if c.MaxPathLen > 0 || c.MaxPathLenZero {
+		pl = fmt.Sprint(c.MaxPathLen)
+	}
+	var nc []string
+	for _, d := range c.PermittedDNSDomains {
+		nc = append(nc, "permit DNS:"+d)
+	}
+	for _, d := range c.ExcludedDNSDomains {
+		nc = append(nc, "exclude DNS:"+d)
+	}
+	for _, d := range c.PermittedIPRanges {
+		nc = append(nc, "permit IP:"+d.String())
+	}
+	for _, d := range c.ExcludedIPRanges {
+		nc = append(nc, "exclude IP:"+d.String())
+	}
+	for _, d := range c.PermittedEmailAddresses {
+		nc = append(nc, "permit email:"+d)
+	}
+	for _, d := range c.ExcludedEmailAddresses {
+		nc = append(nc, "exclude email:"+d)
+	}
+	return caJSON{Name: name, Subject: c.Subject.String(), IssuedBy: c.Issuer.String(), Serial: ca.SerialHex(c.SerialNumber),
+		KeyType: string(ca.KeyTypeOf(c.PublicKey)), NotBefore: c.NotBefore, NotAfter: c.NotAfter, PathLen: pl,
+		Issuer: name == a.Config.Issuer, NameConstraints: nc, SKI: fmt.Sprintf("%X", c.SubjectKeyId),
+		SHA256: fingerprint(c), File: a.Dir + "/ca/" + name + ".crt"}
+}

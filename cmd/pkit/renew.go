@@ -1,0 +1,143 @@
+package main
+
+import (
+	"crypto"
+	"errors"
+	"math/big"
+	"path/filepath"
+	"strings"
+
+	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/formats"
+	"github.com/urfave/cli/v2"
+)
+
+func renewCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "renew",
+		Usage:     "re-issue a certificate with the same names and a new key",
+		UsageText: "pkit renew NAME|SERIAL [--reuse-key [--key FILE]] [--force] [--p12]",
+		Description: `Finds the newest certificate issued under NAME (or with the hex SERIAL),
+   issues a new one with the same profile and names and a new key, and writes
+   it under the same file names as "pkit issue" (so existing files need
+   -f/--force, or use --out-dir). The old certificate stays valid until it
+   expires or you revoke it.
+
+EXAMPLES
+   pkit renew localhost --force
+   pkit renew 6762671cbd7d5aadc1d1b5b47f108bdb --out-dir renewed/
+   pkit renew alice --reuse-key --key alice-client-key.pem --p12 --force`,
+		Flags: flags([]cli.Flag{
+			dirFlag(),
+			&cli.BoolFlag{Name: "reuse-key", Usage: "keep the old key (read from the old key file, or --key)"},
+			&cli.StringFlag{Name: "key", Usage: "with --reuse-key: the key `FILE`"},
+			&cli.StringFlag{Name: "validity", Usage: "how long it is valid (default from the profile)"},
+			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
+			&cli.BoolFlag{Name: "chain", Usage: "also write the chain file"},
+			forceFlag(), jsonFlag(),
+		}, unlockFlags(), p12Flags()),
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("renew needs one NAME or SERIAL").hint(`see them with "pkit list"`)
+			}
+			if c.String("key") != "" && !c.Bool("reuse-key") {
+				return usagef("--key goes with --reuse-key")
+			}
+			a, err := e.openCA(c)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			rec, err := findRecord(c, a, c.Args().First())
+			if err != nil {
+				return err
+			}
+			cert, err := rec.Certificate()
+			if err != nil {
+				return err
+			}
+			j := &issueJob{req: ca.Request{Profile: rec.Profile, Name: rec.Name, DNS: cert.DNSNames, IPs: cert.IPAddresses,
+				Emails: cert.EmailAddresses, URIs: cert.URIs}, legacy: c.Bool("legacy")}
+			if err := requestOptions(c, &j.req); err != nil {
+				return err
+			}
+			base := filepath.Join(c.String("out-dir"), fileBase(rec.Name))
+			if rec.Profile != "server" {
+				base += "-" + rec.Profile
+			}
+			j.cert, j.keyFile = base+".pem", base+"-key.pem"
+			if c.Bool("chain") {
+				j.chain = base + "-chain.pem"
+			}
+			if c.Bool("p12") {
+				j.p12 = base + ".p12"
+			}
+			if c.Bool("reuse-key") {
+				path := c.String("key")
+				if path == "" {
+					path = j.keyFile
+				}
+				data, err := e.readInput(path, 1<<20)
+				if err != nil {
+					return failf("reading the key to reuse: %v", err).hint("pass --key FILE")
+				}
+				if j.key, err = formats.ParsePrivateKeyPEM(data); err != nil {
+					return failf("%q: %v", path, err)
+				}
+				if !publicKeyMatches(j.key.Public(), cert.PublicKey) {
+					return failf("%q is not the key of certificate %s", path, ca.SerialHex(rec.Serial)).hint("pass the right --key FILE, or renew without --reuse-key")
+				}
+				j.req.PublicKey, j.keyFile = j.key.Public(), ""
+			}
+			if err := checkOutputs(c.Bool("force"), j.cert, j.keyFile, j.chain, j.p12); err != nil {
+				return err
+			}
+			pw := ""
+			if j.p12 != "" {
+				if pw, err = e.p12Password(c); err != nil {
+					return err
+				}
+			}
+			res, err := e.issueAndWrite(c.Context, a, j, pw, c.Bool("force"))
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				return e.printJSON(res)
+			}
+			e.describeIssued(res)
+			return nil
+		},
+	}
+}
+
+// findRecord finds the newest non-CA record named arg, or the record with
+// serial arg (hex, colons allowed).
+func findRecord(c *cli.Context, a *ca.Authority, arg string) (*ca.Record, error) {
+	hex := strings.ToLower(strings.ReplaceAll(arg, ":", ""))
+	if n, ok := new(big.Int).SetString(hex, 16); ok && len(hex) >= 8 {
+		rec, err := a.Store.Get(c.Context, n)
+		if err == nil {
+			return rec, nil
+		}
+		if !errors.Is(err, ca.ErrNotFound) {
+			return nil, err
+		}
+	}
+	recs, err := a.Store.List(c.Context, ca.Filter{Name: arg})
+	if err != nil {
+		return nil, err
+	}
+	for i := len(recs) - 1; i >= 0; i-- {
+		if recs[i].Profile != "ca" {
+			return recs[i], nil
+		}
+	}
+	return nil, failf("no certificate named or with serial %q in this CA", arg).hint(`see them with "pkit list"`)
+}
+
+func publicKeyMatches(a, b any) bool {
+	type eq interface{ Equal(crypto.PublicKey) bool }
+	ea, ok := a.(eq)
+	return ok && ea.Equal(b)
+}

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"crypto"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/formats"
+	"github.com/urfave/cli/v2"
+)
+
+func signCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "sign",
+		Usage:     "sign an external CSR under a profile",
+		UsageText: "pkit sign CSR [--profile server|client] [--dns … --ip … --email … --uri …] [-o FILE]",
+		Description: `Signs a certificate signing request (PEM or DER) made elsewhere. The CSR's
+   signature is checked; it cannot make itself a CA or ask for key usages the
+   profile does not give. Its names are used unless you give --dns, --ip,
+   --email or --uri, which replace them all. The certificate goes to -o FILE
+   (default: the CSR's name with .pem) or to stdout with -o -.
+
+EXAMPLES
+   pkit sign web.csr --profile server
+   pkit sign web.csr --dns web.internal --dns www.web.internal -o web.pem --chain
+   pkit sign device.csr --profile client --uri spiffe://example.internal/device/42 -o -`,
+		Flags: flags([]cli.Flag{
+			dirFlag(),
+			&cli.StringFlag{Name: "profile", Value: "server", Usage: "the profile to sign under"},
+			&cli.StringFlag{Name: "name", Usage: "the common name (default: the CSR's, or its first SAN)"},
+			&cli.StringSliceFlag{Name: "dns", Usage: "replace the SANs: DNS name (repeatable)"},
+			&cli.StringSliceFlag{Name: "ip", Usage: "replace the SANs: IP address (repeatable)"},
+			&cli.StringSliceFlag{Name: "email", Usage: "replace the SANs: email address (repeatable)"},
+			&cli.StringSliceFlag{Name: "uri", Usage: "replace the SANs: URI (repeatable)"},
+			&cli.StringFlag{Name: "validity", Usage: "how long it is valid (default from the profile)"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the certificate to `FILE` (- for stdout)"},
+			&cli.BoolFlag{Name: "chain", Usage: "write the certificate followed by the intermediates"},
+			forceFlag(), jsonFlag(),
+		}, unlockFlags()),
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("sign needs one CSR file").hint("e.g. pkit sign request.csr --profile server")
+			}
+			in := c.Args().First()
+			data, err := e.readInput(in, 1<<20)
+			if err != nil {
+				return failf("reading the CSR: %v", err)
+			}
+			csr, err := parseCSR(data)
+			if err != nil {
+				return failf("%q: %v", in, err).hint("pass a PKCS#10 request (PEM \"CERTIFICATE REQUEST\" or DER)")
+			}
+			out := c.String("out")
+			if out == "" {
+				if in == "-" {
+					out = "-"
+				} else {
+					out = strings.TrimSuffix(in, filepath.Ext(in)) + ".pem"
+				}
+			}
+			if out != "-" {
+				if err := checkOutputs(c.Bool("force"), out); err != nil {
+					return err
+				}
+			}
+			var override ca.Request
+			if err := addSANFlags(c, &override); err != nil {
+				return err
+			}
+			a, err := e.openCA(c)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			req, err := a.RequestFromCSR(csr, c.String("profile"))
+			if errors.Is(err, ca.ErrBadCSRSignature) {
+				return failf("%q: %v", in, err).hint("the request was altered or not signed by its key; ask for a new CSR")
+			}
+			if err != nil {
+				return err
+			}
+			if len(override.DNS)+len(override.IPs)+len(override.Emails)+len(override.URIs) > 0 {
+				req.DNS, req.IPs, req.Emails, req.URIs = override.DNS, override.IPs, override.Emails, override.URIs
+			}
+			if n := c.String("name"); n != "" {
+				req.Name = n
+			}
+			if req.Name == "" {
+				if s := firstSAN(req); s != "" {
+					req.Name = s
+				} else {
+					return failf("the CSR has no common name and no SANs").hint("pass --name NAME")
+				}
+			}
+			if err := requestOptions(c, req); err != nil {
+				return err
+			}
+			iss, err := a.Issue(c.Context, req)
+			if err != nil {
+				return err
+			}
+			certs := []*x509.Certificate{iss.Cert}
+			if c.Bool("chain") {
+				certs = append(certs, iss.Chain...)
+			}
+			pemData := ca.WriteChainPEM(certs...)
+			res := &issueResult{Serial: ca.SerialHex(iss.Cert.SerialNumber), Name: req.Name, Profile: req.Profile,
+				Subject: iss.Cert.Subject.String(), SANs: ca.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{}}
+			if out == "-" {
+				_, err := e.stdout.Write(pemData)
+				return err
+			}
+			if err := formats.WriteFile(out, pemData, 0o644, c.Bool("force")); err != nil {
+				return fmt.Errorf("certificate %s was issued and recorded, but writing it failed: %w", res.Serial, err)
+			}
+			res.Files["cert"] = out
+			if c.Bool("json") {
+				return e.printJSON(res)
+			}
+			e.describeIssued(res)
+			return nil
+		},
+	}
+}
+
+func firstSAN(r *ca.Request) string {
+	switch {
+	case len(r.DNS) > 0:
+		return r.DNS[0]
+	case len(r.IPs) > 0:
+		return r.IPs[0].String()
+	case len(r.Emails) > 0:
+		return r.Emails[0]
+	case len(r.URIs) > 0:
+		return r.URIs[0].String()
+	}
+	return ""
+}
+
+// parseCSR reads a PEM or DER PKCS#10 request.
+func parseCSR(data []byte) (*x509.CertificateRequest, error) {
+	if block, _ := pem.Decode(data); block != nil {
+		if block.Type != "CERTIFICATE REQUEST" && block.Type != "NEW CERTIFICATE REQUEST" {
+			return nil, fmt.Errorf("holds a %q, not a certificate request", block.Type)
+		}
+		data = block.Bytes
+	}
+	csr, err := x509.ParseCertificateRequest(data)
+	if err != nil {
+		return nil, fmt.Errorf("not a valid certificate request: %v", err)
+	}
+	return csr, nil
+}
+
+func csrCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "csr",
+		Usage:     "make a key and a CSR to send to another CA",
+		UsageText: "pkit csr NAME [--dns … --ip … --email … --uri …] [--key-type T | --key FILE]",
+		Description: `Writes NAME.csr and NAME-key.pem (mode 0600) into the current folder (or
+   --out-dir). With --key, the CSR is made for an existing key and no key is written.
+   NAME is the common name; a NAME that is a DNS name or IP is also a SAN.
+
+EXAMPLES
+   pkit csr web.example.com --dns www.example.com
+   pkit csr alice --email alice@example.com --key-type rsa-2048
+   pkit csr web.example.com --key web.example.com-key.pem --force`,
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "dns", Usage: "add a DNS name (repeatable)"},
+			&cli.StringSliceFlag{Name: "ip", Usage: "add an IP address (repeatable)"},
+			&cli.StringSliceFlag{Name: "email", Usage: "add an email address (repeatable)"},
+			&cli.StringSliceFlag{Name: "uri", Usage: "add a URI (repeatable)"},
+			&cli.StringFlag{Name: "key-type", Value: string(ca.ECDSAP256), Usage: "type of the new key"},
+			&cli.StringFlag{Name: "key", Usage: "make the CSR for the existing key in `FILE`"},
+			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
+			forceFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("csr needs one NAME").hint("e.g. pkit csr web.example.com")
+			}
+			name := c.Args().First()
+			r := &ca.Request{Name: name}
+			if addServerName(&ca.Request{}, name) == nil && !strings.Contains(name, "@") {
+				_ = addServerName(r, name)
+			}
+			if err := addSANFlags(c, r); err != nil {
+				return err
+			}
+			kt, err := ca.ParseKeyType(c.String("key-type"))
+			if err != nil {
+				return usagef("--key-type: %v", err)
+			}
+			base := filepath.Join(c.String("out-dir"), fileBase(name))
+			csrPath, keyPath := base+".csr", base+"-key.pem"
+			var files []formats.File
+			var priv crypto.Signer
+			if k := c.String("key"); k != "" {
+				data, err := e.readInput(k, 1<<20)
+				if err != nil {
+					return failf("reading --key: %v", err)
+				}
+				if priv, err = formats.ParsePrivateKeyPEM(data); err != nil {
+					return failf("--key %q: %v", k, err)
+				}
+				keyPath = ""
+			}
+			if err := checkOutputs(c.Bool("force"), csrPath, keyPath); err != nil {
+				return err
+			}
+			if priv == nil {
+				if priv, err = ca.GenerateKey(kt); err != nil {
+					return err
+				}
+				pemKey, err := formats.EncodePrivateKeyPEM(priv)
+				if err != nil {
+					return err
+				}
+				files = append(files, formats.File{Path: keyPath, Data: pemKey, Perm: 0o600})
+			}
+			der, err := ca.CreateCSR(priv, r)
+			if err != nil {
+				return err
+			}
+			files = append(files, formats.File{Path: csrPath, Data: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), Perm: 0o644})
+			if err := formats.WriteFiles(files, c.Bool("force")); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "wrote the request %s", csrPath)
+			if keyPath != "" {
+				fmt.Fprintf(e.stderr, " and its key %s", keyPath)
+			}
+			fmt.Fprintf(e.stderr, "\nsend %s to the CA; keep the key here\n", csrPath)
+			return nil
+		},
+	}
+}

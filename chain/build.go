@@ -1,0 +1,482 @@
+package chain
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// DefaultMaxDepth is the longest path (in certificates, leaf and root
+// included) [Build] looks for when [BuildOptions.MaxDepth] is zero.
+const DefaultMaxDepth = 10
+
+// maxSteps bounds the work of one search: how many certificates it may
+// visit over all paths tried. Piles built to explode (loops, many
+// cross-signatures) end with the best path found so far.
+const maxSteps = 20000
+
+// ErrNoCertificates is returned by [Build] when the pile is empty.
+var ErrNoCertificates = errors.New("no certificates given")
+
+// ErrNoLeaf is returned (wrapped in a [*NoLeafError]) by [Build] when the
+// pile holds no end-entity certificate and no leaf was named.
+var ErrNoLeaf = errors.New("no leaf certificate")
+
+// NoLeafError is returned by [Build] when every certificate in the pile is
+// a CA certificate and no leaf was named.
+type NoLeafError struct {
+	// Tops are the CA certificates that issue no other certificate in the
+	// pile: the candidates to build from with [BuildOptions.Leaf]. Empty
+	// when the certificates form a loop.
+	Tops []*x509.Certificate
+	// N is the number of certificates in the pile.
+	N int
+}
+
+func (e *NoLeafError) Error() string {
+	if len(e.Tops) == 0 {
+		return "no leaf certificate: every certificate issues another one (a loop of cross-signatures?)"
+	}
+	if e.N == 1 {
+		return "no leaf certificate: the only certificate is a CA certificate"
+	}
+	return fmt.Sprintf("no leaf certificate: all %d certificates are CA certificates", e.N)
+}
+
+func (e *NoLeafError) Unwrap() error { return ErrNoLeaf }
+
+// MultipleLeavesError is returned by [Build] when the pile holds several
+// end-entity certificates and no leaf was named.
+type MultipleLeavesError struct {
+	Leaves []*x509.Certificate
+}
+
+func (e *MultipleLeavesError) Error() string {
+	names := make([]string, len(e.Leaves))
+	for i, l := range e.Leaves {
+		names[i] = fmt.Sprintf("%q", l.Subject.String())
+	}
+	return fmt.Sprintf("%d leaf certificates: %s", len(e.Leaves), strings.Join(names, ", "))
+}
+
+// MissingIssuerError names the certificate a path could not be completed
+// with: the issuer of Cert, by name and key identifier.
+type MissingIssuerError struct {
+	// Cert is the certificate whose issuer is missing.
+	Cert *x509.Certificate
+	// Subject is the missing issuer's name (Cert's issuer field).
+	Subject pkix.Name
+	// KeyID is the missing issuer's key identifier (Cert's authority key
+	// identifier), or nil when Cert carries none.
+	KeyID []byte
+	// Loop is true when the issuers found were all already on the path:
+	// the certificates sign each other in a loop.
+	Loop bool
+}
+
+func (e *MissingIssuerError) Error() string {
+	s := fmt.Sprintf("missing the issuer of %q: subject %q", e.Cert.Subject.String(), e.Subject.String())
+	if len(e.KeyID) > 0 {
+		s += ", key id " + KeyID(e.KeyID)
+	}
+	if e.Loop {
+		s += " (the issuers found form a loop of cross-signatures)"
+	}
+	return s
+}
+
+// KeyID formats a key identifier the way OpenSSL prints it: upper-case
+// hex bytes separated by colons.
+func KeyID(id []byte) string {
+	parts := make([]string, len(id))
+	for i, b := range id {
+		parts[i] = fmt.Sprintf("%02X", b)
+	}
+	return strings.Join(parts, ":")
+}
+
+// BuildOptions configures [Build]. The zero value builds from the one
+// leaf in the pile, trusting nothing, at the current time.
+type BuildOptions struct {
+	// Leaf is the certificate to build the path from. Nil means the one
+	// end-entity certificate in the pile; several are an error.
+	Leaf *x509.Certificate
+	// Roots are trusted roots. When given, a path ending at one of them is
+	// preferred to any other; they also serve as issuers.
+	Roots []*x509.Certificate
+	// At is the time at which certificates should be valid; among twins
+	// the valid one is chosen. Zero means time.Now().
+	At time.Time
+	// MaxDepth bounds the path length in certificates; zero means
+	// [DefaultMaxDepth].
+	MaxDepth int
+}
+
+// Path is the result of [Build]: an ordered chain, leaf first.
+type Path struct {
+	// Certs is the path, leaf first, each certificate followed by its
+	// issuer, up to and including the root (or trust anchor) when one was
+	// found, else up to the last issuer found.
+	Certs []*x509.Certificate
+	// Complete is true when the path ends at a self-signed certificate or
+	// a trusted root.
+	Complete bool
+	// Trusted is true when the path ends at one of [BuildOptions.Roots].
+	Trusted bool
+	// Missing names the issuer that could not be found when the path is
+	// not Complete.
+	Missing *MissingIssuerError
+	// Alternatives counts the other complete paths found (cross-signed
+	// intermediates give several), and AltTops names where they end.
+	Alternatives int
+	AltTops      []*x509.Certificate
+	// Unused lists the certificates of the pile that are not on the path,
+	// with the reason.
+	Unused []Unused
+	// Truncated is true when the search stopped at its bound before
+	// trying every path.
+	Truncated bool
+}
+
+// Unused is a certificate [Build] left out, and why.
+type Unused struct {
+	Cert *x509.Certificate
+	// Why is "duplicate", "decoy" (same subject as a certificate on the
+	// path, another key), "twin" (same subject and key as one on the path:
+	// an older, expired or not yet valid copy), "leaf" (another end-entity
+	// certificate) or "unrelated".
+	Why string
+	// Of is the certificate on the path it duplicates or imitates.
+	Of *x509.Certificate
+}
+
+// Chain returns the path without its self-signed root, for serving: leaf
+// first, then each intermediate.
+func (p *Path) Chain() []*x509.Certificate {
+	n := len(p.Certs)
+	if n > 1 && SelfSigned(p.Certs[n-1]) {
+		return p.Certs[:n-1]
+	}
+	return p.Certs
+}
+
+// Root returns the last certificate of the path when it is self-signed or
+// trusted, else nil.
+func (p *Path) Root() *x509.Certificate {
+	if !p.Complete {
+		return nil
+	}
+	return p.Certs[len(p.Certs)-1]
+}
+
+// SelfSigned reports whether c names itself as issuer and its signature
+// verifies with its own key.
+func SelfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// IsCA reports whether c is a CA certificate: basic constraints with
+// CA:TRUE, or a version 1 self-signed certificate.
+func IsCA(c *x509.Certificate) bool {
+	return (c.BasicConstraintsValid && c.IsCA) || (c.Version == 1 && bytes.Equal(c.RawSubject, c.RawIssuer))
+}
+
+// node is a certificate in the search graph.
+type node struct {
+	cert       *x509.Certificate
+	fp         [32]byte
+	root       bool // in Roots
+	selfSigned bool
+	issuers    []*node // computed lazily
+	expanded   bool
+}
+
+type graph struct {
+	bySubject map[string][]*node
+	at        time.Time
+}
+
+// issuersOf returns the certificates that issued n: same name, matching
+// key identifiers when both are present, and a signature that verifies.
+func (g *graph) issuersOf(n *node) []*node {
+	if n.expanded {
+		return n.issuers
+	}
+	n.expanded = true
+	c := n.cert
+	for _, p := range g.bySubject[string(c.RawIssuer)] {
+		if p == n {
+			continue
+		}
+		if len(c.AuthorityKeyId) > 0 && len(p.cert.SubjectKeyId) > 0 && !bytes.Equal(c.AuthorityKeyId, p.cert.SubjectKeyId) {
+			continue
+		}
+		if p.cert.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) != nil {
+			continue
+		}
+		n.issuers = append(n.issuers, p)
+	}
+	return n.issuers
+}
+
+// Build finds the best path from the leaf up to a root through certs (and
+// [BuildOptions.Roots]). It prefers, in order: a path ending at a trusted
+// root, a complete path, fewer certificates not valid at At, and then the
+// shortest path; remaining ties go to the newest certificates. A pile that
+// cannot be completed is not an error: the returned path says what is
+// missing. Errors are [ErrNoCertificates], [*NoLeafError] and
+// [*MultipleLeavesError].
+func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
+	if len(certs) == 0 && o.Leaf == nil {
+		return nil, ErrNoCertificates
+	}
+	at := o.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	maxDepth := o.MaxDepth
+	if maxDepth <= 0 {
+		maxDepth = DefaultMaxDepth
+	}
+	g := &graph{bySubject: map[string][]*node{}, at: at}
+	byFP := map[[32]byte]*node{}
+	var nodes []*node
+	dups := map[[32]byte][]*x509.Certificate{}
+	add := func(c *x509.Certificate, root bool) *node {
+		fp := sha256.Sum256(c.Raw)
+		if n := byFP[fp]; n != nil {
+			n.root = n.root || root
+			if !root {
+				dups[fp] = append(dups[fp], c)
+			}
+			return n
+		}
+		n := &node{cert: c, fp: fp, root: root, selfSigned: SelfSigned(c)}
+		byFP[fp] = n
+		nodes = append(nodes, n)
+		g.bySubject[string(c.RawSubject)] = append(g.bySubject[string(c.RawSubject)], n)
+		return n
+	}
+	for _, r := range o.Roots {
+		add(r, true)
+	}
+	var pile []*node
+	for _, c := range certs {
+		if n := byFP[sha256.Sum256(c.Raw)]; n != nil && !n.root {
+			dups[n.fp] = append(dups[n.fp], c)
+			continue
+		}
+		pile = append(pile, add(c, false))
+	}
+	var leaf *node
+	if o.Leaf != nil {
+		leaf = byFP[sha256.Sum256(o.Leaf.Raw)]
+		if leaf == nil {
+			leaf = add(o.Leaf, false)
+		}
+		delete(dups, leaf.fp)
+	} else {
+		var leaves []*node
+		for _, n := range pile {
+			if !IsCA(n.cert) && !n.selfSigned {
+				leaves = append(leaves, n)
+			}
+		}
+		switch len(leaves) {
+		case 0:
+			return nil, &NoLeafError{Tops: tops(g, pile), N: len(pile)}
+		case 1:
+			leaf = leaves[0]
+		default:
+			e := &MultipleLeavesError{}
+			for _, l := range leaves {
+				e.Leaves = append(e.Leaves, l.cert)
+			}
+			return nil, e
+		}
+	}
+
+	s := &search{g: g, at: at, maxDepth: maxDepth, onPath: map[*node]bool{}, hasRoots: len(o.Roots) > 0}
+	s.walk(leaf, nil)
+	best := s.best
+	p := &Path{Complete: best.complete, Trusted: best.trusted, Truncated: s.steps >= maxSteps}
+	for _, n := range best.nodes {
+		p.Certs = append(p.Certs, n.cert)
+	}
+	if !best.complete {
+		top := best.nodes[len(best.nodes)-1].cert
+		p.Missing = &MissingIssuerError{Cert: top, Subject: top.Issuer, KeyID: top.AuthorityKeyId, Loop: best.loop}
+	}
+	seenTop := map[*node]bool{best.nodes[len(best.nodes)-1]: true}
+	for _, alt := range s.complete {
+		top := alt.nodes[len(alt.nodes)-1]
+		if alt == best {
+			continue
+		}
+		p.Alternatives++
+		if !seenTop[top] {
+			seenTop[top] = true
+			p.AltTops = append(p.AltTops, top.cert)
+		}
+	}
+	p.Unused = unused(pile, best.nodes, dups)
+	return p, nil
+}
+
+// tops returns the CA certificates of the pile that issued no other
+// certificate of it.
+func tops(g *graph, pile []*node) []*x509.Certificate {
+	issuer := map[*node]bool{}
+	for _, n := range pile {
+		for _, p := range g.issuersOf(n) {
+			issuer[p] = true
+		}
+	}
+	var out []*x509.Certificate
+	for _, n := range pile {
+		if !issuer[n] {
+			out = append(out, n.cert)
+		}
+	}
+	return out
+}
+
+type candidate struct {
+	nodes    []*node
+	complete bool
+	trusted  bool
+	invalid  int // certificates not valid at "at"
+	loop     bool
+}
+
+type search struct {
+	g        *graph
+	at       time.Time
+	maxDepth int
+	hasRoots bool
+	onPath   map[*node]bool
+	steps    int
+	best     *candidate
+	complete []*candidate
+}
+
+// walk extends path with n and tries every issuer of n, depth first.
+func (s *search) walk(n *node, path []*node) {
+	s.steps++
+	path = append(path, n)
+	s.onPath[n] = true
+	defer delete(s.onPath, n)
+	if n.root || n.selfSigned {
+		s.offer(path, true, n.root, false)
+		return
+	}
+	if len(path) >= s.maxDepth || s.steps >= maxSteps {
+		s.offer(path, false, false, false)
+		return
+	}
+	tried, loop := false, false
+	for _, p := range s.g.issuersOf(n) {
+		if s.onPath[p] {
+			loop = true
+			continue
+		}
+		if s.steps >= maxSteps {
+			break
+		}
+		tried = true
+		s.walk(p, path)
+	}
+	if !tried {
+		s.offer(path, false, false, loop)
+	}
+}
+
+func (s *search) offer(path []*node, complete, trusted, loop bool) {
+	c := &candidate{nodes: append([]*node(nil), path...), complete: complete, trusted: trusted, loop: loop}
+	for _, n := range path {
+		if s.at.Before(n.cert.NotBefore) || s.at.After(n.cert.NotAfter) {
+			c.invalid++
+		}
+	}
+	if complete {
+		s.complete = append(s.complete, c)
+	}
+	if s.best == nil || better(c, s.best) {
+		s.best = c
+	}
+}
+
+// better reports whether a is a better path than b.
+func better(a, b *candidate) bool {
+	if a.trusted != b.trusted {
+		return a.trusted
+	}
+	if a.complete != b.complete {
+		return a.complete
+	}
+	if a.invalid != b.invalid {
+		return a.invalid < b.invalid
+	}
+	if len(a.nodes) != len(b.nodes) {
+		if a.complete {
+			return len(a.nodes) < len(b.nodes)
+		}
+		return len(a.nodes) > len(b.nodes) // an incomplete path: the one that gets furthest
+	}
+	for i := range a.nodes {
+		x, y := a.nodes[i].cert, b.nodes[i].cert
+		if !x.NotAfter.Equal(y.NotAfter) {
+			return x.NotAfter.After(y.NotAfter)
+		}
+		if !x.NotBefore.Equal(y.NotBefore) {
+			return x.NotBefore.After(y.NotBefore)
+		}
+		if c := bytes.Compare(a.nodes[i].fp[:], b.nodes[i].fp[:]); c != 0 {
+			return c < 0
+		}
+	}
+	return false
+}
+
+func unused(pile, path []*node, dups map[[32]byte][]*x509.Certificate) []Unused {
+	on := map[*node]bool{}
+	for _, n := range path {
+		on[n] = true
+	}
+	var out []Unused
+	for _, n := range path {
+		for _, d := range dups[n.fp] {
+			out = append(out, Unused{Cert: d, Why: "duplicate", Of: n.cert})
+		}
+	}
+	for _, n := range pile {
+		if on[n] {
+			continue
+		}
+		for _, d := range dups[n.fp] {
+			out = append(out, Unused{Cert: d, Why: "duplicate", Of: n.cert})
+		}
+		u := Unused{Cert: n.cert, Why: "unrelated"}
+		for _, p := range path {
+			if bytes.Equal(p.cert.RawSubject, n.cert.RawSubject) {
+				u.Of = p.cert
+				if bytes.Equal(p.cert.RawSubjectPublicKeyInfo, n.cert.RawSubjectPublicKeyInfo) {
+					u.Why = "twin"
+				} else {
+					u.Why = "decoy"
+				}
+				break
+			}
+		}
+		if u.Of == nil && !IsCA(n.cert) && !n.selfSigned {
+			u.Why = "leaf"
+		}
+		out = append(out, u)
+	}
+	return out
+}

@@ -1,0 +1,610 @@
+package chain
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pkit/pkit/revoke"
+)
+
+// Purpose is what the leaf certificate must be good for.
+type Purpose int
+
+// The purposes [Verify] checks. PurposeAny checks no extended key usage.
+const (
+	PurposeAny Purpose = iota
+	PurposeServer
+	PurposeClient
+)
+
+// ParsePurpose parses "server", "client" or "any" ("" is any).
+func ParsePurpose(s string) (Purpose, error) {
+	switch strings.ToLower(s) {
+	case "", "any":
+		return PurposeAny, nil
+	case "server", "serverauth", "sslserver":
+		return PurposeServer, nil
+	case "client", "clientauth", "sslclient":
+		return PurposeClient, nil
+	}
+	return 0, fmt.Errorf("unknown purpose %q (valid: server, client, any)", s)
+}
+
+func (p Purpose) String() string {
+	switch p {
+	case PurposeServer:
+		return "server"
+	case PurposeClient:
+		return "client"
+	}
+	return "any"
+}
+
+func (p Purpose) eku() (x509.ExtKeyUsage, string) {
+	if p == PurposeClient {
+		return x509.ExtKeyUsageClientAuth, "clientAuth"
+	}
+	return x509.ExtKeyUsageServerAuth, "serverAuth"
+}
+
+// Kind names a kind of problem [Verify] finds. The values are stable and
+// appear in JSON output.
+type Kind string
+
+// The kinds of problems, in the order they are reported for one
+// certificate.
+const (
+	UnknownAuthority    Kind = "unknown-authority"
+	MissingIntermediate Kind = "missing-intermediate"
+	BadSignature        Kind = "bad-signature"
+	OutOfOrder          Kind = "out-of-order"
+	Expired             Kind = "expired"
+	NotYetValid         Kind = "not-yet-valid"
+	NotCA               Kind = "not-a-ca"
+	KeyUsage            Kind = "key-usage"
+	WrongEKU            Kind = "wrong-eku"
+	PathLen             Kind = "path-length"
+	NameConstraints     Kind = "name-constraints"
+	HostMismatch        Kind = "host-mismatch"
+	Revoked             Kind = "revoked"
+	RevocationUnknown   Kind = "revocation-unknown"
+	WeakSignature       Kind = "weak-signature"
+	WeakKey             Kind = "weak-key"
+	UnhandledCritical   Kind = "unhandled-critical-extension"
+	KeyMismatch         Kind = "key-mismatch"
+)
+
+// Problem is one thing wrong with a chain: what, which certificate, and
+// what to do about it.
+type Problem struct {
+	Kind Kind
+	// Index is the certificate's position in [Result.Chain] (0 is the
+	// leaf), or -1 when the problem is about the chain as a whole.
+	Index int
+	// Cert is the certificate concerned (nil when Index is -1).
+	Cert *x509.Certificate
+	// Detail says what is wrong, naming the certificate.
+	Detail string
+	// Fix says what to do about it.
+	Fix string
+}
+
+func (p Problem) String() string { return p.Detail }
+
+// VerifyOptions configures [Verify]. The zero value verifies at the current
+// time, for any purpose, with no host name, no revocation checking, and
+// no trusted roots (so every chain ends in an unknown authority).
+type VerifyOptions struct {
+	// Roots are the trust anchors.
+	Roots []*x509.Certificate
+	// Intermediates are untrusted certificates that may complete the path.
+	Intermediates []*x509.Certificate
+	// Served, when it holds more than one certificate, is the chain file
+	// as given (leaf first), checked for order and strays.
+	Served []*x509.Certificate
+	// At is the time of the check; zero means time.Now().
+	At time.Time
+	// Purpose is checked on the leaf and every CA that carries extended key
+	// usages.
+	Purpose Purpose
+	// Host, when set, is a DNS name or IP address the leaf must be valid
+	// for (subject alternative names only; the common name is ignored).
+	Host string
+	// CheckRevocation checks every certificate but the root against CRLs:
+	// each must be covered by a fresh, correctly signed CRL of its issuer.
+	CheckRevocation bool
+	// CRLs are the revocation lists for CheckRevocation.
+	CRLs []*x509.RevocationList
+	// Key, when set, is the public key of the private key served with the
+	// leaf; it must match the leaf's.
+	Key crypto.PublicKey
+	// MinRSABits is the smallest acceptable RSA modulus; zero means 2048.
+	MinRSABits int
+	// ReasonName turns an RFC 5280 reason code into a name for messages;
+	// nil prints the number.
+	ReasonName func(int) string
+}
+
+// Result is the answer of [Verify].
+type Result struct {
+	// Chain is the path checked, leaf first, up to the root or as far as
+	// issuers were found.
+	Chain []*x509.Certificate
+	// Trusted is true when Chain ends at one of the roots.
+	Trusted bool
+	// Path is the underlying result of [Build].
+	Path *Path
+	// Problems lists every problem found; the chain is valid when it is
+	// empty.
+	Problems []Problem
+	// At is the time of the check.
+	At time.Time
+}
+
+// Valid reports whether no problem was found.
+func (r *Result) Valid() bool { return len(r.Problems) == 0 }
+
+// Verify builds the path from leaf through the intermediates to a root and
+// checks it, collecting every problem: validity at At, CA flags and key
+// usage, extended key usage for the purpose along the path, path-length
+// and name constraints, the host name, revocation, weak signatures and
+// keys, unhandled critical extensions, the served key and the served
+// order. The error is non-nil only for a nil leaf.
+func Verify(leaf *x509.Certificate, o VerifyOptions) (*Result, error) {
+	if leaf == nil {
+		return nil, ErrNoCertificates
+	}
+	at := o.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	pool := append(append([]*x509.Certificate(nil), o.Intermediates...), o.Served...)
+	path, err := Build(pool, BuildOptions{Leaf: leaf, Roots: o.Roots, At: at})
+	if err != nil {
+		return nil, err
+	}
+	v := &verifier{o: o, at: at, chain: path.Certs}
+	r := &Result{Chain: path.Certs, Trusted: path.Trusted, Path: path, At: at}
+	v.anchor(path, append(pool, o.Roots...))
+	v.order(path)
+	for i := range v.chain {
+		v.checkCert(i, path.Trusted)
+	}
+	if o.Host != "" {
+		v.host()
+	}
+	if o.CheckRevocation {
+		v.revocation()
+	}
+	if o.Key != nil {
+		type eq interface{ Equal(crypto.PublicKey) bool }
+		if k, ok := o.Key.(eq); !ok || !k.Equal(leaf.PublicKey) {
+			v.add(KeyMismatch, 0, "the private key does not belong to %s", "serve the key the certificate was issued for (pkit match CERT KEY finds the pair), or re-issue the certificate for this key", v.name(0))
+		}
+	}
+	r.Problems = v.problems
+	return r, nil
+}
+
+type verifier struct {
+	o        VerifyOptions
+	at       time.Time
+	chain    []*x509.Certificate
+	problems []Problem
+}
+
+func (v *verifier) add(k Kind, i int, detail, fix string, args ...any) {
+	p := Problem{Kind: k, Index: i, Detail: fmt.Sprintf(detail, args...), Fix: fix}
+	if i >= 0 {
+		p.Cert = v.chain[i]
+	}
+	v.problems = append(v.problems, p)
+}
+
+// name describes certificate i of the chain: its role and subject.
+func (v *verifier) name(i int) string {
+	return Describe(v.chain[i], i, len(v.chain))
+}
+
+// Describe names the certificate at position i of an n-certificate chain:
+// "leaf", "intermediate" or "root", then its subject in quotes.
+func Describe(c *x509.Certificate, i, n int) string {
+	role := "intermediate"
+	switch {
+	case i == 0:
+		role = "leaf"
+	case i == n-1 && bytes.Equal(c.RawSubject, c.RawIssuer):
+		role = "root"
+	}
+	return fmt.Sprintf("%s %q", role, c.Subject.String())
+}
+
+func when(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// anchor reports why the path does not reach a trusted root.
+func (v *verifier) anchor(p *Path, pool []*x509.Certificate) {
+	if p.Trusted {
+		return
+	}
+	n := len(v.chain)
+	top := v.chain[n-1]
+	if p.Complete {
+		v.add(UnknownAuthority, n-1, "%s is not a trusted root", "if it is your CA's root, trust it with --roots FILE (or --dir DIR); if not, the chain was issued by another CA", v.name(n-1))
+		return
+	}
+	for _, c := range pool {
+		if !bytes.Equal(c.RawSubject, top.RawIssuer) || bytes.Equal(c.Raw, top.Raw) {
+			continue
+		}
+		if len(top.AuthorityKeyId) > 0 && len(c.SubjectKeyId) > 0 && !bytes.Equal(top.AuthorityKeyId, c.SubjectKeyId) {
+			continue
+		}
+		v.add(BadSignature, n-1, "the signature of %s does not verify with the key of its issuer %q", "the certificate was changed or signed by another key: re-issue it from the right CA", v.name(n-1), c.Subject.String())
+		return
+	}
+	m := p.Missing
+	detail := fmt.Sprintf("missing intermediate: the issuer of %s, subject %q", v.name(n-1), m.Subject.String())
+	if len(m.KeyID) > 0 {
+		detail += ", key id " + KeyID(m.KeyID)
+	}
+	if m.Loop {
+		detail += " (the certificates found sign each other in a loop)"
+	}
+	v.add(MissingIntermediate, n-1, "%s", "add the issuer's certificate with --bundle FILE; if it is a root, trust it with --roots FILE", detail)
+}
+
+// order checks the served chain file: leaf first, then each issuer, with
+// no strays.
+func (v *verifier) order(p *Path) {
+	s := v.o.Served
+	if len(s) < 2 {
+		return
+	}
+	want := p.Chain()
+	ok := len(s) == len(want) || (len(s) == len(want)+1 && len(p.Certs) == len(want)+1)
+	for i := 0; ok && i < len(s); i++ {
+		ok = bytes.Equal(s[i].Raw, p.Certs[i].Raw)
+	}
+	if ok {
+		return
+	}
+	var names []string
+	for i := range want {
+		names = append(names, fmt.Sprintf("%d. %q", i+1, want[i].Subject.String()))
+	}
+	v.add(OutOfOrder, -1, "the chain file is out of order or holds certificates not on the path; the right order is: %s",
+		"rewrite it with: pkit chain build FILE > chain.pem", strings.Join(names, ", "))
+}
+
+var weakAlgs = map[x509.SignatureAlgorithm]bool{
+	x509.MD2WithRSA: true, x509.MD5WithRSA: true, x509.SHA1WithRSA: true,
+	x509.DSAWithSHA1: true, x509.ECDSAWithSHA1: true,
+}
+
+func (v *verifier) checkCert(i int, trusted bool) {
+	c := v.chain[i]
+	n := len(v.chain)
+	top := i == n-1
+	if v.at.After(c.NotAfter) {
+		v.add(Expired, i, "%s expired %s (checked at %s)", fixRenew(i, n), v.name(i), when(c.NotAfter), when(v.at))
+	}
+	if v.at.Before(c.NotBefore) {
+		v.add(NotYetValid, i, "%s is not valid until %s (checked at %s)", "wait, or check the clock of the machine that issued it (and this one)", v.name(i), when(c.NotBefore), when(v.at))
+	}
+	if i > 0 {
+		if !IsCA(c) {
+			v.add(NotCA, i, "%s issued %q but is not a CA certificate (no basic constraints CA:TRUE)", "issue the intermediate as a CA certificate", v.name(i), v.chain[i-1].Subject.String())
+		} else if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageCertSign == 0 {
+			v.add(KeyUsage, i, "%s lacks the keyCertSign key usage, so it may not issue certificates", "re-issue the CA certificate with keyCertSign", v.name(i))
+		}
+		// Path length: the number of intermediates below this CA.
+		if c.BasicConstraintsValid && c.MaxPathLen >= 0 && i-1 > c.MaxPathLen {
+			v.add(PathLen, i, "path length exceeded: %s allows %d intermediate CA(s) below it (pathlen:%d), the chain has %d", "issue the leaf from a CA higher up, or re-issue the CA with a larger --pathlen", v.name(i), c.MaxPathLen, c.MaxPathLen, i-1)
+		}
+		v.nameConstraints(i)
+	}
+	v.purpose(i)
+	if !top && weakAlgs[c.SignatureAlgorithm] {
+		v.add(WeakSignature, i, "%s is signed with %s, which is broken", "re-issue it with a SHA-256 (or better) signature", v.name(i), c.SignatureAlgorithm)
+	}
+	minBits := v.o.MinRSABits
+	if minBits == 0 {
+		minBits = 2048
+	}
+	switch k := c.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < minBits {
+			v.add(WeakKey, i, "%s has a %d-bit RSA key (at least %d needed)", "re-issue it with a stronger key (--key-type ecdsa-p256 or rsa-3072)", v.name(i), k.N.BitLen(), minBits)
+		}
+	case *ecdsa.PublicKey:
+		if k.Curve.Params().BitSize < 256 {
+			v.add(WeakKey, i, "%s has a %d-bit EC key", "re-issue it with P-256 or better", v.name(i), k.Curve.Params().BitSize)
+		}
+	}
+	if len(c.UnhandledCriticalExtensions) > 0 {
+		var ids []string
+		for _, o := range c.UnhandledCriticalExtensions {
+			ids = append(ids, o.String())
+		}
+		v.add(UnhandledCritical, i, "%s has critical extensions pkit does not understand: %s", "re-issue it without them, or mark them non-critical", v.name(i), strings.Join(ids, ", "))
+	}
+}
+
+func fixRenew(i, n int) string {
+	if i == 0 {
+		return "renew the certificate (pkit renew NAME) and install the new one"
+	}
+	return "renew the CA certificate with the same key (re-issued certificates below it stay valid) and distribute it"
+}
+
+// purpose checks the extended key usage (and, for the leaf, the key
+// usage) for the purpose.
+func (v *verifier) purpose(i int) {
+	if v.o.Purpose == PurposeAny {
+		return
+	}
+	c := v.chain[i]
+	want, wantName := v.o.Purpose.eku()
+	if len(c.ExtKeyUsage) > 0 || len(c.UnknownExtKeyUsage) > 0 {
+		ok := false
+		for _, u := range c.ExtKeyUsage {
+			ok = ok || u == want || u == x509.ExtKeyUsageAny
+		}
+		if !ok {
+			var fix string
+			if i == 0 {
+				fix = fmt.Sprintf("issue a %s certificate (pkit issue %s NAME), which has %s", v.o.Purpose, v.o.Purpose, wantName)
+			} else {
+				fix = fmt.Sprintf("re-issue the CA without extended key usages, or with %s", wantName)
+			}
+			v.add(WrongEKU, i, "%s does not allow %s use: its extended key usages are %s, %s is missing", fix, v.name(i), v.o.Purpose, ekuNames(c), wantName)
+		}
+	}
+	if i == 0 && c.KeyUsage != 0 {
+		need := x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement
+		if v.o.Purpose == PurposeServer {
+			need |= x509.KeyUsageKeyEncipherment
+		}
+		if c.KeyUsage&need == 0 {
+			v.add(KeyUsage, i, "%s has neither digitalSignature nor keyAgreement key usage, so it cannot authenticate a TLS %s", "re-issue it with digitalSignature", v.name(i), v.o.Purpose)
+		}
+	}
+}
+
+var ekuName = map[x509.ExtKeyUsage]string{
+	x509.ExtKeyUsageAny: "any", x509.ExtKeyUsageServerAuth: "serverAuth", x509.ExtKeyUsageClientAuth: "clientAuth",
+	x509.ExtKeyUsageCodeSigning: "codeSigning", x509.ExtKeyUsageEmailProtection: "emailProtection",
+	x509.ExtKeyUsageTimeStamping: "timeStamping", x509.ExtKeyUsageOCSPSigning: "OCSPSigning",
+}
+
+func ekuNames(c *x509.Certificate) string {
+	var out []string
+	for _, u := range c.ExtKeyUsage {
+		if n, ok := ekuName[u]; ok {
+			out = append(out, n)
+		} else {
+			out = append(out, fmt.Sprintf("eku(%d)", u))
+		}
+	}
+	for _, o := range c.UnknownExtKeyUsage {
+		out = append(out, o.String())
+	}
+	return strings.Join(out, ", ")
+}
+
+func (v *verifier) host() {
+	leaf := v.chain[0]
+	if err := leaf.VerifyHostname(v.o.Host); err == nil {
+		return
+	}
+	names := sanStrings(leaf)
+	list := "none"
+	if len(names) > 0 {
+		list = strings.Join(names, ", ")
+	}
+	v.add(HostMismatch, 0, "%s is not valid for %q: its subject alternative names are %s", fmt.Sprintf("re-issue it with %q among its names (pkit issue server %s); the common name is not used for matching", v.o.Host, v.o.Host), v.name(0), v.o.Host, list)
+}
+
+func sanStrings(c *x509.Certificate) []string {
+	var out []string
+	for _, d := range c.DNSNames {
+		out = append(out, "DNS:"+d)
+	}
+	for _, ip := range c.IPAddresses {
+		out = append(out, "IP:"+ip.String())
+	}
+	for _, e := range c.EmailAddresses {
+		out = append(out, "email:"+e)
+	}
+	for _, u := range c.URIs {
+		out = append(out, "URI:"+u.String())
+	}
+	return out
+}
+
+// nameConstraints checks the names of every certificate below the CA at
+// index i against its name constraints (RFC 5280 section 4.2.1.10). Like
+// OpenSSL, a leaf with no DNS names has its common name checked when it
+// looks like a host name.
+func (v *verifier) nameConstraints(i int) {
+	ca := v.chain[i]
+	for j := 0; j < i; j++ {
+		c := v.chain[j]
+		dns := c.DNSNames
+		if j == 0 && len(dns) == 0 && len(c.IPAddresses) == 0 && looksLikeHost(c.Subject.CommonName) {
+			dns = []string{c.Subject.CommonName}
+		}
+		var bad []string
+		for _, d := range dns {
+			if !allowed(d, ca.PermittedDNSDomains, ca.ExcludedDNSDomains, dnsMatch) {
+				bad = append(bad, "DNS:"+d)
+			}
+		}
+		for _, ip := range c.IPAddresses {
+			if !ipAllowed(ip, ca.PermittedIPRanges, ca.ExcludedIPRanges) {
+				bad = append(bad, "IP:"+ip.String())
+			}
+		}
+		for _, e := range c.EmailAddresses {
+			if !allowed(e, ca.PermittedEmailAddresses, ca.ExcludedEmailAddresses, emailMatch) {
+				bad = append(bad, "email:"+e)
+			}
+		}
+		for _, u := range c.URIs {
+			if !allowed(uriHost(u), ca.PermittedURIDomains, ca.ExcludedURIDomains, dnsMatch) {
+				bad = append(bad, "URI:"+u.String())
+			}
+		}
+		if len(bad) > 0 {
+			v.add(NameConstraints, j, "name constraints of %s forbid %s in %s (permitted: %s; excluded: %s)",
+				"issue the certificate from a CA whose constraints allow these names, or drop the names", v.name(i), strings.Join(bad, ", "), v.name(j),
+				constraintList(ca, true), constraintList(ca, false))
+		}
+	}
+}
+
+func constraintList(ca *x509.Certificate, permitted bool) string {
+	var out []string
+	dns, ips, emails, uris := ca.PermittedDNSDomains, ca.PermittedIPRanges, ca.PermittedEmailAddresses, ca.PermittedURIDomains
+	if !permitted {
+		dns, ips, emails, uris = ca.ExcludedDNSDomains, ca.ExcludedIPRanges, ca.ExcludedEmailAddresses, ca.ExcludedURIDomains
+	}
+	for _, d := range dns {
+		out = append(out, "DNS:"+d)
+	}
+	for _, n := range ips {
+		out = append(out, "IP:"+n.String())
+	}
+	for _, e := range emails {
+		out = append(out, "email:"+e)
+	}
+	for _, u := range uris {
+		out = append(out, "URI:"+u)
+	}
+	if len(out) == 0 {
+		return "any"
+	}
+	return strings.Join(out, ", ")
+}
+
+func looksLikeHost(s string) bool {
+	if !strings.Contains(s, ".") || strings.ContainsAny(s, " @/:") {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '.' || r == '-' || r == '*' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func allowed(name string, permitted, excluded []string, match func(name, constraint string) bool) bool {
+	for _, x := range excluded {
+		if match(name, x) {
+			return false
+		}
+	}
+	if len(permitted) == 0 {
+		return true
+	}
+	for _, p := range permitted {
+		if match(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// dnsMatch: "example.com" matches it and every subdomain; ".example.com"
+// only subdomains.
+func dnsMatch(name, c string) bool {
+	name, c = strings.ToLower(strings.TrimSuffix(name, ".")), strings.ToLower(c)
+	if c == "" {
+		return true
+	}
+	if strings.HasPrefix(c, ".") {
+		return strings.HasSuffix(name, c)
+	}
+	return name == c || strings.HasSuffix(name, "."+c)
+}
+
+// emailMatch: "a@example.com" is one mailbox, "example.com" every mailbox
+// on that host, ".example.com" every mailbox on its subdomains.
+func emailMatch(email, c string) bool {
+	at := strings.LastIndexByte(email, '@')
+	if strings.Contains(c, "@") {
+		return strings.EqualFold(email, c)
+	}
+	host := strings.ToLower(email[at+1:])
+	c = strings.ToLower(c)
+	if strings.HasPrefix(c, ".") {
+		return strings.HasSuffix(host, c)
+	}
+	return host == c
+}
+
+func uriHost(u *url.URL) string { return u.Hostname() }
+
+func ipAllowed(ip net.IP, permitted, excluded []*net.IPNet) bool {
+	in := func(n *net.IPNet) bool {
+		if len(n.IP) == net.IPv4len {
+			if v4 := ip.To4(); v4 != nil {
+				return n.Contains(v4)
+			}
+			return false
+		}
+		return len(ip) == net.IPv6len && ip.To4() == nil && n.Contains(ip)
+	}
+	for _, n := range excluded {
+		if in(n) {
+			return false
+		}
+	}
+	if len(permitted) == 0 {
+		return true
+	}
+	for _, n := range permitted {
+		if in(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// revocation checks each certificate below the top against its issuer's
+// CRLs.
+func (v *verifier) revocation() {
+	n := len(v.chain)
+	for i := 0; i < n-1; i++ {
+		c, iss := v.chain[i], v.chain[i+1]
+		st, err := revoke.Check(c, iss, v.o.CRLs, v.at)
+		if err != nil {
+			fix := fmt.Sprintf("pass a current CRL of %q with --crl FILE (pkit crl publishes one per CA)", iss.Subject.String())
+			v.add(RevocationUnknown, i, "cannot check whether %s is revoked: %v", fix, v.name(i), err)
+			continue
+		}
+		if st.Revoked {
+			reason := fmt.Sprintf("reason code %d", st.Reason)
+			if v.o.ReasonName != nil {
+				reason = v.o.ReasonName(st.Reason)
+			}
+			v.add(Revoked, i, "%s was revoked %s (%s) by %q", fixRevoked(i), v.name(i), when(st.RevokedAt), reason, iss.Subject.String())
+		}
+	}
+}
+
+func fixRevoked(i int) string {
+	if i == 0 {
+		return "issue a new certificate (pkit issue or pkit renew) and install it"
+	}
+	return "the CA was revoked: issue new certificates from a CA that is not"
+}

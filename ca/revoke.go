@@ -1,0 +1,443 @@
+package ca
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pkit/pkit/formats"
+	"github.com/pkit/pkit/revoke"
+	"golang.org/x/sys/unix"
+)
+
+// Errors of [Store.Revoke], [Store.RevokeMany] and [Store.Unrevoke],
+// wrapped in a [*RevokeError] that names the serial.
+var (
+	ErrAlreadyRevoked = errors.New("already revoked")
+	ErrNotRevoked     = errors.New("not revoked")
+	ErrNotOnHold      = errors.New("revoked for good (only a certificateHold can be lifted)")
+	ErrBadReason      = errors.New("not a reason a certificate can be revoked with")
+	ErrRootRevoke     = errors.New("a root CA cannot be revoked on a CRL it signs itself")
+)
+
+// RevokeError is a revocation that was refused; nothing was changed.
+type RevokeError struct {
+	Serial *big.Int
+	// Record is the certificate's record when it was found.
+	Record *Record
+	Err    error
+}
+
+func (e *RevokeError) Error() string {
+	what := "certificate " + SerialHex(e.Serial)
+	if e.Record != nil {
+		what = fmt.Sprintf("certificate %q (serial %s)", e.Record.Name, SerialHex(e.Serial))
+	}
+	if errors.Is(e.Err, ErrAlreadyRevoked) && e.Record != nil {
+		return fmt.Sprintf("%s is already revoked (%s, on %s)", what, revoke.Reason(e.Record.Reason),
+			e.Record.RevokedAt.Format(time.RFC3339))
+	}
+	return what + ": " + e.Err.Error()
+}
+
+func (e *RevokeError) Unwrap() error { return e.Err }
+
+// Revocation asks for one certificate to be revoked.
+type Revocation struct {
+	Serial *big.Int
+	// Reason is the RFC 5280 reason code; [revoke.Unspecified] by default.
+	Reason revoke.Reason
+	// InvalidAt is the invalidity date, when known; zero for none.
+	InvalidAt time.Time
+}
+
+// Revoke revokes one certificate at time at; see [Store.RevokeMany].
+func (s *Store) Revoke(ctx context.Context, r Revocation, at time.Time) (*Record, error) {
+	recs, err := s.RevokeMany(ctx, []Revocation{r}, at)
+	if err != nil {
+		return nil, err
+	}
+	return recs[0], nil
+}
+
+// RevokeMany revokes every certificate in rs at time at, in one
+// transaction: when any of them cannot be revoked (unknown serial, already
+// revoked, a root, an invalid reason), nothing is changed and the error is
+// a [*RevokeError] naming it. A certificate on [revoke.CertificateHold] may
+// be revoked again with another reason; it keeps its revocation date. It
+// returns the records as they were before.
+func (s *Store) RevokeMany(ctx context.Context, rs []Revocation, at time.Time) ([]*Record, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("revoking: %w", err)
+	}
+	defer tx.Rollback()
+	get, err := tx.PrepareContext(ctx, "SELECT "+recordColumns+" FROM certs WHERE serial = ?")
+	if err != nil {
+		return nil, fmt.Errorf("revoking: %w", err)
+	}
+	defer get.Close()
+	upd, err := tx.PrepareContext(ctx, `UPDATE certs SET status = 'revoked', revoked_at = ?, reason = ?, invalid_at = ? WHERE serial = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("revoking: %w", err)
+	}
+	defer upd.Close()
+	out := make([]*Record, 0, len(rs))
+	for _, r := range rs {
+		if !r.Reason.Valid() {
+			return nil, &RevokeError{Serial: r.Serial, Err: fmt.Errorf("%w: %s", ErrBadReason, r.Reason)}
+		}
+		rec, err := scanRecord(get.QueryRowContext(ctx, SerialHex(r.Serial)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, &RevokeError{Serial: r.Serial, Err: ErrNotFound}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("revoking: %w", err)
+		}
+		revokedAt := at
+		switch {
+		case rec.Issuer == "":
+			return nil, &RevokeError{Serial: r.Serial, Record: rec, Err: ErrRootRevoke}
+		case rec.Status == StatusRevoked && revoke.Reason(rec.Reason) == revoke.CertificateHold && r.Reason != revoke.CertificateHold:
+			revokedAt = rec.RevokedAt
+		case rec.Status == StatusRevoked:
+			return nil, &RevokeError{Serial: r.Serial, Record: rec, Err: ErrAlreadyRevoked}
+		}
+		var inv any
+		if !r.InvalidAt.IsZero() {
+			inv = r.InvalidAt.Unix()
+		}
+		res, err := upd.ExecContext(ctx, revokedAt.Unix(), int(r.Reason), inv, SerialHex(r.Serial))
+		if err != nil {
+			return nil, fmt.Errorf("revoking: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil, &RevokeError{Serial: r.Serial, Err: ErrNotFound}
+		}
+		out = append(out, rec)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("revoking: %w", err)
+	}
+	return out, nil
+}
+
+// Unrevoke lifts a [revoke.CertificateHold]: the certificate is valid
+// again and leaves the next CRL. Any other revocation is final
+// ([ErrNotOnHold]); a certificate that is not revoked gives
+// [ErrNotRevoked]. Both come wrapped in a [*RevokeError].
+func (s *Store) Unrevoke(ctx context.Context, serial *big.Int) (*Record, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("unrevoking: %w", err)
+	}
+	defer tx.Rollback()
+	rec, err := scanRecord(tx.QueryRowContext(ctx, "SELECT "+recordColumns+" FROM certs WHERE serial = ?", SerialHex(serial)))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, &RevokeError{Serial: serial, Err: ErrNotFound}
+	case err != nil:
+		return nil, fmt.Errorf("unrevoking: %w", err)
+	case rec.Status != StatusRevoked:
+		return nil, &RevokeError{Serial: serial, Record: rec, Err: ErrNotRevoked}
+	case revoke.Reason(rec.Reason) != revoke.CertificateHold:
+		return nil, &RevokeError{Serial: serial, Record: rec, Err: ErrNotOnHold}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE certs SET status = 'valid', revoked_at = NULL, reason = NULL, invalid_at = NULL
+		WHERE serial = ?`, SerialHex(serial)); err != nil {
+		return nil, fmt.Errorf("unrevoking: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("unrevoking: %w", err)
+	}
+	return rec, nil
+}
+
+// NextCRLNumber increments the CRL number of the CA named caName and
+// returns the new value (1 for its first CRL), in its own transaction, so
+// the number never goes backwards and never repeats even when the CRL that
+// was to carry it is never published.
+func (s *Store) NextCRLNumber(ctx context.Context, caName string) (*big.Int, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `INSERT INTO crl_numbers (ca, number) VALUES (?, 1)
+		ON CONFLICT (ca) DO UPDATE SET number = number + 1 RETURNING number`, caName).Scan(&n)
+	if err != nil {
+		return nil, fmt.Errorf("incrementing the CRL number of %q: %w", caName, err)
+	}
+	return big.NewInt(n), nil
+}
+
+// CRLNumber returns the last CRL number given to caName (0 when none).
+func (s *Store) CRLNumber(ctx context.Context, caName string) (*big.Int, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, "SELECT number FROM crl_numbers WHERE ca = ?", caName).Scan(&n)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	return big.NewInt(n), nil
+}
+
+// RevokedEntries calls fn for every certificate revoked by the CA named
+// issuer, in no particular order, reading them from the store one row at a
+// time. The entry's Serial slice is reused between calls. It stops at the
+// first error fn returns.
+func (s *Store) RevokedEntries(ctx context.Context, issuer string, fn func(revoke.Entry) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT serial, revoked_at, reason, invalid_at FROM certs
+		WHERE issuer = ? AND status = 'revoked'`, issuer)
+	if err != nil {
+		return fmt.Errorf("reading revocations: %w", err)
+	}
+	defer rows.Close()
+	var (
+		serial    sql.RawBytes
+		revokedAt int64
+		reason    sql.NullInt64
+		invalidAt sql.NullInt64
+		buf       [64]byte
+		odd       [129]byte
+	)
+	for rows.Next() {
+		if err := rows.Scan(&serial, &revokedAt, &reason, &invalidAt); err != nil {
+			return fmt.Errorf("reading revocations: %w", err)
+		}
+		h := []byte(serial)
+		if len(h)%2 == 1 && len(h) < len(odd) {
+			odd[0] = '0'
+			h = odd[:1+copy(odd[1:], h)]
+		}
+		if len(h) > 2*len(buf) {
+			return fmt.Errorf("store holds a bad serial %q", serial)
+		}
+		n, err := hex.Decode(buf[:], h)
+		if err != nil {
+			return fmt.Errorf("store holds a bad serial %q", serial)
+		}
+		e := revoke.Entry{Serial: buf[:n], RevokedAt: time.Unix(revokedAt, 0), Reason: revoke.Reason(reason.Int64)}
+		if invalidAt.Valid {
+			e.InvalidAt = time.Unix(invalidAt.Int64, 0)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading revocations: %w", err)
+	}
+	return nil
+}
+
+// FindIssued returns the store's record of cert after checking that one
+// of the directory's CAs signed it. It fails with [ErrNotIssuedHere] when
+// none did, and [ErrNotFound] when the store has no record of it.
+func (a *Authority) FindIssued(ctx context.Context, cert *x509.Certificate) (*Record, error) {
+	signed := false
+	for _, c := range a.CAs {
+		if cert.CheckSignatureFrom(c) == nil {
+			signed = true
+			break
+		}
+	}
+	if !signed {
+		return nil, ErrNotIssuedHere
+	}
+	rec, err := a.Store.Get(ctx, cert.SerialNumber)
+	if err != nil {
+		return nil, err
+	}
+	if string(rec.DER) != string(cert.Raw) {
+		return nil, ErrNotIssuedHere
+	}
+	return rec, nil
+}
+
+// ErrNotIssuedHere is returned by [Authority.FindIssued] for a certificate
+// none of this directory's CAs issued.
+var ErrNotIssuedHere = errors.New("the certificate was not issued by this CA")
+
+// Revoke revokes the certificates in rs in one transaction at the
+// authority's clock; see [Store.RevokeMany].
+func (a *Authority) Revoke(ctx context.Context, rs ...Revocation) ([]*Record, error) {
+	return a.Store.RevokeMany(ctx, rs, a.now().UTC().Truncate(time.Second))
+}
+
+// CRLOptions configures [Authority.PublishCRLs]. The zero value publishes
+// into the directory's crl/ folder with a nextUpdate 7 days away.
+type CRLOptions struct {
+	// Dir is where the CRLs are written; "" means DIR/crl.
+	Dir string
+	// NextUpdate is how long the CRLs are valid; 0 means 7 days.
+	NextUpdate time.Duration
+}
+
+// DefaultCRLValidity is the time from thisUpdate to nextUpdate when
+// [CRLOptions.NextUpdate] is zero.
+const DefaultCRLValidity = 7 * 24 * time.Hour
+
+// PublishedCRL describes one CRL written by [Authority.PublishCRLs].
+type PublishedCRL struct {
+	CA         string // the CA's name in the directory
+	Number     *big.Int
+	ThisUpdate time.Time
+	NextUpdate time.Time
+	Entries    int
+	PEM, DER   string // the files written
+}
+
+// CRLFiles returns the file names of the CRL of the CA named name inside a
+// CRL folder: NAME.crl.pem and NAME.crl (DER).
+func CRLFiles(dir, name string) (pemPath, derPath string) {
+	return filepath.Join(dir, name+".crl.pem"), filepath.Join(dir, name+".crl")
+}
+
+// CRLBundle is the file in a CRL folder that holds every CA's CRL in PEM,
+// the file nginx's ssl_crl and HAProxy's crl-file point at.
+const CRLBundle = "bundle.pem"
+
+// PublishCRLs signs a CRL v2 for every CA in the directory, listing the
+// certificates it revoked (a revoked intermediate is on the root's CRL),
+// and writes NAME.crl.pem, NAME.crl and the bundle of all PEM CRLs into
+// the CRL folder, replacing the previous ones as one unit. Every CA key is
+// unlocked before anything changes. Each CRL gets the next CRL number of
+// its CA. A lock on the folder keeps concurrent runs in order, so a
+// published CRL's number never goes backwards; a run that dies after
+// taking a number leaves a gap, never a repeat.
+func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedCRL, error) {
+	dir := o.Dir
+	if dir == "" {
+		dir = filepath.Join(a.Dir, "crl")
+	}
+	validity := o.NextUpdate
+	if validity == 0 {
+		validity = DefaultCRLValidity
+	}
+	if validity < 0 {
+		return nil, errors.New("the CRL validity must be positive")
+	}
+	names := a.CANames()
+	signers := make(map[string]crypto.Signer, len(names))
+	for _, n := range names {
+		s, err := a.Unlock(n)
+		if err != nil {
+			return nil, err
+		}
+		signers[n] = s
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating the CRL folder: %w", err)
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	bundlePath := filepath.Join(dir, CRLBundle)
+	bundle, err := formats.Stage(bundlePath, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	staged := []*formats.Staged{bundle}
+	defer func() {
+		for _, s := range staged {
+			s.Discard()
+		}
+	}()
+	now := a.now().UTC().Truncate(time.Second)
+	var out []PublishedCRL
+	for _, n := range names {
+		num, err := a.Store.NextCRLNumber(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		b, err := revoke.NewBuilder(a.CAs[n], revoke.Template{Number: num, ThisUpdate: now, NextUpdate: now.Add(validity)})
+		if err != nil {
+			return nil, err
+		}
+		if err := a.Store.RevokedEntries(ctx, n, b.Add); err != nil {
+			return nil, err
+		}
+		crl, err := b.Sign(signers[n])
+		if err != nil {
+			return nil, err
+		}
+		pemPath, derPath := CRLFiles(dir, n)
+		pemFile, err := formats.Stage(pemPath, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		staged = append(staged, pemFile)
+		derFile, err := formats.Stage(derPath, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		staged = append(staged, derFile)
+		if _, err := crl.WriteTo(derFile); err != nil {
+			return nil, fmt.Errorf("writing %q: %w", derPath, err)
+		}
+		if err := crl.WritePEM(multiWriter{pemFile, bundle}); err != nil {
+			return nil, fmt.Errorf("writing %q: %w", pemPath, err)
+		}
+		out = append(out, PublishedCRL{CA: n, Number: num, ThisUpdate: now, NextUpdate: now.Add(validity),
+			Entries: crl.Entries(), PEM: pemPath, DER: derPath})
+	}
+	if err := formats.CommitStaged(staged, true); err != nil {
+		return nil, err
+	}
+	staged = nil
+	return out, nil
+}
+
+// multiWriter writes to both files; unlike io.MultiWriter it needs no
+// allocation per call and keeps the PEM encoder's batches whole.
+type multiWriter [2]*formats.Staged
+
+func (m multiWriter) Write(p []byte) (int, error) {
+	for _, w := range m {
+		if _, err := w.Write(p); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// lockDir takes an exclusive lock on dir/.lock, waiting for other pkit
+// processes to release it; the kernel drops it when the process dies.
+func lockDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("locking the CRL folder: %w", err)
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking the CRL folder: %w", err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// ParseSerial reads a serial number as pkit and OpenSSL print it: hex,
+// with or without colons and a 0x prefix.
+func ParseSerial(s string) (*big.Int, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	t = strings.TrimPrefix(t, "0x")
+	t = strings.ReplaceAll(t, ":", "")
+	n, ok := new(big.Int).SetString(t, 16)
+	if !ok || t == "" || n.Sign() < 0 {
+		return nil, fmt.Errorf("%q is not a serial number (hex, like 3f:a2:… or 3fa2…)", s)
+	}
+	return n, nil
+}

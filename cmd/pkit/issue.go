@@ -322,14 +322,17 @@ func (e *env) issueOne(c *cli.Context, j *issueJob) error {
 }
 
 // checkOutputs refuses to run when an output exists and --force is off,
-// before anything is signed.
+// and creates the folders the outputs go into, before anything is signed.
 func checkOutputs(force bool, paths ...string) error {
-	if force {
-		return nil
-	}
 	for _, p := range paths {
-		if p != "" && fileExists(p) {
+		if p == "" {
+			continue
+		}
+		if !force && fileExists(p) {
 			return failf("%q already exists", p).hint("remove it, choose another name or --out-dir, or pass -f/--force to overwrite")
+		}
+		if err := mkdirAll(filepath.Dir(p)); err != nil {
+			return failf("cannot create the folder for %q: %v", p, err)
 		}
 	}
 	return nil

@@ -2,7 +2,9 @@ package main
 
 import (
 	"crypto/x509"
+	"filippo.io/age"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -138,10 +140,22 @@ EXAMPLES
 						return err
 					}
 					defer a.Close()
-					if c.Bool("no-encrypt") {
+					// Seal the new key the way the others are: with the plain-key
+					// choice, to the age identities' recipients, or with the passphrase.
+					u, err := e.unlocker(c)
+					if err != nil {
+						return err
+					}
+					switch {
+					case c.Bool("no-encrypt") || fileExists(filepath.Join(a.Dir, "ca", o.Parent+".key")):
 						o.Protection.None = true
-					} else if len(c.StringSlice("age-recipient")) == 0 {
-						// Seal it the way the parent is sealed: with the same passphrase.
+					case len(u.Identities) > 0:
+						for _, id := range u.Identities {
+							if x, ok := id.(*age.X25519Identity); ok {
+								o.Protection.Recipients = append(o.Protection.Recipients, x.Recipient())
+							}
+						}
+					default:
 						p, err := e.readSecret(c, caPassphrase)
 						if err != nil {
 							return err

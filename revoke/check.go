@@ -3,7 +3,6 @@ package revoke
 import (
 	"bytes"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
@@ -32,43 +31,25 @@ func ParseCRL(data []byte) (*x509.RevocationList, error) {
 }
 
 // ParseCRLs parses every CRL in data: a PEM file of one or more "X509 CRL"
-// blocks (other blocks are skipped), or a single DER CRL. It returns an
-// error wrapping [ErrNotCRL] when data holds no CRL.
+// blocks (other blocks are skipped), or a single DER CRL (see [ReadCRLs]).
+// It returns an error wrapping [ErrNotCRL] when data holds no CRL.
 func ParseCRLs(data []byte) ([]*x509.RevocationList, error) {
 	if len(data) > MaxCRLSize {
 		return nil, fmt.Errorf("CRL larger than %d bytes", MaxCRLSize)
 	}
-	if bytes.Contains(data, []byte("-----BEGIN")) {
-		var out []*x509.RevocationList
-		rest := data
-		for {
-			var b *pem.Block
-			b, rest = pem.Decode(rest)
-			if b == nil {
-				break
-			}
-			if b.Type != "X509 CRL" {
-				continue
-			}
-			crl, err := x509.ParseRevocationList(b.Bytes)
-			if err != nil {
-				return nil, fmt.Errorf("parsing CRL: %w", err)
-			}
-			out = append(out, crl)
-		}
-		if len(out) == 0 {
-			return nil, ErrNotCRL
-		}
-		return out, nil
-	}
-	if len(data) == 0 || data[0] != 0x30 {
-		return nil, ErrNotCRL
-	}
-	crl, err := x509.ParseRevocationList(data)
+	ders, err := ReadCRLs(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotCRL, err)
+		return nil, err
 	}
-	return []*x509.RevocationList{crl}, nil
+	out := make([]*x509.RevocationList, 0, len(ders))
+	for _, der := range ders {
+		crl, err := x509.ParseRevocationList(der)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNotCRL, err)
+		}
+		out = append(out, crl)
+	}
+	return out, nil
 }
 
 // CRLProblem says why a CRL could not be used.

@@ -69,6 +69,7 @@ func newApp(e *env) *cli.App {
 			listCommand(e),
 			renewCommand(e),
 			inspectCommand(e),
+			chainCommand(e),
 		},
 	}
 	setUsageErrors(app.Commands)

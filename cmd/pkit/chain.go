@@ -1,0 +1,750 @@
+package main
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/chain"
+	"github.com/pkit/pkit/formats"
+	"github.com/pkit/pkit/revoke"
+	"github.com/urfave/cli/v2"
+)
+
+func chainCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "chain",
+		Usage: "build ordered chains from any pile of certificates, and verify them",
+		Description: `EXAMPLES
+   pkit chain build server.pem bundle.pem > chain.pem
+   pkit chain build certs/ --dir pki --with-root --json
+   pkit chain verify chain.pem --purpose server --host example.internal
+   pkit chain verify client.pem --bundle intermediates.pem --roots root.pem --crl ca.crl`,
+		Subcommands: []*cli.Command{chainBuildCommand(e), chainVerifyCommand(e)},
+	}
+}
+
+var p12PasswordFlag = &cli.StringFlag{Name: "p12-password-file", Usage: "read the password of .p12 inputs from `FILE`; or set PKIT_P12_PASSWORD"}
+
+func chainBuildCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "build",
+		Usage:     "write the chain in the right order, leaf first, from any mixture of certificates",
+		UsageText: "pkit chain build FILE|DIR|-… [flags]",
+		Description: `Reads PEM bundles, DER, .p7b and .p12 files, directories (every file in
+   them) and - for standard input, finds the leaf and its issuers — by name,
+   key identifier and signature, never by names alone — and writes the chain
+   as PEM, leaf first, then each issuer up to the root (the root itself only
+   with --with-root). Duplicates and decoys are dropped.
+
+   With several leaves, pick one with --leaf (a file, a common name, a
+   subject or a SHA-256 fingerprint prefix). With cross-signed intermediates,
+   --roots picks the path to a root you trust; otherwise the shortest
+   complete path wins and a note says so. --dir adds the CA directory's
+   certificates and trusts its roots.
+
+EXAMPLES
+   pkit chain build server.pem intermediates.pem > chain.pem
+   cat *.crt | pkit chain build - --with-root -o full-chain.pem
+   pkit chain build bundle.p7b --leaf www.example.internal --roots root.pem
+   pkit chain build certs/ --json`,
+		Flags: []cli.Flag{
+			dirFlag(),
+			&cli.StringFlag{Name: "leaf", Usage: "build from this certificate: a `FILE`, common name, subject or fingerprint prefix"},
+			&cli.StringSliceFlag{Name: "roots", Usage: "trusted roots in `FILE` (repeatable); the path to one of them is chosen"},
+			&cli.BoolFlag{Name: "with-root", Usage: "also write the root"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the chain to `FILE` instead of standard output"},
+			p12PasswordFlag,
+			forceFlag(), jsonFlag(),
+		},
+		Action: e.chainBuild,
+	}
+}
+
+func chainVerifyCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "check a certificate's chain and say exactly what is wrong (exit 3 when invalid)",
+		UsageText: "pkit chain verify CERT [flags]",
+		Description: `Builds the path from CERT (its first certificate; the others in the file
+   are the served chain, checked for order) through the --bundle
+   intermediates to a trusted root and checks it: validity at --at,
+   extended key usage for --purpose on every certificate that has one,
+   --host against the subject alternative names, path-length and name
+   constraints, revocation (--crl, or --revocation for the CA directory's
+   published CRLs), weak signatures and keys, and with --key that the
+   served key matches. Every problem is reported with the certificate it
+   concerns and the fix.
+
+   Trusted roots: the CA directory's root (--dir, default ./pki), or
+   --roots FILE, or --system for the system's roots.
+
+   Exit codes: 0 valid, 3 invalid, 1 error, 2 usage error.
+
+EXAMPLES
+   pkit chain verify server-chain.pem --purpose server --host example.internal
+   pkit chain verify alice-client.pem --bundle intermediate.pem --purpose client
+   pkit chain verify leaf.pem --roots root.pem --crl root.crl --crl intermediate.crl
+   pkit chain verify www.pem --system --at 2027-01-01 --json`,
+		Flags: []cli.Flag{
+			dirFlag(),
+			&cli.StringSliceFlag{Name: "bundle", Usage: "untrusted intermediates in `FILE` (repeatable)"},
+			&cli.StringSliceFlag{Name: "roots", Usage: "trusted roots in `FILE` (repeatable) instead of the CA directory's"},
+			&cli.BoolFlag{Name: "system", Usage: "trust the system's roots"},
+			&cli.StringFlag{Name: "at", Usage: "verify at `TIME` (RFC 3339, YYYY-MM-DD or @UNIXSECONDS; default now)"},
+			&cli.StringFlag{Name: "purpose", Value: "any", Usage: "server, client or any: the extended key usage needed along the path"},
+			&cli.StringFlag{Name: "host", Usage: "the DNS name or IP address the certificate must be valid for"},
+			&cli.StringSliceFlag{Name: "crl", Usage: "check revocation against the CRLs in `FILE` (repeatable); every CA in the path needs one"},
+			&cli.BoolFlag{Name: "revocation", Usage: "check revocation against the CA directory's published CRLs (crl/)"},
+			&cli.StringFlag{Name: "key", Usage: "check that the private key in `FILE` belongs to the certificate"},
+			p12PasswordFlag,
+			jsonFlag(),
+		},
+		Action: e.chainVerify,
+	}
+}
+
+// pileReader reads certificates from files, directories and stdin.
+type pileReader struct {
+	e *env
+	c *cli.Context
+}
+
+const maxInput = 64 << 20
+
+// readFile reads the certificates in one file (or - for stdin). In a
+// directory, files holding no certificate are skipped (quiet=true).
+func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, error) {
+	data, err := r.e.readInput(path, maxInput)
+	if err != nil {
+		var ue *userError
+		if errors.As(err, &ue) {
+			return nil, ue
+		}
+		return nil, failf("reading %q: %v", path, unwrapPath(err))
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		if quiet {
+			return nil, nil
+		}
+		return nil, failf("%q is empty", path).hint("give a file holding certificates (PEM, DER, .p7b or .p12)")
+	}
+	certs, what, err := r.parse(data)
+	if err != nil {
+		if quiet {
+			return nil, nil
+		}
+		return nil, failf("%q: %v", path, err)
+	}
+	if len(certs) == 0 && !quiet {
+		msg := fmt.Sprintf("%q holds no certificate", path)
+		if what != "" {
+			msg += " (it holds " + what + ")"
+		}
+		return nil, failf("%s", msg).hint("give the certificate files; a private key or CSR is not part of a chain")
+	}
+	return certs, nil
+}
+
+// parse reads every certificate in data; what names the other things
+// found when there is no certificate. Until formats.Parse lands this reads
+// PEM and DER certificates only.
+func (r *pileReader) parse(data []byte) ([]*x509.Certificate, string, error) {
+	if !bytes.Contains(data, []byte("-----BEGIN")) {
+		certs, err := x509.ParseCertificates(data)
+		if err != nil {
+			return nil, "", fmt.Errorf("not a certificate file (PEM or DER): %v", err)
+		}
+		return certs, "", nil
+	}
+	var certs []*x509.Certificate
+	var kinds []string
+	seen := map[string]bool{}
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			break
+		}
+		if b.Type == "CERTIFICATE" {
+			c, err := x509.ParseCertificate(b.Bytes)
+			if err != nil {
+				return nil, "", fmt.Errorf("certificate %d: %v", len(certs)+1, err)
+			}
+			certs = append(certs, c)
+			continue
+		}
+		k := "a " + strings.ToLower(b.Type)
+		if strings.HasSuffix(b.Type, "PRIVATE KEY") {
+			k = "a private key"
+		}
+		if !seen[k] {
+			seen[k] = true
+			kinds = append(kinds, k)
+		}
+	}
+	return certs, strings.Join(kinds, ", "), nil
+}
+
+func reasonName(code int) string { return revoke.Reason(code).String() }
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// readAll reads every argument: files, directories (their files, not
+// recursing) and - for stdin.
+func (r *pileReader) readAll(args []string) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	for _, a := range args {
+		if a != "-" {
+			st, err := os.Stat(a)
+			if err != nil {
+				return nil, failf("reading %q: %v", a, unwrapPath(err))
+			}
+			if st.IsDir() {
+				ents, err := os.ReadDir(a)
+				if err != nil {
+					return nil, failf("reading %q: %v", a, unwrapPath(err))
+				}
+				n := len(out)
+				for _, ent := range ents {
+					if !ent.Type().IsRegular() || strings.HasPrefix(ent.Name(), ".") {
+						continue
+					}
+					cs, err := r.readFile(filepath.Join(a, ent.Name()), true)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, cs...)
+				}
+				if len(out) == n {
+					return nil, failf("the folder %q holds no certificate", a)
+				}
+				continue
+			}
+		}
+		cs, err := r.readFile(a, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
+
+// rootsAndCAs returns the self-signed CA certificates of the CA directory
+// as roots, and the others.
+func caDirCerts(dir string) (roots, others []*x509.Certificate, err error) {
+	a, err := ca.Open(dir, ca.OpenOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer a.Close()
+	for _, name := range a.CANames() {
+		c := a.CAs[name]
+		if chain.SelfSigned(c) {
+			roots = append(roots, c)
+		} else {
+			others = append(others, c)
+		}
+	}
+	return roots, others, nil
+}
+
+func (e *env) chainBuild(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return usagef("chain build needs at least one FILE, DIR or -").hint("e.g. pkit chain build server.pem bundle.pem")
+	}
+	out := c.String("out")
+	if out != "" && out != "-" && !c.Bool("force") && fileExists(out) {
+		return failf("%q: %v", out, fs.ErrExist).hint("remove it, choose another name, or pass -f/--force to overwrite")
+	}
+	r := &pileReader{e: e, c: c}
+	pile, err := r.readAll(c.Args().Slice())
+	if err != nil {
+		return err
+	}
+	var roots []*x509.Certificate
+	for _, f := range c.StringSlice("roots") {
+		cs, err := r.readFile(f, false)
+		if err != nil {
+			return err
+		}
+		roots = append(roots, cs...)
+	}
+	if c.IsSet("dir") {
+		dr, others, err := caDirCerts(c.String("dir"))
+		if err != nil {
+			return err
+		}
+		roots = append(roots, dr...)
+		pile = append(pile, others...)
+	}
+	o := chain.BuildOptions{Roots: roots}
+	if l := c.String("leaf"); l != "" {
+		if o.Leaf, err = r.pickLeaf(l, pile); err != nil {
+			return err
+		}
+	}
+	p, err := chain.Build(pile, o)
+	if err != nil {
+		return buildError(err)
+	}
+	if !p.Complete && (len(roots) > 0 || c.Bool("with-root")) {
+		m := p.Missing
+		ue := failf("%v", m)
+		if m.Loop {
+			return ue.hint("the certificates sign each other in a loop and reach no root; add the root or pass it with --roots")
+		}
+		return ue.hint("add the certificate of %q (key id %s) to the input, or pass its root with --roots", m.Subject.String(), chain.KeyID(m.KeyID))
+	}
+	if len(roots) > 0 && !p.Trusted {
+		top := p.Certs[len(p.Certs)-1]
+		return failf("the chain of %q ends at %q, which is not one of the trusted roots", p.Certs[0].Subject.String(), top.Subject.String()).
+			hint("check --roots, or drop it to accept any root")
+	}
+	notes := buildNotes(p, len(roots) > 0)
+	certs := p.Chain()
+	if c.Bool("with-root") {
+		certs = p.Certs
+	}
+	data := ca.WriteChainPEM(certs...)
+	if out != "" && out != "-" {
+		if err := formats.WriteFile(out, data, 0o644, c.Bool("force")); err != nil {
+			return err
+		}
+	} else if !c.Bool("json") {
+		if _, err := e.stdout.Write(data); err != nil {
+			return err
+		}
+	}
+	for _, n := range notes {
+		fmt.Fprintf(e.stderr, "pkit: note: %s\n", n)
+	}
+	if c.Bool("json") {
+		return e.writeJSON(buildJSON(p, certs, notes))
+	}
+	if out != "" && out != "-" {
+		fmt.Fprintf(e.stderr, "wrote %q: %d certificates, leaf %q\n", out, len(certs), certs[0].Subject.String())
+	}
+	return nil
+}
+
+func buildError(err error) error {
+	var ml *chain.MultipleLeavesError
+	var nl *chain.NoLeafError
+	switch {
+	case errors.Is(err, chain.ErrNoCertificates):
+		return failf("no certificates in the input")
+	case errors.As(err, &ml):
+		ue := failf("%d leaf certificates in the input; which one?", len(ml.Leaves))
+		for _, l := range ml.Leaves {
+			ue.hint("--leaf %s  (%s, SHA-256 %s)", shellQuote(l.Subject.CommonName), l.Subject.String(), fingerprint(l)[:23])
+		}
+		return ue
+	case errors.As(err, &nl):
+		ue := failf("%v", err)
+		if len(nl.Tops) == 0 {
+			return ue.hint("add the leaf certificate, or the root that ends the loop")
+		}
+		return ue.hint("add the leaf certificate, or build a CA's own chain with --leaf NAME (e.g. --leaf %s)", shellQuote(nl.Tops[0].Subject.CommonName))
+	}
+	return err
+}
+
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " '\"\\$`!*?;&|<>()[]{}#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func buildNotes(p *chain.Path, haveRoots bool) []string {
+	var notes []string
+	if !p.Complete {
+		m := p.Missing
+		s := fmt.Sprintf("the chain ends at %q, issued by %q", m.Cert.Subject.String(), m.Subject.String())
+		if len(m.KeyID) > 0 {
+			s += " (key id " + chain.KeyID(m.KeyID) + ")"
+		}
+		notes = append(notes, s+", which is not in the input: if that is not a root your clients trust, an intermediate is missing")
+	}
+	if p.Alternatives > 0 && !haveRoots {
+		var tops []string
+		for _, t := range p.AltTops {
+			tops = append(tops, strconv.Quote(t.Subject.String()))
+		}
+		s := fmt.Sprintf("%d other complete path(s) exist (cross-signed certificates); chose the shortest, ending at %q", p.Alternatives, p.Certs[len(p.Certs)-1].Subject.String())
+		if len(tops) > 0 {
+			s += "; others end at " + strings.Join(tops, ", ")
+		}
+		notes = append(notes, s+"; pass --roots FILE to pick the path to the root your clients trust")
+	}
+	if p.Truncated {
+		notes = append(notes, "the input has too many cross-signatures to try every path; the best path found is shown")
+	}
+	dropped := map[string]int{}
+	for _, u := range p.Unused {
+		dropped[u.Why]++
+	}
+	var parts []string
+	for _, k := range []string{"duplicate", "decoy", "twin", "leaf", "unrelated"} {
+		if n := dropped[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, map[string]string{"duplicate": "duplicate(s)", "decoy": "decoy(s) with a known subject but another key",
+				"twin": "older or expired twin(s)", "leaf": "other leaf certificate(s)", "unrelated": "unrelated certificate(s)"}[k]))
+		}
+	}
+	if len(parts) > 0 {
+		notes = append(notes, "left out "+strings.Join(parts, ", "))
+	}
+	return notes
+}
+
+// pickLeaf resolves --leaf: a file, or a common name, subject or
+// fingerprint prefix among the pile.
+func (r *pileReader) pickLeaf(v string, pile []*x509.Certificate) (*x509.Certificate, error) {
+	if st, err := os.Stat(v); err == nil && !st.IsDir() {
+		cs, err := r.readFile(v, false)
+		if err != nil {
+			return nil, err
+		}
+		return cs[0], nil
+	}
+	var found []*x509.Certificate
+	seen := map[string]bool{}
+	fp := strings.ToLower(strings.ReplaceAll(v, ":", ""))
+	for _, c := range pile {
+		f := fpHex(c)
+		if seen[f] {
+			continue
+		}
+		if c.Subject.CommonName == v || c.Subject.String() == v || (len(fp) >= 8 && strings.HasPrefix(f, fp)) {
+			seen[f] = true
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, usagef("--leaf %q matches no certificate in the input", v).hint("give a file, a common name, a subject or a SHA-256 fingerprint prefix")
+	case 1:
+		return found[0], nil
+	}
+	ue := usagef("--leaf %q matches %d certificates", v, len(found))
+	for _, c := range found {
+		ue.hint("--leaf %s  (%s, not after %s)", fpHex(c)[:16], c.Subject.String(), c.NotAfter.UTC().Format("2006-01-02"))
+	}
+	return nil, ue
+}
+
+// fpHex is the certificate's SHA-256 fingerprint as lower-case hex
+// without colons, for matching --leaf prefixes.
+func fpHex(c *x509.Certificate) string {
+	return strings.ToLower(strings.ReplaceAll(fingerprint(c), ":", ""))
+}
+
+// certJSON describes one certificate in --json output.
+type certJSON struct {
+	Role      string    `json:"role"`
+	Subject   string    `json:"subject"`
+	Issuer    string    `json:"issuer"`
+	Serial    string    `json:"serial"`
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+	SKI       string    `json:"subject_key_id,omitempty"`
+	AKI       string    `json:"authority_key_id,omitempty"`
+	SHA256    string    `json:"sha256"`
+}
+
+func describeCerts(certs []*x509.Certificate) []certJSON {
+	out := []certJSON{}
+	for i, c := range certs {
+		role, _, _ := strings.Cut(chain.Describe(c, i, len(certs)), " ")
+		out = append(out, certJSON{Role: role, Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: fmt.Sprintf("%X", c.SerialNumber),
+			NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(), SKI: chain.KeyID(c.SubjectKeyId), AKI: chain.KeyID(c.AuthorityKeyId), SHA256: fingerprint(c)})
+	}
+	return out
+}
+
+type missingJSON struct {
+	Subject  string `json:"subject"`
+	KeyID    string `json:"key_id,omitempty"`
+	NeededBy string `json:"needed_by"`
+	Loop     bool   `json:"loop,omitempty"`
+}
+
+type unusedJSON struct {
+	Subject string `json:"subject"`
+	Why     string `json:"why"`
+	SHA256  string `json:"sha256"`
+}
+
+func buildJSON(p *chain.Path, written []*x509.Certificate, notes []string) any {
+	v := struct {
+		Chain        []certJSON   `json:"chain"`
+		Path         []certJSON   `json:"path"`
+		Complete     bool         `json:"complete"`
+		Trusted      bool         `json:"trusted"`
+		Missing      *missingJSON `json:"missing"`
+		Alternatives int          `json:"alternatives"`
+		Unused       []unusedJSON `json:"unused"`
+		Notes        []string     `json:"notes"`
+	}{Chain: describeCerts(written), Path: describeCerts(p.Certs), Complete: p.Complete, Trusted: p.Trusted,
+		Alternatives: p.Alternatives, Unused: []unusedJSON{}, Notes: append([]string{}, notes...)}
+	if m := p.Missing; m != nil {
+		v.Missing = &missingJSON{Subject: m.Subject.String(), KeyID: chain.KeyID(m.KeyID), NeededBy: m.Cert.Subject.String(), Loop: m.Loop}
+	}
+	for _, u := range p.Unused {
+		v.Unused = append(v.Unused, unusedJSON{Subject: u.Cert.Subject.String(), Why: u.Why, SHA256: fingerprint(u.Cert)})
+	}
+	return v
+}
+
+func (e *env) writeJSON(v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = e.stdout.Write(append(b, '\n'))
+	return err
+}
+
+// parseTime reads --at: RFC 3339, a date, a date and time (UTC), or
+// @UNIXSECONDS.
+func parseTime(s string) (time.Time, error) {
+	if n, ok := strings.CutPrefix(s, "@"); ok {
+		sec, err := strconv.ParseInt(n, 10, 64)
+		if err == nil {
+			return time.Unix(sec, 0).UTC(), nil
+		}
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usagef("--at %q is not a time", s).hint("use RFC 3339 (2027-01-02T15:04:05Z), a date (2027-01-02) or @UNIXSECONDS")
+}
+
+func (e *env) chainVerify(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return usagef("chain verify takes one CERT file, got %d", c.NArg()).hint("add intermediates with --bundle FILE")
+	}
+	purpose, err := chain.ParsePurpose(c.String("purpose"))
+	if err != nil {
+		return usagef("--purpose: %v", err)
+	}
+	o := chain.VerifyOptions{Purpose: purpose, Host: c.String("host"), ReasonName: reasonName}
+	if s := c.String("at"); s != "" {
+		if o.At, err = parseTime(s); err != nil {
+			return err
+		}
+	}
+	if len(c.StringSlice("roots")) > 0 && c.Bool("system") {
+		return usagef("--roots and --system are mutually exclusive")
+	}
+	r := &pileReader{e: e, c: c}
+	file := c.Args().First()
+	served, err := r.readFile(file, false)
+	if err != nil {
+		return err
+	}
+	for _, f := range c.StringSlice("bundle") {
+		cs, err := r.readFile(f, false)
+		if err != nil {
+			return err
+		}
+		o.Intermediates = append(o.Intermediates, cs...)
+	}
+	switch {
+	case len(c.StringSlice("roots")) > 0:
+		for _, f := range c.StringSlice("roots") {
+			cs, err := r.readFile(f, false)
+			if err != nil {
+				return err
+			}
+			o.Roots = append(o.Roots, cs...)
+		}
+	case c.Bool("system"):
+		if o.Roots, err = e.systemRoots(); err != nil {
+			return err
+		}
+	default:
+		roots, _, err := caDirCerts(c.String("dir"))
+		if errors.Is(err, ca.ErrNoCA) {
+			return failf("no trusted roots: %v", err).hint("pass --roots FILE or --system, or point --dir at your CA directory")
+		}
+		if err != nil {
+			return err
+		}
+		o.Roots = roots
+	}
+	var crlFiles []string
+	crlFiles = append(crlFiles, c.StringSlice("crl")...)
+	if c.Bool("revocation") {
+		dir := filepath.Join(c.String("dir"), "crl")
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return failf("reading the published CRLs: %v", unwrapPath(err)).hint(`publish them with "pkit crl", or pass --crl FILE`)
+		}
+		for _, ent := range ents {
+			if ent.Type().IsRegular() {
+				crlFiles = append(crlFiles, filepath.Join(dir, ent.Name()))
+			}
+		}
+	}
+	for _, f := range crlFiles {
+		data, err := e.readInput(f, revoke.MaxCRLSize)
+		if err != nil {
+			return failf("reading CRL %q: %v", f, unwrapPath(err))
+		}
+		crls, err := revoke.ParseCRLs(data)
+		if err != nil {
+			if c.Bool("revocation") && !slices.Contains(c.StringSlice("crl"), f) {
+				continue // another file in crl/
+			}
+			return failf("%q: %v", f, err).hint("give a CRL in PEM or DER")
+		}
+		o.CRLs = append(o.CRLs, crls...)
+	}
+	o.CheckRevocation = len(crlFiles) > 0
+	if o.CheckRevocation && len(o.CRLs) == 0 {
+		return failf("no CRL found in %s", strings.Join(crlFiles, ", "))
+	}
+	if kf := c.String("key"); kf != "" {
+		data, err := e.readInput(kf, 1<<20)
+		if err != nil {
+			return failf("reading --key: %v", unwrapPath(err))
+		}
+		k, err := formats.ParsePrivateKeyPEM(data)
+		if err != nil {
+			return failf("--key %q: %v", kf, err)
+		}
+		o.Key = k.Public()
+	}
+	if len(served) > 1 {
+		o.Served = served
+	}
+	res, err := chain.Verify(served[0], o)
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		if err := e.writeJSON(verifyJSON(file, res)); err != nil {
+			return err
+		}
+	}
+	if res.Valid() {
+		if !c.Bool("json") {
+			fmt.Fprintf(e.stdout, "%s: OK\n", file)
+		}
+		var names []string
+		for _, x := range res.Chain {
+			names = append(names, strconv.Quote(x.Subject.String()))
+		}
+		fmt.Fprintf(e.stderr, "valid at %s for %s use: %s\n", res.At.UTC().Format(time.RFC3339), purpose, strings.Join(names, " → "))
+		return nil
+	}
+	for _, p := range res.Problems {
+		fmt.Fprintf(e.stderr, "pkit: problem: %s\n", oneLine(p.Detail))
+		fmt.Fprintf(e.stderr, "pkit: fix: %s\n", oneLine(p.Fix))
+	}
+	n := len(res.Problems)
+	word := "problem"
+	if n > 1 {
+		word = "problems"
+	}
+	return checkFailed("%q is not valid: %d %s", file, n, word)
+}
+
+func verifyJSON(file string, r *chain.Result) any {
+	type problemJSON struct {
+		Kind    chain.Kind `json:"kind"`
+		Index   int        `json:"cert_index"`
+		Subject string     `json:"subject,omitempty"`
+		Detail  string     `json:"detail"`
+		Fix     string     `json:"fix"`
+	}
+	v := struct {
+		File     string        `json:"file"`
+		Valid    bool          `json:"valid"`
+		At       time.Time     `json:"at"`
+		Trusted  bool          `json:"trusted"`
+		Chain    []certJSON    `json:"chain"`
+		Problems []problemJSON `json:"problems"`
+	}{File: file, Valid: r.Valid(), At: r.At.UTC(), Trusted: r.Trusted, Chain: describeCerts(r.Chain), Problems: []problemJSON{}}
+	for _, p := range r.Problems {
+		pj := problemJSON{Kind: p.Kind, Index: p.Index, Detail: p.Detail, Fix: p.Fix}
+		if p.Cert != nil {
+			pj.Subject = p.Cert.Subject.String()
+		}
+		v.Problems = append(v.Problems, pj)
+	}
+	return v
+}
+
+// systemRoots reads the system's trusted roots from SSL_CERT_FILE,
+// SSL_CERT_DIR or the usual bundle files.
+func (e *env) systemRoots() ([]*x509.Certificate, error) {
+	files := []string{"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem",
+		"/etc/pki/tls/cacert.pem", "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem"}
+	if f := e.getenv("SSL_CERT_FILE"); f != "" {
+		files = []string{f}
+	}
+	var out []*x509.Certificate
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		out = append(out, pemCerts(data)...)
+		if len(out) > 0 {
+			break
+		}
+	}
+	if d := e.getenv("SSL_CERT_DIR"); d != "" {
+		for _, dir := range filepath.SplitList(d) {
+			ents, _ := os.ReadDir(dir)
+			for _, ent := range ents {
+				if data, err := os.ReadFile(filepath.Join(dir, ent.Name())); err == nil {
+					out = append(out, pemCerts(data)...)
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, failf("no system roots found").hint("install ca-certificates, set SSL_CERT_FILE, or pass --roots FILE")
+	}
+	return out, nil
+}
+
+func pemCerts(data []byte) []*x509.Certificate {
+	var out []*x509.Certificate
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			return out
+		}
+		if b.Type == "CERTIFICATE" {
+			if c, err := x509.ParseCertificate(b.Bytes); err == nil {
+				out = append(out, c)
+			}
+		}
+	}
+}

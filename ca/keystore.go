@@ -14,12 +14,13 @@ import (
 )
 
 // DefaultWorkFactor is the scrypt work factor (log2 N) used to seal CA keys
-// with a passphrase. age itself uses 18 (about a second and 256 MiB); pkit
-// unlocks the CA key on every issuing command, so it uses 16: 64 MiB and
-// about a quarter of a second on a 2-core machine, which still costs an
-// attacker 2^16 scrypt rounds per guess. Use --age-recipient or
-// --no-encrypt where even that is too slow (CI issuing many certificates,
-// or use "pkit issue --batch", which unlocks once).
+// with a passphrase. age itself uses 18 (256 MiB, about a second); pkit
+// unlocks the CA key on every command that signs, so it uses 16: 64 MiB and
+// a quarter of age's time per unlock (BenchmarkUnlockScrypt; the README
+// has the figure), which still costs an attacker 2^16 scrypt rounds per
+// guess. Where even that is too slow — CI issuing many certificates — seal
+// to an age recipient (BenchmarkUnlockAgeIdentity: well under a
+// millisecond) or use "pkit issue --batch", which unlocks once.
 const DefaultWorkFactor = 16
 
 // ErrWrongPassphrase is returned when a CA key does not open with the

@@ -141,6 +141,8 @@ type Path struct {
 	// Truncated is true when the search stopped at its bound before
 	// trying every path.
 	Truncated bool
+
+	topSelfSigned bool
 }
 
 // Unused is a certificate [Build] left out, and why.
@@ -159,7 +161,7 @@ type Unused struct {
 // first, then each intermediate.
 func (p *Path) Chain() []*x509.Certificate {
 	n := len(p.Certs)
-	if n > 1 && SelfSigned(p.Certs[n-1]) {
+	if n > 1 && p.topSelfSigned {
 		return p.Certs[:n-1]
 	}
 	return p.Certs
@@ -186,12 +188,23 @@ func IsCA(c *x509.Certificate) bool {
 	return (c.BasicConstraintsValid && c.IsCA) || (c.Version == 1 && bytes.Equal(c.RawSubject, c.RawIssuer))
 }
 
+// selfSigned reports (and caches) whether n is self-signed.
+func (n *node) selfSigned() bool {
+	if n.ss == 0 {
+		n.ss = -1
+		if SelfSigned(n.cert) {
+			n.ss = 1
+		}
+	}
+	return n.ss > 0
+}
+
 // node is a certificate in the search graph.
 type node struct {
 	cert       *x509.Certificate
 	fp         [32]byte
 	root       bool // in Roots
-	selfSigned bool
+	ss         int8 // self-signed: 0 unknown, 1 yes, -1 no
 	issuers    []*node // computed lazily
 	expanded   bool
 }
@@ -256,7 +269,7 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 			}
 			return n
 		}
-		n := &node{cert: c, fp: fp, root: root, selfSigned: SelfSigned(c)}
+		n := &node{cert: c, fp: fp, root: root}
 		byFP[fp] = n
 		nodes = append(nodes, n)
 		g.bySubject[string(c.RawSubject)] = append(g.bySubject[string(c.RawSubject)], n)
@@ -283,7 +296,7 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 	} else {
 		var leaves []*node
 		for _, n := range pile {
-			if !IsCA(n.cert) && !n.selfSigned {
+			if !IsCA(n.cert) && !n.selfSigned() {
 				leaves = append(leaves, n)
 			}
 		}
@@ -304,7 +317,8 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 	s := &search{g: g, at: at, maxDepth: maxDepth, onPath: map[*node]bool{}, hasRoots: len(o.Roots) > 0}
 	s.walk(leaf, nil)
 	best := s.best
-	p := &Path{Complete: best.complete, Trusted: best.trusted, Truncated: s.steps >= maxSteps}
+	p := &Path{Complete: best.complete, Trusted: best.trusted, Truncated: s.steps >= maxSteps,
+		topSelfSigned: best.nodes[len(best.nodes)-1].selfSigned()}
 	for _, n := range best.nodes {
 		p.Certs = append(p.Certs, n.cert)
 	}
@@ -371,7 +385,7 @@ func (s *search) walk(n *node, path []*node) {
 	path = append(path, n)
 	s.onPath[n] = true
 	defer delete(s.onPath, n)
-	if n.root || n.selfSigned {
+	if n.root || n.selfSigned() {
 		s.offer(path, true, n.root, false)
 		return
 	}
@@ -473,7 +487,7 @@ func unused(pile, path []*node, dups map[[32]byte][]*x509.Certificate) []Unused 
 				break
 			}
 		}
-		if u.Of == nil && !IsCA(n.cert) && !n.selfSigned {
+		if u.Of == nil && !IsCA(n.cert) && !bytes.Equal(n.cert.RawSubject, n.cert.RawIssuer) {
 			u.Why = "leaf"
 		}
 		out = append(out, u)

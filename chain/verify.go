@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -258,6 +259,12 @@ func (v *verifier) anchor(p *Path, pool []*x509.Certificate) {
 	if m.Loop {
 		detail += " (the certificates found sign each other in a loop)"
 	}
+	for _, c := range pool {
+		if bytes.Equal(c.RawSubject, top.RawIssuer) {
+			detail += fmt.Sprintf("; a certificate with that name is present but its key id is %s, so it is another CA's", KeyID(c.SubjectKeyId))
+			break
+		}
+	}
 	v.add(MissingIntermediate, n-1, "%s", "add the issuer's certificate with --bundle FILE; if it is a root, trust it with --roots FILE", detail)
 }
 
@@ -280,8 +287,23 @@ func (v *verifier) order(p *Path) {
 	for i := range want {
 		names = append(names, fmt.Sprintf("%d. %q", i+1, want[i].Subject.String()))
 	}
-	v.add(OutOfOrder, -1, "the chain file is out of order or holds certificates not on the path; the right order is: %s",
-		"rewrite it with: pkit chain build FILE > chain.pem", strings.Join(names, ", "))
+	onPath := map[string]bool{}
+	for _, c := range p.Certs {
+		onPath[string(c.Raw)] = true
+	}
+	var strays []string
+	for _, c := range s {
+		if !onPath[string(c.Raw)] {
+			strays = append(strays, strconv.Quote(c.Subject.String()))
+		}
+	}
+	fix := "rewrite it leaf first, each certificate followed by its issuer: pkit chain build FILE -o chain.pem"
+	if len(strays) > 0 {
+		v.add(OutOfOrder, -1, "the chain file holds %d certificate(s) that are not on the path (%s); the right chain is: %s",
+			fix, len(strays), strings.Join(strays, ", "), strings.Join(names, ", "))
+		return
+	}
+	v.add(OutOfOrder, -1, "the chain file is out of order; the right order is: %s", fix, strings.Join(names, ", "))
 }
 
 var weakAlgs = map[x509.SignatureAlgorithm]bool{

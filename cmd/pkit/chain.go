@@ -637,10 +637,16 @@ func (e *env) chainVerify(c *cli.Context) error {
 		}
 		o.Key = k.Public()
 	}
+	leaf := served[0]
 	if len(served) > 1 {
+		// A chain file: its leaf need not come first (that is one of the
+		// problems reported).
+		if p, err := chain.Build(served, chain.BuildOptions{At: o.At}); err == nil {
+			leaf = p.Certs[0]
+		}
 		o.Served = served
 	}
-	res, err := chain.Verify(served[0], o)
+	res, err := chain.Verify(leaf, o)
 	if err != nil {
 		return err
 	}

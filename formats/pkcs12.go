@@ -1,31 +1,779 @@
 package formats
 
 import (
+	"bytes"
 	"crypto"
+	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/x509"
-
-	"software.sslmate.com/src/go-pkcs12"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"slices"
+	"unicode/utf16"
 )
 
-// PKCS12Options configures [EncodePKCS12]. The zero value writes the
-// modern encoding.
+// PKCS#12 (RFC 7292). pkit reads and writes it itself rather than through
+// go-pkcs12, because importers want what go-pkcs12 does not write: a
+// friendlyName on the key and certificate bags (the alias keytool shows,
+// the nickname NSS gives), and because reading must cope with what
+// Windows, Java, NSS and OpenSSL 1.x wrote: BER encodings, RC2, nested
+// safe contents, chains in any order, a friendly name per bag.
+
+// PKCS12Iterations is the KDF iteration count pkit writes, for the
+// encryption and the MAC alike: 2048, the count OpenSSL 3 ("openssl
+// pkcs12 -export", PKCS12_DEFAULT_ITER) and go-pkcs12's Modern2023 use.
+// Legacy files use it too (OpenSSL's -legacy does; go-pkcs12's LegacyDES
+// uses 1 MAC iteration).
+const PKCS12Iterations = 2048
+
+// PKCS12Options configures [EncodePKCS12] and [EncodeTrustStore]. The zero
+// value writes the modern encoding with 2048 iterations.
 type PKCS12Options struct {
 	// Legacy writes PBE-SHA1-3DES with a SHA-1 MAC for importers that
 	// refuse AES (old Windows, macOS, iOS, Java before 12). Not RC2-40,
 	// which OpenSSL 3 refuses without -legacy.
 	Legacy bool
-	// FriendlyName labels the key and certificate in the importer's UI.
+	// FriendlyName labels the key and certificate in the importer's UI
+	// (keytool's alias, NSS's nickname). Empty means the certificate's
+	// common name, or its subject when it has no common name.
 	FriendlyName string
+	// Iterations overrides [PKCS12Iterations] when positive.
+	Iterations int
 }
 
-// EncodePKCS12 writes key, its certificate and the chain (issuer first) as
-// a PKCS#12 file protected by password. By default it uses AES-256-CBC with
-// PBKDF2-HMAC-SHA-256 and an HMAC-SHA-256 MAC, 2048 iterations each (the
-// counts OpenSSL 3 and go-pkcs12's Modern2023 encoder use).
-func EncodePKCS12(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.Certificate, password string, o PKCS12Options) ([]byte, error) {
-	enc := pkcs12.Modern2023
-	if o.Legacy {
-		enc = pkcs12.LegacyDES
+func (o PKCS12Options) iterations() int {
+	if o.Iterations > 0 {
+		return o.Iterations
 	}
-	return enc.Encode(key, cert, chain, password)
+	return PKCS12Iterations
+}
+
+var (
+	oidKeyBag             = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 1}
+	oidShroudedKeyBag     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 2}
+	oidCertBag            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 3}
+	oidCRLBag             = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 4}
+	oidSecretBag          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 5}
+	oidSafeContentsBag    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 6}
+	oidCertTypeX509       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 22, 1}
+	oidFriendlyName       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 20}
+	oidLocalKeyID         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 21}
+	oidJavaTrustedCert    = asn1.ObjectIdentifier{2, 16, 840, 1, 113894, 746875, 1, 1}
+	oidAnyExtendedKeyUsge = asn1.ObjectIdentifier{2, 5, 29, 37, 0}
+)
+
+type pfxPDU struct {
+	Version  int
+	AuthSafe contentInfo
+	MacData  macData `asn1:"optional"`
+}
+
+type contentInfo struct {
+	ContentType asn1.ObjectIdentifier
+	Content     asn1.RawValue `asn1:"tag:0,explicit,optional"`
+}
+
+type encryptedData struct {
+	Version              int
+	EncryptedContentInfo encryptedContentInfo
+}
+
+type encryptedContentInfo struct {
+	ContentType                asn1.ObjectIdentifier
+	ContentEncryptionAlgorithm pkix.AlgorithmIdentifier
+	EncryptedContent           asn1.RawValue `asn1:"tag:0,optional"`
+}
+
+type macData struct {
+	Mac        digestInfo
+	MacSalt    []byte
+	Iterations int `asn1:"optional,default:1"`
+}
+
+type digestInfo struct {
+	Algorithm pkix.AlgorithmIdentifier
+	Digest    []byte
+}
+
+type safeBag struct {
+	ID         asn1.ObjectIdentifier
+	Value      asn1.RawValue     `asn1:"tag:0,explicit"`
+	Attributes []pkcs12Attribute `asn1:"set,optional"`
+}
+
+type pkcs12Attribute struct {
+	ID    asn1.ObjectIdentifier
+	Value asn1.RawValue `asn1:"set"`
+}
+
+type certBag struct {
+	ID   asn1.ObjectIdentifier
+	Data []byte `asn1:"tag:0,explicit"`
+}
+
+type pbmac1Params struct {
+	KDF pkix.AlgorithmIdentifier
+	MAC pkix.AlgorithmIdentifier
+}
+
+// PKCS12 is what a PKCS#12 file holds.
+type PKCS12 struct {
+	// Key is the private key, nil in a trust store.
+	Key crypto.Signer
+	// KeyFriendlyName and KeyLocalKeyID are the key bag's attributes.
+	KeyFriendlyName string
+	KeyLocalKeyID   []byte
+	// Leaf is the certificate of Key (matched by localKeyID, else by
+	// public key), nil when there is no key or no matching certificate.
+	Leaf *PKCS12Cert
+	// Chain holds the other certificates: those that chain up from Leaf
+	// in issuer order, then any others in file order.
+	Chain []*PKCS12Cert
+	// MAC is the integrity algorithm ("HMAC-SHA256", "PBMAC1-HMAC-SHA256";
+	// "" for a file without integrity protection) and MACIterations its
+	// KDF iteration count.
+	MAC           string
+	MACIterations int
+	// KeyEncryption and CertEncryption tell how the key bag and the
+	// certificates were encrypted (nil when they were not).
+	KeyEncryption  *Encryption
+	CertEncryption *Encryption
+	// EmptyPassword is true when the file opened with the empty password.
+	EmptyPassword bool
+}
+
+// PKCS12Cert is one certificate bag.
+type PKCS12Cert struct {
+	Certificate  *x509.Certificate
+	FriendlyName string
+	LocalKeyID   []byte
+	// JavaTrusted is true when the bag carries Java's trusted-certificate
+	// attribute (a keytool trustedCertEntry).
+	JavaTrusted bool
+}
+
+// Certificates returns the leaf (if any) then the chain.
+func (p *PKCS12) Certificates() []*x509.Certificate {
+	var out []*x509.Certificate
+	if p.Leaf != nil {
+		out = append(out, p.Leaf.Certificate)
+	}
+	for _, c := range p.Chain {
+		out = append(out, c.Certificate)
+	}
+	return out
+}
+
+// DecodePKCS12 reads a PKCS#12 file (DER or BER). The empty password is
+// tried first; then password is asked for (it may be nil). A password
+// that fails the MAC gives an error wrapping [ErrWrongPassword]; a file
+// that is damaged wraps [ErrCorrupt]. Every error is a [*ParseError].
+func DecodePKCS12(data []byte, password func() ([]byte, error)) (*PKCS12, error) {
+	p, err := decodePKCS12(data, &passwords{fn: password})
+	if err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			return nil, pe
+		}
+		if !errors.Is(err, ErrWrongPassword) && !errors.Is(err, ErrPasswordRequired) && !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrCorrupt) {
+			err = fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		return nil, parseErr(KindPKCS12, 0, err)
+	}
+	return p, nil
+}
+
+// p12Password is one candidate password: raw for PBES2, bmp for the
+// PKCS#12 KDF.
+type p12Password struct{ raw, bmp []byte }
+
+func decodePKCS12(data []byte, pw *passwords) (*PKCS12, error) {
+	if hasIndefinite(data) {
+		der, rest, err := toDER(data, 0)
+		if err != nil {
+			return nil, corrupt("%v", err)
+		}
+		if len(rest) > 0 {
+			return nil, ErrTrailingData
+		}
+		data = der
+	}
+	var pfx pfxPDU
+	if err := unmarshalDER(data, &pfx); err != nil {
+		return nil, err
+	}
+	if pfx.Version != 3 {
+		return nil, fmt.Errorf("%w: PFX version %d", ErrUnsupported, pfx.Version)
+	}
+	if !pfx.AuthSafe.ContentType.Equal(oidPKCS7Data) {
+		return nil, fmt.Errorf("%w: public-key integrity mode (only password-protected PKCS#12 is read)", ErrUnsupported)
+	}
+	var authSafe []byte
+	if err := unmarshalDER(pfx.AuthSafe.Content.Bytes, &authSafe); err != nil {
+		return nil, err
+	}
+	out := &PKCS12{}
+	pass, err := pkcs12Password(&pfx, authSafe, pw, out)
+	if err != nil {
+		return nil, err
+	}
+	var cis []contentInfo
+	if err := unmarshalDER(authSafe, &cis); err != nil {
+		return nil, err
+	}
+	r := &p12Reader{pass: pass, pw: pw, out: out, macVerified: out.MAC != ""}
+	for _, ci := range cis {
+		if err := r.contentInfo(ci); err != nil {
+			return nil, err
+		}
+	}
+	return r.finish()
+}
+
+// pkcs12Password finds the password: it verifies the MAC with the empty
+// password (both encodings in use: BMP "\0\0" and no bytes at all), then
+// with the one asked for.
+func pkcs12Password(pfx *pfxPDU, authSafe []byte, pw *passwords, out *PKCS12) (*p12Password, error) {
+	empty := []*p12Password{{raw: []byte{}, bmp: []byte{0, 0}}, {raw: []byte{}, bmp: nil}}
+	if len(pfx.MacData.Mac.Algorithm.Algorithm) == 0 {
+		// No MAC: try the empty password, the real one is checked when
+		// decrypting.
+		out.EmptyPassword = true
+		return empty[0], nil
+	}
+	verify, err := macVerifier(&pfx.MacData, authSafe, out)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range empty {
+		if verify(p) {
+			out.EmptyPassword = true
+			return p, nil
+		}
+	}
+	raw, err := pw.get()
+	if err != nil {
+		return nil, err
+	}
+	p := &p12Password{raw: raw, bmp: bmpPassword(raw)}
+	if !verify(p) {
+		return nil, ErrWrongPassword
+	}
+	return p, nil
+}
+
+// macVerifier returns a function that checks the MAC with a password.
+func macVerifier(md *macData, authSafe []byte, out *PKCS12) (func(*p12Password) bool, error) {
+	alg := md.Mac.Algorithm
+	if alg.Algorithm.Equal(oidPBMAC1) {
+		var p pbmac1Params
+		if err := unmarshalDER(alg.Parameters.FullBytes, &p); err != nil {
+			return nil, err
+		}
+		h, name, ok := hashByOID(p.MAC.Algorithm)
+		if !ok || !p.KDF.Algorithm.Equal(oidPBKDF2) {
+			return nil, fmt.Errorf("%w: PBMAC1 with %v/%v", ErrUnsupported, p.KDF.Algorithm, p.MAC.Algorithm)
+		}
+		var kp pbkdf2Params
+		if err := unmarshalDER(p.KDF.Parameters.FullBytes, &kp); err != nil {
+			return nil, err
+		}
+		if kp.Iterations < 1 || kp.Iterations > maxKDFIterations || kp.KeyLength <= 0 || kp.KeyLength > 64 {
+			return nil, fmt.Errorf("%w: PBMAC1 parameters", ErrUnsupported)
+		}
+		out.MAC, out.MACIterations = "PBMAC1-HMAC-"+name, kp.Iterations
+		return func(pw *p12Password) bool {
+			key, _, _, err := pbkdf2Key(p.KDF.Parameters.FullBytes, pw.raw, kp.KeyLength, true)
+			if err != nil {
+				return false
+			}
+			m := hmac.New(h, key)
+			m.Write(authSafe)
+			return hmac.Equal(m.Sum(nil), md.Mac.Digest)
+		}, nil
+	}
+	h, name, ok := hashByOID(alg.Algorithm)
+	if !ok {
+		return nil, fmt.Errorf("%w: MAC algorithm %v", ErrUnsupported, alg.Algorithm)
+	}
+	if md.Iterations < 1 || md.Iterations > maxKDFIterations {
+		return nil, errTooManyRounds
+	}
+	out.MAC, out.MACIterations = "HMAC-"+name, md.Iterations
+	return func(pw *p12Password) bool {
+		return hmac.Equal(pkcs12MAC(h, md.MacSalt, pw.bmp, md.Iterations, authSafe), md.Mac.Digest)
+	}, nil
+}
+
+// p12Reader collects the bags of a PKCS#12 file.
+type p12Reader struct {
+	pass        *p12Password
+	pw          *passwords
+	out         *PKCS12
+	macVerified bool
+	keys        int
+	certs       []*PKCS12Cert
+	depth       int
+}
+
+func (r *p12Reader) contentInfo(ci contentInfo) error {
+	var data []byte
+	switch {
+	case ci.ContentType.Equal(oidPKCS7Data):
+		if err := unmarshalDER(ci.Content.Bytes, &data); err != nil {
+			return err
+		}
+	case ci.ContentType.Equal(oidPKCS7Encrypted):
+		var ed encryptedData
+		if err := unmarshalDER(ci.Content.Bytes, &ed); err != nil {
+			return err
+		}
+		eci := ed.EncryptedContentInfo
+		content, err := implicitOctets(eci.EncryptedContent)
+		if err != nil {
+			return err
+		}
+		plain, enc, err := r.decrypt(eci.ContentEncryptionAlgorithm, content)
+		if err != nil {
+			return err
+		}
+		r.out.CertEncryption = enc
+		data = plain
+	default:
+		return fmt.Errorf("%w: authenticated safe content type %v", ErrUnsupported, ci.ContentType)
+	}
+	return r.safeContents(data)
+}
+
+// implicitOctets returns the bytes of an [0] IMPLICIT OCTET STRING, which
+// BER encoders may split into segments.
+func implicitOctets(v asn1.RawValue) ([]byte, error) {
+	if !v.IsCompound {
+		return v.Bytes, nil
+	}
+	var out []byte
+	b := v.Bytes
+	for len(b) > 0 {
+		e, rest, err := readElement(b, 1)
+		if err != nil || !e.is(classUniversal, tagOctetString) || e.constructed {
+			return nil, corrupt("segmented encrypted content")
+		}
+		out = append(out, e.content...)
+		b = rest
+	}
+	return out, nil
+}
+
+// decrypt decrypts with the verified password. Without a MAC, a failure
+// with the empty password asks for the real one.
+func (r *p12Reader) decrypt(alg pkix.AlgorithmIdentifier, data []byte) ([]byte, *Encryption, error) {
+	plain, enc, err := pbDecrypt(alg, data, r.pass.raw, r.pass.bmp)
+	if errors.Is(err, errBadPadding) && !r.macVerified && r.out.EmptyPassword {
+		raw, perr := r.pw.get()
+		if perr != nil {
+			return nil, enc, perr
+		}
+		r.pass = &p12Password{raw: raw, bmp: bmpPassword(raw)}
+		r.out.EmptyPassword = false
+		plain, enc, err = pbDecrypt(alg, data, r.pass.raw, r.pass.bmp)
+		if errors.Is(err, errBadPadding) {
+			return nil, enc, ErrWrongPassword
+		}
+	}
+	if errors.Is(err, errBadPadding) {
+		return nil, enc, corrupt("the MAC checks but the content does not decrypt")
+	}
+	return plain, enc, err
+}
+
+func (r *p12Reader) safeContents(data []byte) error {
+	var bags []safeBag
+	if err := unmarshalDER(data, &bags); err != nil {
+		return err
+	}
+	for _, b := range bags {
+		if err := r.bag(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *p12Reader) bag(b safeBag) error {
+	name, keyID, trusted, err := bagAttributes(b.Attributes)
+	if err != nil {
+		return err
+	}
+	switch {
+	case b.ID.Equal(oidKeyBag), b.ID.Equal(oidShroudedKeyBag):
+		r.keys++
+		if r.keys > 1 {
+			return fmt.Errorf("%w: the file holds more than one private key; pkit reads PKCS#12 files with one key and its certificate", ErrUnsupported)
+		}
+		pkcs8 := b.Value.Bytes
+		if b.ID.Equal(oidShroudedKeyBag) {
+			var info encryptedPrivateKeyInfo
+			if err := unmarshalDER(b.Value.Bytes, &info); err != nil {
+				return err
+			}
+			plain, enc, err := r.decrypt(info.Algorithm, info.Data)
+			if err != nil {
+				return err
+			}
+			r.out.KeyEncryption, pkcs8 = enc, plain
+		}
+		key, _, err := parsePrivateKeyDER(pkcs8, "PRIVATE KEY")
+		if err != nil {
+			return err
+		}
+		r.out.Key, r.out.KeyFriendlyName, r.out.KeyLocalKeyID = key, name, keyID
+	case b.ID.Equal(oidCertBag):
+		var cb certBag
+		if err := unmarshalDER(b.Value.Bytes, &cb); err != nil {
+			return err
+		}
+		if !cb.ID.Equal(oidCertTypeX509) {
+			return nil // SDSI certificates: nobody uses them
+		}
+		c, err := x509.ParseCertificate(cb.Data)
+		if err != nil {
+			return corrupt("certificate: %v", err)
+		}
+		r.certs = append(r.certs, &PKCS12Cert{Certificate: c, FriendlyName: name, LocalKeyID: keyID, JavaTrusted: trusted})
+	case b.ID.Equal(oidSafeContentsBag):
+		if r.depth++; r.depth > 8 {
+			return corrupt("safe contents nested too deep")
+		}
+		err := r.safeContents(b.Value.Bytes)
+		r.depth--
+		return err
+	case b.ID.Equal(oidCRLBag), b.ID.Equal(oidSecretBag):
+		// Not certificates or keys; pkit has no use for them.
+	default:
+		return fmt.Errorf("%w: bag type %v", ErrUnsupported, b.ID)
+	}
+	return nil
+}
+
+// bagAttributes reads friendlyName, localKeyID and Java's trusted flag.
+func bagAttributes(attrs []pkcs12Attribute) (name string, keyID []byte, trusted bool, err error) {
+	for _, a := range attrs {
+		switch {
+		case a.ID.Equal(oidFriendlyName):
+			var raw asn1.RawValue
+			if err := unmarshalDER(a.Value.Bytes, &raw); err != nil {
+				return "", nil, false, err
+			}
+			if raw.Tag != asn1.TagBMPString || len(raw.Bytes)%2 != 0 {
+				return "", nil, false, corrupt("friendlyName is not a BMPString")
+			}
+			u := make([]uint16, len(raw.Bytes)/2)
+			for i := range u {
+				u[i] = uint16(raw.Bytes[2*i])<<8 | uint16(raw.Bytes[2*i+1])
+			}
+			name = string(utf16.Decode(u))
+		case a.ID.Equal(oidLocalKeyID):
+			if err := unmarshalDER(a.Value.Bytes, &keyID); err != nil {
+				return "", nil, false, err
+			}
+		case a.ID.Equal(oidJavaTrustedCert):
+			trusted = true
+		}
+	}
+	return name, keyID, trusted, nil
+}
+
+// finish picks the leaf and orders the chain.
+func (r *p12Reader) finish() (*PKCS12, error) {
+	out := r.out
+	rest := r.certs
+	if out.Key != nil {
+		leaf := -1
+		for i, c := range rest {
+			if len(out.KeyLocalKeyID) > 0 && bytes.Equal(c.LocalKeyID, out.KeyLocalKeyID) && PublicKeysEqual(c.Certificate.PublicKey, out.Key.Public()) {
+				leaf = i
+				break
+			}
+		}
+		if leaf < 0 {
+			for i, c := range rest {
+				if PublicKeysEqual(c.Certificate.PublicKey, out.Key.Public()) {
+					leaf = i
+					break
+				}
+			}
+		}
+		if leaf >= 0 {
+			out.Leaf = rest[leaf]
+			rest = slices.Delete(slices.Clone(rest), leaf, leaf+1)
+		}
+	}
+	if out.Leaf != nil {
+		cur := out.Leaf.Certificate
+		for len(rest) > 0 && !isSelfIssued(cur) {
+			i := slices.IndexFunc(rest, func(c *PKCS12Cert) bool { return issued(c.Certificate, cur) })
+			if i < 0 {
+				break
+			}
+			out.Chain = append(out.Chain, rest[i])
+			cur = rest[i].Certificate
+			rest = slices.Delete(rest, i, i+1)
+		}
+	}
+	out.Chain = append(out.Chain, rest...)
+	return out, nil
+}
+
+// issued reports whether parent's name (and key identifier, when both
+// have one) matches child's issuer. Signatures are not checked.
+func issued(parent, child *x509.Certificate) bool {
+	if !bytes.Equal(parent.RawSubject, child.RawIssuer) {
+		return false
+	}
+	if len(parent.SubjectKeyId) > 0 && len(child.AuthorityKeyId) > 0 {
+		return bytes.Equal(parent.SubjectKeyId, child.AuthorityKeyId)
+	}
+	return true
+}
+
+func isSelfIssued(c *x509.Certificate) bool { return issued(c, c) }
+
+// EncodePKCS12 writes key, its certificate and the chain (issuer order,
+// leaf's issuer first) as a PKCS#12 file protected by password. The layout
+// is OpenSSL's: one encrypted safe with the certificate bags (leaf first,
+// then the chain in the order given) and one plain safe with the shrouded
+// key bag; the key and leaf bags carry a friendlyName (o.FriendlyName) and
+// a localKeyID (the leaf's SHA-1 fingerprint) that tie them together.
+//
+// By default the key and the certificates are encrypted with AES-256-CBC
+// under PBKDF2-HMAC-SHA256 and the MAC is HMAC-SHA256, each with
+// [PKCS12Iterations] iterations: what OpenSSL 3 and go-pkcs12's
+// Modern2023 write, read by OpenSSL 1.1.1+, Java 12+, NSS and Windows
+// Server 2019+. With o.Legacy, both use PBE-SHA1-3DES and the MAC is
+// HMAC-SHA1. An empty password is allowed (the caller decides whether to
+// permit it).
+func EncodePKCS12(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.Certificate, password string, o PKCS12Options) ([]byte, error) {
+	if key == nil || cert == nil {
+		return nil, errors.New("a PKCS#12 file needs a private key and its certificate")
+	}
+	if !PublicKeysEqual(cert.PublicKey, publicOf(key)) {
+		return nil, errors.New("the private key does not belong to the certificate")
+	}
+	alg := pbEncryptAlgorithm{legacy: o.Legacy, iterations: o.iterations()}
+	pw := []byte(password)
+	name := o.FriendlyName
+	if name == "" {
+		name = certName(cert)
+	}
+	fp := sha1.Sum(cert.Raw)
+	attrs, err := bagAttrs(name, fp[:], false)
+	if err != nil {
+		return nil, err
+	}
+	leafBag, err := makeCertBag(cert, attrs)
+	if err != nil {
+		return nil, err
+	}
+	certBags := []safeBag{leafBag}
+	for _, c := range chain {
+		b, err := makeCertBag(c, nil)
+		if err != nil {
+			return nil, err
+		}
+		certBags = append(certBags, b)
+	}
+	plainKey, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	kalg, kdata, err := pbEncrypt(alg, plainKey, pw)
+	if err != nil {
+		return nil, err
+	}
+	shrouded, err := asn1.Marshal(encryptedPrivateKeyInfo{Algorithm: kalg, Data: kdata})
+	if err != nil {
+		return nil, err
+	}
+	keyBag := safeBag{ID: oidShroudedKeyBag, Value: explicit0(shrouded), Attributes: attrs}
+	certSafe, err := encryptedSafe(alg, certBags, pw)
+	if err != nil {
+		return nil, err
+	}
+	keySafe, err := plainSafe([]safeBag{keyBag})
+	if err != nil {
+		return nil, err
+	}
+	return finishPFX([]contentInfo{certSafe, keySafe}, alg, pw)
+}
+
+// EncodeTrustStore writes certs as a PKCS#12 trust store: certificate bags
+// only, each with a friendlyName (its common name, made unique) and Java's
+// trusted-certificate attribute for any purpose, so keytool lists them as
+// trustedCertEntry. Encryption and MAC follow o as in [EncodePKCS12];
+// o.FriendlyName is not used.
+func EncodeTrustStore(certs []*x509.Certificate, password string, o PKCS12Options) ([]byte, error) {
+	if len(certs) == 0 {
+		return nil, errors.New("a trust store needs at least one certificate")
+	}
+	alg := pbEncryptAlgorithm{legacy: o.Legacy, iterations: o.iterations()}
+	used := map[string]bool{}
+	var bags []safeBag
+	for _, c := range certs {
+		name := certName(c)
+		base := name
+		for i := 2; used[lower(name)]; i++ {
+			name = fmt.Sprintf("%s (%d)", base, i)
+		}
+		used[lower(name)] = true
+		attrs, err := bagAttrs(name, nil, true)
+		if err != nil {
+			return nil, err
+		}
+		b, err := makeCertBag(c, attrs)
+		if err != nil {
+			return nil, err
+		}
+		bags = append(bags, b)
+	}
+	safe, err := encryptedSafe(alg, bags, []byte(password))
+	if err != nil {
+		return nil, err
+	}
+	return finishPFX([]contentInfo{safe}, alg, []byte(password))
+}
+
+// lower folds ASCII case, as keytool does with aliases.
+func lower(s string) string { return string(bytes.ToLower([]byte(s))) }
+
+// certName is the name people know a certificate by: its common name, else
+// its whole subject.
+func certName(c *x509.Certificate) string {
+	if c.Subject.CommonName != "" {
+		return c.Subject.CommonName
+	}
+	return c.Subject.String()
+}
+
+func explicit0(b []byte) asn1.RawValue {
+	return asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: b}
+}
+
+// bagAttrs builds a bag's attribute set, DER-sorted.
+func bagAttrs(name string, keyID []byte, javaTrusted bool) ([]pkcs12Attribute, error) {
+	var attrs []pkcs12Attribute
+	add := func(id asn1.ObjectIdentifier, v []byte) {
+		attrs = append(attrs, pkcs12Attribute{ID: id, Value: asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: v}})
+	}
+	if name != "" {
+		var bmp []byte
+		for _, r := range utf16.Encode([]rune(name)) {
+			bmp = append(bmp, byte(r>>8), byte(r))
+		}
+		v, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagBMPString, Bytes: bmp})
+		if err != nil {
+			return nil, err
+		}
+		add(oidFriendlyName, v)
+	}
+	if keyID != nil {
+		v, err := asn1.Marshal(keyID)
+		if err != nil {
+			return nil, err
+		}
+		add(oidLocalKeyID, v)
+	}
+	if javaTrusted {
+		v, err := asn1.Marshal(oidAnyExtendedKeyUsge)
+		if err != nil {
+			return nil, err
+		}
+		add(oidJavaTrustedCert, v)
+	}
+	enc := make([][]byte, len(attrs))
+	for i, a := range attrs {
+		b, err := asn1.Marshal(a)
+		if err != nil {
+			return nil, err
+		}
+		enc[i] = b
+	}
+	idx := make([]int, len(attrs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return bytes.Compare(enc[a], enc[b]) })
+	sorted := make([]pkcs12Attribute, len(attrs))
+	for i, j := range idx {
+		sorted[i] = attrs[j]
+	}
+	return sorted, nil
+}
+
+func makeCertBag(c *x509.Certificate, attrs []pkcs12Attribute) (safeBag, error) {
+	v, err := asn1.Marshal(certBag{ID: oidCertTypeX509, Data: c.Raw})
+	if err != nil {
+		return safeBag{}, err
+	}
+	return safeBag{ID: oidCertBag, Value: explicit0(v), Attributes: attrs}, nil
+}
+
+func plainSafe(bags []safeBag) (contentInfo, error) {
+	data, err := asn1.Marshal(bags)
+	if err != nil {
+		return contentInfo{}, err
+	}
+	octets, err := asn1.Marshal(data)
+	if err != nil {
+		return contentInfo{}, err
+	}
+	return contentInfo{ContentType: oidPKCS7Data, Content: explicit0(octets)}, nil
+}
+
+func encryptedSafe(alg pbEncryptAlgorithm, bags []safeBag, pw []byte) (contentInfo, error) {
+	data, err := asn1.Marshal(bags)
+	if err != nil {
+		return contentInfo{}, err
+	}
+	ealg, edata, err := pbEncrypt(alg, data, pw)
+	if err != nil {
+		return contentInfo{}, err
+	}
+	ed, err := asn1.Marshal(encryptedData{Version: 0, EncryptedContentInfo: encryptedContentInfo{
+		ContentType:                oidPKCS7Data,
+		ContentEncryptionAlgorithm: ealg,
+		EncryptedContent:           asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, Bytes: edata},
+	}})
+	if err != nil {
+		return contentInfo{}, err
+	}
+	return contentInfo{ContentType: oidPKCS7Encrypted, Content: explicit0(ed)}, nil
+}
+
+// finishPFX wraps the safes in the authenticated safe and adds the MAC.
+func finishPFX(safes []contentInfo, alg pbEncryptAlgorithm, pw []byte) ([]byte, error) {
+	authSafe, err := asn1.Marshal(safes)
+	if err != nil {
+		return nil, err
+	}
+	octets, err := asn1.Marshal(authSafe)
+	if err != nil {
+		return nil, err
+	}
+	h, macOID, saltLen := sha256New, oidSHA256, 16
+	if alg.legacy {
+		h, macOID, saltLen = sha1.New, oidSHA1, 8
+	}
+	salt := randomBytes(saltLen)
+	pfx := pfxPDU{
+		Version:  3,
+		AuthSafe: contentInfo{ContentType: oidPKCS7Data, Content: explicit0(octets)},
+		MacData: macData{
+			Mac:        digestInfo{Algorithm: pkix.AlgorithmIdentifier{Algorithm: macOID, Parameters: nullParams}, Digest: pkcs12MAC(h, salt, bmpPassword(pw), alg.iterations, authSafe)},
+			MacSalt:    salt,
+			Iterations: alg.iterations,
+		},
+	}
+	return asn1.Marshal(pfx)
 }

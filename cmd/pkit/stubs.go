@@ -5,4 +5,3 @@ import "github.com/urfave/cli/v2"
 func stub(name string) *cli.Command {
 	return &cli.Command{Name: name, Hidden: true, Action: func(*cli.Context) error { return failf("%s is not built yet", name) }}
 }
-func inspectCommand(e *env) *cli.Command { return stub("inspect") }

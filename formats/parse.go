@@ -1,0 +1,229 @@
+package formats
+
+import (
+	"crypto"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+)
+
+// Item is one thing read from a file: exactly one of the pointer fields
+// (or PrivateKey/PublicKey) is set, according to Kind.
+type Item struct {
+	Kind     Kind
+	Encoding Encoding
+	// PEMType is the PEM block type ("CERTIFICATE"), "" for DER.
+	PEMType string
+	// Raw is the DER of the item (for PEM, the decoded block body).
+	Raw []byte
+
+	Certificate *x509.Certificate
+	CSR         *x509.CertificateRequest
+	CRL         *x509.RevocationList
+	// PrivateKey is set for KindPrivateKey, and for KindEncryptedPrivateKey
+	// once decrypted. It is an *rsa.PrivateKey, *ecdsa.PrivateKey or
+	// ed25519.PrivateKey.
+	PrivateKey crypto.Signer
+	// KeyFormat is the encoding the private key was stored in.
+	KeyFormat KeyFormat
+	// Encryption describes how an encrypted private key is protected.
+	Encryption *Encryption
+	PublicKey  crypto.PublicKey
+	PKCS7      *PKCS7
+	PKCS12     *PKCS12
+}
+
+// ParseOptions configures [Parse]. The zero value reads everything that is
+// not encrypted and leaves encrypted private keys encrypted.
+type ParseOptions struct {
+	// Password returns the password for encrypted content. It is called at
+	// most once per Parse, only when encrypted content is found. If it is
+	// nil, or returns an error wrapping [ErrPasswordRequired], encrypted
+	// private keys stay encrypted (Item.PrivateKey nil) and a PKCS#12 file
+	// is tried with the empty password only. Any other error stops Parse.
+	Password func() ([]byte, error)
+}
+
+// passwords caches the answer of ParseOptions.Password.
+type passwords struct {
+	fn    func() ([]byte, error)
+	asked bool
+	pw    []byte
+	err   error
+}
+
+func (p *passwords) get() ([]byte, error) {
+	if !p.asked {
+		p.asked = true
+		if p.fn == nil {
+			p.err = ErrPasswordRequired
+		} else {
+			p.pw, p.err = p.fn()
+		}
+	}
+	return p.pw, p.err
+}
+
+// Parse reads every item in data, detected as [Detect] does: a DER
+// certificate, CSR, CRL, key, PKCS#7 or PKCS#12 file, or a PEM file with
+// any number and mix of blocks, returned in file order. Every error is a
+// [*ParseError]; Block tells which PEM block failed.
+func Parse(data []byte, o ParseOptions) ([]Item, error) {
+	pw := &passwords{fn: o.Password}
+	if err := checkSize(data); err != nil {
+		return nil, err
+	}
+	k, err := detectDER(data)
+	if err != nil {
+		return nil, err
+	}
+	if k != KindUnknown {
+		it, err := parseDER(k, data, "", pw)
+		if err != nil {
+			return nil, parseErr(k, 0, err)
+		}
+		it.Encoding = EncodingDER
+		return []Item{it}, nil
+	}
+	blocks, err := splitPEM(data)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]Item, 0, len(blocks))
+	for i, b := range blocks {
+		it, err := parsePEMBlock(b, pw)
+		if err != nil {
+			if len(blocks) == 1 {
+				return nil, parseErr(b.kind, 0, err)
+			}
+			return nil, parseErr(b.kind, i+1, err)
+		}
+		it.Encoding = EncodingPEM
+		it.PEMType = b.block.Type
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+func parsePEMBlock(b pemBlock, pw *passwords) (Item, error) {
+	if b.kind == KindEncryptedPrivateKey && b.block.Headers["Proc-Type"] != "" {
+		return parseLegacyEncryptedKey(b.block, pw)
+	}
+	der := b.block.Bytes
+	if b.block.Type == "TRUSTED CERTIFICATE" {
+		// OpenSSL's trusted certificate: the DER certificate followed by
+		// its trust settings.
+		if e, _, err := readElement(der, 0); err == nil {
+			der = e.full
+		}
+	}
+	if b.kind == KindPKCS7 || b.kind == KindPKCS12 {
+		// The body is a whole DER file; it must match the block type.
+		if k := classifyTop(der); k != b.kind {
+			return Item{}, corrupt("the PEM %q block does not hold %s", b.block.Type, b.kind)
+		}
+	}
+	return parseDER(b.kind, der, b.block.Type, pw)
+}
+
+func classifyTop(der []byte) Kind {
+	e, rest, err := readElement(der, 0)
+	if err != nil || len(rest) > 0 {
+		return KindUnknown
+	}
+	return classifyDER(e)
+}
+
+// parseDER parses one DER item of kind k. pemType, when not empty, pins
+// the key encoding.
+func parseDER(k Kind, der []byte, pemType string, pw *passwords) (Item, error) {
+	it := Item{Kind: k, Raw: der}
+	var err error
+	switch k {
+	case KindCertificate:
+		it.Certificate, err = x509.ParseCertificate(der)
+	case KindCSR:
+		it.CSR, err = x509.ParseCertificateRequest(der)
+	case KindCRL:
+		it.CRL, err = x509.ParseRevocationList(der)
+	case KindPrivateKey:
+		it.PrivateKey, it.KeyFormat, err = parsePrivateKeyDER(der, pemType)
+	case KindEncryptedPrivateKey:
+		return parseEncryptedPKCS8(der, pw)
+	case KindPublicKey:
+		it.PublicKey, err = parsePublicKeyDER(der, pemType)
+	case KindPKCS7:
+		it.PKCS7, err = decodePKCS7(der)
+	case KindPKCS12:
+		it.PKCS12, err = decodePKCS12(der, pw)
+	default:
+		err = ErrUnknownFormat
+	}
+	if err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			return it, pe.Err
+		}
+		if errors.Is(err, ErrWrongPassword) || errors.Is(err, ErrPasswordRequired) ||
+			errors.Is(err, ErrCorrupt) || errors.Is(err, ErrUnsupported) {
+			return it, err
+		}
+		return it, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return it, nil
+}
+
+// Certificates returns every certificate in items, in order, including
+// those inside PKCS#7 and PKCS#12 items (for PKCS#12: the leaf, then the
+// chain).
+func Certificates(items []Item) []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, it := range items {
+		switch {
+		case it.Certificate != nil:
+			out = append(out, it.Certificate)
+		case it.PKCS7 != nil:
+			out = append(out, it.PKCS7.Certificates...)
+		case it.PKCS12 != nil:
+			out = append(out, it.PKCS12.Certificates()...)
+		}
+	}
+	return out
+}
+
+// PrivateKeys returns every readable private key in items, including the
+// one inside a PKCS#12 item.
+func PrivateKeys(items []Item) []crypto.Signer {
+	var out []crypto.Signer
+	for _, it := range items {
+		switch {
+		case it.PrivateKey != nil:
+			out = append(out, it.PrivateKey)
+		case it.PKCS12 != nil && it.PKCS12.Key != nil:
+			out = append(out, it.PKCS12.Key)
+		}
+	}
+	return out
+}
+
+// ParseCertificates reads the certificates in data: a PEM bundle, a DER
+// certificate, or a PKCS#7 bundle (PEM or DER). Other items make it fail.
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
+	items, err := Parse(data, ParseOptions{})
+	if err != nil {
+		return nil, err
+	}
+	for i, it := range items {
+		if it.Kind != KindCertificate && it.Kind != KindPKCS7 {
+			return nil, parseErr(it.Kind, i+1, fmt.Errorf("expected certificates, found %s", it.Kind))
+		}
+	}
+	certs := Certificates(items)
+	if len(certs) == 0 {
+		return nil, parseErr(KindPKCS7, 0, errors.New("no certificates in the file"))
+	}
+	return certs, nil
+}
+
+var _ = pem.Block{}

@@ -70,6 +70,9 @@ func newApp(e *env) *cli.App {
 			renewCommand(e),
 			inspectCommand(e),
 			chainCommand(e),
+			revokeCommand(e),
+			unrevokeCommand(e),
+			crlCommand(e),
 		},
 	}
 	setUsageErrors(app.Commands)

@@ -1,0 +1,349 @@
+package main
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/revoke"
+	"github.com/urfave/cli/v2"
+)
+
+func crlCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "crl",
+		Usage:     "sign and publish a CRL for every CA (and a bundle for nginx and HAProxy), or check their expiry",
+		UsageText: "pkit crl [--next-update 7d] [--out DIR] | pkit crl --check-expiry 2d | pkit crl check CERT [--crl FILE…]",
+		Description: `Signs a CRL v2 for every CA in the directory with its CRL number (kept in
+   the store, one more each time), thisUpdate, nextUpdate (--next-update, default
+   7 days), the CA's key identifier and each entry's reason code. A revoked
+   intermediate is listed on the root's CRL. The files go to DIR/crl (or --out),
+   replacing the previous ones atomically:
+
+     NAME.crl.pem  NAME.crl   the CRL of CA NAME, PEM and DER (serve the DER at
+                              the --crl-url of "pkit init")
+     bundle.pem               every CA's CRL: what nginx "ssl_crl" and HAProxy
+                              "crl-file" need when they verify more than one level
+
+   Reload the servers after publishing. Publish again before nextUpdate: run
+   "pkit crl --check-expiry 2d" from cron or CI; it exits 3 when a published CRL
+   expires within that window (or is missing), so CRLs never lapse silently.
+
+EXAMPLES
+   pkit crl
+   pkit crl --next-update 30d --out /var/www/pki
+   pkit crl --check-expiry 2d || pkit crl
+   pkit crl check alice-client.pem
+   pkit crl check server.pem --crl intermediate.crl --issuer intermediate.pem`,
+		Flags: flags([]cli.Flag{
+			dirFlag(),
+			&cli.StringFlag{Name: "next-update", Value: "7d", Usage: "how long the CRLs are valid: `DURATION` until nextUpdate"},
+			&cli.StringFlag{Name: "out", Usage: "publish into `DIR` instead of the CA directory's crl/"},
+			&cli.StringFlag{Name: "check-expiry", Usage: "sign nothing; exit 3 if a published CRL expires within `DURATION`"},
+			jsonFlag(),
+		}, unlockFlags()),
+		Subcommands: []*cli.Command{crlCheckCommand(e)},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("crl takes no arguments, got %q", c.Args().First()).hint("to check a certificate use \"pkit crl check CERT\"")
+			}
+			if c.String("check-expiry") != "" {
+				return e.crlCheckExpiry(c)
+			}
+			return e.crlPublish(c)
+		},
+	}
+}
+
+func crlCheckCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "is a certificate revoked? exit 3 if it is, 0 if not",
+		UsageText: "pkit crl check CERT [--crl FILE…] [--issuer FILE] [--at TIME]",
+		Description: `Looks the certificate up on its issuer's CRL, after checking that the CRL
+   was issued by the certificate's issuer, that its signature verifies and that
+   it is fresh (thisUpdate passed, nextUpdate not). The CRLs come from --crl
+   (PEM, DER or a bundle; repeatable), by default the CA directory's
+   crl/bundle.pem; the issuer is found among the CA directory's CAs, or given
+   with --issuer.
+
+   Exit codes: 0 not revoked, 3 revoked, 1 when no usable CRL says either way
+   (missing, expired, bad signature).
+
+EXAMPLES
+   pkit crl check alice-client.pem
+   pkit crl check server.pem --crl /var/www/pki/bundle.pem
+   pkit crl check leaf.pem --crl intermediate.crl --issuer intermediate.pem`,
+		Flags: []cli.Flag{
+			dirFlag(),
+			&cli.StringSliceFlag{Name: "crl", Usage: "the CRLs in `FILE` (repeatable); default DIR/crl/bundle.pem"},
+			&cli.StringFlag{Name: "issuer", Usage: "the issuer's certificate in `FILE`, when it is not a CA of the CA directory"},
+			&cli.StringFlag{Name: "at", Usage: "check at `TIME` (RFC 3339, YYYY-MM-DD or @UNIXSECONDS; default now)"},
+			jsonFlag(),
+		},
+		Action: e.crlCheck,
+	}
+}
+
+type publishedJSON struct {
+	CA         string    `json:"ca"`
+	Number     string    `json:"number"`
+	ThisUpdate time.Time `json:"this_update"`
+	NextUpdate time.Time `json:"next_update"`
+	Entries    int       `json:"entries"`
+	PEM        string    `json:"pem"`
+	DER        string    `json:"der"`
+}
+
+func (e *env) crlPublish(c *cli.Context) error {
+	d, err := ca.ParseDuration(c.String("next-update"))
+	if err != nil || d <= 0 {
+		return usagef("--next-update: invalid duration %q", c.String("next-update")).hint("examples: 7d, 30d, 12h")
+	}
+	a, err := e.openCA(c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	out := c.String("out")
+	if out != "" {
+		if st, err := os.Stat(out); err != nil || !st.IsDir() {
+			return failf("--out %q is not a folder", out).hint("create it first")
+		}
+	}
+	pub, err := a.PublishCRLs(ctxOf(c), ca.CRLOptions{Dir: out, NextUpdate: d})
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		js := make([]publishedJSON, len(pub))
+		for i, p := range pub {
+			js[i] = publishedJSON{CA: p.CA, Number: p.Number.String(), ThisUpdate: p.ThisUpdate, NextUpdate: p.NextUpdate,
+				Entries: p.Entries, PEM: p.PEM, DER: p.DER}
+		}
+		return e.printJSON(js)
+	}
+	for _, p := range pub {
+		fmt.Fprintf(e.stderr, "signed CRL %s of %q: %d revoked, next update %s\n  %s\n  %s\n", p.Number, p.CA, p.Entries,
+			p.NextUpdate.Format(time.RFC3339), p.PEM, p.DER)
+	}
+	dir := out
+	if dir == "" {
+		dir = filepath.Join(a.Dir, "crl")
+	}
+	fmt.Fprintf(e.stderr, "bundle of all CRLs (nginx ssl_crl, HAProxy crl-file): %s\n", filepath.Join(dir, ca.CRLBundle))
+	fmt.Fprintf(e.stderr, "reload the servers that use them; publish again before %s\n", pub[0].NextUpdate.Format("2006-01-02 15:04 MST"))
+	return nil
+}
+
+// crlCheckExpiry reports, for every CA of the directory, when its published
+// CRL expires, and exits 3 when one is missing or expires within the window.
+func (e *env) crlCheckExpiry(c *cli.Context) error {
+	window, err := ca.ParseDuration(c.String("check-expiry"))
+	if err != nil || window < 0 {
+		return usagef("--check-expiry: invalid duration %q", c.String("check-expiry")).hint("examples: 2d, 12h")
+	}
+	a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	dir := c.String("out")
+	if dir == "" {
+		dir = filepath.Join(a.Dir, "crl")
+	}
+	now := a.Now()
+	type status struct {
+		CA         string    `json:"ca"`
+		File       string    `json:"file"`
+		Number     string    `json:"number,omitempty"`
+		NextUpdate time.Time `json:"next_update,omitzero"`
+		Problem    string    `json:"problem,omitempty"`
+	}
+	var all []status
+	bad := 0
+	for _, name := range a.CANames() {
+		_, der := ca.CRLFiles(dir, name)
+		st := status{CA: name, File: der}
+		rl, err := readCRLHeader(der)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			st.Problem = "no CRL published"
+		case err != nil:
+			st.Problem = err.Error()
+		case rl.CheckSignatureFrom(a.CAs[name]) != nil:
+			st.Problem = "its signature does not verify with the CA's key"
+		default:
+			st.Number, st.NextUpdate = rl.Number.String(), rl.NextUpdate.UTC()
+			switch {
+			case !rl.NextUpdate.After(now):
+				st.Problem = "expired " + rl.NextUpdate.UTC().Format(time.RFC3339)
+			case !rl.NextUpdate.After(now.Add(window)):
+				st.Problem = fmt.Sprintf("expires %s, within %s", rl.NextUpdate.UTC().Format(time.RFC3339), c.String("check-expiry"))
+			}
+		}
+		if st.Problem != "" {
+			bad++
+		}
+		all = append(all, st)
+	}
+	if c.Bool("json") {
+		if err := e.printJSON(all); err != nil {
+			return err
+		}
+	} else {
+		for _, st := range all {
+			if st.Problem != "" {
+				fmt.Fprintf(e.stdout, "%s: %s: %s\n", st.CA, st.File, st.Problem)
+			} else {
+				fmt.Fprintf(e.stdout, "%s: CRL %s ok until %s (in %s)\n", st.CA, st.Number, st.NextUpdate.Format(time.RFC3339),
+					daysHours(st.NextUpdate.Sub(now)))
+			}
+		}
+	}
+	if bad > 0 {
+		return checkFailed("%d of %d published CRLs expire within %s or are missing", bad, len(all), c.String("check-expiry")).
+			hint(`publish fresh ones with "pkit crl" and reload the servers`)
+	}
+	return nil
+}
+
+// readCRLHeader reads a DER or PEM CRL file for its fields, leaving its
+// entries unparsed.
+func readCRLHeader(path string) (*x509.RevocationList, error) {
+	ders, err := readCRLFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return revoke.ParseCRLFor(ders[0])
+}
+
+func readCRLFile(path string) ([][]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	return revoke.ReadCRLs(f, size)
+}
+
+func (e *env) crlCheck(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return usagef("crl check takes one CERT file, got %d", c.NArg()).hint("e.g. pkit crl check alice-client.pem --crl bundle.pem")
+	}
+	at := time.Now()
+	if s := c.String("at"); s != "" {
+		var err error
+		if at, err = parseTime(s); err != nil {
+			return err
+		}
+	}
+	reader := &pileReader{e: e, c: c}
+	certs, err := reader.readFile(c.Args().First(), false)
+	if err != nil {
+		return err
+	}
+	cert := certs[0]
+	var issuers []*x509.Certificate
+	crlFiles := c.StringSlice("crl")
+	if p := c.String("issuer"); p != "" {
+		if issuers, err = reader.readFile(p, false); err != nil {
+			return err
+		}
+	}
+	if len(issuers) == 0 || len(crlFiles) == 0 {
+		a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+		if err != nil {
+			if errors.Is(err, ca.ErrNoCA) {
+				return failf("%v", err).hint("give the issuer with --issuer FILE and the CRLs with --crl FILE")
+			}
+			return err
+		}
+		for _, n := range a.CANames() {
+			issuers = append(issuers, a.CAs[n])
+		}
+		if len(crlFiles) == 0 {
+			crlFiles = []string{filepath.Join(a.Dir, "crl", ca.CRLBundle)}
+		}
+		a.Close()
+	}
+	var issuer *x509.Certificate
+	for _, i := range issuers {
+		if cert.CheckSignatureFrom(i) == nil {
+			issuer = i
+			break
+		}
+	}
+	if issuer == nil {
+		return failf("the issuer of %q (%s) is not known", c.Args().First(), cert.Issuer).hint("give its certificate with --issuer FILE")
+	}
+	var crls []*x509.RevocationList
+	for _, f := range crlFiles {
+		ders, err := readCRLFile(f)
+		if err != nil {
+			if errors.Is(err, revoke.ErrNotCRL) {
+				return failf("%q: %v", f, err)
+			}
+			return failf("reading CRL %q: %v", f, unwrapPath(err)).hint(`publish CRLs with "pkit crl", or pass --crl FILE`)
+		}
+		for _, der := range ders {
+			rl, err := revoke.ParseCRLFor(der, cert.SerialNumber)
+			if err != nil {
+				return failf("%q: %v", f, err)
+			}
+			crls = append(crls, rl)
+		}
+	}
+	st, err := revoke.Check(cert, issuer, crls, at)
+	if err != nil {
+		return failf("cannot tell whether %q is revoked: %v", c.Args().First(), err).
+			hint(`publish a fresh CRL with "pkit crl", or pass the issuer's CRL with --crl FILE`)
+	}
+	serial := ca.SerialHex(cert.SerialNumber)
+	if c.Bool("json") {
+		js := map[string]any{"serial": serial, "subject": cert.Subject.String(), "revoked": st.Revoked,
+			"crl_number": numberString(st.CRL.Number), "crl_next_update": st.CRL.NextUpdate.UTC()}
+		if st.Revoked {
+			js["revoked_at"], js["reason"] = st.RevokedAt.UTC(), revoke.Reason(st.Reason).String()
+		}
+		if err := e.printJSON(js); err != nil {
+			return err
+		}
+	}
+	if st.Revoked {
+		if !c.Bool("json") {
+			fmt.Fprintf(e.stdout, "%s: revoked %s (%s) on CRL %s of %q\n", serial, st.RevokedAt.UTC().Format(time.RFC3339),
+				revoke.Reason(st.Reason), numberString(st.CRL.Number), issuer.Subject.String())
+		}
+		return checkFailed("%q (serial %s) is revoked since %s, reason %s", c.Args().First(), serial,
+			st.RevokedAt.UTC().Format(time.RFC3339), revoke.Reason(st.Reason))
+	}
+	if !c.Bool("json") {
+		fmt.Fprintf(e.stdout, "%s: not revoked (CRL %s of %q, next update %s)\n", serial, numberString(st.CRL.Number),
+			issuer.Subject.String(), st.CRL.NextUpdate.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+func numberString(n *big.Int) string {
+	if n == nil {
+		return "-"
+	}
+	return n.String()
+}
+
+// daysHours prints a duration as "6d 23h".
+func daysHours(d time.Duration) string {
+	h := int(d.Hours())
+	return fmt.Sprintf("%dd %dh", h/24, h%24)
+}

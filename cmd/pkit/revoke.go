@@ -1,0 +1,334 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/revoke"
+	"github.com/urfave/cli/v2"
+)
+
+func revokeCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "revoke",
+		Usage:     "revoke certificates (publish the change with \"pkit crl\")",
+		UsageText: "pkit revoke SERIAL|CERT|NAME… [--reason REASON] [--invalidity-date DATE] | pkit revoke --from FILE",
+		Description: `Marks certificates revoked in the CA's store. Each argument is a serial
+   number (hex, as "pkit list" and openssl print it, colons allowed), a
+   certificate file this CA issued, or the name a valid certificate was issued
+   under. Revoking an intermediate CA puts it on the root's CRL. Several
+   certificates, or --from FILE, are revoked in one transaction: if any of them
+   cannot be revoked, none is.
+
+   --from FILE (- for stdin) holds one certificate per line: SERIAL, CERT or
+   NAME, optionally followed by a reason; blank lines and # comments are
+   skipped.
+
+   Reasons (RFC 5280): unspecified (default), keyCompromise, cACompromise,
+   affiliationChanged, superseded, cessationOfOperation, certificateHold,
+   privilegeWithdrawn, aACompromise. Only certificateHold can be lifted again,
+   with "pkit unrevoke".
+
+   Servers only see a revocation once a new CRL is published: run "pkit crl"
+   and reload them.
+
+EXAMPLES
+   pkit revoke alice --reason keyCompromise --invalidity-date 2026-03-01
+   pkit revoke 3f:a2:19:…:0c --reason superseded
+   pkit revoke ./old-server.pem
+   pkit revoke --from leavers.txt --reason affiliationChanged && pkit crl`,
+		Flags: []cli.Flag{
+			dirFlag(),
+			&cli.StringFlag{Name: "reason", Value: "unspecified", Usage: "the RFC 5280 `REASON`"},
+			&cli.StringFlag{Name: "invalidity-date", Usage: "when the key was (suspected to be) compromised: `DATE` (RFC 3339 or YYYY-MM-DD)"},
+			&cli.StringFlag{Name: "from", Usage: "revoke every certificate listed in `FILE` (- for stdin)"},
+			jsonFlag(),
+		},
+		Action: e.revoke,
+	}
+}
+
+func unrevokeCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "unrevoke",
+		Usage:     "lift a certificateHold (nothing else can be undone)",
+		UsageText: "pkit unrevoke SERIAL|CERT|NAME…",
+		Description: `Makes certificates that were revoked with --reason certificateHold valid
+   again; they leave the next CRL ("pkit crl"). A revocation for any other
+   reason is final.
+
+EXAMPLES
+   pkit revoke laptop-bob --reason certificateHold
+   pkit unrevoke laptop-bob && pkit crl`,
+		Flags:  []cli.Flag{dirFlag(), jsonFlag()},
+		Action: e.unrevoke,
+	}
+}
+
+// revokeTarget is one line or argument: what to revoke and, from --from,
+// its own reason.
+type revokeTarget struct {
+	arg    string
+	reason string
+	where  string // "line 3 of FILE", for messages
+}
+
+func (e *env) revoke(c *cli.Context) error {
+	reason, err := parseReasonFlag("--reason", c.String("reason"))
+	if err != nil {
+		return err
+	}
+	var invalidAt time.Time
+	if s := c.String("invalidity-date"); s != "" {
+		if invalidAt, err = parseTime(s); err != nil {
+			return usagef("--invalidity-date %q is not a date", s).hint("use RFC 3339 (2026-03-01T10:00:00Z) or a date (2026-03-01)")
+		}
+	}
+	var targets []revokeTarget
+	for _, a := range c.Args().Slice() {
+		targets = append(targets, revokeTarget{arg: a})
+	}
+	if from := c.String("from"); from != "" {
+		more, err := e.readTargets(from)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, more...)
+	}
+	if len(targets) == 0 {
+		return usagef("revoke what?").hint("give a SERIAL, CERT file or NAME, or --from FILE")
+	}
+	a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if !invalidAt.IsZero() && invalidAt.After(a.Now()) {
+		return usagef("--invalidity-date %s is in the future", invalidAt.Format(time.RFC3339))
+	}
+	ctx := ctxOf(c)
+	rs := make([]ca.Revocation, 0, len(targets))
+	for _, t := range targets {
+		r := reason
+		if t.reason != "" {
+			if r, err = parseReasonFlag(t.where, t.reason); err != nil {
+				return err
+			}
+		}
+		serial, err := e.resolveCert(ctx, a, t, false)
+		if err != nil {
+			return err
+		}
+		rs = append(rs, ca.Revocation{Serial: serial, Reason: r, InvalidAt: invalidAt})
+	}
+	recs, err := a.Revoke(ctx, rs...)
+	if err != nil {
+		return revokeErr(err)
+	}
+	if c.Bool("json") {
+		return e.printJSON(revokedJSON(recs, rs, a.Now()))
+	}
+	for i, rec := range recs {
+		fmt.Fprintf(e.stderr, "revoked %s certificate %q (serial %s): %s\n", rec.Profile, rec.Name, ca.SerialHex(rec.Serial), rs[i].Reason)
+	}
+	fmt.Fprintf(e.stderr, "run \"pkit crl\" to publish the change, then reload the servers that use the CRLs\n")
+	return nil
+}
+
+type revokedEntry struct {
+	Serial  string    `json:"serial"`
+	Name    string    `json:"name"`
+	Profile string    `json:"profile"`
+	Issuer  string    `json:"issuer"`
+	Reason  string    `json:"reason"`
+	At      time.Time `json:"revoked_at"`
+}
+
+func revokedJSON(recs []*ca.Record, rs []ca.Revocation, now time.Time) []revokedEntry {
+	out := make([]revokedEntry, len(recs))
+	for i, r := range recs {
+		at := now.UTC().Truncate(time.Second)
+		if !r.RevokedAt.IsZero() {
+			at = r.RevokedAt // a hold made permanent keeps its date
+		}
+		out[i] = revokedEntry{Serial: ca.SerialHex(r.Serial), Name: r.Name, Profile: r.Profile, Issuer: r.Issuer, Reason: rs[i].Reason.String(), At: at}
+	}
+	return out
+}
+
+func (e *env) unrevoke(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return usagef("unrevoke what?").hint("give the SERIAL, CERT file or NAME of a certificate on certificateHold")
+	}
+	a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ctx := ctxOf(c)
+	var serials []*big.Int
+	for _, arg := range c.Args().Slice() {
+		s, err := e.resolveCert(ctx, a, revokeTarget{arg: arg}, true)
+		if err != nil {
+			return err
+		}
+		serials = append(serials, s)
+	}
+	var recs []*ca.Record
+	for _, s := range serials {
+		rec, err := a.Store.Unrevoke(ctx, s)
+		if err != nil {
+			return revokeErr(err)
+		}
+		recs = append(recs, rec)
+		fmt.Fprintf(e.stderr, "lifted the hold on %s certificate %q (serial %s)\n", rec.Profile, rec.Name, ca.SerialHex(rec.Serial))
+	}
+	if c.Bool("json") {
+		out := make([]map[string]string, len(recs))
+		for i, r := range recs {
+			out[i] = map[string]string{"serial": ca.SerialHex(r.Serial), "name": r.Name, "status": string(ca.StatusValid)}
+		}
+		return e.printJSON(out)
+	}
+	fmt.Fprintf(e.stderr, "run \"pkit crl\" to publish the change\n")
+	return nil
+}
+
+func parseReasonFlag(where, s string) (revoke.Reason, error) {
+	r, err := revoke.ParseReason(s)
+	if err != nil {
+		return 0, usagef("%s: %v", where, err)
+	}
+	return r, nil
+}
+
+// readTargets reads --from: one SERIAL|CERT|NAME per line, optionally
+// followed by a reason.
+func (e *env) readTargets(path string) ([]revokeTarget, error) {
+	data, err := e.readInput(path, 256<<20)
+	if err != nil {
+		var ue *userError
+		if errors.As(err, &ue) {
+			return nil, ue
+		}
+		return nil, failf("reading --from: %v", unwrapPath(err))
+	}
+	var out []revokeTarget
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 64*1024)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) > 2 {
+			return nil, usagef("--from %q line %d: want SERIAL|CERT|NAME and an optional reason, got %d fields", path, n, len(f))
+		}
+		t := revokeTarget{arg: f[0], where: fmt.Sprintf("--from %q line %d", path, n)}
+		if len(f) == 2 {
+			t.reason = f[1]
+		}
+		out = append(out, t)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, failf("reading --from %q: %v", path, err)
+	}
+	if len(out) == 0 {
+		return nil, usagef("--from %q lists no certificate", path)
+	}
+	return out, nil
+}
+
+// resolveCert finds the serial an argument means: a certificate file,
+// a serial number in the store, or a name. For a name, revoked picks the
+// certificates on hold instead of the valid ones.
+func (e *env) resolveCert(ctx context.Context, a *ca.Authority, t revokeTarget, revoked bool) (*big.Int, error) {
+	where := ""
+	if t.where != "" {
+		where = t.where + ": "
+	}
+	if st, err := os.Stat(t.arg); err == nil && st.Mode().IsRegular() {
+		certs, err := (&pileReader{e: e}).readFile(t.arg, false)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := a.FindIssued(ctx, certs[0])
+		switch {
+		case errors.Is(err, ca.ErrNotIssuedHere):
+			return nil, failf("%s%q (%s) was not issued by this CA", where, t.arg, certs[0].Subject).
+				hint("pkit can only revoke certificates of the CA in %q", a.Dir)
+		case errors.Is(err, ca.ErrNotFound):
+			return nil, failf("%s%q was signed by this CA but is not in its store", where, t.arg)
+		case err != nil:
+			return nil, err
+		}
+		return rec.Serial, nil
+	}
+	if serial, err := ca.ParseSerial(t.arg); err == nil {
+		if _, err := a.Store.Get(ctx, serial); err == nil {
+			return serial, nil
+		}
+	}
+	f := ca.Filter{Name: t.arg, Valid: !revoked, Revoked: revoked}
+	recs, err := a.Store.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	switch len(recs) {
+	case 0:
+		what := "valid certificate"
+		if revoked {
+			what = "revoked certificate"
+		} else if gone, _ := a.Store.List(ctx, ca.Filter{Name: t.arg, Revoked: true}); len(gone) > 0 {
+			r := gone[len(gone)-1]
+			return nil, failf("%scertificate %q (serial %s) is already revoked (%s, on %s)", where, r.Name, ca.SerialHex(r.Serial),
+				revoke.Reason(r.Reason), r.RevokedAt.Format(time.RFC3339)).hint("nothing was changed")
+		}
+		return nil, failf("%sno %s with serial or name %q", where, what, t.arg).hint(`see "pkit list" for serials and names`)
+	case 1:
+		return recs[0].Serial, nil
+	}
+	serials := make([]string, len(recs))
+	for i, r := range recs {
+		serials[i] = ca.SerialHex(r.Serial)
+	}
+	return nil, failf("%s%d certificates are named %q", where, len(recs), t.arg).hint("give the serial number instead: %s", strings.Join(serials, ", "))
+}
+
+// revokeErr adds hints to the store's refusals.
+func revokeErr(err error) error {
+	var re *ca.RevokeError
+	if !errors.As(err, &re) {
+		return err
+	}
+	switch {
+	case errors.Is(err, ca.ErrAlreadyRevoked):
+		return failf("%v", err).hint("nothing was changed; only a certificateHold can be made permanent with another --reason")
+	case errors.Is(err, ca.ErrNotOnHold):
+		return failf("%v", err).hint("issue a new certificate instead")
+	case errors.Is(err, ca.ErrRootRevoke):
+		return failf("%v", err).hint("to retire a root, remove it from the trust stores that hold it")
+	case errors.Is(err, ca.ErrNotFound):
+		return failf("%v", err).hint(`see "pkit list" for serials and names`)
+	}
+	return failf("%v", err)
+}
+
+func ctxOf(c *cli.Context) context.Context {
+	if c.Context != nil {
+		return c.Context
+	}
+	return context.Background()
+}

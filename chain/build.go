@@ -201,12 +201,12 @@ func (n *node) selfSigned() bool {
 
 // node is a certificate in the search graph.
 type node struct {
-	cert       *x509.Certificate
-	fp         [32]byte
-	root       bool // in Roots
-	ss         int8 // self-signed: 0 unknown, 1 yes, -1 no
-	issuers    []*node // computed lazily
-	expanded   bool
+	cert     *x509.Certificate
+	fp       [32]byte
+	root     bool    // in Roots
+	ss       int8    // self-signed: 0 unknown, 1 yes, -1 no
+	issuers  []*node // computed lazily
+	expanded bool
 }
 
 type graph struct {

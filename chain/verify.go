@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -191,6 +192,9 @@ func Verify(leaf *x509.Certificate, o VerifyOptions) (*Result, error) {
 			v.add(KeyMismatch, 0, "the private key does not belong to %s", "serve the key the certificate was issued for (pkit match CERT KEY finds the pair), or re-issue the certificate for this key", v.name(0))
 		}
 	}
+	// One certificate's problems together, leaf first; problems of the
+	// chain file as a whole before them.
+	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Index < v.problems[j].Index })
 	r.Problems = v.problems
 	return r, nil
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -246,6 +248,7 @@ func (s *stagedFile) commit(overwrite bool) error {
 	} else {
 		tmp := filepath.Join(filepath.Dir(s.dst), "."+filepath.Base(s.dst)+".new"+strconv.Itoa(os.Getpid()))
 		os.Remove(tmp)
+		removeStaleNew(s.dst)
 		if err = link(tmp); err == nil {
 			if err = os.Rename(tmp, s.dst); err != nil {
 				os.Remove(tmp)
@@ -260,6 +263,39 @@ func (s *stagedFile) commit(overwrite bool) error {
 	}
 	return nil
 }
+
+// removeStaleNew removes, once per directory and process, the
+// ".NAME.newPID" links that an overwrite killed between its link(2) and
+// rename(2) left in dst's directory: those whose process no longer runs.
+// (Linux cannot link an O_TMPFILE file over an existing name, so an
+// overwrite needs that short-lived name.)
+func removeStaleNew(dst string) {
+	dir := filepath.Dir(dst)
+	if _, done := staleChecked.LoadOrStore(dir, true); done {
+		return
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		name := e.Name()
+		i := strings.LastIndex(name, ".new")
+		if !strings.HasPrefix(name, ".") || i <= 0 {
+			continue
+		}
+		pid, err := strconv.Atoi(name[i+len(".new"):])
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if unix.Kill(pid, 0) == unix.ESRCH {
+			os.Remove(filepath.Join(dir, name))
+		}
+	}
+}
+
+// staleChecked holds the directories removeStaleNew has cleaned.
+var staleChecked sync.Map
 
 func (s *stagedFile) discard() {
 	s.f.Close()

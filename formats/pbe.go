@@ -106,9 +106,20 @@ func hashByOID(oid asn1.ObjectIdentifier) (func() hash.Hash, string, bool) {
 	return nil, "", false
 }
 
-// unmarshalDER parses exactly one DER value into v.
+// unmarshalDER parses exactly one DER value into v. BER input (indefinite
+// lengths, segmented strings, as NSS and Windows write inside PKCS#12 and
+// PKCS#7) is converted to DER first.
 func unmarshalDER(b []byte, v any) error {
 	rest, err := asn1.Unmarshal(b, v)
+	if err != nil && needsDER(b, 0) {
+		var der []byte
+		if der, rest, err = toDER(b, 0); err == nil {
+			if len(rest) > 0 {
+				return corrupt("trailing data")
+			}
+			rest, err = asn1.Unmarshal(der, v)
+		}
+	}
 	if err != nil {
 		return corrupt("%v", err)
 	}

@@ -510,20 +510,60 @@ func (r *p12Reader) finish() (*PKCS12, error) {
 			rest = slices.Delete(slices.Clone(rest), leaf, leaf+1)
 		}
 	}
-	if out.Leaf != nil {
-		cur := out.Leaf.Certificate
-		for len(rest) > 0 && !isSelfIssued(cur) {
-			i := slices.IndexFunc(rest, func(c *PKCS12Cert) bool { return issued(c.Certificate, cur) })
-			if i < 0 {
-				break
+	if out.Leaf == nil {
+		out.Chain = rest
+		return out, nil
+	}
+	certs := make([]*x509.Certificate, len(rest))
+	for i, c := range rest {
+		certs[i] = c.Certificate
+	}
+	for _, i := range chainOrder(out.Leaf.Certificate, certs) {
+		out.Chain = append(out.Chain, rest[i])
+	}
+	return out, nil
+}
+
+// OrderChain returns the certificates of pile that chain up from leaf, in
+// issuer order (leaf's issuer first), then the others in their original
+// order. It matches names and key identifiers and checks no signatures;
+// chain.Build does the full job.
+func OrderChain(leaf *x509.Certificate, pile []*x509.Certificate) []*x509.Certificate {
+	out := make([]*x509.Certificate, 0, len(pile))
+	for _, i := range chainOrder(leaf, pile) {
+		out = append(out, pile[i])
+	}
+	return out
+}
+
+// chainOrder returns the indexes of pile in OrderChain's order.
+func chainOrder(leaf *x509.Certificate, pile []*x509.Certificate) []int {
+	used := make([]bool, len(pile))
+	var out []int
+	cur := leaf
+	for !isSelfIssued(cur) {
+		i := slices.IndexFunc(pile, func(c *x509.Certificate) bool { return issued(c, cur) })
+		for i >= 0 && used[i] {
+			j := slices.IndexFunc(pile[i+1:], func(c *x509.Certificate) bool { return issued(c, cur) })
+			if j < 0 {
+				i = -1
+			} else {
+				i += 1 + j
 			}
-			out.Chain = append(out.Chain, rest[i])
-			cur = rest[i].Certificate
-			rest = slices.Delete(rest, i, i+1)
+		}
+		if i < 0 {
+			break
+		}
+		used[i] = true
+		out = append(out, i)
+		cur = pile[i]
+	}
+	for i := range pile {
+		if !used[i] {
+			out = append(out, i)
 		}
 	}
-	out.Chain = append(out.Chain, rest...)
-	return out, nil
+	return out
 }
 
 // issued reports whether parent's name (and key identifier, when both

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,7 +56,7 @@ EXAMPLES
 				return usagef("inspect takes one FILE, got %d", c.NArg()).hint("e.g. pkit inspect server.pem")
 			}
 			path := c.Args().First()
-			items, err := e.readItems(c, path)
+			items, err := e.readItems(c, path, true)
 			if err != nil {
 				return err
 			}
@@ -105,8 +106,9 @@ func haveTerminal() bool {
 }
 
 // readItems reads and parses one input file, turning parse errors into
-// one clear line.
-func (e *env) readItems(c *cli.Context, path string) ([]formats.Item, error) {
+// one clear line. Encrypted keys are opened only when wantKeys is set (a
+// PKCS#12 file always needs its password).
+func (e *env) readItems(c *cli.Context, path string, wantKeys bool) ([]formats.Item, error) {
 	data, err := e.readInput(path, formats.MaxInputSize)
 	if err != nil {
 		var ue *userError
@@ -125,7 +127,11 @@ func (e *env) readItems(c *cli.Context, path string) ([]formats.Item, error) {
 	if path == "-" {
 		name = "standard input"
 	}
-	items, err := formats.Parse(data, formats.ParseOptions{Password: e.passwordFunc(c, fmt.Sprintf("%q", name))})
+	pw := e.passwordFunc(c, fmt.Sprintf("%q", name))
+	if f, err := formats.Detect(data); err == nil && !wantKeys && !slices.Contains(f.Kinds, formats.KindPKCS12) {
+		pw = nil
+	}
+	items, err := formats.Parse(data, formats.ParseOptions{Password: pw})
 	if err != nil {
 		return nil, explainParse(path, err)
 	}

@@ -69,6 +69,8 @@ func newApp(e *env) *cli.App {
 			listCommand(e),
 			renewCommand(e),
 			inspectCommand(e),
+			convertCommand(e),
+			matchCommand(e),
 			chainCommand(e),
 			revokeCommand(e),
 			unrevokeCommand(e),

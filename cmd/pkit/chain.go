@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -142,8 +141,13 @@ func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, err
 	}
 	certs, what, err := r.parse(data)
 	if err != nil {
-		if quiet {
+		var ue *userError
+		if quiet && !errors.As(err, &ue) {
 			return nil, nil
+		}
+		if errors.As(err, &ue) {
+			ue.msg = fmt.Sprintf("%q: %s", path, ue.msg)
+			return nil, ue
 		}
 		return nil, failf("%q: %v", path, err)
 	}
@@ -152,49 +156,42 @@ func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, err
 		if what != "" {
 			msg += " (it holds " + what + ")"
 		}
-		return nil, failf("%s", msg).hint("give the certificate files; a private key or CSR is not part of a chain")
+		return nil, failf("%s", msg).hint("give the certificate files; a private key, CSR or CRL is not part of a chain")
 	}
 	return certs, nil
 }
 
-// parse reads every certificate in data; what names the other things
-// found when there is no certificate. Until formats.Parse lands this reads
-// PEM and DER certificates only.
+// parse reads every certificate in data (PEM, DER, PKCS#7, PKCS#12, as
+// formats.Parse detects them); what names the other things found, for the
+// error when there is no certificate. A .p12 password is read only from
+// --p12-password-file or PKIT_P12_PASSWORD; without one, the empty
+// password is tried and encrypted keys (not needed here) stay encrypted.
 func (r *pileReader) parse(data []byte) ([]*x509.Certificate, string, error) {
-	if !bytes.Contains(data, []byte("-----BEGIN")) {
-		certs, err := x509.ParseCertificates(data)
-		if err != nil {
-			return nil, "", fmt.Errorf("not a certificate file (PEM or DER): %v", err)
+	items, err := formats.Parse(data, formats.ParseOptions{Password: func() ([]byte, error) {
+		if r.c.String("p12-password-file") == "" && r.e.getenv("PKIT_P12_PASSWORD") == "" {
+			return nil, formats.ErrPasswordRequired
 		}
-		return certs, "", nil
+		return r.e.readSecret(r.c, secretSource{fileFlag: "p12-password-file", envVar: "PKIT_P12_PASSWORD", what: ".p12 password"})
+	}})
+	if err != nil {
+		var ue *userError
+		if errors.As(err, &ue) {
+			return nil, "", ue
+		}
+		if errors.Is(err, formats.ErrPasswordRequired) || errors.Is(err, formats.ErrWrongPassword) {
+			return nil, "", failf("%v", err).hint("pass the .p12 password with --p12-password-file FILE or PKIT_P12_PASSWORD")
+		}
+		return nil, "", err
 	}
-	var certs []*x509.Certificate
 	var kinds []string
-	seen := map[string]bool{}
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			break
-		}
-		if b.Type == "CERTIFICATE" {
-			c, err := x509.ParseCertificate(b.Bytes)
-			if err != nil {
-				return nil, "", fmt.Errorf("certificate %d: %v", len(certs)+1, err)
-			}
-			certs = append(certs, c)
-			continue
-		}
-		k := "a " + strings.ToLower(b.Type)
-		if strings.HasSuffix(b.Type, "PRIVATE KEY") {
-			k = "a private key"
-		}
-		if !seen[k] {
-			seen[k] = true
-			kinds = append(kinds, k)
+	seen := map[formats.Kind]bool{}
+	for _, it := range items {
+		if it.Kind != formats.KindCertificate && !seen[it.Kind] {
+			seen[it.Kind] = true
+			kinds = append(kinds, "a "+it.Kind.String())
 		}
 	}
-	return certs, strings.Join(kinds, ", "), nil
+	return formats.Certificates(items), strings.Join(kinds, ", "), nil
 }
 
 func reasonName(code int) string { return revoke.Reason(code).String() }
@@ -210,6 +207,15 @@ func unwrapPath(err error) error {
 // readAll reads every argument: files, directories (their files, not
 // recursing) and - for stdin.
 func (r *pileReader) readAll(args []string) ([]*x509.Certificate, error) {
+	stdins := 0
+	for _, a := range args {
+		if a == "-" {
+			stdins++
+		}
+	}
+	if stdins > 1 {
+		return nil, usagef("standard input (-) can be used only once")
+	}
 	var out []*x509.Certificate
 	for _, a := range args {
 		if a != "-" {
@@ -739,18 +745,12 @@ func (e *env) systemRoots() ([]*x509.Certificate, error) {
 	return out, nil
 }
 
+// pemCerts returns the certificates in a system bundle file, skipping
+// anything else.
 func pemCerts(data []byte) []*x509.Certificate {
-	var out []*x509.Certificate
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			return out
-		}
-		if b.Type == "CERTIFICATE" {
-			if c, err := x509.ParseCertificate(b.Bytes); err == nil {
-				out = append(out, c)
-			}
-		}
+	items, err := formats.Parse(data, formats.ParseOptions{})
+	if err != nil {
+		return nil
 	}
+	return formats.Certificates(items)
 }

@@ -318,7 +318,7 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 	s.walk(leaf, nil)
 	best := s.best
 	p := &Path{Complete: best.complete, Trusted: best.trusted, Truncated: s.steps >= maxSteps,
-		topSelfSigned: best.nodes[len(best.nodes)-1].selfSigned()}
+		topSelfSigned: topSelfSigned(best.nodes[len(best.nodes)-1])}
 	for _, n := range best.nodes {
 		p.Certs = append(p.Certs, n.cert)
 	}
@@ -340,6 +340,16 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 	}
 	p.Unused = unused(pile, best.nodes, dups)
 	return p, nil
+}
+
+// topSelfSigned reports whether the top of a path is a self-signed root.
+// A trusted root's own signature is not checked (a trust anchor is
+// trusted for its name and key, as in OpenSSL and Go): the names decide.
+func topSelfSigned(n *node) bool {
+	if n.root {
+		return bytes.Equal(n.cert.RawSubject, n.cert.RawIssuer)
+	}
+	return n.selfSigned()
 }
 
 // tops returns the CA certificates of the pile that issued no other

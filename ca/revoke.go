@@ -351,6 +351,7 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 		return nil, err
 	}
 	defer unlock()
+	removeStale(dir)
 
 	bundlePath := filepath.Join(dir, CRLBundle)
 	bundle, err := formats.Stage(bundlePath, 0o644)
@@ -419,6 +420,17 @@ func (m multiWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// removeStale removes the hidden links a publisher killed between linking
+// a finished file and renaming it over the old one leaves behind
+// (".NAME.newPID", see [formats.WriteFiles]). Only called with the CRL
+// folder locked, so no such file belongs to a live publisher.
+func removeStale(dir string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, ".*.new*"))
+	for _, m := range matches {
+		os.Remove(m)
+	}
 }
 
 // lockDir takes an exclusive lock on dir/.lock, waiting for other pkit

@@ -2,6 +2,10 @@ package chain
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -176,10 +180,34 @@ func (p *Path) Root() *x509.Certificate {
 	return p.Certs[len(p.Certs)-1]
 }
 
+// checkSignature checks that parent's key signed c. Unlike
+// [x509.Certificate.CheckSignature] it accepts SHA-1 signatures, which Go
+// refuses to verify, so that a SHA-1 chain is found and then reported as
+// weak (see [Verify]) instead of as unsigned.
+func checkSignature(parent, c *x509.Certificate) error {
+	err := parent.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature)
+	var insecure x509.InsecureAlgorithmError
+	if err == nil || !errors.As(err, &insecure) {
+		return err
+	}
+	sum := sha1.Sum(c.RawTBSCertificate)
+	switch pub := parent.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if c.SignatureAlgorithm == x509.SHA1WithRSA {
+			return rsa.VerifyPKCS1v15(pub, crypto.SHA1, sum[:], c.Signature)
+		}
+	case *ecdsa.PublicKey:
+		if c.SignatureAlgorithm == x509.ECDSAWithSHA1 && ecdsa.VerifyASN1(pub, sum[:], c.Signature) {
+			return nil
+		}
+	}
+	return err
+}
+
 // SelfSigned reports whether c names itself as issuer and its signature
 // verifies with its own key.
 func SelfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && checkSignature(c, c) == nil
 }
 
 // IsCA reports whether c is a CA certificate: basic constraints with
@@ -229,7 +257,7 @@ func (g *graph) issuersOf(n *node) []*node {
 		if len(c.AuthorityKeyId) > 0 && len(p.cert.SubjectKeyId) > 0 && !bytes.Equal(c.AuthorityKeyId, p.cert.SubjectKeyId) {
 			continue
 		}
-		if p.cert.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) != nil {
+		if checkSignature(p.cert, c) != nil {
 			continue
 		}
 		n.issuers = append(n.issuers, p)

@@ -42,6 +42,8 @@ func TestVerify(t *testing.T) {
 	weak := mk(chaintest.Spec{CN: "weak", Issuer: inter, KeyType: chaintest.RSA1024})
 	expiredLeaf := mk(chaintest.Spec{CN: "old", Issuer: inter, NotBefore: at.AddDate(-2, 0, 0), NotAfter: at.AddDate(-1, 0, 0)})
 	futureLeaf := mk(chaintest.Spec{CN: "new", Issuer: inter, NotBefore: at.AddDate(0, 1, 0)})
+	rsaInter := mk(chaintest.Spec{CN: "RSA Inter", CA: true, PathLen: 0, Issuer: root, KeyType: chaintest.RSA2048})
+	sha1Leaf := mk(chaintest.Spec{CN: "sha1", Issuer: rsaInter, SigAlg: x509.SHA1WithRSA})
 	otherRoot := mk(chaintest.Spec{CN: "Other Root", CA: true, PathLen: -1})
 	// A leaf whose signature was changed after signing.
 	tampered := *leaf.Certificate
@@ -87,6 +89,7 @@ func TestVerify(t *testing.T) {
 		{"no crl", leaf.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: inters, CheckRevocation: true, CRLs: []*x509.RevocationList{interCRL}}, []chain.Kind{chain.RevocationUnknown}},
 		{"stale crl", leaf.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: inters, CheckRevocation: true, CRLs: []*x509.RevocationList{rootCRL, staleCRL}}, []chain.Kind{chain.RevocationUnknown}},
 		{"weak key", weak.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: inters}, []chain.Kind{chain.WeakKey}},
+		{"sha-1", sha1Leaf.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: chaintest.X509(rsaInter)}, []chain.Kind{chain.WeakSignature}},
 		{"key mismatch", leaf.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: inters, Key: otherRoot.Key.Public()}, []chain.Kind{chain.KeyMismatch}},
 		{"not a ca", underNotCA.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: chaintest.X509(inter, notCA)}, []chain.Kind{chain.NotCA, chain.PathLen}},
 		{"several problems", expiredLeaf.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: inters, Host: "nope.example.com", Purpose: chain.PurposeClient},

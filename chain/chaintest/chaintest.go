@@ -92,6 +92,9 @@ type Spec struct {
 	PermittedDNS, ExcludedDNS []string
 	// NoKeyIDs leaves out the subject and authority key identifiers.
 	NoKeyIDs bool
+	// SigAlg is the signature algorithm of the issuer's signature (zero:
+	// the default for the issuer's key), e.g. x509.SHA1WithRSA.
+	SigAlg x509.SignatureAlgorithm
 }
 
 // Base is the reference time of generated certificates.
@@ -133,6 +136,7 @@ func New(s Spec) (*Cert, error) {
 		EmailAddresses:        s.Emails,
 		PermittedDNSDomains:   s.PermittedDNS,
 		ExcludedDNSDomains:    s.ExcludedDNS,
+		SignatureAlgorithm:    s.SigAlg,
 	}
 	if s.CA {
 		if t.KeyUsage == 0 {

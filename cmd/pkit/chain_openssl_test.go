@@ -44,6 +44,10 @@ var intendedDifferences = map[string]string{
 	// OpenSSL rejects an anyExtendedKeyUsage-only intermediate for a TLS
 	// purpose; RFC 5280 section 4.2.1.12 and Go accept it, so does pkit.
 	"any-eku-intermediate": "pkit accepts anyExtendedKeyUsage on a CA",
+	// "openssl verify" checks no signature strength unless given -auth_level;
+	// OpenSSL's TLS stack (security level 1 and up in OpenSSL 3), browsers and
+	// Go refuse SHA-1 certificate signatures, and so does pkit.
+	"rsa-2048/sha1-leaf": "pkit rejects SHA-1 signatures",
 }
 
 func matrixCases(t *testing.T) []matrixCase {
@@ -100,6 +104,9 @@ func matrixCases(t *testing.T) []matrixCase {
 		decoy := mk(chaintest.Spec{CN: p + "Root", CA: true, PathLen: -1, KeyType: kt, NotBefore: at.AddDate(-1, 0, 0)})
 		add(matrixCase{name: p + "decoy-root", leaf: good, untrusted: in, roots: []*chaintest.Cert{decoy}})
 
+		if kt == chaintest.RSA2048 {
+			add(matrixCase{name: "rsa-2048/sha1-leaf", leaf: mk(chaintest.Spec{CN: "www.example.com", DNS: []string{"www.example.com"}, Issuer: inter, Key: leafKey, SigAlg: x509.SHA1WithRSA}), untrusted: in, roots: rs})
+		}
 		if kt == chaintest.RSA2048 {
 			continue // the RSA set: the basic cases only, RSA keys are slow to make
 		}
@@ -340,5 +347,58 @@ func TestChainBuildShuffledBundle(t *testing.T) {
 	at := strconv.FormatInt(chaintest.Base.Unix(), 10)
 	if out, err := exec.Command("openssl", "verify", "-no-CApath", "-no-CAstore", "-attime", at, "-CAfile", root, "-untrusted", served, served).CombinedOutput(); err != nil {
 		t.Fatalf("openssl verify: %v\n%s", err, out)
+	}
+}
+
+// TestChainBuildCrossSignedAndLoops runs "pkit chain build" on cross-signed
+// intermediates (the shortest path with a note, or with --roots the path to
+// the trusted root) and on a loop of cross-signatures (a clear error, no
+// hang).
+func TestChainBuildCrossSignedAndLoops(t *testing.T) {
+	mk := func(s chaintest.Spec) *chaintest.Cert { return chaintest.Must(chaintest.New(s)) }
+	rootA := mk(chaintest.Spec{CN: "Root A", CA: true, PathLen: -1})
+	rootB := mk(chaintest.Spec{CN: "Root B", CA: true, PathLen: -1})
+	inter := mk(chaintest.Spec{CN: "Inter", CA: true, PathLen: -1, Issuer: rootA})
+	interB := chaintest.Must(chaintest.CrossSign(inter, rootB))
+	// Root B, cross-signed by Root A: a longer path to Root A.
+	bByA := chaintest.Must(chaintest.CrossSign(rootB, rootA))
+	leaf := mk(chaintest.Spec{CN: "cross.example.com", DNS: []string{"cross.example.com"}, Issuer: inter})
+	dir := t.TempDir()
+	pile := writePEM(t, filepath.Join(dir, "pile.pem"), chaintest.PEM(chaintest.X509(bByA, rootB, interB, leaf, rootA, inter)...))
+	rootsB := writePEM(t, filepath.Join(dir, "b.pem"), chaintest.PEM(rootB.Certificate))
+	pkit := func(args ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(append([]string{"pkit", "chain", "build"}, args...), strings.NewReader(""), &stdout, &stderr)
+		return code, stdout.String(), stderr.String()
+	}
+	code, out, errs := pkit(pile, "--with-root")
+	if code != 0 || !strings.Contains(errs, "other complete path(s) exist") || !strings.Contains(errs, "--roots") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs)
+	}
+	if out != string(chaintest.PEM(chaintest.X509(leaf, inter, rootA)...)) && out != string(chaintest.PEM(chaintest.X509(leaf, interB, rootB)...)) {
+		t.Errorf("not one of the two shortest paths")
+	}
+	code, out, errs = pkit(pile, "--with-root", "--roots", rootsB)
+	if code != 0 || strings.Contains(errs, "other complete path") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs)
+	}
+	if out != string(chaintest.PEM(chaintest.X509(leaf, interB, rootB)...)) {
+		t.Errorf("not the path to the trusted root B")
+	}
+
+	// X signed by Y and Y by X: no leaf, no root.
+	x := mk(chaintest.Spec{CN: "Loop X", CA: true, PathLen: -1})
+	y := mk(chaintest.Spec{CN: "Loop Y", CA: true, PathLen: -1, Issuer: x})
+	xByY := chaintest.Must(chaintest.CrossSign(x, y))
+	loop := writePEM(t, filepath.Join(dir, "loop.pem"), chaintest.PEM(xByY.Certificate, y.Certificate))
+	code, _, errs = pkit(loop)
+	if code != exitError || !strings.Contains(errs, "pkit: error: no leaf certificate: every certificate issues another one (a loop of cross-signatures?)") {
+		t.Errorf("loop: exit %d, stderr:\n%s", code, errs)
+	}
+	loopLeaf := mk(chaintest.Spec{CN: "loop.example.com", Issuer: y})
+	withLeaf := writePEM(t, filepath.Join(dir, "loop-leaf.pem"), chaintest.PEM(xByY.Certificate, loopLeaf.Certificate, y.Certificate))
+	code, _, errs = pkit(withLeaf, "--with-root")
+	if code != exitError || !strings.Contains(errs, "loop of cross-signatures") {
+		t.Errorf("loop under a leaf: exit %d, stderr:\n%s", code, errs)
 	}
 }

@@ -496,11 +496,9 @@ func ParseCRLFor(der []byte, serials ...*big.Int) (*x509.RevocationList, error) 
 	sigPart := rest
 	want := make([][]byte, len(serials))
 	for i, s := range serials {
-		if s.Sign() < 0 {
-			want[i] = appendTLV(nil, 0x02, s.FillBytes(nil)) // never matches a valid entry
-			continue
+		if want[i], err = asn1.Marshal(s); err != nil {
+			return nil, err
 		}
-		want[i] = appendInteger(nil, s.Bytes())
 	}
 	// Copy the TBSCertList's fields, replacing revokedCertificates by the
 	// matching entries only.

@@ -67,13 +67,13 @@ func (r Reason) Valid() bool {
 // code. The error wraps [ErrReason] and lists the valid names.
 func ParseReason(s string) (Reason, error) {
 	key := strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(strings.TrimSpace(s)))
-	if n, err := strconv.Atoi(key); err == nil {
+	if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
 		if r := Reason(n); r.Valid() {
 			return r, nil
 		}
 	}
 	for _, r := range Reasons {
-		if strings.ToLower(r.String()) == key {
+		if key != "" && strings.ToLower(r.String()) == key {
 			return r, nil
 		}
 	}

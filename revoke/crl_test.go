@@ -60,9 +60,9 @@ func TestCreateCRL(t *testing.T) {
 	big20 := bytes.Repeat([]byte{0xff}, 20)
 	entries := []Entry{
 		{Serial: []byte{0x01}, RevokedAt: now, Reason: KeyCompromise, InvalidAt: now.Add(-48 * time.Hour)},
-		{Serial: []byte{0x80}, RevokedAt: now.Add(-time.Hour)},                                             // high bit: needs a 0 pad
-		{Serial: []byte{0x00, 0x00, 0x7f}, RevokedAt: now, Reason: CertificateHold},                        // leading zeros dropped
-		{Serial: nil, RevokedAt: now, Reason: AACompromise},                                                // serial 0
+		{Serial: []byte{0x80}, RevokedAt: now.Add(-time.Hour)},                                              // high bit: needs a 0 pad
+		{Serial: []byte{0x00, 0x00, 0x7f}, RevokedAt: now, Reason: CertificateHold},                         // leading zeros dropped
+		{Serial: nil, RevokedAt: now, Reason: AACompromise},                                                 // serial 0
 		{Serial: big20, RevokedAt: time.Date(2050, 1, 1, 0, 0, 0, 0, time.UTC), Reason: PrivilegeWithdrawn}, // GeneralizedTime
 		{Serial: []byte{0x12, 0x34}, RevokedAt: time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC), Reason: Superseded},
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
@@ -614,19 +615,32 @@ func (e *env) chainVerify(c *cli.Context) error {
 			}
 		}
 	}
+	// Only the entries for the certificates at hand are decoded
+	// (revoke.ParseCRLFor), so a CRL of a million entries costs little
+	// more than reading it; its signature still covers every entry.
+	var serials []*big.Int
+	for _, x := range append(append([]*x509.Certificate(nil), served...), o.Intermediates...) {
+		serials = append(serials, x.SerialNumber)
+	}
 	for _, f := range crlFiles {
 		data, err := e.readInput(f, revoke.MaxCRLSize)
 		if err != nil {
 			return failf("reading CRL %q: %v", f, unwrapPath(err))
 		}
-		crls, err := revoke.ParseCRLs(data)
+		ders, err := revoke.ReadCRLs(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			if c.Bool("revocation") && !slices.Contains(c.StringSlice("crl"), f) {
 				continue // another file in crl/
 			}
 			return failf("%q: %v", f, err).hint("give a CRL in PEM or DER")
 		}
-		o.CRLs = append(o.CRLs, crls...)
+		for _, der := range ders {
+			crl, err := revoke.ParseCRLFor(der, serials...)
+			if err != nil {
+				return failf("%q: %v", f, err).hint("give a CRL in PEM or DER")
+			}
+			o.CRLs = append(o.CRLs, crl)
+		}
 	}
 	o.CheckRevocation = len(crlFiles) > 0
 	if o.CheckRevocation && len(o.CRLs) == 0 {

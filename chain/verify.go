@@ -178,7 +178,7 @@ func Verify(leaf *x509.Certificate, o VerifyOptions) (*Result, error) {
 	v.anchor(path, append(pool, o.Roots...))
 	v.order(path)
 	for i := range v.chain {
-		v.checkCert(i, path.Trusted)
+		v.checkCert(i)
 	}
 	if o.Host != "" {
 		v.host()
@@ -252,6 +252,9 @@ func (v *verifier) anchor(p *Path, pool []*x509.Certificate) {
 		if len(top.AuthorityKeyId) > 0 && len(c.SubjectKeyId) > 0 && !bytes.Equal(top.AuthorityKeyId, c.SubjectKeyId) {
 			continue
 		}
+		if checkSignature(c, top) == nil {
+			continue // a real issuer, already on the path: a loop
+		}
 		v.add(BadSignature, n-1, "the signature of %s does not verify with the key of its issuer %q", "the certificate was changed or signed by another key: re-issue it from the right CA", v.name(n-1), c.Subject.String())
 		return
 	}
@@ -264,7 +267,7 @@ func (v *verifier) anchor(p *Path, pool []*x509.Certificate) {
 		detail += " (the certificates found sign each other in a loop)"
 	}
 	for _, c := range pool {
-		if bytes.Equal(c.RawSubject, top.RawIssuer) {
+		if !m.Loop && bytes.Equal(c.RawSubject, top.RawIssuer) && !bytes.Equal(c.SubjectKeyId, top.AuthorityKeyId) {
 			detail += fmt.Sprintf("; a certificate with that name is present but its key id is %s, so it is another CA's", KeyID(c.SubjectKeyId))
 			break
 		}
@@ -315,7 +318,7 @@ var weakAlgs = map[x509.SignatureAlgorithm]bool{
 	x509.DSAWithSHA1: true, x509.ECDSAWithSHA1: true,
 }
 
-func (v *verifier) checkCert(i int, trusted bool) {
+func (v *verifier) checkCert(i int) {
 	c := v.chain[i]
 	n := len(v.chain)
 	top := i == n-1

@@ -61,6 +61,12 @@ func TestVerify(t *testing.T) {
 	interCRL := mkCRL(inter, at.AddDate(0, 0, -1), at.AddDate(0, 0, 7), chaintest.Revoked{Cert: clientLeaf, At: at.AddDate(0, 0, -2), Reason: 1})
 	staleCRL := mkCRL(inter, at.AddDate(0, 0, -9), at.AddDate(0, 0, -2))
 
+	// X signed by Y and Y by X, a leaf under Y: no root is ever reached.
+	loopX := mk(chaintest.Spec{CN: "Loop X", CA: true, PathLen: -1})
+	loopY := mk(chaintest.Spec{CN: "Loop Y", CA: true, PathLen: -1, Issuer: loopX})
+	loopXByY := chaintest.Must(chaintest.CrossSign(loopX, loopY))
+	loopLeaf := mk(chaintest.Spec{CN: "loop", Issuer: loopY})
+
 	tests := []struct {
 		name string
 		leaf *x509.Certificate
@@ -88,6 +94,7 @@ func TestVerify(t *testing.T) {
 		{"revoked", clientLeaf.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: inters, CheckRevocation: true, CRLs: []*x509.RevocationList{rootCRL, interCRL}}, []chain.Kind{chain.Revoked}},
 		{"no crl", leaf.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: inters, CheckRevocation: true, CRLs: []*x509.RevocationList{interCRL}}, []chain.Kind{chain.RevocationUnknown}},
 		{"stale crl", leaf.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: inters, CheckRevocation: true, CRLs: []*x509.RevocationList{rootCRL, staleCRL}}, []chain.Kind{chain.RevocationUnknown}},
+		{"loop", loopLeaf.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: chaintest.X509(loopXByY, loopY)}, []chain.Kind{chain.MissingIntermediate}},
 		{"weak key", weak.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: inters}, []chain.Kind{chain.WeakKey}},
 		{"sha-1", sha1Leaf.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: chaintest.X509(rsaInter)}, []chain.Kind{chain.WeakSignature}},
 		{"key mismatch", leaf.Certificate, chain.VerifyOptions{Roots: roots, Intermediates: inters, Key: otherRoot.Key.Public()}, []chain.Kind{chain.KeyMismatch}},

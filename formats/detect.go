@@ -3,6 +3,7 @@ package formats
 import (
 	"bytes"
 	"encoding/asn1"
+	"fmt"
 )
 
 // Kind is what one item in a file is.
@@ -134,6 +135,11 @@ func detectDER(data []byte) (Kind, error) {
 	}
 	e, rest, err := readElement(data, 0)
 	if err != nil {
+		if !bytes.Contains(data, pemBegin) && len(data) > 16 && data[1] >= 0x80 {
+			// Binary data that starts like a long DER SEQUENCE but ends
+			// early: a truncated or damaged file.
+			return KindUnknown, parseErr(KindUnknown, 0, fmt.Errorf("%w: truncated or damaged DER (the data ends before the structure it starts)", ErrCorrupt))
+		}
 		return KindUnknown, nil
 	}
 	k := classifyDER(e)

@@ -3,7 +3,6 @@ package formats
 import (
 	"crypto"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 )
@@ -166,7 +165,7 @@ func parseDER(k Kind, der []byte, pemType string, pw *passwords) (Item, error) {
 			return it, pe.Err
 		}
 		if errors.Is(err, ErrWrongPassword) || errors.Is(err, ErrPasswordRequired) ||
-			errors.Is(err, ErrCorrupt) || errors.Is(err, ErrUnsupported) {
+			errors.Is(err, ErrCorrupt) || errors.Is(err, ErrUnsupported) || errors.Is(err, ErrEmpty) || errors.Is(err, ErrTrailingData) {
 			return it, err
 		}
 		return it, fmt.Errorf("%w: %v", ErrCorrupt, err)
@@ -226,4 +225,53 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	return certs, nil
 }
 
-var _ = pem.Block{}
+// parseOne parses data and returns its only item of kind k.
+func parseOne(data []byte, k Kind, o ParseOptions) (Item, error) {
+	items, err := Parse(data, o)
+	if err != nil {
+		return Item{}, err
+	}
+	var found []Item
+	for _, it := range items {
+		if it.Kind == k || (k == KindPrivateKey && it.Kind == KindEncryptedPrivateKey) {
+			found = append(found, it)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return Item{}, parseErr(k, 0, fmt.Errorf("no %s in the file (found %s)", k, items[0].Kind))
+	case len(found) > 1:
+		return Item{}, parseErr(k, 0, fmt.Errorf("%d of them in the file, expected one", len(found)))
+	}
+	return found[0], nil
+}
+
+// ParseCSR reads one certificate request, PEM or DER. It does not check
+// the request's signature. Errors are [*ParseError].
+func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
+	it, err := parseOne(data, KindCSR, ParseOptions{})
+	return it.CSR, err
+}
+
+// ParseCRL reads one CRL, PEM or DER, without checking its signature.
+// Errors are [*ParseError].
+func ParseCRL(data []byte) (*x509.RevocationList, error) {
+	it, err := parseOne(data, KindCRL, ParseOptions{})
+	return it.CRL, err
+}
+
+// ParsePrivateKey reads one private key, PEM or DER, in PKCS#8, PKCS#1 or
+// SEC 1, encrypted (PKCS#8, or OpenSSL's legacy PEM encryption) or not;
+// password is asked for only when the key is encrypted and may be nil.
+// Errors are [*ParseError]; a wrong password wraps [ErrWrongPassword], a
+// missing one [ErrPasswordRequired].
+func ParsePrivateKey(data []byte, password func() ([]byte, error)) (crypto.Signer, error) {
+	it, err := parseOne(data, KindPrivateKey, ParseOptions{Password: password})
+	if err != nil {
+		return nil, err
+	}
+	if it.PrivateKey == nil {
+		return nil, parseErr(it.Kind, 0, ErrPasswordRequired)
+	}
+	return it.PrivateKey, nil
+}

@@ -48,7 +48,7 @@ type p7SignedData struct {
 func DecodePKCS7(der []byte) (*PKCS7, error) {
 	p, err := decodePKCS7(der)
 	if err != nil {
-		if !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrTrailingData) {
+		if !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrTrailingData) && !errors.Is(err, ErrEmpty) {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 		return nil, parseErr(KindPKCS7, 0, err)
@@ -112,6 +112,9 @@ func decodePKCS7(der []byte) (*PKCS7, error) {
 		return nil, corrupt("signer infos: %v", err)
 	}
 	p.Signers = len(signers)
+	if len(p.Certificates) == 0 && len(p.CRLs) == 0 && p.Signers == 0 {
+		return nil, fmt.Errorf("%w: the PKCS#7 bundle holds no certificates", ErrEmpty)
+	}
 	return p, nil
 }
 

@@ -145,12 +145,13 @@ func explainParse(path string, err error) error {
 		return ue
 	}
 	ue = failf("%q: %v", path, err)
+	var pe *formats.ParseError
 	switch {
 	case errors.Is(err, formats.ErrWrongPassword):
 		ue.hint("check the password in --password-file or PKIT_PASSWORD")
 	case errors.Is(err, formats.ErrPasswordRequired):
 		ue = failf("%q is password-protected", path).hint("pass --password-file FILE or set PKIT_PASSWORD, or run on a terminal to be asked")
-	case errors.Is(err, formats.ErrEmpty):
+	case errors.As(err, &pe) && pe.Err == formats.ErrEmpty:
 		ue = failf("%q is empty", path)
 	case errors.Is(err, formats.ErrUnknownFormat):
 		ue.hint("pkit reads PEM, DER, PKCS#7 (.p7b) and PKCS#12 (.p12/.pfx) certificates, keys, CSRs and CRLs")

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Regenerates the interop fixtures in this folder with the real tools:
+# OpenSSL 3, Java keytool and NSS pk12util. Every password is "pw" except
+# keytool's ("changeit"). Run from this folder: ./generate.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+days=7300
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out ca.pem -subj "/CN=Fixture CA/O=pkit" -days $days \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr -subj /CN=leaf.example 2>/dev/null
+printf 'subjectAltName=DNS:leaf.example\nextendedKeyUsage=serverAuth\n' >"$tmp/ext"
+openssl x509 -req -in leaf.csr -CA ca.pem -CAkey "$tmp/ca.key" -set_serial 0x1234 -out leaf.pem -days $days -extfile "$tmp/ext" 2>/dev/null
+openssl x509 -in leaf.pem -outform DER -out leaf.der
+openssl pkey -in leaf.key -traditional -out leaf-sec1.key
+openssl pkey -in leaf.key -aes256 -passout pass:pw -out leaf-enc.key
+openssl rsa -in "$tmp/ca.key" -aes128 -traditional -passout pass:pw -out rsa-legacy-enc.key 2>/dev/null
+openssl crl2pkcs7 -nocrl -certfile leaf.pem -certfile ca.pem -outform DER -out chain.p7b
+openssl crl2pkcs7 -nocrl -outform DER -out empty.p7b
+# a CRL from the fixture CA revoking serial 0x1234
+mkdir -p "$tmp/db" && touch "$tmp/db/index" && echo 1000 >"$tmp/db/crlnumber"
+printf 'V\t400101000000Z\t\t1234\tunknown\t/CN=leaf.example\n' >"$tmp/db/index"
+cat >"$tmp/ca.cnf" <<CNF
+[ca]
+default_ca = d
+[d]
+database = $tmp/db/index
+crlnumber = $tmp/db/crlnumber
+default_md = sha256
+default_crl_days = $days
+CNF
+openssl ca -config "$tmp/ca.cnf" -revoke leaf.pem -crl_reason keyCompromise -cert ca.pem -keyfile "$tmp/ca.key" 2>/dev/null || true
+openssl ca -config "$tmp/ca.cnf" -gencrl -cert ca.pem -keyfile "$tmp/ca.key" -out ca.crl 2>/dev/null
+openssl pkcs12 -export -inkey leaf.key -in leaf.pem -certfile ca.pem -name leaf -passout pass:pw -out openssl.p12
+openssl pkcs12 -export -legacy -inkey leaf.key -in leaf.pem -certfile ca.pem -name leaf -passout pass:pw -out openssl-legacy.p12
+rm -f keytool.p12
+keytool -genkeypair -storetype PKCS12 -keystore keytool.p12 -storepass changeit -alias mykey -keyalg EC \
+  -dname CN=keytool.example -validity $days >/dev/null 2>&1
+certutil -N --empty-password -d "sql:$tmp"
+pk12util -i openssl.p12 -d "sql:$tmp" -W pw >/dev/null
+pk12util -o nss.p12 -n leaf -d "sql:$tmp" -W pw >/dev/null

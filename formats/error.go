@@ -70,3 +70,10 @@ func parseErr(k Kind, block int, err error) *ParseError {
 func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
 }
+
+// emptyError is a more specific "nothing in it" that still matches
+// [ErrEmpty] with [errors.Is].
+type emptyError string
+
+func (e emptyError) Error() string        { return string(e) }
+func (e emptyError) Is(target error) bool { return target == ErrEmpty }

@@ -63,7 +63,7 @@ func splitPEM(data []byte) ([]pemBlock, error) {
 		typ := blockType(data)
 		j := bytes.Index(data, pemEnd)
 		if j < 0 {
-			return nil, parseErr(pemKinds[typ], n, fmt.Errorf("%w: PEM block %q has no END line (truncated file?)", ErrCorrupt, typ))
+			return nil, parseErr(pemKinds[typ], n, fmt.Errorf("%w: the PEM block has no END line (truncated file?)", ErrCorrupt))
 		}
 		end := len(data)
 		if k := bytes.IndexByte(data[j:], '\n'); k >= 0 {
@@ -71,7 +71,7 @@ func splitPEM(data []byte) ([]pemBlock, error) {
 		}
 		block, _ := pem.Decode(data[:end])
 		if block == nil {
-			return nil, parseErr(pemKinds[typ], n, fmt.Errorf("%w: PEM block %q is broken (bad base64 body, bad headers or mismatched END line)", ErrCorrupt, typ))
+			return nil, parseErr(pemKinds[typ], n, fmt.Errorf("%w: broken PEM block (bad base64 body, bad headers or mismatched END line)", ErrCorrupt))
 		}
 		data = data[end:]
 		if pemIgnored[block.Type] {

@@ -113,7 +113,7 @@ func decodePKCS7(der []byte) (*PKCS7, error) {
 	}
 	p.Signers = len(signers)
 	if len(p.Certificates) == 0 && len(p.CRLs) == 0 && p.Signers == 0 {
-		return nil, fmt.Errorf("%w: the PKCS#7 bundle holds no certificates", ErrEmpty)
+		return nil, emptyError("the PKCS#7 bundle holds no certificates")
 	}
 	return p, nil
 }

@@ -109,6 +109,9 @@ func haveTerminal() bool {
 // one clear line. Encrypted keys are opened only when wantKeys is set (a
 // PKCS#12 file always needs its password).
 func (e *env) readItems(c *cli.Context, path string, wantKeys bool) ([]formats.Item, error) {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() > formats.MaxInputSize && path != "-" {
+		return nil, tooLarge(path)
+	}
 	data, err := e.readInput(path, formats.MaxInputSize)
 	if err != nil {
 		var ue *userError
@@ -119,7 +122,7 @@ func (e *env) readItems(c *cli.Context, path string, wantKeys bool) ([]formats.I
 			return nil, failf("%q does not exist", path)
 		}
 		if strings.Contains(err.Error(), "larger than") {
-			return nil, failf("%q is larger than %d MiB; it is not a certificate, key or bundle pkit reads", path, formats.MaxInputSize>>20)
+			return nil, tooLarge(path)
 		}
 		return nil, failf("reading %q: %v", path, err)
 	}
@@ -136,6 +139,10 @@ func (e *env) readItems(c *cli.Context, path string, wantKeys bool) ([]formats.I
 		return nil, explainParse(path, err)
 	}
 	return items, nil
+}
+
+func tooLarge(path string) error {
+	return failf("%q is larger than %d MiB; it is not a certificate, key or bundle pkit reads", path, formats.MaxInputSize>>20)
 }
 
 // explainParse turns a *formats.ParseError into a message and a hint.

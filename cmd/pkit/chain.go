@@ -105,7 +105,7 @@ EXAMPLES
 			&cli.StringFlag{Name: "at", Usage: "verify at `TIME` (RFC 3339, YYYY-MM-DD or @UNIXSECONDS; default now)"},
 			&cli.StringFlag{Name: "purpose", Value: "any", Usage: "server, client or any: the extended key usage needed along the path"},
 			&cli.StringFlag{Name: "host", Usage: "the DNS name or IP address the certificate must be valid for"},
-			&cli.StringSliceFlag{Name: "crl", Usage: "check revocation against the CRLs in `FILE` (repeatable); every CA in the path needs one"},
+			&cli.StringSliceFlag{Name: "crl", Usage: "check revocation against the CRLs in `FILE` (repeatable); each issuer on the path needs a current CRL"},
 			&cli.BoolFlag{Name: "revocation", Usage: "check revocation against the CA directory's published CRLs (crl/)"},
 			&cli.StringFlag{Name: "key", Usage: "check that the private key in `FILE` belongs to the certificate"},
 			p12PasswordFlag,

@@ -153,13 +153,13 @@ func detectDER(data []byte) (Kind, error) {
 }
 
 var (
-	oidPKCS7Prefix      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7}
-	oidPKCS7Data        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
-	oidPKCS7SignedData  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-	oidPKCS7Encrypted   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 6}
-	derOIDPKCS7Prefix   = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07}
-	derOIDPKCS7DataOID  = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01}
-	derOIDPKCS7SignedDt = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02}
+	oidPKCS7Data       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	oidPKCS7SignedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	oidPKCS7Encrypted  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 6}
+	// The same OIDs as DER content bytes, to match without decoding.
+	derOIDPKCS7Prefix     = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07}
+	derOIDPKCS7Data       = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01}
+	derOIDPKCS7SignedData = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02}
 )
 
 // classifyDER tells the kind of a top-level SEQUENCE by its shape.
@@ -179,7 +179,7 @@ func classifyDER(e element) Kind {
 		return KindPKCS7
 	case intIs(0, 3) && isSeq(1) && len(c) <= 3:
 		if ci, err := c[1].children(); err == nil && len(ci) >= 1 && ci[0].is(classUniversal, tagOID) &&
-			(bytes.Equal(ci[0].content, derOIDPKCS7DataOID) || bytes.Equal(ci[0].content, derOIDPKCS7SignedDt)) {
+			(bytes.Equal(ci[0].content, derOIDPKCS7Data) || bytes.Equal(ci[0].content, derOIDPKCS7SignedData)) {
 			return KindPKCS12
 		}
 	case len(c) == 3 && isSeq(0) && isSeq(1) && c[2].is(classUniversal, tagBitString):

@@ -431,7 +431,3 @@ func pkcs12MAC(h func() hash.Hash, salt, bmp []byte, iterations int, data []byte
 	m.Write(data)
 	return m.Sum(nil)
 }
-
-func asn1Marshal(v any) ([]byte, error) { return asn1.Marshal(v) }
-
-var sha256New = sha256.New

@@ -5,12 +5,14 @@ import (
 	"crypto"
 	"crypto/hmac"
 	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"unicode/utf16"
 )
 
@@ -51,17 +53,17 @@ func (o PKCS12Options) iterations() int {
 }
 
 var (
-	oidKeyBag             = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 1}
-	oidShroudedKeyBag     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 2}
-	oidCertBag            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 3}
-	oidCRLBag             = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 4}
-	oidSecretBag          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 5}
-	oidSafeContentsBag    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 6}
-	oidCertTypeX509       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 22, 1}
-	oidFriendlyName       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 20}
-	oidLocalKeyID         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 21}
-	oidJavaTrustedCert    = asn1.ObjectIdentifier{2, 16, 840, 1, 113894, 746875, 1, 1}
-	oidAnyExtendedKeyUsge = asn1.ObjectIdentifier{2, 5, 29, 37, 0}
+	oidKeyBag          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 1}
+	oidShroudedKeyBag  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 2}
+	oidCertBag         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 3}
+	oidCRLBag          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 4}
+	oidSecretBag       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 5}
+	oidSafeContentsBag = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 6}
+	oidCertTypeX509    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 22, 1}
+	oidFriendlyName    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 20}
+	oidLocalKeyID      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 21}
+	oidJavaTrustedCert = asn1.ObjectIdentifier{2, 16, 840, 1, 113894, 746875, 1, 1}
+	oidAnyExtKeyUsage  = asn1.ObjectIdentifier{2, 5, 29, 37, 0}
 )
 
 type pfxPDU struct {
@@ -684,8 +686,8 @@ func EncodeTrustStore(certs []*x509.Certificate, password string, o PKCS12Option
 	return finishPFX([]contentInfo{safe}, alg, []byte(password))
 }
 
-// lower folds ASCII case, as keytool does with aliases.
-func lower(s string) string { return string(bytes.ToLower([]byte(s))) }
+// lower folds case, as keytool does with aliases.
+func lower(s string) string { return strings.ToLower(s) }
 
 // certName is the name people know a certificate by: its common name, else
 // its whole subject.
@@ -725,7 +727,7 @@ func bagAttrs(name string, keyID []byte, javaTrusted bool) ([]pkcs12Attribute, e
 		add(oidLocalKeyID, v)
 	}
 	if javaTrusted {
-		v, err := asn1.Marshal(oidAnyExtendedKeyUsge)
+		v, err := asn1.Marshal(oidAnyExtKeyUsage)
 		if err != nil {
 			return nil, err
 		}
@@ -801,7 +803,7 @@ func finishPFX(safes []contentInfo, alg pbEncryptAlgorithm, pw []byte) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	h, macOID, saltLen := sha256New, oidSHA256, 16
+	h, macOID, saltLen := sha256.New, oidSHA256, 16
 	if alg.legacy {
 		h, macOID, saltLen = sha1.New, oidSHA1, 8
 	}

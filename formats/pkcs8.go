@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -112,7 +113,7 @@ func EncryptPrivateKey(key crypto.PrivateKey, password []byte, asPEM bool) ([]by
 	if err != nil {
 		return nil, err
 	}
-	der, err := asn1Marshal(encryptedPrivateKeyInfo{Algorithm: alg, Data: data})
+	der, err := asn1.Marshal(encryptedPrivateKeyInfo{Algorithm: alg, Data: data})
 	if err != nil {
 		return nil, err
 	}

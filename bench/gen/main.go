@@ -2,7 +2,8 @@
 // whose store holds N revoked certificates, inserted in one transaction
 // (not N pkit processes), and the OpenSSL "ca" database (index.txt and an
 // openssl.cnf) describing the same N revocations, so "pkit crl" and
-// "openssl ca -gencrl" sign the same CRL.
+// "openssl ca -gencrl" sign the same CRL. sample.pem is one of the
+// revoked certificates, for "pkit crl check".
 //
 //	go run ./bench/gen -dir /tmp/crlbench -n 1000000
 package main
@@ -52,6 +53,9 @@ func run(dir string, n int) error {
 	// Revoking it through pkit also makes the store's index of revocations
 	// before the bulk insert, as a store in use would have it.
 	if _, err := a.Revoke(ctx, ca.Revocation{Serial: sample.Cert.SerialNumber, Reason: revoke.KeyCompromise}); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sample.pem"), ca.WriteChainPEM(sample.Cert), 0o644); err != nil {
 		return err
 	}
 	ossl := filepath.Join(dir, "openssl")

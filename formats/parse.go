@@ -14,6 +14,9 @@ type Item struct {
 	Encoding Encoding
 	// PEMType is the PEM block type ("CERTIFICATE"), "" for DER.
 	PEMType string
+	// PEMHeaders are the block's headers (OpenSSL's legacy key encryption
+	// keeps its parameters there), nil for DER.
+	PEMHeaders map[string]string
 	// Raw is the DER of the item (for PEM, the decoded block body).
 	Raw []byte
 
@@ -100,6 +103,9 @@ func Parse(data []byte, o ParseOptions) ([]Item, error) {
 		}
 		it.Encoding = EncodingPEM
 		it.PEMType = b.block.Type
+		if len(b.block.Headers) > 0 {
+			it.PEMHeaders = b.block.Headers
+		}
 		items = append(items, it)
 	}
 	return items, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -243,16 +244,19 @@ func hasSecret(items []formats.Item, to string) bool {
 // keyOut encodes one private key item for PEM or DER output. An encrypted
 // key passes through unchanged unless a flag asks to change it.
 func (e *env) keyOut(c *cli.Context, j *convertJob, it formats.Item, asPEM bool) ([]byte, error) {
-	changeKey := c.Bool("decrypt-key") || c.Bool("encrypt-key") || j.keyFormat != ""
-	if it.Kind == formats.KindEncryptedPrivateKey && !changeKey {
+	if it.Kind == formats.KindEncryptedPrivateKey && !c.Bool("decrypt-key") && !c.Bool("encrypt-key") {
 		legacyPEM := it.PEMType != "" && it.PEMType != "ENCRYPTED PRIVATE KEY"
 		switch {
-		case !legacyPEM && asPEM:
+		case j.keyFormat != "":
+			return nil, failf("--key-format %s would write the encrypted key in clear", j.keyFormat).hint("add --decrypt-key to do that, or use --encrypt-key for encrypted PKCS#8")
+		case legacyPEM && !asPEM:
+			return nil, failf("OpenSSL's legacy encrypted PEM key has no DER form").hint("add --decrypt-key, or --encrypt-key to make it encrypted PKCS#8")
+		case legacyPEM:
+			return pem.EncodeToMemory(&pem.Block{Type: it.PEMType, Headers: it.PEMHeaders, Bytes: it.Raw}), nil
+		case asPEM:
 			return formats.EncodePEM("ENCRYPTED PRIVATE KEY", it.Raw), nil
-		case !legacyPEM:
-			return it.Raw, nil
 		}
-		return nil, failf("OpenSSL's legacy encrypted PEM key has no DER form").hint("add --decrypt-key, or --encrypt-key to make it encrypted PKCS#8")
+		return it.Raw, nil
 	}
 	if it.PrivateKey == nil {
 		return nil, failf("the private key is encrypted and no password was given").hint("pass --password-file FILE or set PKIT_PASSWORD")

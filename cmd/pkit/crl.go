@@ -106,7 +106,25 @@ func (e *env) crlPublish(c *cli.Context) error {
 	if err != nil || d <= 0 {
 		return usagef("--next-update: invalid duration %q", c.String("next-update")).hint("examples: 7d, 30d, 12h")
 	}
-	a, err := e.openCA(c)
+	u, err := e.unlocker(c)
+	if err != nil {
+		return err
+	}
+	// Every CA key is opened: ask for the passphrase (or read
+	// --passphrase-file -) once, not once per key.
+	var pass []byte
+	ask := u.Passphrase
+	u.Passphrase = func() ([]byte, error) {
+		if pass == nil {
+			p, err := ask()
+			if err != nil {
+				return nil, err
+			}
+			pass = p
+		}
+		return pass, nil
+	}
+	a, err := ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u})
 	if err != nil {
 		return err
 	}

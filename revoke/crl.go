@@ -585,14 +585,14 @@ func ReadCRLs(r io.Reader, size int64) ([][]byte, error) {
 		return nil, ErrNotCRL
 	}
 	if first[0] == 0x30 {
-		buf := bytes.NewBuffer(make([]byte, 0, max(size, 0)+1))
+		buf := bytes.NewBuffer(make([]byte, 0, max(size, 0)+bytes.MinRead))
 		if _, err := buf.ReadFrom(br); err != nil {
 			return nil, err
 		}
 		return [][]byte{buf.Bytes()}, nil
 	}
 	var out [][]byte
-	var cur []byte
+	var cur, spare []byte
 	in := false
 	for {
 		line, err := br.ReadSlice('\n')
@@ -602,9 +602,18 @@ func ReadCRLs(r io.Reader, size int64) ([][]byte, error) {
 		text := bytes.TrimSpace(line)
 		switch {
 		case !in && bytes.Equal(text, []byte("-----BEGIN X509 CRL-----")):
-			in, cur = true, make([]byte, 0, max(size*3/4, 1024))
+			in = true
+			if cur = spare; cur == nil {
+				cur = make([]byte, 0, max(size*3/4, 1024))
+			}
+			spare = nil
 		case in && bytes.Equal(text, []byte("-----END X509 CRL-----")):
 			in = false
+			// A small CRL read into the large buffer is copied out, and
+			// the buffer kept for the next one.
+			if cap(cur) > 2*len(cur)+64*1024 {
+				spare, cur = cur[:0], bytes.Clone(cur)
+			}
 			out = append(out, cur)
 			size -= int64(len(cur)) * 4 / 3
 			cur = nil

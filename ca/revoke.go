@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -288,6 +290,11 @@ type CRLOptions struct {
 	Dir string
 	// NextUpdate is how long the CRLs are valid; 0 means 7 days.
 	NextUpdate time.Duration
+	// CAs names the CAs to sign CRLs for; nil means every CA. The others'
+	// CRLs already published in Dir go into the bundle unchanged, so a
+	// root whose key is kept offline can be left out between its own
+	// (rarer) CRL updates.
+	CAs []string
 }
 
 // DefaultCRLValidity is the time from thisUpdate to nextUpdate when
@@ -335,8 +342,18 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 		return nil, errors.New("the CRL validity must be positive")
 	}
 	names := a.CANames()
+	only := map[string]bool{}
+	for _, n := range o.CAs {
+		if a.CAs[n] == nil {
+			return nil, fmt.Errorf("%w: %q (this directory has: %s)", ErrUnknownCA, n, strings.Join(names, ", "))
+		}
+		only[n] = true
+	}
 	signers := make(map[string]crypto.Signer, len(names))
 	for _, n := range names {
+		if len(only) > 0 && !only[n] {
+			continue
+		}
 		s, err := a.Unlock(n)
 		if err != nil {
 			return nil, err
@@ -367,6 +384,12 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 	now := a.now().UTC().Truncate(time.Second)
 	var out []PublishedCRL
 	for _, n := range names {
+		if signers[n] == nil {
+			if err := copyPublished(dir, n, a.CAs[n], bundle); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		num, err := a.Store.NextCRLNumber(ctx, n)
 		if err != nil {
 			return nil, err
@@ -407,6 +430,41 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 	}
 	staged = nil
 	return out, nil
+}
+
+// ErrUnknownCA is returned by [Authority.PublishCRLs] for a CA name that
+// is not in the directory.
+var ErrUnknownCA = errors.New("no such CA")
+
+// ErrNoPublishedCRL is returned by [Authority.PublishCRLs] when a CA left
+// out of the signing has no published CRL to put in the bundle.
+var ErrNoPublishedCRL = errors.New("no published CRL")
+
+// copyPublished appends the published PEM CRL of CA name to w, after
+// checking that it is a CRL signed by the CA.
+func copyPublished(dir, name string, caCert *x509.Certificate, w io.Writer) error {
+	pemPath, _ := CRLFiles(dir, name)
+	f, err := os.Open(pemPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w of CA %q in %q to put in the bundle", ErrNoPublishedCRL, name, dir)
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ders, err := revoke.ReadCRLs(f, 0)
+	if err != nil {
+		return fmt.Errorf("%q: %w", pemPath, err)
+	}
+	rl, err := revoke.ParseCRLFor(ders[0])
+	if err != nil {
+		return fmt.Errorf("%q: %w", pemPath, err)
+	}
+	if err := rl.CheckSignatureFrom(caCert); err != nil {
+		return fmt.Errorf("%q is not a CRL of CA %q: %w", pemPath, name, err)
+	}
+	_, err = w.Write(formats.EncodePEM("X509 CRL", ders[0]))
+	return err
 }
 
 // multiWriter writes to both files; unlike io.MultiWriter it needs no

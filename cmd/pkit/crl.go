@@ -35,9 +35,14 @@ func crlCommand(e *env) *cli.Command {
    "pkit crl --check-expiry 2d" from cron or CI; it exits 3 when a published CRL
    expires within that window (or is missing), so CRLs never lapse silently.
 
+   --ca NAME signs only that CA's CRL (for a root whose key is kept offline and
+   whose CRL is renewed less often, e.g. --next-update 180d); the bundle then
+   holds the other CAs' CRLs as last published.
+
 EXAMPLES
    pkit crl
    pkit crl --next-update 30d --out /var/www/pki
+   pkit crl --ca intermediate        # the root key is offline; its last CRL stays in the bundle
    pkit crl --check-expiry 2d || pkit crl
    pkit crl check alice-client.pem
    pkit crl check server.pem --crl intermediate.crl --issuer intermediate.pem`,
@@ -45,6 +50,7 @@ EXAMPLES
 			dirFlag(),
 			&cli.StringFlag{Name: "next-update", Value: "7d", Usage: "how long the CRLs are valid: `DURATION` until nextUpdate"},
 			&cli.StringFlag{Name: "out", Usage: "publish into `DIR` instead of the CA directory's crl/"},
+			&cli.StringSliceFlag{Name: "ca", Usage: "sign only the CRL of CA `NAME` (repeatable); the bundle keeps the others' published CRLs"},
 			&cli.StringFlag{Name: "check-expiry", Usage: "sign nothing; exit 3 if a published CRL expires within `DURATION`"},
 			jsonFlag(),
 		}, unlockFlags()),
@@ -135,8 +141,13 @@ func (e *env) crlPublish(c *cli.Context) error {
 			return failf("--out %q is not a folder", out).hint("create it first")
 		}
 	}
-	pub, err := a.PublishCRLs(ctxOf(c), ca.CRLOptions{Dir: out, NextUpdate: d})
-	if err != nil {
+	pub, err := a.PublishCRLs(ctxOf(c), ca.CRLOptions{Dir: out, NextUpdate: d, CAs: c.StringSlice("ca")})
+	switch {
+	case errors.Is(err, ca.ErrUnknownCA):
+		return usagef("--ca: %v", err)
+	case errors.Is(err, ca.ErrNoPublishedCRL):
+		return failf("%v", err).hint("publish every CA's CRL once with \"pkit crl\" (without --ca)")
+	case err != nil:
 		return err
 	}
 	if c.Bool("json") {

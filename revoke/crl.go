@@ -1,13 +1,3 @@
-// Package revoke builds, signs, parses and checks certificate revocation
-// lists (RFC 5280 section 5) and knows the CRL reason codes.
-//
-// [Builder] is a streaming CRL encoder: each revoked entry is encoded to
-// DER the moment it is added, so a CRL with a million entries costs about
-// 45 bytes of memory per entry and no per-entry objects, and the signature
-// is made over the encoded bytes without building the CRL twice. Go's
-// [x509.CreateRevocationList] builds the same structure from a slice of
-// [x509.RevocationListEntry] values and costs several times the time and
-// memory at that size.
 package revoke
 
 import (
@@ -60,8 +50,14 @@ type Template struct {
 	NextUpdate time.Time
 }
 
-// Builder encodes a CRL v2 as entries are added. The zero value is not
-// usable; call [NewBuilder].
+// Builder encodes a CRL v2 as entries are added: each revoked entry is
+// encoded to DER the moment it is added, so a CRL of a million entries
+// costs about 45 bytes of memory per entry and no per-entry objects, and
+// the signature is made over the encoded blocks without building the CRL
+// twice. [x509.CreateRevocationList] builds the same structure from a
+// slice of [x509.RevocationListEntry] values and costs several times the
+// time and memory at that size. The zero value is not usable; call
+// [NewBuilder].
 type Builder struct {
 	issuer  *x509.Certificate
 	tmpl    Template

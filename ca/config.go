@@ -82,6 +82,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	sc.Buffer(make([]byte, 64*1024), 64*1024)
 	section := ""
 	var prof *Profile
+	headers := map[*Profile]int{} // the line of each profile's [profile NAME]
 	n := 0
 	for sc.Scan() {
 		n++
@@ -106,6 +107,7 @@ func ParseConfig(data []byte) (*Config, error) {
 					return nil, &ConfigError{n, fmt.Sprintf("profile %q defined twice", f[1])}
 				}
 				section, prof = "profile", &Profile{Name: f[1], KeyType: ECDSAP256}
+				headers[prof] = n
 				c.Profiles[f[1]] = prof
 			default:
 				return nil, &ConfigError{n, fmt.Sprintf("unknown section %q (want [ca] or [profile NAME])", line)}
@@ -134,7 +136,16 @@ func ParseConfig(data []byte) (*Config, error) {
 		return nil, &ConfigError{n + 1, err.Error()}
 	}
 	if c.Issuer == "" {
-		return nil, &ConfigError{n, "[ca] issuer is not set"}
+		return nil, &ConfigError{max(n, 1), "[ca] issuer is not set"}
+	}
+	var noValidity *Profile
+	for p, line := range headers {
+		if p.Validity <= 0 && (noValidity == nil || line < headers[noValidity]) {
+			noValidity = p
+		}
+	}
+	if noValidity != nil {
+		return nil, &ConfigError{headers[noValidity], fmt.Sprintf("[profile %s] has no validity (e.g. validity = 365d)", noValidity.Name)}
 	}
 	return c, nil
 }

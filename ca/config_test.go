@@ -1,0 +1,184 @@
+package ca
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigRoundTrip(t *testing.T) {
+	for _, issuer := range []string{"intermediate", "root"} {
+		c := DefaultConfig(issuer)
+		c.CRLURL = "http://pki.example.internal/crl.der"
+		got, err := ParseConfig(c.Marshal())
+		if err != nil {
+			t.Fatalf("ParseConfig(Marshal()): %v\n%s", err, c.Marshal())
+		}
+		if !reflect.DeepEqual(got, c) {
+			t.Errorf("round trip changed the config:\n got %+v\nwant %+v", got, c)
+		}
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	data := `
+# a comment line
+[ca]
+issuer = sub   # trailing comment
+crl-url = http://crl.example/x.crl
+
+[profile  web ]
+validity = 90d
+key-type = RSA-3072
+key-usage = digitalSignature, KeyEncipherment
+ext-key-usage = serverAuth,clientAuth
+san-types = DNS, ip
+require-san = true
+
+[profile device]
+validity = 12h
+`
+	c, err := ParseConfig([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "sub" || c.CRLURL != "http://crl.example/x.crl" {
+		t.Errorf("[ca]: issuer %q crl-url %q", c.Issuer, c.CRLURL)
+	}
+	web := c.Profiles["web"]
+	if web == nil {
+		t.Fatalf("no profile web in %v", c.Profiles)
+	}
+	if web.Validity != 90*24*time.Hour || web.KeyType != RSA3072 || !web.RequireSAN ||
+		!reflect.DeepEqual(web.SANTypes, []string{"dns", "ip"}) || len(web.ExtKeyUsage) != 2 ||
+		keyUsageNames(web.KeyUsage)[1] != "keyEncipherment" {
+		t.Errorf("profile web: %+v", web)
+	}
+	dev := c.Profiles["device"]
+	if dev == nil || dev.Validity != 12*time.Hour || dev.KeyType != ECDSAP256 || dev.RequireSAN || len(dev.SANTypes) != 0 {
+		t.Errorf("profile device (defaults): %+v", dev)
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	const ok = "[ca]\nissuer = intermediate\n"
+	tests := []struct {
+		name     string
+		data     string
+		wantLine int
+		wantIn   string // a word the message must name: the key or value at fault
+	}{
+		{"unclosed section", ok + "[profile x\n", 3, "closing"},
+		{"unknown section", ok + "[profiles x]\n", 3, "profiles"},
+		{"profile without name", ok + "[profile]\n", 3, "profile"},
+		{"duplicate profile", ok + "[profile a]\n[profile a]\n", 4, `"a"`},
+		{"not key = value", ok + "[profile a]\nvalidity 90d\n", 4, "validity 90d"},
+		{"key before any section", "issuer = x\n[ca]\nissuer = y\n", 1, "issuer"},
+		{"unknown ca key", ok + "crl = http://x\n", 3, `"crl"`},
+		{"unknown profile key", ok + "# c\n\n[profile a]\nvalidty = 1d\n", 6, "validty"},
+		{"bad validity", ok + "[profile a]\nvalidity = 90 days\n", 4, "validity"},
+		{"zero validity", ok + "[profile a]\nvalidity = 0d\n", 4, "validity"},
+		{"negative validity", ok + "[profile a]\nvalidity = -5h\n", 4, "validity"},
+		{"bad key type", ok + "[profile a]\nkey-type = dsa\n", 4, "dsa"},
+		{"bad key usage", ok + "[profile a]\nkey-usage = digitalSignature, certSign\n", 4, "certSign"},
+		{"bad ext key usage", ok + "[profile a]\next-key-usage = anything\n", 4, "anything"},
+		{"bad san type", ok + "[profile a]\nsan-types = dns, upn\n", 4, "upn"},
+		{"bad bool", ok + "[profile a]\nrequire-san = yes please\n", 4, "yes please"},
+		{"no issuer", "[profile a]\nvalidity = 1d\n", 2, "issuer"},
+		{"profile without validity", ok + "[profile a]\nvalidity = 1d\n[profile b]\nkey-type = rsa-2048\n[profile c]\n", 5, "[profile b] has no validity"},
+		{"line too long", ok + "[profile a]\nvalidity = " + strings.Repeat("9", 70000) + "\n", 4, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(tt.data))
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("ParseConfig: %v, want a *ConfigError", err)
+			}
+			if ce.Line != tt.wantLine {
+				t.Errorf("line %d, want %d (%v)", ce.Line, tt.wantLine, err)
+			}
+			if !strings.Contains(err.Error(), tt.wantIn) {
+				t.Errorf("error %q does not name %q", err, tt.wantIn)
+			}
+		})
+	}
+}
+
+func TestParseConfigEmpty(t *testing.T) {
+	_, err := ParseConfig(nil)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Line < 1 {
+		t.Errorf("empty config: %v, want a *ConfigError at line 1 or later", err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"825d", 825 * 24 * time.Hour, false},
+		{"1y", 365 * 24 * time.Hour, false},
+		{" 10y ", 3650 * 24 * time.Hour, false},
+		{"12h", 12 * time.Hour, false},
+		{"90m", 90 * time.Minute, false},
+		{"1h30m", 90 * time.Minute, false},
+		{"0d", 0, false},
+		{"", 0, true},
+		{"d", 0, true},
+		{"-1d", 0, true},
+		{"1.5d", 0, true},
+		{"3w", 0, true},
+		{"-2h", 0, true},
+		{"99999999y", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseDuration(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+		if err == nil {
+			back, err := ParseDuration(FormatDuration(got))
+			if err != nil || back != got {
+				t.Errorf("ParseDuration(FormatDuration(%v)) = %v, %v", got, back, err)
+			}
+		}
+	}
+}
+
+// FuzzParseConfig: the config file is edited by hand. Whatever it holds,
+// ParseConfig must not panic, must fail only with a *ConfigError naming a
+// line of the file, and a config it accepts must survive Marshal and
+// ParseConfig unchanged.
+func FuzzParseConfig(f *testing.F) {
+	f.Add(DefaultConfig("intermediate").Marshal())
+	f.Add([]byte("[ca]\nissuer = root\ncrl-url = http://x/y.crl\n[profile p]\nvalidity = 1h30m\nkey-type = ed25519\nsan-types = uri\n"))
+	f.Add([]byte("[ca]\nissuer = x\n[profile a]\nkey-usage = digitalSignature,keyAgreement\next-key-usage=codeSigning\nrequire-san=1\n"))
+	f.Add([]byte("[profile a\n"))
+	f.Add([]byte("[ca]\r\nissuer = a # b\r\n"))
+	f.Add([]byte("\xef\xbb\xbf[ca]\nissuer=a\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseConfig(data)
+		if err != nil {
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v (%T) is not a *ConfigError", err, err)
+			}
+			if lines := strings.Count(string(data), "\n") + 1; ce.Line < 1 || ce.Line > lines {
+				t.Fatalf("error at line %d of a %d-line file: %v", ce.Line, lines, err)
+			}
+			return
+		}
+		again, err := ParseConfig(c.Marshal())
+		if err != nil {
+			t.Fatalf("the marshalled config does not parse: %v\n%s", err, c.Marshal())
+		}
+		if !reflect.DeepEqual(again, c) {
+			t.Fatalf("round trip changed the config:\n got %+v\nwant %+v\n%s", again, c, c.Marshal())
+		}
+	})
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto"
 	"fmt"
+	"strings"
 
 	"github.com/pkit/pkit/formats"
 	"github.com/urfave/cli/v2"
@@ -62,7 +63,7 @@ EXAMPLES
 			}
 			res := matchResult{Match: formats.PublicKeysEqual(key.key.Public(), other.pub)}
 			res.Key = matchPart{File: key.path, Type: "private_key", PublicKey: describePublicKey(key.key.Public())}
-			res.Other = matchPart{File: other.path, Type: other.what, Subject: other.subject, PublicKey: describePublicKey(other.pub)}
+			res.Other = matchPart{File: other.path, Type: strings.ReplaceAll(strings.ToLower(other.what), " ", "_"), Subject: other.subject, PublicKey: describePublicKey(other.pub)}
 			if c.Bool("json") {
 				if err := e.printJSON(res); err != nil {
 					return err

@@ -403,7 +403,7 @@ func describeCert(c *x509.Certificate, now time.Time) *inspCert {
 		ExpiresInDays:         daysUntil(c.NotAfter, now),
 		Expired:               now.After(c.NotAfter),
 		NotYetValid:           now.Before(c.NotBefore),
-		SelfSigned:            bytesEqual(c.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(c) == nil,
+		SelfSigned:            bytesEqual(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil,
 		SANs:                  nonNil(ca.SANStrings(c)),
 		PublicKey:             describePublicKey(c.PublicKey),
 		SignatureAlgorithm:    c.SignatureAlgorithm.String(),

@@ -99,6 +99,9 @@ func Detect(data []byte) (Format, error) {
 	if err := checkSize(data); err != nil {
 		return Format{}, err
 	}
+	if err := refuseKnown(data); err != nil {
+		return Format{}, err
+	}
 	if k, err := detectDER(data); err != nil || k != KindUnknown {
 		if err != nil {
 			return Format{}, err
@@ -114,6 +117,15 @@ func Detect(data []byte) (Format, error) {
 		f.Kinds = append(f.Kinds, b.kind)
 	}
 	return f, nil
+}
+
+// refuseKnown names binary formats people mistake for the ones pkit
+// reads, so the error can say what to do.
+func refuseKnown(data []byte) error {
+	if bytes.HasPrefix(data, []byte{0xfe, 0xed, 0xfe, 0xed}) || bytes.HasPrefix(data, []byte{0xce, 0xce, 0xce, 0xce}) {
+		return parseErr(KindUnknown, 0, fmt.Errorf("%w: a Java JKS/JCEKS keystore; convert it with \"keytool -importkeystore -srckeystore FILE -destkeystore FILE.p12 -deststoretype PKCS12\"", ErrUnsupported))
+	}
+	return nil
 }
 
 func checkSize(data []byte) error {

@@ -155,6 +155,7 @@ func TestDetect(t *testing.T) {
 		{"missing END line", certPEM[:len(certPEM)-30], 0, nil, ErrCorrupt},
 		{"unknown PEM type", []byte("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"), 0, nil, ErrUnsupported},
 		{"too large", make([]byte, MaxInputSize+1), 0, nil, ErrTooLarge},
+		{"Java JKS keystore", []byte{0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2}, 0, nil, ErrUnsupported},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -76,6 +76,9 @@ func Parse(data []byte, o ParseOptions) ([]Item, error) {
 	if err := checkSize(data); err != nil {
 		return nil, err
 	}
+	if err := refuseKnown(data); err != nil {
+		return nil, err
+	}
 	k, err := detectDER(data)
 	if err != nil {
 		return nil, err

@@ -54,13 +54,27 @@ func CheckEmail(e string) error {
 
 // domainMatches applies RFC 5280 section 4.2.1.10 DNS constraint matching:
 // a constraint "example.com" matches example.com and any name under it;
-// ".example.com" matches only names under it.
+// ".example.com" matches only names under it. A wildcard's "*" is matched
+// as a label, as crypto/x509 does: "*.example.com" is under example.com.
 func domainMatches(name, constraint string) bool {
-	name, constraint = strings.ToLower(strings.TrimPrefix(name, "*.")), strings.ToLower(constraint)
+	name, constraint = strings.ToLower(name), strings.ToLower(constraint)
 	if strings.HasPrefix(constraint, ".") {
 		return strings.HasSuffix(name, constraint)
 	}
 	return name == constraint || strings.HasSuffix(name, "."+constraint)
+}
+
+// wildcardReaches reports whether the wildcard name "*.D" can stand for a
+// name the excluded constraint covers: one that is a single label under D,
+// like "secret.example.com" for "*.example.com". Such a wildcard is
+// refused, as crypto/x509 and browsers refuse it.
+func wildcardReaches(name, constraint string) bool {
+	base, ok := strings.CutPrefix(strings.ToLower(name), "*.")
+	if !ok {
+		return false
+	}
+	_, parent, _ := strings.Cut(strings.ToLower(constraint), ".")
+	return parent != "" && parent == base
 }
 
 func emailMatches(email, constraint string) bool {
@@ -77,7 +91,7 @@ func checkNameConstraints(ca *x509.Certificate, r *Request) error {
 	who := ca.Subject.CommonName
 	for _, d := range r.DNS {
 		for _, ex := range ca.ExcludedDNSDomains {
-			if domainMatches(d, ex) {
+			if domainMatches(d, ex) || wildcardReaches(d, ex) {
 				return reqErr("DNS name %q is excluded by CA %q (excluded: %s)", d, who, ex)
 			}
 		}

@@ -2,4 +2,27 @@
 // DER certificates, keys, CSRs and CRLs, PKCS#12 and PKCS#7 bundles; it
 // detects what a file is by its content, and writes files atomically.
 // It imports no other pkit package.
+//
+// Reading: [Detect] tells what a file is from its bytes (DER first, since
+// a DER structure may contain the text "-----BEGIN", then PEM with any
+// text, BOM or CRLF around the blocks); [Parse] returns every [Item] in
+// it, opening PKCS#12 files and encrypted keys with the password from
+// [ParseOptions]. [ParseCertificates], [ParseCSR], [ParseCRL],
+// [ParsePrivateKey], [DecodePKCS7] and [DecodePKCS12] read one kind.
+// Every parse failure is a [*ParseError] whose cause can be tested with
+// [errors.Is]: [ErrWrongPassword] is distinct from [ErrCorrupt], and
+// [ErrPasswordRequired] says a password is needed. Inputs are capped at
+// [MaxInputSize], nesting and KDF iterations are bounded, and the fuzz
+// targets check that no input panics.
+//
+// Writing: [EncodePEM], [MarshalPrivateKey] (PKCS#8, PKCS#1, SEC 1),
+// [EncryptPrivateKey] (PBES2, AES-256-CBC, PBKDF2-HMAC-SHA256),
+// [EncodePKCS7] (certificate bundles byte-identical to "openssl crl2pkcs7
+// -nocrl"), [EncodePKCS12] and [EncodeTrustStore]. PKCS#12 files carry a
+// friendlyName and localKeyID on the key and certificate bags, use
+// AES-256-CBC, PBKDF2-HMAC-SHA256 and an HMAC-SHA256 MAC by default (or
+// PBE-SHA1-3DES and HMAC-SHA1 with [PKCS12Options].Legacy), with
+// [PKCS12Iterations] iterations, the count OpenSSL 3 and go-pkcs12's
+// Modern2023 use. [WriteFile] and [WriteFiles] put files in place
+// atomically.
 package formats

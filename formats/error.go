@@ -16,6 +16,8 @@ type ParseError struct {
 	Err   error
 }
 
+// Error says what was read and what went wrong: "PKCS#12: wrong password",
+// "item 3 (certificate): corrupt file: …".
 func (e *ParseError) Error() string {
 	var what string
 	switch {
@@ -31,6 +33,7 @@ func (e *ParseError) Error() string {
 	return what + ": " + e.Err.Error()
 }
 
+// Unwrap returns the cause, for [errors.Is] and [errors.As].
 func (e *ParseError) Unwrap() error { return e.Err }
 
 // Sentinel causes wrapped by [ParseError]; test for them with [errors.Is].

@@ -476,7 +476,11 @@ func (e *env) convertP12(c *cli.Context, items []formats.Item) ([]byte, string, 
 	if legacy {
 		mode = "legacy 3DES, SHA-1 MAC"
 	}
-	return der, fmt.Sprintf("key, certificate %q and %s; %s", leafName(leaf, name), plural(len(chain), "chain certificate"), mode), nil
+	chainWords := "no chain"
+	if len(chain) > 0 {
+		chainWords = plural(len(chain), "chain certificate")
+	}
+	return der, fmt.Sprintf("key, certificate %q and %s; %s", leafName(leaf, name), chainWords, mode), nil
 }
 
 func leafName(c *x509.Certificate, name string) string {

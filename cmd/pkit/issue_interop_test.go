@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -197,13 +198,15 @@ func interopOpenSSLP12(t *testing.T, s *issuedSet) {
 }
 
 // interopKeytool: Java reads both .p12 files as a PKCS12 keystore with
-// one private key entry whose certificate is the one pkit issued.
+// one private key entry, aliased by the friendly name, whose certificate
+// is the one pkit issued.
 func interopKeytool(t *testing.T, s *issuedSet) {
-	for _, c := range []struct{ file, cert string }{{s.p12, s.client}, {s.legacyP12, s.legacyCert}} {
+	for _, c := range []struct{ file, cert, name string }{{s.p12, s.client, "alice"}, {s.legacyP12, s.legacyCert, "bob"}} {
 		out := mustTool(t, "keytool", "-list", "-storetype", "PKCS12", "-keystore", c.file, "-storepass", s.pw)
 		fp := keytoolFingerprint(certFile(t, c.cert))
-		if !strings.Contains(out, "Your keystore contains 1 entry") || !strings.Contains(out, "PrivateKeyEntry") || !strings.Contains(out, fp) {
-			t.Errorf("keytool -list %s: want one PrivateKeyEntry with SHA-256 %s, got\n%s", c.file, fp, out)
+		if !strings.Contains(out, "Your keystore contains 1 entry") || !strings.Contains(out, "\n"+c.name+", ") ||
+			!strings.Contains(out, "PrivateKeyEntry") || !strings.Contains(out, fp) {
+			t.Errorf("keytool -list %s: want one PrivateKeyEntry %q with SHA-256 %s, got\n%s", c.file, c.name, fp, out)
 		}
 	}
 }
@@ -232,9 +235,14 @@ func interopNSS(t *testing.T, s *issuedSet) {
 			t.Errorf("pk12util -i %s: %v\n%s", c.file, err, out)
 			continue
 		}
+		if strings.Contains(out, "no nickname") {
+			t.Errorf("pk12util -i %s: the .p12 has no friendly name:\n%s", c.file, out)
+		}
+		// The friendly name is the nickname: "alice", not NSS's made-up
+		// "alice - Interop CA".
 		certs := mustTool(t, "certutil", "-L", "-d", "sql:"+db)
-		if !strings.Contains(certs, c.name) || !strings.Contains(certs, "u,u,u") {
-			t.Errorf("certutil -L after importing %s: no user certificate %q:\n%s", c.file, c.name, certs)
+		if !regexp.MustCompile(`(?m)^` + c.name + `\s+u,u,u$`).MatchString(certs) {
+			t.Errorf("certutil -L after importing %s: no user certificate nicknamed %q:\n%s", c.file, c.name, certs)
 		}
 		keys := mustTool(t, "certutil", "-K", "-d", "sql:"+db)
 		if !strings.Contains(keys, c.name) {

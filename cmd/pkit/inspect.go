@@ -442,19 +442,7 @@ func describeCert(c *x509.Certificate, now time.Time) *inspCert {
 }
 
 func describeCSR(r *x509.CertificateRequest) *inspCSR {
-	var sans []string
-	for _, d := range r.DNSNames {
-		sans = append(sans, "DNS:"+d)
-	}
-	for _, ip := range r.IPAddresses {
-		sans = append(sans, "IP:"+ip.String())
-	}
-	for _, m := range r.EmailAddresses {
-		sans = append(sans, "email:"+m)
-	}
-	for _, u := range r.URIs {
-		sans = append(sans, "URI:"+u.String())
-	}
+	sans := ca.SANStrings(&x509.Certificate{DNSNames: r.DNSNames, IPAddresses: r.IPAddresses, EmailAddresses: r.EmailAddresses, URIs: r.URIs})
 	return &inspCSR{Subject: r.Subject.String(), SANs: nonNil(sans), PublicKey: describePublicKey(r.PublicKey),
 		SignatureAlgorithm: r.SignatureAlgorithm.String(), SignatureValid: r.CheckSignature() == nil}
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	gopkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
 // The fuzz targets assert what every parser in this package promises: no
@@ -100,6 +102,7 @@ func FuzzDecodePKCS12(f *testing.F) {
 	addFixtures(f, "openssl.p12", "openssl-legacy.p12", "nss.p12", "keytool.p12")
 	p := newPKI(f)
 	f.Add(twoKeyPKCS12(f, p))
+	f.Add(must(gopkcs12.Modern2026.WithIterations(1).Encode(p.leafKey, p.leaf, nil, "pw")))
 	f.Add(must(EncodePKCS12(p.leafKey, p.leaf, []*x509.Certificate{p.inter}, "pw", PKCS12Options{Iterations: 1})))
 	f.Add(must(EncodeTrustStore([]*x509.Certificate{p.root}, "pw", PKCS12Options{Iterations: 1, Legacy: true})))
 	f.Fuzz(func(t *testing.T, data []byte) {

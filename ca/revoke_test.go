@@ -3,6 +3,7 @@ package ca
 import (
 	"context"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"math/big"
@@ -130,7 +131,7 @@ func TestPublishCRLs(t *testing.T) {
 	a := newTestCA(t, now)
 	good, bad := issueTestCert(t, a, "good"), issueTestCert(t, a, "bad")
 	inter := a.CAs["intermediate"]
-	if _, err := a.Revoke(ctx, Revocation{Serial: bad.SerialNumber, Reason: revoke.KeyCompromise},
+	if _, err := a.Revoke(ctx, Revocation{Serial: bad.SerialNumber, Reason: revoke.KeyCompromise, InvalidAt: now.Add(-72 * time.Hour)},
 		Revocation{Serial: inter.SerialNumber, Reason: revoke.CACompromise}); err != nil {
 		t.Fatal(err)
 	}
@@ -180,6 +181,19 @@ func TestPublishCRLs(t *testing.T) {
 			if len(rl.RevokedCertificateEntries) != 1 || rl.RevokedCertificateEntries[0].SerialNumber.Cmp(wantSerial) != 0 ||
 				rl.RevokedCertificateEntries[0].ReasonCode != want {
 				t.Fatalf("%s CRL entries: %+v", p.CA, rl.RevokedCertificateEntries)
+			}
+			if p.CA == "intermediate" {
+				var inv time.Time
+				for _, ext := range rl.RevokedCertificateEntries[0].Extensions {
+					if ext.Id.Equal([]int{2, 5, 29, 24}) {
+						if _, err := asn1.UnmarshalWithParams(ext.Value, &inv, "generalized"); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				if !inv.Equal(now.Add(-72 * time.Hour)) {
+					t.Fatalf("invalidity date %v, want %v", inv, now.Add(-72*time.Hour))
+				}
 			}
 			pemData, _ := os.ReadFile(p.PEM)
 			if b, _ := pem.Decode(pemData); b == nil || string(b.Bytes) != string(der) {

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -451,5 +452,16 @@ func BenchmarkIssue(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestValidCAName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"root": true, "intermediate": true, "web-2026_a": true, "0": true, strings.Repeat("a", 63): true,
+		"": false, "-a": false, "_a": false, "Web": false, "a.b": false, "a/b": false, "ä": false, strings.Repeat("a", 64): false,
+	} {
+		if validCAName(name) != ok {
+			t.Errorf("validCAName(%q) = %v", name, !ok)
+		}
 	}
 }

@@ -26,7 +26,7 @@ R=${R:-20}
 OUT=bench/out/issue
 rm -rf "$OUT"
 mkdir -p "$OUT"
-go build -o "$OUT/pkit" ./cmd/pkit
+make -s build BIN="$OUT/pkit"
 PKIT="$PWD/$OUT/pkit"
 cd "$OUT"
 export PKIT_P12_PASSWORD=bench-p12-password

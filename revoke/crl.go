@@ -18,6 +18,8 @@ import (
 	"io"
 	"math/big"
 	"time"
+
+	"github.com/pkit/pkit/formats"
 )
 
 // Entry is one revoked certificate on a CRL.
@@ -154,7 +156,7 @@ func (b *Builder) write(p []byte) {
 // the encoded blocks, so a large CRL is never copied; only Ed25519, which
 // signs whole messages, needs one copy.
 func (b *Builder) Sign(signer crypto.Signer) (*CRL, error) {
-	if !publicKeyEqual(signer.Public(), b.issuer.PublicKey) {
+	if !formats.PublicKeysEqual(signer.Public(), b.issuer.PublicKey) {
 		return nil, errors.New("revoke: the signing key does not belong to the issuer certificate")
 	}
 	alg, hash, err := signatureAlgorithm(signer.Public())
@@ -395,12 +397,6 @@ func verifyDigest(pub crypto.PublicKey, hash crypto.Hash, digest, sig []byte) bo
 		return rsa.VerifyPKCS1v15(k, hash, digest, sig) == nil
 	}
 	return true
-}
-
-func publicKeyEqual(a, b crypto.PublicKey) bool {
-	type eq interface{ Equal(crypto.PublicKey) bool }
-	ea, ok := a.(eq)
-	return ok && ea.Equal(b)
 }
 
 // appendHeader appends a DER tag and definite length.

@@ -410,7 +410,7 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 		return nil, err
 	}
 	defer unlock()
-	removeStale(dir)
+	removeStale(dir, names)
 
 	bundlePath := filepath.Join(dir, CRLBundle)
 	bundle, err := formats.Stage(bundlePath, 0o644)
@@ -524,12 +524,20 @@ func (m multiWriter) Write(p []byte) (int, error) {
 
 // removeStale removes the hidden links a publisher killed between linking
 // a finished file and renaming it over the old one leaves behind
-// (".NAME.newPID", see [formats.WriteFiles]). Only called with the CRL
-// folder locked, so no such file belongs to a live publisher.
-func removeStale(dir string) {
-	matches, _ := filepath.Glob(filepath.Join(dir, ".*.new*"))
-	for _, m := range matches {
-		os.Remove(m)
+// (".NAME.crl.newPID", see [formats.WriteFiles]), for the files pkit
+// publishes only. Only called with the CRL folder locked, so no such file
+// belongs to a live publisher.
+func removeStale(dir string, names []string) {
+	bases := []string{CRLBundle}
+	for _, n := range names {
+		pemPath, derPath := CRLFiles(dir, n)
+		bases = append(bases, filepath.Base(pemPath), filepath.Base(derPath))
+	}
+	for _, b := range bases {
+		matches, _ := filepath.Glob(filepath.Join(dir, "."+b+".new[0-9]*"))
+		for _, m := range matches {
+			os.Remove(m)
+		}
 	}
 }
 

@@ -293,6 +293,9 @@ func (e *env) resolveCert(ctx context.Context, a *ca.Authority, t revokeTarget, 
 			what = "revoked certificate"
 		} else if gone, _ := a.Store.List(ctx, ca.Filter{Name: t.arg, Revoked: true}); len(gone) > 0 {
 			r := gone[len(gone)-1]
+			if len(gone) == 1 && revoke.Reason(r.Reason) == revoke.CertificateHold {
+				return r.Serial, nil // a hold may be made permanent
+			}
 			return nil, failf("%scertificate %q (serial %s) is already revoked (%s, on %s)", where, r.Name, ca.SerialHex(r.Serial),
 				revoke.Reason(r.Reason), r.RevokedAt.Format(time.RFC3339)).hint("nothing was changed")
 		}

@@ -63,3 +63,24 @@ func TestReasonString(t *testing.T) {
 		t.Error("removeFromCRL or 11 is Valid")
 	}
 }
+
+func FuzzParseReason(f *testing.F) {
+	for _, s := range []string{"keyCompromise", "CACompromise", "key-compromise", "6", "-1", "", "removeFromCRL"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseReason(s)
+		if err != nil {
+			if !errors.Is(err, ErrReason) {
+				t.Fatalf("error %v does not wrap ErrReason", err)
+			}
+			return
+		}
+		if !r.Valid() {
+			t.Fatalf("ParseReason(%q) = %d, not a valid reason", s, int(r))
+		}
+		if back, err := ParseReason(r.String()); err != nil || back != r {
+			t.Fatalf("%q: %s does not round-trip", s, r)
+		}
+	})
+}

@@ -30,11 +30,11 @@ import (
 
 // crashRun is one pkit process of the crash test and how it ended.
 type crashRun struct {
-	name   string
-	killed bool   // SIGKILL arrived while it ran
-	ok     bool   // it exited 0 on its own: it reported success
-	force  bool   // it ran with --force over an earlier name
-	serial string // the serial it reported (--json), when ok
+	name    string
+	killed  bool     // SIGKILL arrived while it ran
+	ok      bool     // it exited 0 on its own: it reported success
+	force   bool     // it ran with --force over an earlier name
+	serials []string // the serials it reported (--json), when ok
 }
 
 func TestCrashSafety(t *testing.T) {
@@ -102,6 +102,37 @@ func TestCrashSafety(t *testing.T) {
 		}
 		wg.Wait()
 	}
+	// Batches: 20 rows issued by parallel workers with one store sync at
+	// the end, killed at random moments too.
+	const batches, rows = 24, 20
+	batchLimit, batchKilled := 2*limit, 0
+	for b := range batches {
+		manifest := filepath.Join(d, fmt.Sprintf("batch%d.csv", b))
+		csv := "profile,name,dns,ip,email,uri,p12\n"
+		for i := range rows {
+			csv += fmt.Sprintf("client,b%d-%d,,,,,yes\n", b, i)
+		}
+		if err := os.WriteFile(manifest, []byte(csv), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res := killAtRandom(t, bin, []string{"issue", "--batch", manifest, "--dir", caDir, "--out-dir", out,
+			"--p12-empty-password", "--json"}, rand.N(batchLimit))
+		res.name = fmt.Sprintf("batch%d", b)
+		if res.ok && len(res.serials) != rows {
+			t.Errorf("batch %d reported %d certificates, want %d", b, len(res.serials), rows)
+		}
+		if res.killed {
+			batchLimit = batchLimit * 5 / 4
+		} else {
+			batchLimit = batchLimit * 4 / 5
+		}
+		runs = append(runs, res)
+		if res.killed {
+			batchKilled++
+		}
+	}
+	t.Logf("%d of %d batches of %d rows killed", batchKilled, batches, rows)
+
 	var killed, ok int
 	for _, r := range runs {
 		if r.killed {
@@ -134,8 +165,10 @@ func TestCrashSafety(t *testing.T) {
 		if !r.ok {
 			continue
 		}
-		if recs[r.serial] == nil {
-			t.Errorf("%s: its command reported serial %s, which is not in the store", r.name, r.serial)
+		for _, serial := range r.serials {
+			if recs[serial] == nil {
+				t.Errorf("%s: its command reported serial %s, which is not in the store", r.name, serial)
+			}
 		}
 	}
 	// Every output file is whole. A --force overwrite killed between the
@@ -143,7 +176,7 @@ func TestCrashSafety(t *testing.T) {
 	// link (Linux cannot link an unnamed O_TMPFILE over an existing name);
 	// such a leftover must belong to a killed --force run, and the next
 	// overwrite in that directory removes it.
-	outputs := regexp.MustCompile(`^(warm0|c\d+-\d+)-client(-key\.pem|-chain\.pem|\.pem|\.p12)$`)
+	outputs := regexp.MustCompile(`^(warm0|c\d+-\d+|b\d+-\d+)-client(-key\.pem|-chain\.pem|\.pem|\.p12)$`)
 	leftover := regexp.MustCompile(`^\.((c\d+-\d+)-client(-key\.pem|-chain\.pem|\.pem|\.p12))\.new\d+$`)
 	forceKilled := map[string]bool{}
 	for _, r := range runs {
@@ -261,11 +294,21 @@ func killAtRandom(t *testing.T, bin string, args []string, delay time.Duration) 
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
-		var r issueResult
-		if err := json.Unmarshal([]byte(stdout.String()), &r); err != nil || r.Serial == "" {
-			t.Errorf("pkit %s succeeded but printed no serial: %q %v", strings.Join(args, " "), stdout.String(), err)
+		// One issueResult, or a list of them from --batch.
+		var list []issueResult
+		var one issueResult
+		out := []byte(stdout.String())
+		if err := json.Unmarshal(out, &list); err != nil {
+			err = json.Unmarshal(out, &one)
+			list = []issueResult{one}
 		}
-		res.ok, res.serial = true, r.Serial
+		for _, r := range list {
+			if r.Serial == "" {
+				t.Errorf("pkit %s succeeded but did not print every serial: %q", strings.Join(args, " "), out)
+			}
+			res.serials = append(res.serials, r.Serial)
+		}
+		res.ok = true
 	case errors.As(err, &ee) && ee.ProcessState.String() == "signal: killed":
 		res.killed = true
 	default:

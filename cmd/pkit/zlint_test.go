@@ -124,7 +124,7 @@ func TestZlint(t *testing.T) {
 	// itself, with and without constraints.
 	setups = append(setups,
 		setup{name: "constrained", kt: ca.ECDSAP256, leaves: standard, init: []string{
-			"--permit-dns", "example.com", "--exclude-dns", "bad.example.com", "--permit-ip", "10.0.0.0/8",
+			"--permit-dns", "example.com", "--exclude-dns", "secret.internal.example.com", "--permit-ip", "10.0.0.0/8",
 			"--permit-ip", "::1/128", "--permit-email", "example.com", "--crl-url", "http://pki.example.com/crl.der"}},
 		setup{name: "single-rsa", kt: ca.RSA2048, leaves: standard, init: []string{"--single", "--crl-url", "http://pki.example.com/crl.der"}},
 		setup{name: "single-pathlen0", kt: ca.ECDSAP384, leaves: standard, init: []string{"--single", "--pathlen", "0"}},

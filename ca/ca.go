@@ -274,11 +274,17 @@ type Issued struct {
 
 // RequestError is a request that breaks the profile, the CA's name
 // constraints or its validity. Nothing was signed.
-type RequestError struct{ Msg string }
+type RequestError struct {
+	Msg string
+	// Hint, when set, says what request would be accepted.
+	Hint string
+}
 
 func (e *RequestError) Error() string { return e.Msg }
 
-func reqErr(format string, args ...any) error { return &RequestError{fmt.Sprintf(format, args...)} }
+func reqErr(format string, args ...any) error {
+	return &RequestError{Msg: fmt.Sprintf(format, args...)}
+}
 
 // Check validates r against its profile, the issuing CA's validity and
 // every CA's name constraints, without signing anything. It returns the
@@ -309,12 +315,12 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 	}
 	for _, d := range r.DNS {
 		if err := CheckDNSName(d); err != nil {
-			return nil, time.Time{}, time.Time{}, &RequestError{err.Error()}
+			return nil, time.Time{}, time.Time{}, &RequestError{Msg: err.Error()}
 		}
 	}
 	for _, e := range r.Emails {
 		if err := CheckEmail(e); err != nil {
-			return nil, time.Time{}, time.Time{}, &RequestError{err.Error()}
+			return nil, time.Time{}, time.Time{}, &RequestError{Msg: err.Error()}
 		}
 	}
 	validity := r.Validity
@@ -334,8 +340,11 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 	chain := a.Chain(a.Config.Issuer)
 	iss := chain[0]
 	if notAfter.After(iss.NotAfter) {
-		return nil, time.Time{}, time.Time{}, reqErr("validity of %s ends %s, after the issuing CA %q expires (%s)",
-			FormatDuration(validity), notAfter.Format("2006-01-02"), a.Config.Issuer, iss.NotAfter.UTC().Format("2006-01-02"))
+		return nil, time.Time{}, time.Time{}, &RequestError{
+			Msg: fmt.Sprintf("validity of %s ends %s, after the issuing CA %q expires (%s)",
+				FormatDuration(validity), notAfter.Format("2006-01-02"), a.Config.Issuer, iss.NotAfter.UTC().Format("2006-01-02")),
+			Hint: fmt.Sprintf("ask for at most %dd with --validity, or renew the CA", int(iss.NotAfter.Sub(notBefore)/(24*time.Hour))),
+		}
 	}
 	if now.Before(iss.NotBefore) || now.After(iss.NotAfter) {
 		return nil, time.Time{}, time.Time{}, reqErr("the issuing CA %q is not valid now (valid %s to %s)", a.Config.Issuer,

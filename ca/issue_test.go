@@ -364,6 +364,21 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+func TestCheckValidityHint(t *testing.T) {
+	a := openTestCA(t, InitOptions{Validity: 365 * 24 * time.Hour})
+	_, _, _, err := a.Check(&Request{Profile: "client", Name: "a", Validity: 400 * 24 * time.Hour})
+	var re *RequestError
+	if !errors.As(err, &re) {
+		t.Fatalf("Check: %v, want a *RequestError", err)
+	}
+	if !strings.Contains(re.Hint, "at most 365d") {
+		t.Errorf("hint %q", re.Hint)
+	}
+	if _, _, _, err := a.Check(&Request{Profile: "client", Name: "a", Validity: 365 * 24 * time.Hour}); err != nil {
+		t.Errorf("the validity the hint offers is refused: %v", err)
+	}
+}
+
 func TestCheckIssuerNotValidYet(t *testing.T) {
 	a := openTestCA(t, InitOptions{})
 	a.now = func() time.Time { return testNow.Add(-time.Hour) }

@@ -87,6 +87,9 @@ func explain(err error) *userError {
 	case errors.As(err, &ce):
 		return failf("%v", err).hint("fix the config file in the CA directory")
 	case errors.As(err, &re):
+		if re.Hint != "" {
+			return failf("%v", err).hint("%s", re.Hint)
+		}
 		return failf("%v", err)
 	case errors.Is(err, ca.ErrNoCA):
 		return failf("%v", err).hint(`create one with "pkit init", or point --dir or PKIT_DIR at an existing CA directory`)

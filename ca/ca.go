@@ -20,6 +20,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/pkit/pkit/formats"
 )
 
 // Backdate is how far before "now" notBefore is set, so that a certificate
@@ -454,27 +456,8 @@ func (a *Authority) sign(ctx context.Context, tmpl *x509.Certificate, pub crypto
 
 func recordOf(c *x509.Certificate, name, profile, issuer string, now time.Time) *Record {
 	return &Record{Serial: c.SerialNumber, Name: name, Profile: profile, Issuer: issuer,
-		Subject: c.Subject.String(), SANs: SANStrings(c), NotBefore: c.NotBefore, NotAfter: c.NotAfter,
+		Subject: c.Subject.String(), SANs: formats.SANStrings(c), NotBefore: c.NotBefore, NotAfter: c.NotAfter,
 		IssuedAt: now, Status: StatusValid, DER: c.Raw}
-}
-
-// SANStrings lists a certificate's subject alternative names as
-// "DNS:…", "IP:…", "email:…", "URI:…", the way OpenSSL prints them.
-func SANStrings(c *x509.Certificate) []string {
-	var out []string
-	for _, d := range c.DNSNames {
-		out = append(out, "DNS:"+d)
-	}
-	for _, ip := range c.IPAddresses {
-		out = append(out, "IP:"+ip.String())
-	}
-	for _, e := range c.EmailAddresses {
-		out = append(out, "email:"+e)
-	}
-	for _, u := range c.URIs {
-		out = append(out, "URI:"+u.String())
-	}
-	return out
 }
 
 // WriteChainPEM returns the PEM encoding of certs, in order.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pkit/pkit/formats"
 )
 
 // Config is the CA directory's editable configuration: which CA issues
@@ -187,7 +189,7 @@ func (c *Config) Marshal() []byte {
 		fmt.Fprintf(&b, "\n[profile %s]\n", n)
 		fmt.Fprintf(&b, "validity = %s\n", FormatDuration(p.Validity))
 		fmt.Fprintf(&b, "key-type = %s\n", p.KeyType)
-		fmt.Fprintf(&b, "key-usage = %s\n", strings.Join(keyUsageNames(p.KeyUsage), ", "))
+		fmt.Fprintf(&b, "key-usage = %s\n", strings.Join(formats.KeyUsageNames(p.KeyUsage), ", "))
 		fmt.Fprintf(&b, "ext-key-usage = %s\n", strings.Join(extKeyUsageNames(p.ExtKeyUsage), ", "))
 		fmt.Fprintf(&b, "san-types = %s\n", strings.Join(p.SANTypes, ", "))
 		fmt.Fprintf(&b, "require-san = %t\n", p.RequireSAN)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pkit/pkit/formats"
 )
 
 func TestConfigRoundTrip(t *testing.T) {
@@ -53,7 +55,7 @@ validity = 12h
 	}
 	if web.Validity != 90*24*time.Hour || web.KeyType != RSA3072 || !web.RequireSAN ||
 		!reflect.DeepEqual(web.SANTypes, []string{"dns", "ip"}) || len(web.ExtKeyUsage) != 2 ||
-		keyUsageNames(web.KeyUsage)[1] != "keyEncipherment" {
+		formats.KeyUsageNames(web.KeyUsage)[1] != "keyEncipherment" {
 		t.Errorf("profile web: %+v", web)
 	}
 	dev := c.Profiles["device"]

@@ -7,6 +7,8 @@ import (
 	"encoding/asn1"
 	"errors"
 	"strings"
+
+	"github.com/pkit/pkit/formats"
 )
 
 var (
@@ -58,7 +60,7 @@ func (a *Authority) RequestFromCSR(csr *x509.CertificateRequest, profile string)
 				if extra&(x509.KeyUsageCertSign|x509.KeyUsageCRLSign) != 0 {
 					return nil, reqErr("the CSR asks for certificate or CRL signing, which only CAs have")
 				}
-				return nil, reqErr("the CSR asks for key usages profile %q does not give: %s", p.Name, strings.Join(keyUsageNames(extra), ", "))
+				return nil, reqErr("the CSR asks for key usages profile %q does not give: %s", p.Name, strings.Join(formats.KeyUsageNames(extra), ", "))
 			}
 		case ext.Id.Equal(oidExtKeyUsage):
 			var oids []asn1.ObjectIdentifier

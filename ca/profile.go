@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pkit/pkit/formats"
 )
 
 // Profile is a kind of leaf certificate a CA issues: how long it lasts,
@@ -25,52 +27,15 @@ type Profile struct {
 	RequireSAN bool
 }
 
-var keyUsages = []struct {
-	name string
-	ku   x509.KeyUsage
-}{
-	{"digitalSignature", x509.KeyUsageDigitalSignature},
-	{"contentCommitment", x509.KeyUsageContentCommitment},
-	{"keyEncipherment", x509.KeyUsageKeyEncipherment},
-	{"dataEncipherment", x509.KeyUsageDataEncipherment},
-	{"keyAgreement", x509.KeyUsageKeyAgreement},
-}
-
-var extKeyUsages = []struct {
-	name string
-	eku  x509.ExtKeyUsage
-}{
-	{"serverAuth", x509.ExtKeyUsageServerAuth},
-	{"clientAuth", x509.ExtKeyUsageClientAuth},
-	{"codeSigning", x509.ExtKeyUsageCodeSigning},
-	{"emailProtection", x509.ExtKeyUsageEmailProtection},
-	{"timeStamping", x509.ExtKeyUsageTimeStamping},
-	{"ocspSigning", x509.ExtKeyUsageOCSPSigning},
-}
-
 var sanTypes = []string{"dns", "ip", "email", "uri"}
 
-func keyUsageNames(ku x509.KeyUsage) []string {
-	var out []string
-	for _, k := range keyUsages {
-		if ku&k.ku != 0 {
-			out = append(out, k.name)
-		}
-	}
-	return out
-}
+// leafKeyUsages are the key usages a leaf profile may give; keyCertSign
+// and cRLSign are for CAs, which pkit makes only with init and
+// "ca intermediate".
+const leafKeyUsages = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment | x509.KeyUsageKeyEncipherment |
+	x509.KeyUsageDataEncipherment | x509.KeyUsageKeyAgreement
 
-func extKeyUsageNames(ekus []x509.ExtKeyUsage) []string {
-	var out []string
-	for _, e := range ekus {
-		for _, k := range extKeyUsages {
-			if k.eku == e {
-				out = append(out, k.name)
-			}
-		}
-	}
-	return out
-}
+func extKeyUsageNames(ekus []x509.ExtKeyUsage) []string { return formats.ExtKeyUsageNames(ekus, nil) }
 
 func splitList(v string) []string {
 	var out []string
@@ -102,30 +67,23 @@ func (p *Profile) set(key, val string) error {
 	case "key-usage":
 		p.KeyUsage = 0
 		for _, n := range splitList(val) {
-			i := slices.IndexFunc(keyUsages, func(k struct {
-				name string
-				ku   x509.KeyUsage
-			}) bool {
-				return strings.EqualFold(k.name, n)
-			})
-			if i < 0 {
+			ku, ok := formats.ParseKeyUsage(n)
+			if !ok {
 				return fmt.Errorf("key-usage: unknown usage %q", n)
 			}
-			p.KeyUsage |= keyUsages[i].ku
+			if ku&leafKeyUsages == 0 {
+				return fmt.Errorf("key-usage: %q is for CAs, not for certificates a profile issues", n)
+			}
+			p.KeyUsage |= ku
 		}
 	case "ext-key-usage":
 		p.ExtKeyUsage = nil
 		for _, n := range splitList(val) {
-			i := slices.IndexFunc(extKeyUsages, func(k struct {
-				name string
-				eku  x509.ExtKeyUsage
-			}) bool {
-				return strings.EqualFold(k.name, n)
-			})
-			if i < 0 {
+			eku, ok := formats.ParseExtKeyUsage(n)
+			if !ok || eku == x509.ExtKeyUsageAny {
 				return fmt.Errorf("ext-key-usage: unknown usage %q", n)
 			}
-			p.ExtKeyUsage = append(p.ExtKeyUsage, extKeyUsages[i].eku)
+			p.ExtKeyUsage = append(p.ExtKeyUsage, eku)
 		}
 	case "san-types":
 		p.SANTypes = nil

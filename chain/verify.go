@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pkit/pkit/formats"
 	"github.com/pkit/pkit/revoke"
 )
 
@@ -394,7 +395,7 @@ func (v *verifier) purpose(i int) {
 			} else {
 				fix = fmt.Sprintf("re-issue the CA without extended key usages, or with %s", wantName)
 			}
-			v.add(WrongEKU, i, "%s does not allow %s use: its extended key usages are %s, %s is missing", fix, v.name(i), v.o.Purpose, ekuNames(c), wantName)
+			v.add(WrongEKU, i, "%s does not allow %s use: its extended key usages are %s, %s is missing", fix, v.name(i), v.o.Purpose, strings.Join(formats.ExtKeyUsageNames(c.ExtKeyUsage, c.UnknownExtKeyUsage), ", "), wantName)
 		}
 	}
 	if i == 0 && c.KeyUsage != 0 {
@@ -408,55 +409,17 @@ func (v *verifier) purpose(i int) {
 	}
 }
 
-var ekuName = map[x509.ExtKeyUsage]string{
-	x509.ExtKeyUsageAny: "any", x509.ExtKeyUsageServerAuth: "serverAuth", x509.ExtKeyUsageClientAuth: "clientAuth",
-	x509.ExtKeyUsageCodeSigning: "codeSigning", x509.ExtKeyUsageEmailProtection: "emailProtection",
-	x509.ExtKeyUsageTimeStamping: "timeStamping", x509.ExtKeyUsageOCSPSigning: "OCSPSigning",
-}
-
-func ekuNames(c *x509.Certificate) string {
-	var out []string
-	for _, u := range c.ExtKeyUsage {
-		if n, ok := ekuName[u]; ok {
-			out = append(out, n)
-		} else {
-			out = append(out, fmt.Sprintf("eku(%d)", u))
-		}
-	}
-	for _, o := range c.UnknownExtKeyUsage {
-		out = append(out, o.String())
-	}
-	return strings.Join(out, ", ")
-}
-
 func (v *verifier) host() {
 	leaf := v.chain[0]
 	if err := leaf.VerifyHostname(v.o.Host); err == nil {
 		return
 	}
-	names := sanStrings(leaf)
+	names := formats.SANStrings(leaf)
 	list := "none"
 	if len(names) > 0 {
 		list = strings.Join(names, ", ")
 	}
 	v.add(HostMismatch, 0, "%s is not valid for %q: its subject alternative names are %s", fmt.Sprintf("re-issue it with %q among its names (pkit issue server %s); the common name is not used for matching", v.o.Host, v.o.Host), v.name(0), v.o.Host, list)
-}
-
-func sanStrings(c *x509.Certificate) []string {
-	var out []string
-	for _, d := range c.DNSNames {
-		out = append(out, "DNS:"+d)
-	}
-	for _, ip := range c.IPAddresses {
-		out = append(out, "IP:"+ip.String())
-	}
-	for _, e := range c.EmailAddresses {
-		out = append(out, "email:"+e)
-	}
-	for _, u := range c.URIs {
-		out = append(out, "URI:"+u.String())
-	}
-	return out
 }
 
 // nameConstraints checks the names of every certificate below the CA at

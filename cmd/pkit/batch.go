@@ -374,8 +374,8 @@ func (e *env) issueBatch(c *cli.Context) error {
 	fmt.Fprintf(e.stderr, "issued %d of %d certificates into %q", len(results), total, dir)
 	if len(bad) > 0 {
 		fmt.Fprintf(e.stderr, "; %d rows failed and wrote nothing\n", len(bad))
-		return &userError{code: exitError, msg: fmt.Sprintf("%d of %d manifest rows failed", len(bad), total),
-			hints: []string{"fix the rows named above and run again with only those rows"}}
+		// Each failed row already has its one "pkit: error:" line.
+		return &userError{code: exitError, hints: []string{"fix the rows named above and run again with only those rows"}}
 	}
 	fmt.Fprintln(e.stderr)
 	return nil

@@ -2,12 +2,13 @@ package main
 
 import (
 	"crypto/x509"
-	"filippo.io/age"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/pkit/pkit/ca"
 	"github.com/urfave/cli/v2"

@@ -65,7 +65,9 @@ func (e *env) report(err error) int {
 		return exitOK
 	}
 	ue := explain(err)
-	fmt.Fprintf(e.stderr, "pkit: error: %s\n", oneLine(ue.msg))
+	if ue.msg != "" { // "" when the command already printed its error lines
+		fmt.Fprintf(e.stderr, "pkit: error: %s\n", oneLine(ue.msg))
+	}
 	for _, h := range ue.hints {
 		fmt.Fprintf(e.stderr, "pkit: hint: %s\n", oneLine(h))
 	}

@@ -404,11 +404,11 @@ func describeCert(c *x509.Certificate, now time.Time) *inspCert {
 		Expired:               now.After(c.NotAfter),
 		NotYetValid:           now.Before(c.NotBefore),
 		SelfSigned:            bytesEqual(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil,
-		SANs:                  nonNil(ca.SANStrings(c)),
+		SANs:                  nonNil(formats.SANStrings(c)),
 		PublicKey:             describePublicKey(c.PublicKey),
 		SignatureAlgorithm:    c.SignatureAlgorithm.String(),
-		KeyUsage:              keyUsageNames(c.KeyUsage),
-		ExtKeyUsage:           extKeyUsageNames(c),
+		KeyUsage:              formats.KeyUsageNames(c.KeyUsage),
+		ExtKeyUsage:           formats.ExtKeyUsageNames(c.ExtKeyUsage, c.UnknownExtKeyUsage),
 		SubjectKeyID:          hexColonLower(c.SubjectKeyId),
 		AuthorityKeyID:        hexColonLower(c.AuthorityKeyId),
 		CRLDistributionPoints: nonNil(c.CRLDistributionPoints),
@@ -442,7 +442,7 @@ func describeCert(c *x509.Certificate, now time.Time) *inspCert {
 }
 
 func describeCSR(r *x509.CertificateRequest) *inspCSR {
-	sans := ca.SANStrings(&x509.Certificate{DNSNames: r.DNSNames, IPAddresses: r.IPAddresses, EmailAddresses: r.EmailAddresses, URIs: r.URIs})
+	sans := formats.SANStrings(&x509.Certificate{DNSNames: r.DNSNames, IPAddresses: r.IPAddresses, EmailAddresses: r.EmailAddresses, URIs: r.URIs})
 	return &inspCSR{Subject: r.Subject.String(), SANs: nonNil(sans), PublicKey: describePublicKey(r.PublicKey),
 		SignatureAlgorithm: r.SignatureAlgorithm.String(), SignatureValid: r.CheckSignature() == nil}
 }
@@ -514,59 +514,6 @@ func ipNets(n []*net.IPNet) []string {
 // hexColonLower is a key identifier as OpenSSL prints it.
 func hexColonLower(b []byte) string {
 	return strings.ToLower(formats.FormatFingerprint(b))
-}
-
-var keyUsageList = []struct {
-	bit  x509.KeyUsage
-	name string
-}{
-	{x509.KeyUsageDigitalSignature, "digitalSignature"},
-	{x509.KeyUsageContentCommitment, "contentCommitment"},
-	{x509.KeyUsageKeyEncipherment, "keyEncipherment"},
-	{x509.KeyUsageDataEncipherment, "dataEncipherment"},
-	{x509.KeyUsageKeyAgreement, "keyAgreement"},
-	{x509.KeyUsageCertSign, "keyCertSign"},
-	{x509.KeyUsageCRLSign, "cRLSign"},
-	{x509.KeyUsageEncipherOnly, "encipherOnly"},
-	{x509.KeyUsageDecipherOnly, "decipherOnly"},
-}
-
-func keyUsageNames(ku x509.KeyUsage) []string {
-	out := []string{}
-	for _, k := range keyUsageList {
-		if ku&k.bit != 0 {
-			out = append(out, k.name)
-		}
-	}
-	return out
-}
-
-var extKeyUsageNamesMap = map[x509.ExtKeyUsage]string{
-	x509.ExtKeyUsageAny:             "any",
-	x509.ExtKeyUsageServerAuth:      "serverAuth",
-	x509.ExtKeyUsageClientAuth:      "clientAuth",
-	x509.ExtKeyUsageCodeSigning:     "codeSigning",
-	x509.ExtKeyUsageEmailProtection: "emailProtection",
-	x509.ExtKeyUsageIPSECEndSystem:  "ipsecEndSystem",
-	x509.ExtKeyUsageIPSECTunnel:     "ipsecTunnel",
-	x509.ExtKeyUsageIPSECUser:       "ipsecUser",
-	x509.ExtKeyUsageTimeStamping:    "timeStamping",
-	x509.ExtKeyUsageOCSPSigning:     "OCSPSigning",
-}
-
-func extKeyUsageNames(c *x509.Certificate) []string {
-	out := []string{}
-	for _, u := range c.ExtKeyUsage {
-		if n, ok := extKeyUsageNamesMap[u]; ok {
-			out = append(out, n)
-		} else {
-			out = append(out, fmt.Sprintf("eku-%d", u))
-		}
-	}
-	for _, o := range c.UnknownExtKeyUsage {
-		out = append(out, o.String())
-	}
-	return out
 }
 
 // printReport writes the human form of an inspect report.

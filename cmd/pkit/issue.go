@@ -353,7 +353,7 @@ func (e *env) issueAndWrite(ctx context.Context, a *ca.Authority, j *issueJob, p
 	}
 	var files []formats.File
 	res := &issueResult{Serial: ca.SerialHex(iss.Cert.SerialNumber), Name: j.req.Name, Profile: j.req.Profile,
-		Subject: iss.Cert.Subject.String(), SANs: ca.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{}}
+		Subject: iss.Cert.Subject.String(), SANs: formats.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{}}
 	if res.SANs == nil {
 		res.SANs = []string{}
 	}

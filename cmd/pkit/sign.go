@@ -110,7 +110,7 @@ EXAMPLES
 			}
 			pemData := ca.WriteChainPEM(certs...)
 			res := &issueResult{Serial: ca.SerialHex(iss.Cert.SerialNumber), Name: req.Name, Profile: req.Profile,
-				Subject: iss.Cert.Subject.String(), SANs: ca.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{}}
+				Subject: iss.Cert.Subject.String(), SANs: formats.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{}}
 			if out == "-" {
 				_, err := e.stdout.Write(pemData)
 				return err

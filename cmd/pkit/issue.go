@@ -310,7 +310,13 @@ func (e *env) issueOne(c *cli.Context, j *issueJob) error {
 		return err
 	}
 	defer a.Close()
-	res, err := e.issueAndWrite(c.Context, a, j, pw, force)
+	return e.issueAndReport(c, a, j, pw)
+}
+
+// issueAndReport issues j, writes its files and tells the user (or prints
+// --json).
+func (e *env) issueAndReport(c *cli.Context, a *ca.Authority, j *issueJob, pw string) error {
+	res, err := e.issueAndWrite(c.Context, a, j, pw, c.Bool("force"))
 	if err != nil {
 		return err
 	}

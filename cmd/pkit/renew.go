@@ -98,15 +98,7 @@ EXAMPLES
 					return err
 				}
 			}
-			res, err := e.issueAndWrite(c.Context, a, j, pw, c.Bool("force"))
-			if err != nil {
-				return err
-			}
-			if c.Bool("json") {
-				return e.printJSON(res)
-			}
-			e.describeIssued(res)
-			return nil
+			return e.issueAndReport(c, a, j, pw)
 		},
 	}
 }

@@ -55,9 +55,13 @@ type Store struct {
 	db *sql.DB
 }
 
+// schemaVersion is stored in the database's user_version once schema has
+// been applied.
+const schemaVersion = 1
+
 const schema = `
 CREATE TABLE IF NOT EXISTS certs (
-	serial     TEXT PRIMARY KEY,  -- lowercase hex, no leading zeros
+	serial     TEXT PRIMARY KEY,  -- lowercase hex, even number of digits (SerialHex)
 	name       TEXT NOT NULL,
 	profile    TEXT NOT NULL,
 	issuer     TEXT NOT NULL,
@@ -89,9 +93,18 @@ func OpenStore(path string) (*Store, error) {
 		return nil, fmt.Errorf("opening store %q: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(schema); err != nil {
+	// The schema is created once and marked with user_version, so that
+	// the many short pkit processes of a busy CA skip the DDL.
+	var version int
+	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening store %q: %w", path, err)
+	}
+	if version < schemaVersion {
+		if _, err := db.Exec(schema + fmt.Sprintf("PRAGMA user_version = %d;", schemaVersion)); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("opening store %q: %w", path, err)
+		}
 	}
 	return &Store{db: db}, nil
 }

@@ -91,15 +91,8 @@ func WriteFilesWith(files []File, o WriteOptions) error {
 		}
 		staged = append(staged, s)
 	}
-	var placed []string
-	for _, s := range staged {
-		if err := s.commit(overwrite); err != nil {
-			for _, p := range placed {
-				os.Remove(p)
-			}
-			return err
-		}
-		placed = append(placed, s.dst)
+	if err := place(staged, overwrite); err != nil {
+		return err
 	}
 	if !o.NoSync {
 		dirs := map[string]bool{}
@@ -213,15 +206,12 @@ func CommitStaged(files []*Staged, overwrite bool) error {
 			return fmt.Errorf("writing %q: %w", st.s.dst, err)
 		}
 	}
-	var placed []string
-	for _, st := range files {
-		if err := st.s.commit(overwrite); err != nil {
-			for _, p := range placed {
-				os.Remove(p)
-			}
-			return err
-		}
-		placed = append(placed, st.s.dst)
+	staged := make([]*stagedFile, len(files))
+	for i, st := range files {
+		staged[i] = st.s
+	}
+	if err := place(staged, overwrite); err != nil {
+		return err
 	}
 	if len(files) > 0 {
 		syncDir(filepath.Dir(files[0].s.dst))
@@ -229,39 +219,68 @@ func CommitStaged(files []*Staged, overwrite bool) error {
 	return nil
 }
 
-// commit links the staged file to its destination. Without overwrite it
-// uses link(2), which fails atomically when the destination exists.
-func (s *stagedFile) commit(overwrite bool) error {
-	src := s.tmpName
-	if src == "" {
-		src = "/proc/self/fd/" + strconv.Itoa(int(s.f.Fd()))
-	}
-	link := func(to string) error {
-		if s.tmpName == "" {
-			return unix.Linkat(unix.AT_FDCWD, src, unix.AT_FDCWD, to, unix.AT_SYMLINK_FOLLOW)
-		}
-		return os.Link(src, to)
-	}
-	var err error
+// place puts staged files at their destinations as one unit. Without
+// overwrite each is linked with link(2), which fails atomically when the
+// destination exists, and a failure unlinks the ones already placed. With
+// overwrite every file is first linked to a temporary name beside its
+// destination (Linux cannot link an O_TMPFILE file over an existing name),
+// so a failure there changes nothing, and only then renamed into place,
+// back to back: the old files are never removed before their replacements
+// are complete.
+func place(staged []*stagedFile, overwrite bool) error {
 	if !overwrite {
-		err = link(s.dst)
-	} else {
+		var placed []string
+		for _, s := range staged {
+			if err := s.link(s.dst); err != nil {
+				for _, p := range placed {
+					os.Remove(p)
+				}
+				return placeError(s.dst, err)
+			}
+			placed = append(placed, s.dst)
+		}
+		return nil
+	}
+	tmps := make([]string, 0, len(staged))
+	removeTmps := func() {
+		for _, t := range tmps {
+			os.Remove(t)
+		}
+	}
+	for _, s := range staged {
+		removeStaleNew(s.dst)
 		tmp := filepath.Join(filepath.Dir(s.dst), "."+filepath.Base(s.dst)+".new"+strconv.Itoa(os.Getpid()))
 		os.Remove(tmp)
-		removeStaleNew(s.dst)
-		if err = link(tmp); err == nil {
-			if err = os.Rename(tmp, s.dst); err != nil {
-				os.Remove(tmp)
-			}
+		if err := s.link(tmp); err != nil {
+			removeTmps()
+			return placeError(s.dst, err)
 		}
+		tmps = append(tmps, tmp)
 	}
-	if err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%q: %w", s.dst, fs.ErrExist)
+	for i, s := range staged {
+		if err := os.Rename(tmps[i], s.dst); err != nil {
+			tmps = tmps[i:]
+			removeTmps()
+			return placeError(s.dst, err)
 		}
-		return fmt.Errorf("writing %q: %w", s.dst, err)
 	}
 	return nil
+}
+
+// link gives the staged file the name to.
+func (s *stagedFile) link(to string) error {
+	if s.tmpName == "" {
+		src := "/proc/self/fd/" + strconv.Itoa(int(s.f.Fd()))
+		return unix.Linkat(unix.AT_FDCWD, src, unix.AT_FDCWD, to, unix.AT_SYMLINK_FOLLOW)
+	}
+	return os.Link(s.tmpName, to)
+}
+
+func placeError(dst string, err error) error {
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%q: %w", dst, fs.ErrExist)
+	}
+	return fmt.Errorf("writing %q: %w", dst, err)
 }
 
 // removeStaleNew removes, once per directory and process, the

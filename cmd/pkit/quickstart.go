@@ -18,8 +18,9 @@ func quickstartCommand(e *env) *cli.Command {
 		UsageText: "pkit quickstart [--dir pki]",
 		Description: `One command to a working mTLS setup for development and tests:
    a two-tier CA in ./pki, a server certificate for localhost, 127.0.0.1 and ::1,
-   and a client certificate with its .p12, all in ./pki/certs, and the lines to
-   use them with curl and nginx.
+   and a client certificate with its .p12, all in ./pki/certs, with
+   client-cas.pem (intermediate + root) for servers that check client
+   certificates, and the lines to use them with curl and nginx.
 
    The CA keys are sealed with a passphrase when one is given (--passphrase-file
    or PKIT_PASSPHRASE); otherwise they are stored unencrypted (mode 0600), like
@@ -106,6 +107,13 @@ EXAMPLES
 					return err
 				}
 			}
+			// What a server trusts for client certificates: the intermediate
+			// and the root, so it can verify clients that send only their
+			// own certificate (curl --cert, most libraries).
+			clientCAs := filepath.Join(certs, "client-cas.pem")
+			if err := formats.WriteFile(clientCAs, ca.WriteChainPEM(a.Chain(a.Config.Issuer)...), 0o644, false); err != nil {
+				return err
+			}
 			root := filepath.Join(dir, "ca", "root.crt")
 			w := e.stderr
 			fmt.Fprintf(w, "created a two-tier CA in %q (root %s, expires %s)\n", dir, root, a.CAs["root"].NotAfter.Format("2006-01-02"))
@@ -122,7 +130,7 @@ EXAMPLES
 			fmt.Fprintf(w, "\nnginx (mTLS):\n")
 			fmt.Fprintf(w, "  ssl_certificate     %s;\n", abs(server.chain))
 			fmt.Fprintf(w, "  ssl_certificate_key %s;\n", abs(server.keyFile))
-			fmt.Fprintf(w, "  ssl_client_certificate %s;\n", abs(root))
+			fmt.Fprintf(w, "  ssl_client_certificate %s;\n", abs(clientCAs))
 			fmt.Fprintf(w, "  ssl_verify_client on;\n  ssl_verify_depth 2;\n")
 			fmt.Fprintf(w, "\ncurl:\n  curl --cacert %s --cert %s --key %s https://localhost/\n", root, client.cert, client.keyFile)
 			fmt.Fprintf(w, "\nbrowsers: import %s (Chrome/Firefox on Linux: pk12util -i %s -d sql:$HOME/.pki/nssdb)\n", client.p12, client.p12)

@@ -19,11 +19,18 @@ import (
 
 var testNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// openTestCA creates a CA with o (plain keys, pinned clock) and opens it.
+// openTestCA creates a CA with o (plain keys, clock pinned at testNow) and
+// opens it.
 func openTestCA(t testing.TB, o InitOptions) *Authority {
 	t.Helper()
+	return openTestCAAt(t, o, testNow)
+}
+
+// openTestCAAt is openTestCA with the clock pinned at now.
+func openTestCAAt(t testing.TB, o InitOptions, now time.Time) *Authority {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pki")
-	clock := func() time.Time { return testNow }
+	clock := func() time.Time { return now }
 	o.Protection, o.Now = Protection{None: true}, clock
 	if o.Name == "" {
 		o.Name = "Test"

@@ -18,17 +18,7 @@ import (
 // newTestCA makes a two-tier CA with plain keys and a pinned clock.
 func newTestCA(t *testing.T, now time.Time) *Authority {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "pki")
-	clock := func() time.Time { return now }
-	if err := Init(dir, InitOptions{Name: "Test", Protection: Protection{None: true}, Now: clock}); err != nil {
-		t.Fatal(err)
-	}
-	a, err := Open(dir, OpenOptions{Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return a
+	return openTestCAAt(t, InitOptions{}, now)
 }
 
 func issueTestCert(t *testing.T, a *Authority, name string) *x509.Certificate {

@@ -59,6 +59,12 @@ func newApp(e *env) *cli.App {
 		DisableSliceFlagSeparator: true,
 		ExitErrHandler:            func(*cli.Context, error) {},
 		OnUsageError:              onUsageError,
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("unknown command %q", c.Args().First()).hint(`run "pkit --help" for the commands`)
+			}
+			return cli.ShowAppHelp(c)
+		},
 		Commands: []*cli.Command{
 			quickstartCommand(e),
 			initCommand(e),
@@ -86,6 +92,16 @@ func newApp(e *env) *cli.App {
 func setUsageErrors(cmds []*cli.Command) {
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError
+		if len(c.Subcommands) > 0 && c.Action == nil {
+			// Without this urfave/cli answers an unknown subcommand with
+			// "No help topic" and exit code 3, which means "a check said no".
+			c.Action = func(c *cli.Context) error {
+				if c.NArg() > 0 {
+					return usagef("unknown command %q", c.Command.HelpName+" "+c.Args().First()).hint("run %q for its commands", c.Command.HelpName+" --help")
+				}
+				return cli.ShowSubcommandHelp(c)
+			}
+		}
 		setUsageErrors(c.Subcommands)
 	}
 }

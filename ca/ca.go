@@ -47,6 +47,8 @@ type Authority struct {
 	// Store is the database of issued certificates.
 	Store *Store
 
+	chains map[string][]*x509.Certificate // see Chain
+
 	unlock  Unlocker
 	now     func() time.Time
 	signers map[string]crypto.Signer
@@ -90,8 +92,10 @@ func Open(dir string, opts OpenOptions) (*Authority, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Authority{Dir: dir, Config: cfg, CAs: cas, Store: st, unlock: opts.Unlock, now: now,
-		signers: map[string]crypto.Signer{}}, nil
+	a := &Authority{Dir: dir, Config: cfg, CAs: cas, Store: st, unlock: opts.Unlock, now: now,
+		signers: map[string]crypto.Signer{}}
+	a.linkChains()
+	return a, nil
 }
 
 // Close closes the store.
@@ -111,19 +115,16 @@ func loadCAs(dir string) (map[string]*x509.Certificate, error) {
 		if !ok {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		path := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(path)
 		if err != nil {
 			return nil, err
 		}
-		block, _ := pem.Decode(data)
-		if block == nil || block.Type != "CERTIFICATE" {
-			return nil, fmt.Errorf("%q holds no PEM certificate", filepath.Join(dir, e.Name()))
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
+		certs, err := formats.ParseCertificates(data)
 		if err != nil {
-			return nil, fmt.Errorf("%q: %w", filepath.Join(dir, e.Name()), err)
+			return nil, fmt.Errorf("%q: %w", path, err)
 		}
-		cas[name] = c
+		cas[name] = certs[0]
 	}
 	return cas, nil
 }
@@ -145,31 +146,35 @@ func (a *Authority) CANames() []string {
 }
 
 // Chain returns the CA named name followed by its issuers up to and
-// including the root, found by key identifiers and signatures.
-func (a *Authority) Chain(name string) []*x509.Certificate {
-	c := a.CAs[name]
-	if c == nil {
-		return nil
-	}
-	chain := []*x509.Certificate{c}
-	for len(chain) < 16 {
-		cur := chain[len(chain)-1]
-		if isSelfSigned(cur) {
-			break
-		}
-		var next *x509.Certificate
-		for _, p := range a.CAs {
-			if p != cur && string(p.SubjectKeyId) == string(cur.AuthorityKeyId) && cur.CheckSignatureFrom(p) == nil {
-				next = p
+// including the root, found by key identifiers and signatures. The chains
+// are worked out once, when the directory is opened.
+func (a *Authority) Chain(name string) []*x509.Certificate { return a.chains[name] }
+
+// linkChains works out every CA's chain (see [Authority.Chain]). It runs
+// when the set of CAs changes, so issuing never re-checks CA signatures.
+func (a *Authority) linkChains() {
+	a.chains = make(map[string][]*x509.Certificate, len(a.CAs))
+	for name, c := range a.CAs {
+		chain := []*x509.Certificate{c}
+		for len(chain) < 16 {
+			cur := chain[len(chain)-1]
+			if isSelfSigned(cur) {
 				break
 			}
+			var next *x509.Certificate
+			for _, p := range a.CAs {
+				if p != cur && string(p.SubjectKeyId) == string(cur.AuthorityKeyId) && cur.CheckSignatureFrom(p) == nil {
+					next = p
+					break
+				}
+			}
+			if next == nil {
+				break
+			}
+			chain = append(chain, next)
 		}
-		if next == nil {
-			break
-		}
-		chain = append(chain, next)
+		a.chains[name] = chain
 	}
-	return chain
 }
 
 func isSelfSigned(c *x509.Certificate) bool {
@@ -199,17 +204,11 @@ func (a *Authority) Unlock(name string) (crypto.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !publicKeysEqual(s.Public(), a.CAs[name].PublicKey) {
+	if !formats.PublicKeysEqual(s.Public(), a.CAs[name].PublicKey) {
 		return nil, fmt.Errorf("the key of CA %q does not match its certificate", name)
 	}
 	a.signers[name] = s
 	return s, nil
-}
-
-func publicKeysEqual(a, b crypto.PublicKey) bool {
-	type eq interface{ Equal(crypto.PublicKey) bool }
-	ea, ok := a.(eq)
-	return ok && ea.Equal(b)
 }
 
 // NewSerial returns a random positive 128-bit serial number.

@@ -114,6 +114,7 @@ func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName str
 		a.Config.Issuer = name
 	}
 	a.CAs[name] = cert
+	a.linkChains()
 	return nil
 }
 

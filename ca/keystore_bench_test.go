@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"filippo.io/age"
+	"github.com/pkit/pkit/formats"
 )
 
 func TestSealOpenKey(t *testing.T) {
@@ -45,7 +46,7 @@ func TestSealOpenKey(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("OpenKey error = %v, want %v", err, tt.wantErr)
 			}
-			if err == nil && !publicKeysEqual(got.Public(), key.Public()) {
+			if err == nil && !formats.PublicKeysEqual(got.Public(), key.Public()) {
 				t.Fatal("opened a different key")
 			}
 		})

@@ -3,10 +3,10 @@ package main
 import (
 	"crypto/sha256"
 	"crypto/x509"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"github.com/pkit/pkit/formats"
 )
 
 func fileExists(p string) bool {
@@ -18,11 +18,7 @@ func fileExists(p string) bool {
 // the way browsers and OpenSSL print it.
 func fingerprint(c *x509.Certificate) string {
 	sum := sha256.Sum256(c.Raw)
-	parts := make([]string, len(sum))
-	for i, b := range sum {
-		parts[i] = fmt.Sprintf("%02X", b)
-	}
-	return strings.Join(parts, ":")
+	return formats.FormatFingerprint(sum[:])
 }
 
 func mkdirAll(dir string) error { return os.MkdirAll(dir, 0o755) }

@@ -10,7 +10,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -121,16 +120,6 @@ func certFile(t testing.TB, path string) *x509.Certificate {
 	return c
 }
 
-// keytoolFingerprint is a certificate's SHA-256 the way keytool prints it.
-func keytoolFingerprint(c *x509.Certificate) string {
-	sum := sha256.Sum256(c.Raw)
-	parts := make([]string, len(sum))
-	for i, b := range sum {
-		parts[i] = fmt.Sprintf("%02X", b)
-	}
-	return strings.Join(parts, ":")
-}
-
 func TestInteropKeyTypes(t *testing.T) {
 	needTool(t, "openssl", "keytool", "pk12util", "certutil", "curl")
 	for _, kt := range ca.KeyTypes {
@@ -203,7 +192,7 @@ func interopOpenSSLP12(t *testing.T, s *issuedSet) {
 func interopKeytool(t *testing.T, s *issuedSet) {
 	for _, c := range []struct{ file, cert, name string }{{s.p12, s.client, "alice"}, {s.legacyP12, s.legacyCert, "bob"}} {
 		out := mustTool(t, "keytool", "-list", "-storetype", "PKCS12", "-keystore", c.file, "-storepass", s.pw)
-		fp := keytoolFingerprint(certFile(t, c.cert))
+		fp := fingerprint(certFile(t, c.cert))
 		if !strings.Contains(out, "Your keystore contains 1 entry") || !strings.Contains(out, "\n"+c.name+", ") ||
 			!strings.Contains(out, "PrivateKeyEntry") || !strings.Contains(out, fp) {
 			t.Errorf("keytool -list %s: want one PrivateKeyEntry %q with SHA-256 %s, got\n%s", c.file, c.name, fp, out)

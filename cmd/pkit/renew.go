@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto"
 	"errors"
 	"math/big"
 	"path/filepath"
@@ -84,7 +83,7 @@ EXAMPLES
 				if j.key, err = formats.ParsePrivateKeyPEM(data); err != nil {
 					return failf("%q: %v", path, err)
 				}
-				if !publicKeyMatches(j.key.Public(), cert.PublicKey) {
+				if !formats.PublicKeysEqual(j.key.Public(), cert.PublicKey) {
 					return failf("%q is not the key of certificate %s", path, ca.SerialHex(rec.Serial)).hint("pass the right --key FILE, or renew without --reuse-key")
 				}
 				j.req.PublicKey, j.keyFile = j.key.Public(), ""
@@ -126,10 +125,4 @@ func findRecord(c *cli.Context, a *ca.Authority, arg string) (*ca.Record, error)
 		}
 	}
 	return nil, failf("no certificate named or with serial %q in this CA", arg).hint(`see them with "pkit list"`)
-}
-
-func publicKeyMatches(a, b any) bool {
-	type eq interface{ Equal(crypto.PublicKey) bool }
-	ea, ok := a.(eq)
-	return ok && ea.Equal(b)
 }

@@ -51,9 +51,9 @@ EXAMPLES
 			if err != nil {
 				return failf("reading the CSR: %v", err)
 			}
-			csr, err := parseCSR(data)
+			csr, err := formats.ParseCSR(data)
 			if err != nil {
-				return failf("%q: %v", in, err).hint("pass a PKCS#10 request (PEM \"CERTIFICATE REQUEST\" or DER)")
+				return failf("%q is not a certificate request: %v", in, err).hint("pass a PKCS#10 request (PEM \"CERTIFICATE REQUEST\" or DER)")
 			}
 			out := c.String("out")
 			if out == "" {
@@ -140,21 +140,6 @@ func firstSAN(r *ca.Request) string {
 		return r.URIs[0].String()
 	}
 	return ""
-}
-
-// parseCSR reads a PEM or DER PKCS#10 request.
-func parseCSR(data []byte) (*x509.CertificateRequest, error) {
-	if block, _ := pem.Decode(data); block != nil {
-		if block.Type != "CERTIFICATE REQUEST" && block.Type != "NEW CERTIFICATE REQUEST" {
-			return nil, fmt.Errorf("holds a %q, not a certificate request", block.Type)
-		}
-		data = block.Bytes
-	}
-	csr, err := x509.ParseCertificateRequest(data)
-	if err != nil {
-		return nil, fmt.Errorf("not a valid certificate request: %v", err)
-	}
-	return csr, nil
 }
 
 func csrCommand(e *env) *cli.Command {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -180,9 +181,6 @@ func (a *Authority) linkChains() {
 func isSelfSigned(c *x509.Certificate) bool {
 	return string(c.RawIssuer) == string(c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
-
-// Issuer returns the issuing CA's certificate (the config's issuer).
-func (a *Authority) Issuer() *x509.Certificate { return a.CAs[a.Config.Issuer] }
 
 // Unlock opens the private key of the CA named name, asking for the
 // passphrase through the [Unlocker] if needed. Later calls reuse it.
@@ -388,7 +386,7 @@ func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
 		return nil, err
 	}
 	ku := p.KeyUsage
-	if KeyTypeOf(pub) == RSA2048 || KeyTypeOf(pub) == RSA3072 || KeyTypeOf(pub) == RSA4096 {
+	if _, isRSA := pub.(*rsa.PublicKey); isRSA {
 		for _, e := range p.ExtKeyUsage {
 			if e == x509.ExtKeyUsageServerAuth {
 				ku |= x509.KeyUsageKeyEncipherment // TLS 1.2 RSA key exchange
@@ -433,7 +431,7 @@ func (a *Authority) sign(ctx context.Context, tmpl *x509.Certificate, pub crypto
 			return nil, err
 		}
 		tmpl.SerialNumber = serial
-		der, err := x509.CreateCertificate(randReader, tmpl, parent, pub, signer)
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
 		if err != nil {
 			return nil, fmt.Errorf("signing: %w", err)
 		}
@@ -467,5 +465,3 @@ func WriteChainPEM(certs ...*x509.Certificate) []byte {
 	}
 	return b
 }
-
-var randReader = rand.Reader

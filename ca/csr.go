@@ -2,6 +2,7 @@ package ca
 
 import (
 	"crypto"
+	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -109,5 +110,5 @@ func CreateCSR(key crypto.Signer, r *Request) ([]byte, error) {
 		EmailAddresses: r.Emails,
 		URIs:           r.URIs,
 	}
-	return x509.CreateCertificateRequest(randReader, tmpl, key)
+	return x509.CreateCertificateRequest(rand.Reader, tmpl, key)
 }

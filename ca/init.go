@@ -3,6 +3,7 @@ package ca
 import (
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
@@ -195,7 +196,7 @@ func createCA(o InitOptions, cn string, parent *x509.Certificate, parentKey cryp
 	} else if tmpl.NotAfter.After(parent.NotAfter) {
 		tmpl.NotAfter = parent.NotAfter
 	}
-	der, err := x509.CreateCertificate(randReader, tmpl, parent, key.Public(), parentKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing CA certificate: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -124,7 +125,7 @@ func parseCSVManifest(data []byte) ([]manifestRow, []rowError, error) {
 	known := []string{"profile", "name", "dns", "ip", "email", "uri", "p12", "validity", "key_type"}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
-		if !contains(known, h) {
+		if !slices.Contains(known, h) {
 			return nil, nil, fmt.Errorf("line 1: unknown column %q (columns: %s)", h, strings.Join(known, ","))
 		}
 		cols[h] = i
@@ -188,15 +189,6 @@ func parseCSVManifest(data []byte) ([]manifestRow, []rowError, error) {
 
 func splitCell(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ';' })
-}
-
-func contains(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }
 
 // jobFromRow checks a row and builds its job; outputs go to dir with the

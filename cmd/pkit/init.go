@@ -135,7 +135,7 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 
 // initCA gets the passphrase if needed and creates the CA.
 func (e *env) initCA(c *cli.Context, dir string, o ca.InitOptions) error {
-	if o.Protection.None == false && len(o.Protection.Recipients) == 0 {
+	if !o.Protection.None && len(o.Protection.Recipients) == 0 {
 		s := caPassphrase
 		s.confirm = true
 		p, err := e.readSecret(c, s)

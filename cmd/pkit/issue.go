@@ -129,9 +129,6 @@ func (e *env) jobFromFlags(c *cli.Context, kind string) (*issueJob, error) {
 				return nil, err
 			}
 		}
-		if j.req.Name == "" || strings.HasPrefix(j.req.Name, "*.") {
-			j.req.Name = args[0]
-		}
 	} else if strings.Contains(args[0], "@") {
 		j.req.Emails = append(j.req.Emails, args[0])
 	}

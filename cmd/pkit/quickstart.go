@@ -74,11 +74,7 @@ EXAMPLES
 			if err := ca.Init(dir, o); err != nil {
 				return err
 			}
-			u, err := e.unlocker(c)
-			if err != nil {
-				return err
-			}
-			a, err := ca.Open(dir, ca.OpenOptions{Unlock: ca.Unlocker{Passphrase: func() ([]byte, error) { return o.Protection.Passphrase, nil }, Identities: u.Identities}})
+			a, err := ca.Open(dir, ca.OpenOptions{Unlock: ca.Unlocker{Passphrase: func() ([]byte, error) { return o.Protection.Passphrase, nil }}})
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 
@@ -171,8 +172,8 @@ EXAMPLES
 			}
 			name := c.Args().First()
 			r := &ca.Request{Name: name}
-			if addServerName(&ca.Request{}, name) == nil && !strings.Contains(name, "@") {
-				_ = addServerName(r, name)
+			if net.ParseIP(name) != nil || ca.CheckDNSName(name) == nil {
+				_ = addServerName(r, name) // a host name or IP is also a SAN
 			}
 			if err := addSANFlags(c, r); err != nil {
 				return err

@@ -1,11 +1,17 @@
 package main
 
 import (
+	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // inCI reports whether the tests run under CI, where every interop tool
@@ -40,4 +46,61 @@ func scriptCondition(cond string) (bool, error) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// dirSum lists every file under dir with its SHA-256, sorted by path;
+// "absent" when dir does not exist.
+func dirSum(dir string) (string, error) {
+	var b strings.Builder
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return "absent\n", nil
+	}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%x  %s\n", sha256.Sum256(data), path)
+		return nil
+	})
+	return b.String(), err
+}
+
+// scriptCmds are the extra commands scripts may use:
+//
+//	dirsum DIR      print every file under DIR with its SHA-256 (to compare with cmp)
+//	snapshot DIR    remember DIR's files and hashes
+//	unchanged DIR   fail unless DIR is exactly as at the last snapshot
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"dirsum": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: dirsum DIR")
+		}
+		sum, err := dirSum(ts.MkAbs(args[0]))
+		ts.Check(err)
+		fmt.Fprint(ts.Stdout(), sum)
+	},
+	"snapshot": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: snapshot DIR")
+		}
+		sum, err := dirSum(ts.MkAbs(args[0]))
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(".snapshot-"+filepath.Base(args[0])), []byte(sum), 0o644))
+	},
+	"unchanged": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: unchanged DIR")
+		}
+		want, err := os.ReadFile(ts.MkAbs(".snapshot-" + filepath.Base(args[0])))
+		ts.Check(err)
+		got, err := dirSum(ts.MkAbs(args[0]))
+		ts.Check(err)
+		if got != string(want) {
+			ts.Fatalf("%s changed:\nbefore:\n%s\nafter:\n%s", args[0], want, got)
+		}
+	},
 }

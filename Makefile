@@ -10,7 +10,7 @@ GO ?= go
 # (bench/issue.sh builds into bench/out).
 BIN ?= pkit
 build:
-	CGO_ENABLED=0 $(GO) build -tags urfave_cli_no_docs -trimpath -o $(BIN) ./cmd/pkit
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -tags urfave_cli_no_docs -trimpath -o $(BIN) ./cmd/pkit
 
 test: vet
 	$(GO) test -count=1 -timeout 20m ./...

@@ -11,6 +11,7 @@
 #    processes per certificate). Target: pkit at least 50x faster.
 # 2. Single: one "pkit issue client NAME --p12" process against the four
 #    openssl commands it replaces, each repeated R times. Target: 5x.
+#    Then the same split into start-up and work (see below).
 #
 # The CA is made with --no-encrypt, so no scrypt unlock is timed. With a
 # passphrase-sealed CA each pkit process (not each batch row) also pays one
@@ -27,7 +28,8 @@ OUT=bench/out/issue
 rm -rf "$OUT"
 mkdir -p "$OUT"
 make -s build BIN="$OUT/pkit"
-PKIT="$PWD/$OUT/pkit"
+CGO_ENABLED=0 go build -trimpath -o "$OUT/floor" ./bench/floor
+PKIT="$PWD/$OUT/pkit" FLOOR="$PWD/$OUT/floor"
 cd "$OUT"
 export PKIT_P12_PASSWORD=bench-p12-password
 now() { date +%s.%N; }
@@ -90,5 +92,29 @@ echo "pkit issue client --p12: $(per "$pk" "$R") ms"
 echo "openssl (4 commands):    $(per "$os" "$R") ms"
 echo "ratio:                   $(ratio "$os" "$pk")x (target >= 5x)"
 
+# Where one pkit process spends its time, each started the same way: the
+# shell alone (/bin/true), pkit's libraries starting and exiting (bench/floor
+# with no arguments: the SQLite driver, age, crypto), pkit's start-up with
+# its command line (pkit --version), and the issuance as a program without
+# the command line (bench/floor: ca.Open, Issue, p12, three fsynced files,
+# the store record and its checkpoint).
+mkdir single-floor
+part() { # label, command...
+  local label=$1 t0 t1; shift
+  t0=$(now)
+  for i in $(seq 1 "$R"); do "$@" >/dev/null; done
+  t1=$(now)
+  printf '  %-46s %s ms\n' "$label" "$(per "$(secs "$t0" "$t1")" "$R")"
+}
+echo "where the time of one process goes:"
+part "process start from the shell (/bin/true):" /bin/true
+part "pkit's libraries start and exit (floor):" "$FLOOR"
+part "pkit start-up with its CLI (pkit --version):" "$PKIT" --version
+t0=$(now)
+for i in $(seq 1 "$R"); do "$FLOOR" pki single-floor "f$i"; done
+t1=$(now)
+printf '  %-46s %s ms\n' "issuance without the CLI (floor DIR OUT NAME):" "$(per "$(secs "$t0" "$t1")" "$R")"
+echo "  (the 5x target leaves $(awk -v o="$os" -v r="$R" 'BEGIN { printf "%.2f", 1000 * o / r / 5 }') ms for the whole pkit process)"
+
 # The openssl certificates are real: they verify like pkit's.
-openssl verify -CAfile pki/ca/root.crt -untrusted "$CA_CERT" -purpose sslclient loop/user1.pem batch/user1-client.pem >/dev/null
+openssl verify -CAfile pki/ca/root.crt -untrusted "$CA_CERT" -purpose sslclient loop/user1.pem batch/user1-client.pem single-floor/f1-client.pem >/dev/null

@@ -147,7 +147,7 @@ func (a *Authority) CANames() []string {
 }
 
 // Chain returns the CA named name followed by its issuers up to and
-// including the root, found by key identifiers and signatures. The chains
+// including the root, found by names and key identifiers. The chains
 // are worked out once, when the directory is opened.
 func (a *Authority) Chain(name string) []*x509.Certificate { return a.chains[name] }
 
@@ -163,8 +163,17 @@ func (a *Authority) linkChains() {
 				break
 			}
 			var next *x509.Certificate
+			var found []*x509.Certificate
 			for _, p := range a.CAs {
-				if p != cur && string(p.SubjectKeyId) == string(cur.AuthorityKeyId) && cur.CheckSignatureFrom(p) == nil {
+				if p != cur && string(p.RawSubject) == string(cur.RawIssuer) && string(p.SubjectKeyId) == string(cur.AuthorityKeyId) {
+					found = append(found, p)
+				}
+			}
+			// The CA directory is pkit's own: name and key identifier
+			// settle the issuer, and signatures are checked only to choose
+			// between look-alikes.
+			for _, p := range found {
+				if len(found) == 1 || cur.CheckSignatureFrom(p) == nil {
 					next = p
 					break
 				}
@@ -179,7 +188,8 @@ func (a *Authority) linkChains() {
 }
 
 func isSelfSigned(c *x509.Certificate) bool {
-	return string(c.RawIssuer) == string(c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+	return string(c.RawIssuer) == string(c.RawSubject) &&
+		(len(c.AuthorityKeyId) == 0 || string(c.AuthorityKeyId) == string(c.SubjectKeyId))
 }
 
 // Unlock opens the private key of the CA named name, asking for the

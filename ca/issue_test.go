@@ -3,6 +3,7 @@ package ca
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -11,6 +12,7 @@ import (
 	"math/big"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -484,6 +486,43 @@ func TestValidCAName(t *testing.T) {
 	} {
 		if validCAName(name) != ok {
 			t.Errorf("validCAName(%q) = %v", name, !ok)
+		}
+	}
+}
+
+// A look-alike of the root in the CA directory (same name, same key
+// identifier, another key) is not taken as the intermediate's issuer.
+func TestChainIgnoresLookAlikeIssuer(t *testing.T) {
+	a := openTestCA(t, InitOptions{})
+	root := a.CAs["root"]
+	key, err := GenerateKey(ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: root.Subject, NotBefore: root.NotBefore, NotAfter: root.NotAfter,
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, SubjectKeyId: root.SubjectKeyId}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoy, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a-decoy", "z-decoy"} { // either side of "root" in map order
+		if err := os.WriteFile(filepath.Join(a.Dir, "ca", name+".crt"), WriteChainPEM(decoy), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 5 { // map iteration order varies between opens
+		b, err := Open(a.Dir, OpenOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain := b.Chain("intermediate")
+		b.Close()
+		if len(chain) != 2 || !chain[1].Equal(root) {
+			t.Fatalf("chain of the intermediate = %d certificates, issuer %v; want the real root", len(chain), chain[len(chain)-1].Subject)
 		}
 	}
 }

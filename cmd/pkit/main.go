@@ -6,11 +6,14 @@ package main
 import (
 	"io"
 	"os"
+	"runtime"
 
 	"github.com/urfave/cli/v2"
 )
 
 func main() {
+	// pkit never writes heap profiles; sampling them costs start-up time.
+	runtime.MemProfileRate = 0
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -41,8 +44,10 @@ func (e *env) main(args []string) int {
 // newApp builds the command tree. Every command is listed here.
 func newApp(e *env) *cli.App {
 	app := &cli.App{
-		Name:  "pkit",
-		Usage: "a private PKI toolkit: CAs, certificates, chains, formats, revocation",
+		Name:     "pkit",
+		Version:  version(),
+		Metadata: map[string]any{"stdout": e.stdout},
+		Usage:    "a private PKI toolkit: CAs, certificates, chains, formats, revocation",
 		Description: `pkit keeps a CA in a directory (default ./pki, or --dir, or $PKIT_DIR).
 
    Start with:

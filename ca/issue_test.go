@@ -3,9 +3,9 @@ package ca
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"

@@ -164,6 +164,52 @@ func (c *Config) set(key, val string) error {
 	return nil
 }
 
+// SetIssuer returns the config file data with [ca] issuer set to name,
+// changing only that line: comments, order and everything the user wrote
+// stay as they were. When [ca] has no issuer line one is added after its
+// header; the result must still parse.
+func SetIssuer(data []byte, name string) ([]byte, error) {
+	lines := strings.SplitAfter(string(data), "\n")
+	section, caHeader, done := "", -1, false
+	for i, raw := range lines {
+		code := raw
+		if j := strings.IndexByte(code, '#'); j >= 0 {
+			code = code[:j]
+		}
+		code = strings.TrimSpace(code)
+		if strings.HasPrefix(code, "[") {
+			section = strings.Join(strings.Fields(strings.Trim(code, "[]")), " ")
+			if section == "ca" && caHeader < 0 {
+				caHeader = i
+			}
+			continue
+		}
+		key, val, ok := strings.Cut(code, "=")
+		if section != "ca" || !ok || strings.TrimSpace(key) != "issuer" {
+			continue
+		}
+		// Replace the value in place, keeping the spacing and any comment.
+		at := strings.Index(raw, "=") + 1
+		at += strings.Index(raw[at:], strings.TrimSpace(val))
+		lines[i] = raw[:at] + name + raw[at+len(strings.TrimSpace(val)):]
+		done = true
+	}
+	if !done {
+		if caHeader < 0 {
+			return nil, &ConfigError{Line: 1, Msg: "the config has no [ca] section"}
+		}
+		if !strings.HasSuffix(lines[caHeader], "\n") {
+			lines[caHeader] += "\n"
+		}
+		lines[caHeader] += "issuer = " + name + "\n"
+	}
+	out := []byte(strings.Join(lines, ""))
+	if _, err := ParseConfig(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Marshal writes c in the format [ParseConfig] reads, with comments.
 func (c *Config) Marshal() []byte {
 	var b bytes.Buffer

@@ -184,3 +184,41 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+func TestSetIssuer(t *testing.T) {
+	tests := []struct {
+		name, in, want, wantErr string
+	}{
+		{"value replaced, comment and spacing kept",
+			"# mine\n[ca]\nissuer   = intermediate   # signs leaves\n\n[profile x]\nvalidity = 1d\n",
+			"# mine\n[ca]\nissuer   = issuing-2   # signs leaves\n\n[profile x]\nvalidity = 1d\n", ""},
+		{"no newline at the end",
+			"[ca]\nissuer = intermediate",
+			"[ca]\nissuer = issuing-2", ""},
+		{"commented-out issuer is left alone",
+			"[ca]\n# issuer = old\nissuer = intermediate\n",
+			"[ca]\n# issuer = old\nissuer = issuing-2\n", ""},
+		{"missing issuer added after [ca]",
+			"[ca]\ncrl-url = http://x/crl\n",
+			"[ca]\nissuer = issuing-2\ncrl-url = http://x/crl\n", ""},
+		{"no [ca] section", "[profile x]\nvalidity = 1d\n", "", "no [ca] section"},
+		{"result must parse", "[ca]\nissuer = intermediate\nbogus = 1\n", "", "unknown key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := SetIssuer([]byte(tt.in), "issuing-2")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}

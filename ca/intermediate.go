@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"os"
 
 	"path/filepath"
 	"time"
@@ -97,9 +98,16 @@ func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName str
 		{Path: filepath.Join(a.Dir, "ca", name+suffix), Data: data, Perm: 0o600},
 	}
 	if o.MakeIssuer {
-		cfg := *a.Config
-		cfg.Issuer = name
-		files = append(files, formats.File{Path: filepath.Join(a.Dir, "config"), Data: cfg.Marshal(), Perm: 0o644})
+		cfgPath := filepath.Join(a.Dir, "config")
+		old, err := os.ReadFile(cfgPath)
+		if err != nil {
+			return err
+		}
+		cfg, err := SetIssuer(old, name)
+		if err != nil {
+			return err
+		}
+		files = append(files, formats.File{Path: cfgPath, Data: cfg, Perm: 0o644})
 	}
 	if err := a.Store.Insert(ctx, recordOf(cert, name, "ca", o.Parent, a.now())); err != nil {
 		return err

@@ -410,7 +410,7 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 		return nil, err
 	}
 	defer unlock()
-	removeStale(dir, names)
+	removeStale(dir)
 
 	bundlePath := filepath.Join(dir, CRLBundle)
 	bundle, err := formats.Stage(bundlePath, 0o644)
@@ -523,21 +523,12 @@ func (m multiWriter) Write(p []byte) (int, error) {
 }
 
 // removeStale removes the hidden links a publisher killed between linking
-// a finished file and renaming it over the old one leaves behind
-// (".NAME.crl.newPID", see [formats.WriteFiles]), for the files pkit
-// publishes only. Only called with the CRL folder locked, so no such file
-// belongs to a live publisher.
-func removeStale(dir string, names []string) {
-	bases := []string{CRLBundle}
-	for _, n := range names {
-		pemPath, derPath := CRLFiles(dir, n)
-		bases = append(bases, filepath.Base(pemPath), filepath.Base(derPath))
-	}
-	for _, b := range bases {
-		matches, _ := filepath.Glob(filepath.Join(dir, "."+b+".new[0-9]*"))
-		for _, m := range matches {
-			os.Remove(m)
-		}
+// a finished file and renaming it over the old one leaves behind (see
+// [formats.StaleTempLinks]). Only called with the CRL folder locked, so no
+// such link belongs to a live publisher.
+func removeStale(dir string) {
+	for path := range formats.StaleTempLinks(dir) {
+		os.Remove(path)
 	}
 }
 

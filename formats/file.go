@@ -249,7 +249,7 @@ func place(staged []*stagedFile, overwrite bool) error {
 	}
 	for _, s := range staged {
 		removeStaleNew(s.dst)
-		tmp := filepath.Join(filepath.Dir(s.dst), "."+filepath.Base(s.dst)+".new"+strconv.Itoa(os.Getpid()))
+		tmp := filepath.Join(filepath.Dir(s.dst), "."+filepath.Base(s.dst)+tempLinkMark+strconv.Itoa(os.Getpid()))
 		os.Remove(tmp)
 		if err := s.link(tmp); err != nil {
 			removeTmps()
@@ -283,34 +283,51 @@ func placeError(dst string, err error) error {
 	return fmt.Errorf("writing %q: %w", dst, err)
 }
 
-// removeStaleNew removes, once per directory and process, the
-// ".NAME.newPID" links that an overwrite killed between its link(2) and
-// rename(2) left in dst's directory: those whose process no longer runs.
-// (Linux cannot link an O_TMPFILE file over an existing name, so an
-// overwrite needs that short-lived name.)
+// tempLinkMark names the short-lived hidden link an overwrite makes beside
+// its destination, ".NAME.pkit-new-PID", between link(2) and rename(2)
+// (Linux cannot link an O_TMPFILE file over an existing name). The mark is
+// pkit's own, so cleaning up never touches a user's files.
+const tempLinkMark = ".pkit-new-"
+
+// removeStaleNew removes, once per directory and process, the hidden
+// links of overwrites that were killed between link and rename in dst's
+// directory: those whose process no longer runs.
 func removeStaleNew(dst string) {
 	dir := filepath.Dir(dst)
 	if _, done := staleChecked.LoadOrStore(dir, true); done {
 		return
 	}
+	for path, pid := range StaleTempLinks(dir) {
+		if pid != os.Getpid() && unix.Kill(pid, 0) == unix.ESRCH {
+			os.Remove(path)
+		}
+	}
+}
+
+// StaleTempLinks returns the hidden links ".NAME.pkit-new-PID" that
+// overwrites left in dir, with the PID of the process that made each. A
+// link is a whole, synced file, but only its process knows whether it is
+// still on its way to NAME; callers remove those of dead processes, or all
+// of them while they hold a lock that rules out live writers.
+func StaleTempLinks(dir string) map[string]int {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return
+		return nil
 	}
+	out := map[string]int{}
 	for _, e := range ents {
 		name := e.Name()
-		i := strings.LastIndex(name, ".new")
-		if !strings.HasPrefix(name, ".") || i <= 0 {
+		i := strings.LastIndex(name, tempLinkMark)
+		if !strings.HasPrefix(name, ".") || i <= 1 {
 			continue
 		}
-		pid, err := strconv.Atoi(name[i+len(".new"):])
-		if err != nil || pid <= 0 || pid == os.Getpid() {
+		pid, err := strconv.Atoi(name[i+len(tempLinkMark):])
+		if err != nil || pid <= 0 {
 			continue
 		}
-		if unix.Kill(pid, 0) == unix.ESRCH {
-			os.Remove(filepath.Join(dir, name))
-		}
+		out[filepath.Join(dir, name)] = pid
 	}
+	return out
 }
 
 // staleChecked holds the directories removeStaleNew has cleaned.

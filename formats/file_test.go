@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -90,5 +92,42 @@ func TestWriteFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An overwrite removes the hidden links that killed overwrites left
+// (".NAME.pkit-new-PID" of a dead process), and nothing else: not those of
+// live processes, not a user's files that merely look similar.
+func TestOverwriteRemovesStaleLinks(t *testing.T) {
+	dir := t.TempDir()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip("cannot run a short process to get a dead PID:", err)
+	}
+	deadPID := strconv.Itoa(dead.Process.Pid)
+	files := map[string]bool{ // name → removed by the overwrite
+		".cert.pem.pkit-new-" + deadPID:                    true,
+		".other.p12.pkit-new-" + deadPID:                   true,
+		".cert.pem.pkit-new-" + strconv.Itoa(os.Getppid()): false, // a live process
+		".cert.pem.new" + deadPID:                          false, // a user's file
+		".bashrc.new1":                                     false,
+		"notes.pkit-new-" + deadPID:                        false, // not hidden
+	}
+	for name := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := WriteFiles([]File{{Path: filepath.Join(dir, "cert.pem"), Data: []byte("new"), Perm: 0o644}}, true); err != nil {
+		t.Fatal(err)
+	}
+	for name, removed := range files {
+		_, err := os.Lstat(filepath.Join(dir, name))
+		if gone := errors.Is(err, fs.ErrNotExist); gone != removed {
+			t.Errorf("%s: removed = %v, want %v", name, gone, removed)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "cert.pem")); string(b) != "new" {
+		t.Errorf("cert.pem = %q", b)
 	}
 }

@@ -133,7 +133,7 @@ func TestCrashSafetyRevokeCRL(t *testing.T) {
 	}
 }
 
-var staleLink = regexp.MustCompile(`^\..+\.new[0-9]+$`)
+var staleLink = regexp.MustCompile(`^\..+\.pkit-new-[0-9]+$`)
 
 // killedRun runs pkit and kills it after delay; it reports whether the
 // kill arrived while it ran. A run that ends on its own must succeed.

@@ -172,12 +172,12 @@ func TestCrashSafety(t *testing.T) {
 		}
 	}
 	// Every output file is whole. A --force overwrite killed between the
-	// link(2) and rename(2) of formats.WriteFiles leaves a ".NAME.newPID"
+	// link(2) and rename(2) of formats.WriteFiles leaves a ".NAME.pkit-new-PID"
 	// link (Linux cannot link an unnamed O_TMPFILE over an existing name);
 	// such a leftover must belong to a killed --force run, and the next
 	// overwrite in that directory removes it.
 	outputs := regexp.MustCompile(`^(warm0|c\d+-\d+|b\d+-\d+)-client(-key\.pem|-chain\.pem|\.pem|\.p12)$`)
-	leftover := regexp.MustCompile(`^\.((c\d+-\d+)-client(-key\.pem|-chain\.pem|\.pem|\.p12))\.new\d+$`)
+	leftover := regexp.MustCompile(`^\.((c\d+-\d+)-client(-key\.pem|-chain\.pem|\.pem|\.p12))\.pkit-new-\d+$`)
 	forceKilled := map[string]bool{}
 	for _, r := range runs {
 		if r.force && r.killed {
@@ -209,7 +209,7 @@ func TestCrashSafety(t *testing.T) {
 	if o, err := pkitCmd(context.Background(), bin, args("warm0", true)...).CombinedOutput(); err != nil {
 		t.Errorf("pkit issue after the kills: %v\n%s", err, o)
 	}
-	t.Logf("%d .NAME.newPID links left by --force runs killed between link and rename", left)
+	t.Logf("%d .NAME.pkit-new-PID links left by --force runs killed between link and rename", left)
 	ents, _ = os.ReadDir(out)
 	for _, e := range ents {
 		if !outputs.MatchString(e.Name()) {

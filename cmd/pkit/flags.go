@@ -21,7 +21,7 @@ func jsonFlag() cli.Flag {
 func unlockFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "passphrase-file", Usage: "read the CA passphrase from `FILE` (- for stdin); or set PKIT_PASSPHRASE"},
-		&cli.StringFlag{Name: "age-identity", Usage: "open an age-sealed CA key with the identity `FILE`; or set PKIT_AGE_IDENTITY"},
+		&cli.StringFlag{Name: "age-identity", Usage: "open an age-sealed CA key with the identity `FILE`; or set PKIT_AGE_IDENTITY (a file, or the AGE-SECRET-KEY-1… itself)"},
 	}
 }
 

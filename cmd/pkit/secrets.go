@@ -107,24 +107,41 @@ func (e *env) readInput(path string, max int64) ([]byte, error) {
 
 var caPassphrase = secretSource{fileFlag: "passphrase-file", envVar: "PKIT_PASSPHRASE", what: "CA passphrase"}
 
+// ageKeyPrefix starts an age secret key written out, as age-keygen does.
+const ageKeyPrefix = "AGE-SECRET-KEY-"
+
 // unlocker returns how to open the CA key: identities from --age-identity
-// or PKIT_AGE_IDENTITY (a file path), else a passphrase asked for lazily.
+// FILE, or PKIT_AGE_IDENTITY (a file path, or the secret key itself, as CI
+// secret stores hand it over), else a passphrase asked for lazily. A secret
+// key is never echoed in an error.
 func (e *env) unlocker(c *cli.Context) (ca.Unlocker, error) {
 	u := ca.Unlocker{Passphrase: func() ([]byte, error) { return e.readSecret(c, caPassphrase) }}
-	path := c.String("age-identity")
-	if path == "" {
-		path = e.getenv("PKIT_AGE_IDENTITY")
+	src, val := "--age-identity", c.String("age-identity")
+	if val == "" {
+		src, val = "PKIT_AGE_IDENTITY", e.getenv("PKIT_AGE_IDENTITY")
 	}
-	if path != "" {
-		data, err := e.readInput(path, 1<<20)
-		if err != nil {
-			return u, failf("reading --age-identity: %v", err)
-		}
-		ids, err := age.ParseIdentities(bytes.NewReader(data))
-		if err != nil {
-			return u, failf("--age-identity %q: %v", path, err).hint(`make one with "age-keygen -o FILE"`)
-		}
-		u.Identities = ids
+	if val == "" {
+		return u, nil
 	}
+	var data []byte
+	if strings.HasPrefix(strings.TrimSpace(val), ageKeyPrefix) {
+		if src == "--age-identity" {
+			return u, usagef("--age-identity takes a file, not the secret key itself (command lines are visible to other users)").
+				hint("put the key in a file (mode 0600), or in PKIT_AGE_IDENTITY")
+		}
+		data = []byte(val)
+	} else {
+		var err error
+		if data, err = e.readInput(val, 1<<20); err != nil {
+			return u, failf("reading the age identity file %q (from %s): %v", val, src, err).
+				hint("%s names a file made by age-keygen, or PKIT_AGE_IDENTITY holds the AGE-SECRET-KEY-1… itself", src)
+		}
+	}
+	ids, err := age.ParseIdentities(bytes.NewReader(data))
+	if err != nil {
+		// age's message may quote the malformed line: say where, not what.
+		return u, failf("the age identity from %s is not a valid age secret key", src).hint(`make one with "age-keygen -o FILE"`)
+	}
+	u.Identities = ids
 	return u, nil
 }

@@ -127,6 +127,17 @@ func stage(f File, sync bool) (*stagedFile, error) {
 
 // open creates the unnamed (or hidden) temporary file for path.
 func open(path string, perm fs.FileMode) (*stagedFile, error) {
+	s, err := createTemp(path, perm)
+	if err != nil {
+		return nil, fmt.Errorf("writing %q: %w", path, err)
+	}
+	return s, nil
+}
+
+// createTemp creates the temporary file that will become path: unnamed
+// (O_TMPFILE) in path's directory where the file system supports it,
+// else hidden as ".NAME.tmpXXX", with mode perm (0 means 0644).
+func createTemp(path string, perm fs.FileMode) (*stagedFile, error) {
 	dir := filepath.Dir(path)
 	if perm == 0 {
 		perm = 0o644
@@ -138,15 +149,30 @@ func open(path string, perm fs.FileMode) (*stagedFile, error) {
 	} else {
 		tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 		if err != nil {
-			return nil, fmt.Errorf("writing %q: %w", path, err)
+			return nil, err
 		}
 		s.f, s.tmpName = tmp, tmp.Name()
 	}
 	if err := s.f.Chmod(perm); err != nil {
 		s.discard()
-		return nil, fmt.Errorf("writing %q: %w", path, err)
+		return nil, err
 	}
 	return s, nil
+}
+
+// CheckDir reports whether [WriteFile] can write files into dir, without
+// writing any: it creates the temporary file a write would create there
+// and discards it at once. Commands call it before work that cannot be
+// undone (signing a certificate), so that an unwritable output folder
+// fails first. The error wraps the system's reason, e.g. [fs.ErrPermission]
+// or [fs.ErrNotExist].
+func CheckDir(dir string) error {
+	s, err := createTemp(filepath.Join(dir, "pkit-check"), 0o600)
+	if err != nil {
+		return fmt.Errorf("cannot write into %q: %w", dir, err)
+	}
+	s.discard()
+	return nil
 }
 
 func (s *stagedFile) write(data []byte, sync bool) error {

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 )
 
@@ -129,5 +130,81 @@ func TestOverwriteRemovesStaleLinks(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "cert.pem")); string(b) != "new" {
 		t.Errorf("cert.pem = %q", b)
+	}
+}
+
+func TestCheckDir(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, root string) string // returns the folder to check
+		wantErr error                                  // errors.Is target; nil for success
+		anyErr  bool
+	}{
+		{
+			name:  "a writable folder",
+			setup: func(t *testing.T, root string) string { return root },
+		},
+		{
+			name:    "a missing folder",
+			setup:   func(t *testing.T, root string) string { return filepath.Join(root, "missing") },
+			wantErr: fs.ErrNotExist,
+		},
+		{
+			name: "a regular file",
+			setup: func(t *testing.T, root string) string {
+				p := filepath.Join(root, "file")
+				if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			},
+			wantErr: syscall.ENOTDIR,
+		},
+		{
+			name: "a file system that takes no new files",
+			setup: func(t *testing.T, root string) string {
+				if _, err := os.Stat("/proc/self"); err != nil {
+					t.Skip("no /proc")
+				}
+				return "/proc"
+			},
+			anyErr: true,
+		},
+		{
+			name: "a read-only folder",
+			setup: func(t *testing.T, root string) string {
+				if os.Geteuid() == 0 {
+					t.Skip("root writes into read-only folders")
+				}
+				p := filepath.Join(root, "ro")
+				if err := os.Mkdir(p, 0o555); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			},
+			wantErr: fs.ErrPermission,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := tt.setup(t, root)
+			err := CheckDir(dir)
+			switch {
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
+				t.Fatalf("CheckDir(%q) = %v, want %v", dir, err, tt.wantErr)
+			case tt.anyErr && err == nil:
+				t.Fatalf("CheckDir(%q) = nil, want an error", dir)
+			case tt.wantErr == nil && !tt.anyErr && err != nil:
+				t.Fatalf("CheckDir(%q) = %v, want nil", dir, err)
+			}
+			// Nothing is left behind, whatever the outcome.
+			ents, _ := os.ReadDir(root)
+			for _, e := range ents {
+				if e.Name() != "file" && e.Name() != "ro" {
+					t.Errorf("CheckDir left %q behind", e.Name())
+				}
+			}
+		})
 	}
 }

@@ -8,9 +8,11 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/pkit/pkit/formats"
@@ -45,12 +47,19 @@ type InitOptions struct {
 }
 
 // Init creates a CA in dir: the keys, certificates, config and store are
-// built in a temporary directory beside dir and renamed into place at the
-// end, so dir either holds a whole CA or is left as it was. dir must not
-// exist or be an empty directory.
+// built in a temporary directory and moved into place at the end, so dir
+// either holds a whole CA or is left as it was. dir must not exist or be
+// an empty directory; an existing one (made by an admin with its owner and
+// mode, or a mount point) is kept, and the CA is moved into it with its
+// config last.
 func Init(dir string, o InitOptions) (err error) {
-	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
-		return fmt.Errorf("%q: %w", dir, ErrCAExists)
+	existing := false
+	if ents, err := os.ReadDir(dir); err == nil {
+		removeStaleInit(dir, ents)
+		if ents, _ = os.ReadDir(dir); len(ents) > 0 {
+			return fmt.Errorf("%q: %w", dir, ErrCAExists)
+		}
+		existing = true
 	}
 	now := time.Now
 	if o.Now != nil {
@@ -83,11 +92,16 @@ func Init(dir string, o InitOptions) (err error) {
 	cfg := DefaultConfig(issuer)
 	cfg.CRLURL = o.CRLURL
 
-	parent := filepath.Dir(filepath.Clean(dir))
+	// The temporary directory is inside an existing dir (the same file
+	// system, even for a mount point), else beside it.
+	parent, pattern := filepath.Dir(filepath.Clean(dir)), "."+filepath.Base(dir)+initMark+"*"
+	if existing {
+		parent, pattern = dir, initMark+"*"
+	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".init*")
+	tmp, err := os.MkdirTemp(parent, pattern)
 	if err != nil {
 		return err
 	}
@@ -134,9 +148,11 @@ func Init(dir string, o InitOptions) (err error) {
 	if err := st.Close(); err != nil {
 		return err
 	}
-	// rename(2) replaces an empty directory and fails on a non-empty one.
+	if existing {
+		return moveInto(tmp, dir)
+	}
 	if err := os.Rename(tmp, dir); err != nil {
-		if errors.Is(err, os.ErrExist) || isNotEmpty(err) {
+		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%q: %w", dir, ErrCAExists)
 		}
 		return err
@@ -144,9 +160,51 @@ func Init(dir string, o InitOptions) (err error) {
 	return nil
 }
 
-func isNotEmpty(err error) bool {
-	var le *os.LinkError
-	return errors.As(err, &le) && (le.Err.Error() == "directory not empty" || le.Err.Error() == "file exists")
+// initMark names the temporary directories Init builds a CA in.
+const initMark = ".pkit-init-"
+
+// removeStaleInit removes what an Init killed while building left inside
+// dir: its temporary directories, which nothing else uses.
+func removeStaleInit(dir string, ents []fs.DirEntry) {
+	for _, e := range ents {
+		if e.IsDir() && strings.HasPrefix(e.Name(), initMark) {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// moveInto moves the CA built in tmp (inside dir) up into dir, the config
+// last: a directory without a config is no CA, so a crash part-way leaves
+// nothing pkit would use. If a move fails, the moved entries go back.
+func moveInto(tmp, dir string) error {
+	ents, err := os.ReadDir(tmp)
+	if err != nil {
+		return err
+	}
+	var order []string
+	for _, e := range ents {
+		if e.Name() != "config" {
+			order = append(order, e.Name())
+		}
+	}
+	order = append(order, "config")
+	for i, name := range order {
+		if err := os.Rename(filepath.Join(tmp, name), filepath.Join(dir, name)); err != nil {
+			for _, back := range order[:i] {
+				os.Rename(filepath.Join(dir, back), filepath.Join(tmp, back))
+			}
+			os.RemoveAll(tmp)
+			return err
+		}
+	}
+	if err := os.Remove(tmp); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
 }
 
 // createCA makes a CA certificate: signed by parent, or self-signed when

@@ -368,7 +368,7 @@ const CRLBundle = "bundle.pem"
 // and writes NAME.crl.pem, NAME.crl and the bundle of all PEM CRLs into
 // the CRL folder, replacing the previous ones as one unit. Every CA key is
 // unlocked before anything changes. Each CRL gets the next CRL number of
-// its CA. A lock on the folder keeps concurrent runs in order, so a
+// its CA. A lock in the CA directory keeps concurrent runs in order, so a
 // published CRL's number never goes backwards; a run that dies after
 // taking a number leaves a gap, never a repeat.
 func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedCRL, error) {
@@ -405,7 +405,9 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the CRL folder: %w", err)
 	}
-	unlock, err := lockDir(dir)
+	// The lock lives in the CA directory, never in a publish folder (often
+	// a web root) given with --out.
+	unlock, err := lockCRLs(a.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -532,10 +534,14 @@ func removeStale(dir string) {
 	}
 }
 
-// lockDir takes an exclusive lock on dir/.lock, waiting for other pkit
-// processes to release it; the kernel drops it when the process dies.
-func lockDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+// lockCRLs takes the CA directory's exclusive CRL lock (crl/.lock),
+// waiting for other pkit processes to release it; the kernel drops it when
+// the process dies.
+func lockCRLs(caDir string) (func(), error) {
+	if err := os.MkdirAll(filepath.Join(caDir, "crl"), 0o755); err != nil {
+		return nil, fmt.Errorf("locking the CRL folder: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(caDir, "crl", ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("locking the CRL folder: %w", err)
 	}

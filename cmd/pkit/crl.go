@@ -137,8 +137,11 @@ func (e *env) crlPublish(c *cli.Context) error {
 	defer a.Close()
 	out := c.String("out")
 	if out != "" {
-		if st, err := os.Stat(out); err != nil || !st.IsDir() {
-			return failf("--out %q is not a folder", out).hint("create it first")
+		switch st, err := os.Stat(out); {
+		case err != nil:
+			return failf("--out %q is not a folder", out).hint("create it first (mkdir %s)", out)
+		case !st.IsDir():
+			return failf("--out %q is a file, not a folder", out).hint("--out takes a folder: NAME.crl, NAME.crl.pem and %s go into it", ca.CRLBundle)
 		}
 	}
 	pub, err := a.PublishCRLs(ctxOf(c), ca.CRLOptions{Dir: out, NextUpdate: d, CAs: c.StringSlice("ca")})

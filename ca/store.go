@@ -2,6 +2,7 @@ package ca
 
 import (
 	"context"
+	"crypto"
 	"crypto/x509"
 	"database/sql"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pkit/pkit/formats"
+	"github.com/pkit/pkit/revoke"
 	_ "modernc.org/sqlite" // pure-Go SQLite driver, keeps the binary static
 )
 
@@ -277,3 +280,58 @@ func scanRecord(sc scanner) (*Record, error) {
 
 // Certificate parses the record's DER.
 func (r *Record) Certificate() (*x509.Certificate, error) { return x509.ParseCertificate(r.DER) }
+
+// RevokedAmong returns the records of those serials that are revoked, in
+// one query by primary key.
+func (s *Store) RevokedAmong(ctx context.Context, serials []*big.Int) ([]*Record, error) {
+	if len(serials) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(serials))
+	for i, n := range serials {
+		args[i] = SerialHex(n)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+recordColumns+" FROM certs WHERE status = 'revoked' AND serial IN (?"+
+		strings.Repeat(", ?", len(serials)-1)+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading store: %w", err)
+	}
+	defer rows.Close()
+	var out []*Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// CompromisedKey returns a record of a certificate for the public key pub
+// that was revoked for keyCompromise or cACompromise (RFC 5280 reasons 1
+// and 2), or nil when there is none. Such certificates are few: SQLite
+// reads only them, through the partial index of revoked certificates
+// (revokedIndex) once the store has one. It never writes.
+func (s *Store) CompromisedKey(ctx context.Context, pub crypto.PublicKey) (*Record, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+recordColumns+" FROM certs WHERE status = 'revoked' AND reason IN (?, ?)",
+		int(revoke.KeyCompromise), int(revoke.CACompromise))
+	if err != nil {
+		return nil, fmt.Errorf("reading revocations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		c, err := r.Certificate()
+		if err != nil {
+			return nil, fmt.Errorf("store holds a bad certificate (serial %s): %w", SerialHex(r.Serial), err)
+		}
+		if formats.PublicKeysEqual(c.PublicKey, pub) {
+			return r, nil
+		}
+	}
+	return nil, rows.Err()
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,7 +25,8 @@ func revokeCommand(e *env) *cli.Command {
 		Description: `Marks certificates revoked in the CA's store. Each argument is a serial
    number (hex, as "pkit list" and openssl print it, colons allowed), a
    certificate file this CA issued, or the name a valid certificate was issued
-   under. Revoking an intermediate CA puts it on the root's CRL. Several
+   under (--all when renewals left several valid ones under that name).
+   Revoking an intermediate CA puts it on the root's CRL. Several
    certificates, or --from FILE, are revoked in one transaction: if any of them
    cannot be revoked, none is.
 
@@ -43,6 +45,7 @@ func revokeCommand(e *env) *cli.Command {
 EXAMPLES
    pkit revoke alice --reason keyCompromise --invalidity-date 2026-03-01
    pkit revoke 3f:a2:19:…:0c --reason superseded
+   pkit revoke alice --all --reason affiliationChanged   (every valid "alice")
    pkit revoke ./old-server.pem
    pkit revoke --from leavers.txt --reason affiliationChanged && pkit crl`,
 		Flags: []cli.Flag{
@@ -50,6 +53,7 @@ EXAMPLES
 			&cli.StringFlag{Name: "reason", Value: "unspecified", Usage: "the RFC 5280 `REASON`"},
 			&cli.StringFlag{Name: "invalidity-date", Usage: "when the key was (suspected to be) compromised: `DATE` (RFC 3339 or YYYY-MM-DD)"},
 			&cli.StringFlag{Name: "from", Usage: "revoke every certificate listed in `FILE` (- for stdin)"},
+			&cli.BoolFlag{Name: "all", Usage: "a NAME several valid certificates share (after renewals) revokes all of them"},
 			jsonFlag(),
 		},
 		Action: e.revoke,
@@ -123,11 +127,13 @@ func (e *env) revoke(c *cli.Context) error {
 				return err
 			}
 		}
-		serial, err := e.resolveCert(ctx, a, t, false)
+		serials, err := e.resolveCert(ctx, a, t, false, c.Bool("all"))
 		if err != nil {
 			return err
 		}
-		rs = append(rs, ca.Revocation{Serial: serial, Reason: r, InvalidAt: invalidAt})
+		for _, serial := range serials {
+			rs = append(rs, ca.Revocation{Serial: serial, Reason: r, InvalidAt: invalidAt})
+		}
 	}
 	recs, err := a.Revoke(ctx, rs...)
 	if err != nil {
@@ -176,11 +182,11 @@ func (e *env) unrevoke(c *cli.Context) error {
 	ctx := ctxOf(c)
 	var serials []*big.Int
 	for _, arg := range c.Args().Slice() {
-		s, err := e.resolveCert(ctx, a, revokeTarget{arg: arg}, true)
+		s, err := e.resolveCert(ctx, a, revokeTarget{arg: arg}, true, false)
 		if err != nil {
 			return err
 		}
-		serials = append(serials, s)
+		serials = append(serials, s...)
 	}
 	var recs []*ca.Record
 	for _, s := range serials {
@@ -253,8 +259,9 @@ func (e *env) readTargets(path string) ([]revokeTarget, error) {
 
 // resolveCert finds the serial an argument means: a certificate file,
 // a serial number in the store, or a name. For a name, revoked picks the
-// certificates on hold instead of the valid ones.
-func (e *env) resolveCert(ctx context.Context, a *ca.Authority, t revokeTarget, revoked bool) (*big.Int, error) {
+// certificates on hold instead of the valid ones, and all accepts a name
+// several certificates share (one serial otherwise).
+func (e *env) resolveCert(ctx context.Context, a *ca.Authority, t revokeTarget, revoked, all bool) ([]*big.Int, error) {
 	where := ""
 	if t.where != "" {
 		where = t.where + ": "
@@ -274,11 +281,11 @@ func (e *env) resolveCert(ctx context.Context, a *ca.Authority, t revokeTarget, 
 		case err != nil:
 			return nil, err
 		}
-		return rec.Serial, nil
+		return []*big.Int{rec.Serial}, nil
 	}
 	if serial, err := ca.ParseSerial(t.arg); err == nil {
 		if _, err := a.Store.Get(ctx, serial); err == nil {
-			return serial, nil
+			return []*big.Int{serial}, nil
 		}
 	}
 	f := ca.Filter{Name: t.arg, Valid: !revoked, Revoked: revoked}
@@ -294,20 +301,41 @@ func (e *env) resolveCert(ctx context.Context, a *ca.Authority, t revokeTarget, 
 		} else if gone, _ := a.Store.List(ctx, ca.Filter{Name: t.arg, Revoked: true}); len(gone) > 0 {
 			r := gone[len(gone)-1]
 			if len(gone) == 1 && revoke.Reason(r.Reason) == revoke.CertificateHold {
-				return r.Serial, nil // a hold may be made permanent
+				return []*big.Int{r.Serial}, nil // a hold may be made permanent
 			}
 			return nil, failf("%scertificate %q (serial %s) is already revoked (%s, on %s)", where, r.Name, ca.SerialHex(r.Serial),
 				revoke.Reason(r.Reason), r.RevokedAt.Format(time.RFC3339)).hint("nothing was changed")
 		}
+		if looksLikePath(t.arg) {
+			return nil, failf("%sno such file %q, and no %s with that serial or name", where, t.arg, what).hint(`see "pkit list" for serials and names`)
+		}
 		return nil, failf("%sno %s with serial or name %q", where, what, t.arg).hint(`see "pkit list" for serials and names`)
 	case 1:
-		return recs[0].Serial, nil
+		return []*big.Int{recs[0].Serial}, nil
 	}
-	serials := make([]string, len(recs))
+	serials := make([]*big.Int, len(recs))
+	hexes := make([]string, len(recs))
 	for i, r := range recs {
-		serials[i] = ca.SerialHex(r.Serial)
+		serials[i], hexes[i] = r.Serial, ca.SerialHex(r.Serial)
 	}
-	return nil, failf("%s%d certificates are named %q", where, len(recs), t.arg).hint("give the serial number instead: %s", strings.Join(serials, ", "))
+	if all {
+		return serials, nil
+	}
+	return nil, failf("%s%d certificates are named %q", where, len(recs), t.arg).
+		hint("give one serial number (%s), or --all to revoke every one of them", strings.Join(hexes, ", "))
+}
+
+// looksLikePath tells a file argument from a name or serial: it has a
+// folder or a certificate file's extension.
+func looksLikePath(s string) bool {
+	if strings.ContainsRune(s, os.PathSeparator) {
+		return true
+	}
+	switch strings.ToLower(filepath.Ext(s)) {
+	case ".pem", ".crt", ".cer", ".der":
+		return true
+	}
+	return false
 }
 
 // revokeErr adds hints to the store's refusals.

@@ -47,10 +47,12 @@ func validCAName(name string) bool {
 	return true
 }
 
-// CreateIntermediate makes a new intermediate CA called name under the
-// parent CA, writes its certificate and sealed key into the directory and
-// records it in the store. The name becomes the file name ca/NAME.crt.
-func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName string, o IntermediateOptions) error {
+// CheckIntermediate reports whether [Authority.CreateIntermediate] could
+// make the CA name with o, without unlocking any key: the name is free and
+// valid, the parent exists and may sign another CA with o.PathLen. Callers
+// use it before asking for a passphrase; CreateIntermediate checks again.
+// The errors are [*RequestError]s.
+func (a *Authority) CheckIntermediate(name string, o IntermediateOptions) error {
 	if !validCAName(name) {
 		return reqErr("CA name %q must be lowercase letters, digits, - and _", name)
 	}
@@ -70,6 +72,20 @@ func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName str
 	if parent.MaxPathLen > 0 && o.PathLen >= parent.MaxPathLen {
 		return reqErr("path length %d is not below the parent's %d", o.PathLen, parent.MaxPathLen)
 	}
+	return nil
+}
+
+// CreateIntermediate makes a new intermediate CA called name under the
+// parent CA, writes its certificate and sealed key into the directory and
+// records it in the store. The name becomes the file name ca/NAME.crt.
+func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName string, o IntermediateOptions) error {
+	if err := a.CheckIntermediate(name, o); err != nil {
+		return err
+	}
+	if o.Parent == "" {
+		o.Parent = "root"
+	}
+	parent := a.CAs[o.Parent]
 	if o.KeyType == "" {
 		o.KeyType = KeyTypeOf(parent.PublicKey)
 	}

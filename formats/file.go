@@ -169,6 +169,12 @@ func createTemp(path string, perm fs.FileMode) (*stagedFile, error) {
 func CheckDir(dir string) error {
 	s, err := createTemp(filepath.Join(dir, "pkit-check"), 0o600)
 	if err != nil {
+		// The temporary file's name means nothing to the reader; the
+		// folder and the system's reason do.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return fmt.Errorf("cannot write into %q: %w", dir, err)
 	}
 	s.discard()

@@ -1,0 +1,60 @@
+package ca
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// CheckIntermediate refuses what CreateIntermediate would refuse, and
+// asks for no key: a passphrase CA's unlocker must not be called.
+func TestCheckIntermediate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pki")
+	clock := func() time.Time { return testNow }
+	if err := Init(dir, InitOptions{Name: "Test", Now: clock, Protection: Protection{Passphrase: []byte("pass"), WorkFactor: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(dir, OpenOptions{Now: clock, Unlock: Unlocker{Passphrase: func() ([]byte, error) {
+		t.Error("CheckIntermediate asked for the passphrase")
+		return nil, errors.New("no")
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	tests := []struct {
+		name    string
+		ca      string
+		o       IntermediateOptions
+		wantErr string // part of the message; "" for success
+	}{
+		{"a new CA under the root", "issuing-2", IntermediateOptions{}, ""},
+		{"parent named", "issuing-2", IntermediateOptions{Parent: "root"}, ""},
+		{"unknown parent", "issuing-2", IntermediateOptions{Parent: "nope"}, `no CA named "nope" to sign with`},
+		{"parent with path length 0", "sub", IntermediateOptions{Parent: "intermediate"}, "path length 0"},
+		{"path length not below the parent's", "issuing-2", IntermediateOptions{PathLen: 1}, "not below the parent's"},
+		{"name taken", "intermediate", IntermediateOptions{}, "already exists"},
+		{"bad name", "Issuing 2", IntermediateOptions{}, "must be lowercase"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := a.CheckIntermediate(tt.ca, tt.o)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("CheckIntermediate: %v", err)
+				}
+				return
+			}
+			var re *RequestError
+			if !errors.As(err, &re) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("CheckIntermediate: %v, want a RequestError with %q", err, tt.wantErr)
+			}
+			// CreateIntermediate says the same, before unlocking anything.
+			if err2 := a.CreateIntermediate(t.Context(), tt.ca, "X CA", tt.o); err2 == nil || err2.Error() != err.Error() {
+				t.Errorf("CreateIntermediate: %v, want %v", err2, err)
+			}
+		})
+	}
+}

@@ -22,32 +22,59 @@ import (
 	"golang.org/x/term"
 )
 
-// manifestRow is one certificate in a batch manifest.
-//
-// CSV: a header line naming the columns (any order; profile and name are
-// required): profile,name,dns,ip,email,uri,p12,validity,key_type. Several
-// values in one cell are separated by spaces or semicolons. p12 is
-// true/false/yes/no/1/0 or empty.
-//
-// JSON: an array of objects with the same fields; dns, ip, email and uri
-// are arrays of strings, p12 a boolean.
+// manifestRow is one certificate in a batch manifest. The formats are
+// described for users in batchFormats ("pkit issue --help").
 type manifestRow struct {
-	Line     int      `json:"-"`
-	Profile  string   `json:"profile"`
-	Name     string   `json:"name"`
-	DNS      []string `json:"dns"`
-	IP       []string `json:"ip"`
-	Email    []string `json:"email"`
-	URI      []string `json:"uri"`
-	P12      bool     `json:"p12"`
-	Validity string   `json:"validity"`
-	KeyType  string   `json:"key_type"`
+	Line     int // where the row starts in the file
+	Row      int // 1 for the first certificate row
+	Profile  string
+	Name     string
+	DNS      []string
+	IP       []string
+	Email    []string
+	URI      []string
+	P12      bool
+	Validity string
+	KeyType  string
 }
+
+// manifestFields are the columns of a CSV manifest and the fields of a
+// JSON one.
+var manifestFields = []string{"profile", "name", "dns", "ip", "email", "uri", "p12", "validity", "key_type"}
+
+// batchFormats documents the manifest formats; "pkit issue --help" shows
+// it and batch errors point there.
+const batchFormats = `BATCH MANIFESTS (--batch FILE, - for stdin)
+   A CSV file with a header line naming the columns, in any order:
+   profile,name,dns,ip,email,uri,p12,validity,key_type (profile and name are
+   required). Several values in one cell are separated by spaces or ";". p12
+   is yes/no (or true/false, 1/0; empty means no). Lines starting with # are
+   comments.
+
+      profile,name,dns,ip,email,uri,p12
+      server,web.internal,www.web.internal;api.web.internal,10.1.1.1,,,no
+      client,alice,,,alice@example.com,,yes
+
+   Or a JSON array of objects with the same fields: profile, name, validity
+   and key_type are strings; dns, ip, email and uri are a string or a list
+   of strings; p12 is true/false or "yes"/"no".
+
+      [
+        {"profile": "server", "name": "db.internal", "ip": "10.2.2.2"},
+        {"profile": "client", "name": "bob", "email": ["bob@example.com"], "p12": true}
+      ]
+
+   Each certificate is all-or-nothing; a bad row is reported with its line
+   and written nowhere, the others are issued, and the exit code is 1 if any
+   row failed. --json prints every row: {"row", "line", "name", "profile"}
+   and either "result" (serial, subject, sans, not_after, files) or "error".`
 
 // rowError is a problem with one manifest row.
 type rowError struct {
-	line int
-	err  error
+	line, row int
+	name      string // "" when not known
+	profile   string
+	err       error
 }
 
 // parseManifest reads a CSV or JSON manifest (told apart by the first
@@ -58,8 +85,11 @@ func parseManifest(data []byte) ([]manifestRow, []rowError, error) {
 	if len(trimmed) == 0 {
 		return nil, nil, errors.New("the manifest is empty")
 	}
-	if trimmed[0] == '[' {
+	switch trimmed[0] {
+	case '[':
 		return parseJSONManifest(data)
+	case '{':
+		return nil, nil, errors.New("a JSON manifest is an array of objects: [{...}, {...}]")
 	}
 	return parseCSVManifest(data)
 }
@@ -67,7 +97,7 @@ func parseManifest(data []byte) ([]manifestRow, []rowError, error) {
 func parseJSONManifest(data []byte) ([]manifestRow, []rowError, error) {
 	var raw []json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, nil, fmt.Errorf("the JSON manifest is not an array of objects: %v", err)
+		return nil, nil, fmt.Errorf("the JSON manifest is not an array of objects: %v", jsonSyntaxError(data, err))
 	}
 	var rows []manifestRow
 	var bad []rowError
@@ -78,17 +108,145 @@ func parseJSONManifest(data []byte) ([]manifestRow, []rowError, error) {
 		if i < len(offsets) {
 			line = 1 + bytes.Count(data[:offsets[i]], []byte("\n"))
 		}
-		var row manifestRow
-		dec := json.NewDecoder(bytes.NewReader(r))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&row); err != nil {
-			bad = append(bad, rowError{line, fmt.Errorf("entry %d: %v", i+1, err)})
+		row, err := decodeJSONRow(r)
+		row.Line, row.Row = line, i+1
+		if err != nil {
+			bad = append(bad, rowError{line: line, row: i + 1, name: row.Name, profile: row.Profile, err: fmt.Errorf("row %d: %v", i+1, err)})
 			continue
 		}
-		row.Line = line
 		rows = append(rows, row)
 	}
 	return rows, bad, nil
+}
+
+// jsonSyntaxError words a JSON syntax error with its line, without Go
+// type names.
+func jsonSyntaxError(data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("line %d: %s", 1+bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n")), se.Error())
+	}
+	return errors.New("it is not valid JSON")
+}
+
+// decodeJSONRow reads one manifest object field by field, so that a
+// mistake is reported as the field and what it should be. What could be
+// read is returned even with an error (for the name in reports).
+func decodeJSONRow(data json.RawMessage) (manifestRow, error) {
+	var row manifestRow
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
+		return row, errors.New("want an object like {\"profile\": \"server\", \"name\": \"web.internal\"}")
+	}
+	// Known fields first, in a fixed order, so errors do not depend on
+	// map order; names and profiles before the rest for the reports.
+	for k := range obj {
+		if !slices.Contains(manifestFields, k) {
+			return row, fmt.Errorf("unknown field %q (fields: %s)", k, strings.Join(manifestFields, ", "))
+		}
+	}
+	str := func(k string, dst *string) error {
+		v, ok := obj[k]
+		if !ok || string(v) == "null" {
+			return nil
+		}
+		if json.Unmarshal(v, dst) != nil {
+			return fmt.Errorf("field %q: want a string, got %s", k, jsonKind(v))
+		}
+		return nil
+	}
+	list := func(k string, dst *[]string) error {
+		v, ok := obj[k]
+		if !ok || string(v) == "null" {
+			return nil
+		}
+		var one string
+		if json.Unmarshal(v, &one) == nil {
+			*dst = []string{one}
+			return nil
+		}
+		if json.Unmarshal(v, dst) != nil {
+			return fmt.Errorf("field %q: want a string or a list of strings, got %s", k, jsonKind(v))
+		}
+		return nil
+	}
+	for _, f := range []struct {
+		k string
+		s *string
+		l *[]string
+	}{{"name", &row.Name, nil}, {"profile", &row.Profile, nil}, {"dns", nil, &row.DNS}, {"ip", nil, &row.IP},
+		{"email", nil, &row.Email}, {"uri", nil, &row.URI}, {"validity", &row.Validity, nil}, {"key_type", &row.KeyType, nil}} {
+		var err error
+		if f.s != nil {
+			err = str(f.k, f.s)
+		} else {
+			err = list(f.k, f.l)
+		}
+		if err != nil {
+			return row, err
+		}
+	}
+	if v, ok := obj["p12"]; ok && string(v) != "null" {
+		var b bool
+		var s string
+		switch {
+		case json.Unmarshal(v, &b) == nil:
+			row.P12 = b
+		case json.Unmarshal(v, &s) == nil:
+			p, err := parseYesNo(s)
+			if err != nil {
+				return row, fmt.Errorf("field \"p12\": %v", err)
+			}
+			row.P12 = p
+		default:
+			return row, fmt.Errorf("field \"p12\": want true, false, \"yes\" or \"no\", got %s", jsonKind(v))
+		}
+	}
+	return row, nil
+}
+
+// jsonKind names the kind of a JSON value for error messages.
+func jsonKind(v json.RawMessage) string {
+	t := bytes.TrimSpace(v)
+	if len(t) == 0 {
+		return "nothing"
+	}
+	switch t[0] {
+	case '"':
+		return "a string"
+	case '[':
+		var l []json.RawMessage
+		if json.Unmarshal(t, &l) == nil {
+			for _, e := range l {
+				if e := bytes.TrimSpace(e); len(e) == 0 || e[0] != '"' {
+					return "a list with " + jsonKind(e)
+				}
+			}
+		}
+		return "a list"
+	case '{':
+		return "an object"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// parseYesNo reads a p12 cell: yes/no, y/n, true/false, 1/0 (any case).
+func parseYesNo(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "yes", "y":
+		return true, nil
+	case "no", "n", "":
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%q is not yes or no", v)
+	}
+	return b, nil
 }
 
 // elementOffsets returns the byte offsets of the top-level array elements.
@@ -122,7 +280,7 @@ func parseCSVManifest(data []byte) ([]manifestRow, []rowError, error) {
 		return nil, nil, fmt.Errorf("reading the CSV header: %v", err)
 	}
 	cols := map[string]int{}
-	known := []string{"profile", "name", "dns", "ip", "email", "uri", "p12", "validity", "key_type"}
+	known := manifestFields
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if !slices.Contains(known, h) {
@@ -137,8 +295,7 @@ func parseCSVManifest(data []byte) ([]manifestRow, []rowError, error) {
 	}
 	var rows []manifestRow
 	var bad []rowError
-	for {
-		line, _ := r.FieldPos(0)
+	for n := 1; ; n++ {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
@@ -146,7 +303,7 @@ func parseCSVManifest(data []byte) ([]manifestRow, []rowError, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				bad = append(bad, rowError{pe.Line, pe.Err})
+				bad = append(bad, rowError{line: pe.Line, row: n, err: pe.Err})
 				if pe.Err != csv.ErrFieldCount {
 					return rows, bad, nil // the reader cannot resync after a quoting error
 				}
@@ -154,33 +311,24 @@ func parseCSVManifest(data []byte) ([]manifestRow, []rowError, error) {
 			}
 			return nil, nil, err
 		}
-		line, _ = r.FieldPos(0)
-		if len(rec) != len(header) {
-			bad = append(bad, rowError{line, fmt.Errorf("has %d fields, the header has %d", len(rec), len(header))})
-			continue
-		}
+		line, _ := r.FieldPos(0)
 		get := func(k string) string {
-			if i, ok := cols[k]; ok {
+			if i, ok := cols[k]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])
 			}
 			return ""
 		}
-		row := manifestRow{Line: line, Profile: get("profile"), Name: get("name"), DNS: splitCell(get("dns")),
+		if len(rec) != len(header) {
+			bad = append(bad, rowError{line: line, row: n, name: get("name"), profile: get("profile"),
+				err: fmt.Errorf("has %d fields, the header has %d", len(rec), len(header))})
+			continue
+		}
+		row := manifestRow{Line: line, Row: n, Profile: get("profile"), Name: get("name"), DNS: splitCell(get("dns")),
 			IP: splitCell(get("ip")), Email: splitCell(get("email")), URI: splitCell(get("uri")),
 			Validity: get("validity"), KeyType: get("key_type")}
-		if v := get("p12"); v != "" {
-			switch strings.ToLower(v) {
-			case "yes", "y":
-				row.P12 = true
-			case "no", "n":
-			default:
-				b, err := strconv.ParseBool(v)
-				if err != nil {
-					bad = append(bad, rowError{line, fmt.Errorf("p12 %q is not yes or no", v)})
-					continue
-				}
-				row.P12 = b
-			}
+		if row.P12, err = parseYesNo(get("p12")); err != nil {
+			bad = append(bad, rowError{line: line, row: n, name: row.Name, profile: row.Profile, err: fmt.Errorf("p12 %v", err)})
+			continue
 		}
 		rows = append(rows, row)
 	}
@@ -253,9 +401,15 @@ func (e *env) issueBatch(c *cli.Context) error {
 		return failf("manifest %q: %v", path, err).hint("see \"pkit issue --help\" for the CSV and JSON formats")
 	}
 	force, dir := c.Bool("force"), c.String("out-dir")
+	// Every row writes into dir: check it once, before the first row.
+	checked := map[string]bool{}
+	if err := checkOutputDir(dir); err != nil {
+		return err
+	}
+	checked[filepath.Clean(dir)] = true
 	type todo struct {
-		line int
-		job  *issueJob
+		row manifestRow
+		job *issueJob
 	}
 	var jobs []todo
 	seen := map[string]int{}
@@ -263,7 +417,7 @@ func (e *env) issueBatch(c *cli.Context) error {
 	for _, row := range rows {
 		j, err := jobFromRow(row, dir, c.Bool("legacy"))
 		if err == nil {
-			err = checkOutputs(force, j.cert, j.keyFile, j.p12)
+			err = checkOutputsIn(checked, force, j.cert, j.keyFile, j.p12)
 		}
 		if err == nil {
 			if prev, dup := seen[j.cert]; dup {
@@ -271,12 +425,12 @@ func (e *env) issueBatch(c *cli.Context) error {
 			}
 		}
 		if err != nil {
-			bad = append(bad, rowError{row.Line, err})
+			bad = append(bad, rowError{line: row.Line, row: row.Row, name: row.Name, profile: row.Profile, err: err})
 			continue
 		}
 		seen[j.cert] = row.Line
 		needP12 = needP12 || j.p12 != ""
-		jobs = append(jobs, todo{row.Line, j})
+		jobs = append(jobs, todo{row, j})
 	}
 	pw := ""
 	if needP12 {
@@ -339,31 +493,37 @@ func (e *env) issueBatch(c *cli.Context) error {
 			return failf("syncing %q: %v", dir, err)
 		}
 	}
-	var results []*issueResult
+	report := []batchRow{}
+	issued, warn := 0, false
 	for i, t := range jobs {
 		if errs[i] != nil {
-			bad = append(bad, rowError{t.line, errs[i]})
-		} else {
-			results = append(results, out[i])
+			bad = append(bad, rowError{line: t.row.Line, row: t.row.Row, name: t.row.Name, profile: t.row.Profile, err: errs[i]})
+			continue
 		}
+		issued++
+		warn = warn || out[i].ed25519TLS
+		report = append(report, batchRow{Row: t.row.Row, Line: t.row.Line, Name: t.row.Name, Profile: t.row.Profile, Result: out[i]})
 	}
 	if progress {
 		fmt.Fprintln(e.stderr)
 	}
 	sort.SliceStable(bad, func(i, j int) bool { return bad[i].line < bad[j].line })
 	for _, b := range bad {
-		fmt.Fprintf(e.stderr, "pkit: error: %s line %d: %s\n", path, b.line, oneLine(explain(b.err).msg))
+		msg := oneLine(explain(b.err).msg)
+		fmt.Fprintf(e.stderr, "pkit: error: %s line %d: %s\n", path, b.line, msg)
+		report = append(report, batchRow{Row: b.row, Line: b.line, Name: b.name, Profile: b.profile, Error: msg})
+	}
+	sort.SliceStable(report, func(i, j int) bool { return report[i].Row < report[j].Row })
+	if warn {
+		e.warnEd25519TLS()
 	}
 	if c.Bool("json") {
-		if results == nil {
-			results = []*issueResult{}
-		}
-		if err := e.printJSON(results); err != nil {
+		if err := e.printJSON(report); err != nil {
 			return err
 		}
 	}
-	total := len(results) + len(bad)
-	fmt.Fprintf(e.stderr, "issued %d of %d certificates into %q", len(results), total, dir)
+	total := issued + len(bad)
+	fmt.Fprintf(e.stderr, "issued %d of %d certificates into %q", issued, total, dir)
 	if len(bad) > 0 {
 		fmt.Fprintf(e.stderr, "; %d rows failed and wrote nothing\n", len(bad))
 		// Each failed row already has its one "pkit: error:" line.
@@ -371,6 +531,17 @@ func (e *env) issueBatch(c *cli.Context) error {
 	}
 	fmt.Fprintln(e.stderr)
 	return nil
+}
+
+// batchRow is one manifest row in "pkit issue --batch --json": every row
+// is there, in manifest order, with its result or its error.
+type batchRow struct {
+	Row     int          `json:"row"`
+	Line    int          `json:"line"`
+	Name    string       `json:"name"`
+	Profile string       `json:"profile"`
+	Result  *issueResult `json:"result,omitempty"`
+	Error   string       `json:"error,omitempty"`
 }
 
 // batchWorkers is how many rows are issued at once: two per core, so that

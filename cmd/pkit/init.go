@@ -167,7 +167,7 @@ func (e *env) initCA(c *cli.Context, dir string, o ca.InitOptions) error {
 		fmt.Fprintf(e.stderr, "the CA keys are sealed with your passphrase (age, scrypt)\n")
 	}
 	if o.KeyType == ca.Ed25519 {
-		fmt.Fprintf(e.stderr, "pkit: warning: browsers do not accept Ed25519 TLS certificates; use ecdsa-p256 for web servers\n")
+		e.warnEd25519TLS()
 	}
 	fmt.Fprintf(e.stderr, "trust %s/ca/root.crt on clients; next: pkit issue server NAME\n", dir)
 	return nil

@@ -5,11 +5,14 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,11 +26,17 @@ func issueCommand(e *env) *cli.Command {
 		Name:      "issue",
 		Usage:     "issue server or client certificates (or many from a manifest with --batch)",
 		UsageText: "pkit issue server NAME… | pkit issue client NAME | pkit issue --batch FILE",
-		Description: `EXAMPLES
+		Description: `"pkit issue server --help" and "pkit issue client --help" describe one
+   certificate; --batch issues many from a manifest with one CA unlock.
+
+` + batchFormats + `
+
+EXAMPLES
    pkit issue server localhost 127.0.0.1 ::1
    pkit issue server example.internal '*.example.internal' --chain
    pkit issue client alice --email alice@example.com --p12
-   pkit issue --batch manifest.csv --out-dir certs/`,
+   pkit issue --batch manifest.csv --out-dir certs/
+   pkit issue --batch manifest.json --out-dir certs/ --json`,
 		Flags: flags([]cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "batch", Usage: "issue every certificate in the CSV or JSON manifest `FILE`"},
@@ -56,7 +65,7 @@ func issueProfileCommand(e *env, profile string) *cli.Command {
 		usage, text, examples = "issue a TLS client certificate (mTLS); NAME is its common name", "pkit issue client NAME [flags]",
 			`   pkit issue client alice --p12
    pkit issue client alice@example.com --p12 --legacy    # for macOS, iOS, old Windows and Java
-   pkit issue client svc --uri spiffe://example.internal/ns/prod/sa/svc --no-p12`
+   pkit issue client svc --uri spiffe://example.internal/ns/prod/sa/svc --json`
 	}
 	return &cli.Command{
 		Name:      profile,
@@ -65,8 +74,9 @@ func issueProfileCommand(e *env, profile string) *cli.Command {
 		Description: `Writes the certificate and key into the current folder (or --out-dir), named
    like mkcert does: NAME.pem and NAME-key.pem for servers, NAME-client.pem and
    NAME-client-key.pem for clients; --chain adds NAME-chain.pem (leaf and
-   intermediates, what servers serve), --p12 adds NAME.p12 (password from
-   --p12-password-file, PKIT_P12_PASSWORD or the terminal).
+   intermediates, what servers serve), --p12 adds NAME.p12 for servers and
+   NAME-client.p12 for clients (password from --p12-password-file,
+   PKIT_P12_PASSWORD or the terminal).
 
    --profile picks another profile from the CA's config file.
 
@@ -198,6 +208,21 @@ func addServerName(r *ca.Request, name string) error {
 	return nil
 }
 
+// addNameSAN makes a server certificate's common name one of its SANs,
+// first, when it is a DNS name or an IP address (as addServerName takes
+// it for "pkit issue server NAME") and is not there yet.
+func addNameSAN(r *ca.Request) {
+	ip := net.ParseIP(r.Name)
+	if slices.ContainsFunc(r.IPs, ip.Equal) || slices.ContainsFunc(r.DNS, func(d string) bool { return strings.EqualFold(d, r.Name) }) {
+		return
+	}
+	var n ca.Request
+	if addServerName(&n, r.Name) != nil {
+		return // not a host name: the CN stays out of the SANs
+	}
+	r.DNS, r.IPs = append(n.DNS, r.DNS...), append(n.IPs, r.IPs...)
+}
+
 // addSANFlags adds --dns, --ip, --email and --uri, checking each.
 func addSANFlags(c *cli.Context, r *ca.Request) error {
 	return addSANs(r, c.StringSlice("dns"), c.StringSlice("ip"), c.StringSlice("email"), c.StringSlice("uri"))
@@ -288,6 +313,8 @@ type issueResult struct {
 	SANs     []string          `json:"sans"`
 	NotAfter time.Time         `json:"not_after"`
 	Files    map[string]string `json:"files"`
+	// ed25519TLS: a server certificate browsers refuse (see ed25519TLS).
+	ed25519TLS bool
 }
 
 func (e *env) issueOne(c *cli.Context, j *issueJob) error {
@@ -317,26 +344,59 @@ func (e *env) issueAndReport(c *cli.Context, a *ca.Authority, j *issueJob, pw st
 	if err != nil {
 		return err
 	}
-	if c.Bool("json") {
-		return e.printJSON(res)
-	}
-	e.describeIssued(res)
-	return nil
+	return e.reportIssued(c, res)
 }
 
 // checkOutputs refuses to run when an output exists and --force is off,
-// and creates the folders the outputs go into, before anything is signed.
+// creates the folders the outputs go into and checks that files can be
+// written there (see [checkOutputDir]), before anything is signed.
 func checkOutputs(force bool, paths ...string) error {
+	return checkOutputsIn(nil, force, paths...)
+}
+
+// checkOutputsIn is checkOutputs that skips the folders already in
+// checked (and adds the ones it checks), for commands that write many
+// files into few folders.
+func checkOutputsIn(checked map[string]bool, force bool, paths ...string) error {
+	if checked == nil {
+		checked = map[string]bool{}
+	}
 	for _, p := range paths {
 		if p == "" {
 			continue
 		}
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			return failf("%q is a folder", p).hint("name a file, or pass the folder as --out-dir")
+		}
 		if !force && fileExists(p) {
 			return failf("%q already exists", p).hint("remove it, choose another name or --out-dir, or pass -f/--force to overwrite")
 		}
-		if err := mkdirAll(filepath.Dir(p)); err != nil {
-			return failf("cannot create the folder for %q: %v", p, err)
+		dir := filepath.Dir(p)
+		if checked[dir] {
+			continue
 		}
+		if err := checkOutputDir(dir); err != nil {
+			return err
+		}
+		checked[dir] = true
+	}
+	return nil
+}
+
+// checkOutputDir creates dir if needed and checks that pkit can write
+// files into it, the way the real write will (formats.CheckDir), so that
+// a folder that takes no files fails before a certificate is signed and
+// recorded and its new key lost.
+func checkOutputDir(dir string) error {
+	if err := mkdirAll(dir); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return failf("cannot create the folder %q: %v", dir, err).hint("choose another --out-dir or output file")
+	}
+	if err := formats.CheckDir(dir); err != nil {
+		return failf("%v", err).hint("choose another --out-dir or output file, or make the folder writable")
 	}
 	return nil
 }
@@ -355,11 +415,7 @@ func (e *env) issueAndWrite(ctx context.Context, a *ca.Authority, j *issueJob, p
 		key = j.key
 	}
 	var files []formats.File
-	res := &issueResult{Serial: ca.SerialHex(iss.Cert.SerialNumber), Name: j.req.Name, Profile: j.req.Profile,
-		Subject: iss.Cert.Subject.String(), SANs: formats.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{}}
-	if res.SANs == nil {
-		res.SANs = []string{}
-	}
+	res := newIssueResult(iss, &j.req)
 	add := func(kind, path string, data []byte, perm fs.FileMode) {
 		files = append(files, formats.File{Path: path, Data: data, Perm: perm})
 		res.Files[kind] = path
@@ -390,8 +446,57 @@ func (e *env) issueAndWrite(ctx context.Context, a *ca.Authority, j *issueJob, p
 	return res, nil
 }
 
+// newIssueResult describes a certificate issued for r; Files is empty.
+func newIssueResult(iss *ca.Issued, r *ca.Request) *issueResult {
+	res := &issueResult{Serial: ca.SerialHex(iss.Cert.SerialNumber), Name: r.Name, Profile: r.Profile,
+		Subject: iss.Cert.Subject.String(), SANs: formats.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{},
+		ed25519TLS: ed25519TLS(iss.Cert, iss.Chain)}
+	if res.SANs == nil {
+		res.SANs = []string{}
+	}
+	return res
+}
+
+// ed25519TLS reports whether cert is a TLS server certificate that a
+// browser will refuse because Ed25519 is in it or in its chain: its key,
+// its signature, or an intermediate's signature.
+func ed25519TLS(cert *x509.Certificate, chain []*x509.Certificate) bool {
+	if !slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageServerAuth) {
+		return false
+	}
+	if cert.PublicKeyAlgorithm == x509.Ed25519 {
+		return true
+	}
+	return slices.ContainsFunc(append([]*x509.Certificate{cert}, chain...), func(c *x509.Certificate) bool {
+		return c.SignatureAlgorithm == x509.PureEd25519
+	})
+}
+
+// warnEd25519TLS says that browsers refuse Ed25519 TLS certificates (for
+// "pkit init --key-type ed25519" and every such server certificate).
+func (e *env) warnEd25519TLS() {
+	fmt.Fprintf(e.stderr, "pkit: warning: browsers do not accept Ed25519 TLS certificates; use ecdsa-p256 for web servers\n")
+}
+
+// reportIssued tells the user about one certificate (or prints --json),
+// with the Ed25519 warning on stderr when it applies.
+func (e *env) reportIssued(c *cli.Context, res *issueResult) error {
+	if res.ed25519TLS {
+		e.warnEd25519TLS()
+	}
+	if c.Bool("json") {
+		return e.printJSON(res)
+	}
+	e.describeIssued(res)
+	return nil
+}
+
 func (e *env) describeIssued(r *issueResult) {
-	fmt.Fprintf(e.stderr, "issued %s certificate %q (serial %s) for %s\n", r.Profile, r.Name, r.Serial, strings.Join(r.SANs, ", "))
+	fmt.Fprintf(e.stderr, "issued %s certificate %q (serial %s)", r.Profile, r.Name, r.Serial)
+	if len(r.SANs) > 0 {
+		fmt.Fprintf(e.stderr, " for %s", strings.Join(r.SANs, ", "))
+	}
+	fmt.Fprintln(e.stderr)
 	for _, k := range []string{"cert", "key", "chain", "p12"} {
 		if p, ok := r.Files[k]; ok {
 			fmt.Fprintf(e.stderr, "  %-5s %s\n", k, p)

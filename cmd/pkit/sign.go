@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pkit/pkit/ca"
@@ -23,7 +24,9 @@ func signCommand(e *env) *cli.Command {
 		Description: `Signs a certificate signing request (PEM or DER) made elsewhere. The CSR's
    signature is checked; it cannot make itself a CA or ask for key usages the
    profile does not give. Its names are used unless you give --dns, --ip,
-   --email or --uri, which replace them all. The certificate goes to -o FILE
+   --email or --uri, which replace them all. Under a server profile the
+   common name, when it is a DNS name or an IP address, is always one of the
+   SANs too (as with "pkit issue server"). The certificate goes to -o FILE
    (default: the CSR's name with .pem) or to stdout with -o -.
 
 EXAMPLES
@@ -98,6 +101,9 @@ EXAMPLES
 					return failf("the CSR has no common name and no SANs").hint("pass --name NAME")
 				}
 			}
+			if p := a.Config.Profiles[req.Profile]; p != nil && slices.Contains(p.ExtKeyUsage, x509.ExtKeyUsageServerAuth) {
+				addNameSAN(req)
+			}
 			if err := requestOptions(c, req); err != nil {
 				return err
 			}
@@ -110,9 +116,11 @@ EXAMPLES
 				certs = append(certs, iss.Chain...)
 			}
 			pemData := ca.WriteChainPEM(certs...)
-			res := &issueResult{Serial: ca.SerialHex(iss.Cert.SerialNumber), Name: req.Name, Profile: req.Profile,
-				Subject: iss.Cert.Subject.String(), SANs: formats.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{}}
+			res := newIssueResult(iss, req)
 			if out == "-" {
+				if res.ed25519TLS {
+					e.warnEd25519TLS()
+				}
 				_, err := e.stdout.Write(pemData)
 				return err
 			}
@@ -120,11 +128,7 @@ EXAMPLES
 				return fmt.Errorf("certificate %s was issued and recorded, but writing it failed: %w", res.Serial, err)
 			}
 			res.Files["cert"] = out
-			if c.Bool("json") {
-				return e.printJSON(res)
-			}
-			e.describeIssued(res)
-			return nil
+			return e.reportIssued(c, res)
 		},
 	}
 }
@@ -143,6 +147,24 @@ func firstSAN(r *ca.Request) string {
 	return ""
 }
 
+// addCSRNameSAN adds the NAME of "pkit csr" to the SANs when it names
+// something: an IP, an email address, or a DNS name when the request is
+// for a host (it has --dns or --ip, or no --email and no --uri). The name
+// is put first and not repeated.
+func addCSRNameSAN(r *ca.Request) {
+	forHost := len(r.DNS)+len(r.IPs) > 0 || len(r.Emails)+len(r.URIs) == 0
+	switch {
+	case net.ParseIP(r.Name) != nil:
+		addNameSAN(r)
+	case strings.Contains(r.Name, "@"):
+		if ca.CheckEmail(r.Name) == nil && !slices.ContainsFunc(r.Emails, func(m string) bool { return strings.EqualFold(m, r.Name) }) {
+			r.Emails = append([]string{r.Name}, r.Emails...)
+		}
+	case forHost:
+		addNameSAN(r)
+	}
+}
+
 func csrCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "csr",
@@ -150,7 +172,11 @@ func csrCommand(e *env) *cli.Command {
 		UsageText: "pkit csr NAME [--dns … --ip … --email … --uri …] [--key-type T | --key FILE]",
 		Description: `Writes NAME.csr and NAME-key.pem (mode 0600) into the current folder (or
    --out-dir). With --key, the CSR is made for an existing key and no key is written.
-   NAME is the common name; a NAME that is a DNS name or IP is also a SAN.
+   NAME is the common name. It is also a SAN when it names something: an IP
+   address as an IP SAN, an email address as an email SAN, and a DNS name as
+   a DNS SAN unless the request is for a person or a workload rather than a
+   host, that is when --email or --uri is given without --dns or --ip
+   ("pkit csr alice --email alice@example.com" has no DNS:alice).
 
 EXAMPLES
    pkit csr web.example.com --dns www.example.com
@@ -172,12 +198,10 @@ EXAMPLES
 			}
 			name := c.Args().First()
 			r := &ca.Request{Name: name}
-			if net.ParseIP(name) != nil || ca.CheckDNSName(name) == nil {
-				_ = addServerName(r, name) // a host name or IP is also a SAN
-			}
 			if err := addSANFlags(c, r); err != nil {
 				return err
 			}
+			addCSRNameSAN(r)
 			kt, err := ca.ParseKeyType(c.String("key-type"))
 			if err != nil {
 				return usagef("--key-type: %v", err)

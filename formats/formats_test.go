@@ -348,6 +348,23 @@ func TestPKCS12RoundTrip(t *testing.T) {
 			if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrWrongPassword) {
 				t.Errorf("truncated: %v", err)
 			}
+			// A damaged MAC: the right password still opens the content,
+			// so the file is called damaged; a wrong one is still wrong.
+			var pfx pfxPDU
+			if err := unmarshalDER(der, &pfx); err != nil {
+				t.Fatal(err)
+			}
+			at := bytes.Index(der, pfx.MacData.Mac.Digest)
+			damaged := bytes.Clone(der)
+			damaged[at] ^= 1
+			_, err = DecodePKCS12(damaged, password("pässword"))
+			if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrWrongPassword) || !strings.Contains(err.Error(), "damaged") {
+				t.Errorf("damaged MAC, right password: %v", err)
+			}
+			_, err = DecodePKCS12(damaged, password("wrong"))
+			if !errors.Is(err, ErrWrongPassword) {
+				t.Errorf("damaged MAC, wrong password: %v", err)
+			}
 		})
 	}
 }

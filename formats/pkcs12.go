@@ -261,9 +261,29 @@ func pkcs12Password(pfx *pfxPDU, authSafe []byte, pw *passwords, out *PKCS12) (*
 	}
 	p := &p12Password{raw: raw, bmp: bmpPassword(raw)}
 	if !verify(p) {
+		if opensContent(authSafe, p) {
+			return nil, corrupt("the password opens the content, but the integrity check (MAC) fails: the file is damaged")
+		}
 		return nil, ErrWrongPassword
 	}
 	return p, nil
+}
+
+// opensContent tells a damaged file from a wrong password once the MAC
+// has failed: the password is right when it decrypts every encrypted part
+// (and there is at least one) into well-formed content.
+func opensContent(authSafe []byte, p *p12Password) bool {
+	var cis []contentInfo
+	if err := unmarshalDER(authSafe, &cis); err != nil {
+		return false
+	}
+	r := &p12Reader{pass: p, pw: &passwords{}, out: &PKCS12{}, macVerified: true}
+	for _, ci := range cis {
+		if err := r.contentInfo(ci); err != nil {
+			return false
+		}
+	}
+	return r.decrypted > 0
 }
 
 // macVerifier returns a function that checks the MAC with a password.
@@ -315,6 +335,7 @@ type p12Reader struct {
 	pw          *passwords
 	out         *PKCS12
 	macVerified bool
+	decrypted   int // parts decrypted with a well-formed result
 	keys        int
 	certs       []*PKCS12Cert
 	depth       int
@@ -386,6 +407,9 @@ func (r *p12Reader) decrypt(alg pkix.AlgorithmIdentifier, data []byte) ([]byte, 
 	}
 	if errors.Is(err, errBadPadding) {
 		return nil, enc, corrupt("the MAC checks but the content does not decrypt")
+	}
+	if err == nil {
+		r.decrypted++
 	}
 	return plain, enc, err
 }

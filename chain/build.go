@@ -113,6 +113,10 @@ type BuildOptions struct {
 	// Roots are trusted roots. When given, a path ending at one of them is
 	// preferred to any other; they also serve as issuers.
 	Roots []*x509.Certificate
+	// Intermediates are untrusted certificates that may serve as issuers
+	// (a CA directory's, say) without being part of the pile: none of
+	// them is taken as the leaf or listed in [Path.Unused].
+	Intermediates []*x509.Certificate
 	// At is the time at which certificates should be valid; among twins
 	// the valid one is chosen. Zero means time.Now().
 	At time.Time
@@ -306,13 +310,25 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 	for _, r := range o.Roots {
 		add(r, true)
 	}
+	// A trusted root given in the pile as well is not a duplicate; a
+	// second copy of it is.
 	var pile []*node
+	inPile := map[*node]bool{}
 	for _, c := range certs {
-		if n := byFP[sha256.Sum256(c.Raw)]; n != nil && !n.root {
+		n := byFP[sha256.Sum256(c.Raw)]
+		if n == nil {
+			n = add(c, false)
+		} else if inPile[n] {
 			dups[n.fp] = append(dups[n.fp], c)
 			continue
 		}
-		pile = append(pile, add(c, false))
+		inPile[n] = true
+		pile = append(pile, n)
+	}
+	for _, c := range o.Intermediates {
+		if byFP[sha256.Sum256(c.Raw)] == nil {
+			add(c, false)
+		}
 	}
 	var leaf *node
 	if o.Leaf != nil {

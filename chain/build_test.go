@@ -294,3 +294,58 @@ func TestBuildCrossSignClique(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 }
+
+// BuildOptions.Intermediates complete the path without being the pile:
+// never the leaf, never listed as unused; a trusted root also given in
+// the pile is not a duplicate, a second copy of it is.
+func TestBuildExtraIntermediates(t *testing.T) {
+	h, err := chaintest.NewHierarchy("Extra", 4, chaintest.Ed25519, "extra.example.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := h.X509() // leaf, intermediate 2, intermediate 1, root
+	leaf, ints, root := all[0], all[1:3], all[3]
+	other, err := chaintest.NewHierarchy("Other", 3, chaintest.Ed25519, "other.example.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := []*x509.Certificate{root}
+	tests := []struct {
+		name       string
+		pile       []*x509.Certificate
+		o          chain.BuildOptions
+		wantCerts  []*x509.Certificate
+		wantUnused map[string]int // Why → count
+	}{
+		{"leaf alone", []*x509.Certificate{leaf}, chain.BuildOptions{Intermediates: ints, Roots: roots}, all, nil},
+		{"unused extras are not reported", []*x509.Certificate{leaf}, chain.BuildOptions{Intermediates: append(other.X509()[1:2], ints...), Roots: roots}, all, nil},
+		{"an extra given in the pile too", []*x509.Certificate{leaf, ints[0]}, chain.BuildOptions{Intermediates: ints, Roots: roots}, all, nil},
+		{"the root in the pile", []*x509.Certificate{root, leaf}, chain.BuildOptions{Intermediates: ints, Roots: roots}, all, nil},
+		{"the root twice in the pile", []*x509.Certificate{root, leaf, root}, chain.BuildOptions{Intermediates: ints, Roots: roots}, all, map[string]int{"duplicate": 1}},
+		{"without the extras", []*x509.Certificate{leaf}, chain.BuildOptions{Roots: roots}, all[:1], nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.o.At = at
+			p, err := chain.Build(tt.pile, tt.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			samePath(t, p.Certs, tt.wantCerts)
+			if complete := len(tt.wantCerts) == len(all); p.Complete != complete || p.Trusted != complete {
+				t.Errorf("complete=%v trusted=%v, want %v", p.Complete, p.Trusted, complete)
+			}
+			got := map[string]int{}
+			for _, u := range p.Unused {
+				got[u.Why]++
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.wantUnused) && !(len(got) == 0 && len(tt.wantUnused) == 0) {
+				t.Errorf("unused %v, want %v", got, tt.wantUnused)
+			}
+		})
+	}
+	// Only pile certificates can be the leaf.
+	if _, err := chain.Build(ints[:1], chain.BuildOptions{At: at, Intermediates: []*x509.Certificate{leaf}}); err == nil {
+		t.Error("an extra intermediate was taken as the leaf")
+	}
+}

@@ -306,12 +306,47 @@ func (v *verifier) order(p *Path) {
 		}
 	}
 	fix := "rewrite it leaf first, each certificate followed by its issuer: pkit chain build FILE -o chain.pem"
+	if len(strays) == 0 && inOrder(s, p.Certs) {
+		// In order but incomplete: the path was completed from elsewhere
+		// (--bundle, a CA directory), which the file's readers lack.
+		served := map[string]bool{}
+		for _, c := range s {
+			served[string(c.Raw)] = true
+		}
+		var lacks []string
+		for _, c := range want {
+			if !served[string(c.Raw)] {
+				lacks = append(lacks, strconv.Quote(c.Subject.String()))
+			}
+		}
+		if len(lacks) > 0 {
+			v.add(MissingIntermediate, -1, "the chain file lacks %s, which whoever reads it needs; the right chain is: %s",
+				"add the missing certificates in order: pkit chain build FILE -o chain.pem", strings.Join(lacks, ", "), strings.Join(names, ", "))
+			return
+		}
+	}
 	if len(strays) > 0 {
 		v.add(OutOfOrder, -1, "the chain file holds %d certificate(s) that are not on the path (%s); the right chain is: %s",
 			fix, len(strays), strings.Join(strays, ", "), strings.Join(names, ", "))
 		return
 	}
 	v.add(OutOfOrder, -1, "the chain file is out of order; the right order is: %s", fix, strings.Join(names, ", "))
+}
+
+// inOrder reports whether every certificate of s appears in path, in the
+// same order.
+func inOrder(s, path []*x509.Certificate) bool {
+	j := 0
+	for _, c := range s {
+		for j < len(path) && !bytes.Equal(path[j].Raw, c.Raw) {
+			j++
+		}
+		if j == len(path) {
+			return false
+		}
+		j++
+	}
+	return true
 }
 
 var weakAlgs = map[x509.SignatureAlgorithm]bool{

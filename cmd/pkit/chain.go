@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -35,8 +36,6 @@ func chainCommand(e *env) *cli.Command {
 	}
 }
 
-var p12PasswordFlag = &cli.StringFlag{Name: "p12-password-file", Usage: "read the password of .p12 inputs from `FILE`; or set PKIT_P12_PASSWORD"}
-
 func chainBuildCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "build",
@@ -65,7 +64,7 @@ EXAMPLES
 			&cli.StringSliceFlag{Name: "roots", Usage: "trusted roots in `FILE` (repeatable); the path to one of them is chosen"},
 			&cli.BoolFlag{Name: "with-root", Usage: "also write the root"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the chain to `FILE` instead of standard output"},
-			p12PasswordFlag,
+			passwordFileFlag(),
 			forceFlag(), jsonFlag(),
 		},
 		Action: e.chainBuild,
@@ -108,7 +107,7 @@ EXAMPLES
 			&cli.StringSliceFlag{Name: "crl", Usage: "check revocation against the CRLs in `FILE` (repeatable); each issuer on the path needs a current CRL"},
 			&cli.BoolFlag{Name: "revocation", Usage: "check revocation against the CA directory's published CRLs (crl/)"},
 			&cli.StringFlag{Name: "key", Usage: "check that the private key in `FILE` belongs to the certificate"},
-			p12PasswordFlag,
+			passwordFileFlag(),
 			jsonFlag(),
 		},
 		Action: e.chainVerify,
@@ -119,12 +118,18 @@ EXAMPLES
 type pileReader struct {
 	e *env
 	c *cli.Context
+	// password is the input password once read (--password-file,
+	// PKIT_PASSWORD or the terminal), for every encrypted input after it.
+	password []byte
+	// notes say which files of a folder were left out, and why.
+	notes []string
 }
 
 const maxInput = 64 << 20
 
 // readFile reads the certificates in one file (or - for stdin). In a
-// directory, files holding no certificate are skipped (quiet=true).
+// directory (quiet=true), files holding no certificate are skipped, and so
+// is a .p12 that no given password opens (with a note).
 func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, error) {
 	data, err := r.e.readInput(path, maxInput)
 	if err != nil {
@@ -140,17 +145,21 @@ func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, err
 		}
 		return nil, failf("%q is empty", path).hint("give a file holding certificates (PEM, DER, .p7b or .p12)")
 	}
-	certs, what, err := r.parse(data)
+	certs, what, err := r.parse(path, data, quiet)
 	if err != nil {
 		var ue *userError
-		if quiet && !errors.As(err, &ue) {
-			return nil, nil
-		}
 		if errors.As(err, &ue) {
-			ue.msg = fmt.Sprintf("%q: %s", path, ue.msg)
 			return nil, ue
 		}
-		return nil, failf("%q: %v", path, err)
+		if quiet {
+			if errors.Is(err, formats.ErrPasswordRequired) {
+				r.note("left out %q: it is password-protected; to include it, pass --password-file FILE or set PKIT_PASSWORD, or name the file", path)
+			} else if errors.Is(err, formats.ErrWrongPassword) {
+				r.note("left out %q: the password given does not open it; name the file with its own --password-file to include it", path)
+			}
+			return nil, nil
+		}
+		return nil, explainParse(path, err)
 	}
 	if len(certs) == 0 && !quiet {
 		msg := fmt.Sprintf("%q holds no certificate", path)
@@ -162,26 +171,41 @@ func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, err
 	return certs, nil
 }
 
+// note prints a note on stderr at once (a later error must not hide it)
+// and keeps it for --json.
+func (r *pileReader) note(format string, args ...any) {
+	n := fmt.Sprintf(format, args...)
+	fmt.Fprintf(r.e.stderr, "pkit: note: %s\n", n)
+	r.notes = append(r.notes, n)
+}
+
 // parse reads every certificate in data (PEM, DER, PKCS#7, PKCS#12, as
 // formats.Parse detects them); what names the other things found, for the
-// error when there is no certificate. A .p12 password is read only from
-// --p12-password-file or PKIT_P12_PASSWORD; without one, the empty
-// password is tried and encrypted keys (not needed here) stay encrypted.
-func (r *pileReader) parse(data []byte) ([]*x509.Certificate, string, error) {
-	items, err := formats.Parse(data, formats.ParseOptions{Password: func() ([]byte, error) {
-		if r.c.String("p12-password-file") == "" && r.e.getenv("PKIT_P12_PASSWORD") == "" {
-			return nil, formats.ErrPasswordRequired
+// error when there is no certificate. The password of a .p12 comes from
+// --password-file, PKIT_PASSWORD or the terminal, as for inspect, convert
+// and match (e.passwordFunc), read once for all inputs; in a folder
+// (quiet) the terminal is not asked. Encrypted keys (not needed here) stay
+// encrypted.
+func (r *pileReader) parse(path string, data []byte, quiet bool) ([]*x509.Certificate, string, error) {
+	var pw func() ([]byte, error)
+	if f, err := formats.Detect(data); err == nil && slices.Contains(f.Kinds, formats.KindPKCS12) {
+		ask := r.e.passwordFunc(r.c, strconv.Quote(path))
+		pw = func() ([]byte, error) {
+			if r.password != nil {
+				return r.password, nil
+			}
+			if quiet && r.c.String(inputPassword.fileFlag) == "" && r.e.getenv(inputPassword.envVar) == "" {
+				return nil, formats.ErrPasswordRequired
+			}
+			p, err := ask()
+			if err == nil {
+				r.password = p
+			}
+			return p, err
 		}
-		return r.e.readSecret(r.c, secretSource{fileFlag: "p12-password-file", envVar: "PKIT_P12_PASSWORD", what: ".p12 password"})
-	}})
+	}
+	items, err := formats.Parse(data, formats.ParseOptions{Password: pw})
 	if err != nil {
-		var ue *userError
-		if errors.As(err, &ue) {
-			return nil, "", ue
-		}
-		if errors.Is(err, formats.ErrPasswordRequired) || errors.Is(err, formats.ErrWrongPassword) {
-			return nil, "", failf("%v", err).hint("pass the .p12 password with --p12-password-file FILE or PKIT_P12_PASSWORD")
-		}
 		return nil, "", err
 	}
 	var kinds []string
@@ -255,8 +279,8 @@ func (r *pileReader) readAll(args []string) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
-// rootsAndCAs returns the self-signed CA certificates of the CA directory
-// as roots, and the others.
+// caDirCerts returns the self-signed CA certificates of the CA directory
+// as roots, and the others (its intermediates).
 func caDirCerts(dir string) (roots, others []*x509.Certificate, err error) {
 	a, err := ca.Open(dir, ca.OpenOptions{})
 	if err != nil {
@@ -272,6 +296,22 @@ func caDirCerts(dir string) (roots, others []*x509.Certificate, err error) {
 		}
 	}
 	return roots, others, nil
+}
+
+// chainCADir says whether chain build and verify take certificates from
+// a CA directory, and which: the one named by --dir or PKIT_DIR, or else
+// the default ./pki when no --roots or --system was given and it holds a
+// CA. explicit tells whether the user named it.
+func chainCADir(c *cli.Context) (dir string, use, explicit bool) {
+	dir = c.String("dir")
+	if c.IsSet("dir") {
+		return dir, true, true
+	}
+	if len(c.StringSlice("roots")) > 0 || c.Bool("system") {
+		return dir, false, false
+	}
+	_, err := os.Stat(filepath.Join(dir, "config"))
+	return dir, err == nil, false
 }
 
 func (e *env) chainBuild(c *cli.Context) error {
@@ -295,17 +335,23 @@ func (e *env) chainBuild(c *cli.Context) error {
 		}
 		roots = append(roots, cs...)
 	}
-	if c.IsSet("dir") {
-		dr, others, err := caDirCerts(c.String("dir"))
+	// The CA directory's intermediates may complete the chain and its
+	// roots end it; only roots the user named (--roots, --dir, PKIT_DIR)
+	// make an incomplete or foreign chain an error.
+	strict := len(roots) > 0
+	var dirInts []*x509.Certificate
+	if dir, use, explicit := chainCADir(c); use {
+		dr, others, err := caDirCerts(dir)
 		if err != nil {
 			return err
 		}
 		roots = append(roots, dr...)
-		pile = append(pile, others...)
+		dirInts = others
+		strict = strict || explicit
 	}
-	o := chain.BuildOptions{Roots: roots}
+	o := chain.BuildOptions{Roots: roots, Intermediates: dirInts}
 	if l := c.String("leaf"); l != "" {
-		if o.Leaf, err = r.pickLeaf(l, pile); err != nil {
+		if o.Leaf, err = r.pickLeaf(l, append(pile[:len(pile):len(pile)], dirInts...)); err != nil {
 			return err
 		}
 	}
@@ -313,7 +359,7 @@ func (e *env) chainBuild(c *cli.Context) error {
 	if err != nil {
 		return buildError(err)
 	}
-	if !p.Complete && (len(roots) > 0 || c.Bool("with-root")) {
+	if !p.Complete && (strict || c.Bool("with-root")) {
 		m := p.Missing
 		ue := failf("%v", m)
 		if m.Loop {
@@ -321,7 +367,7 @@ func (e *env) chainBuild(c *cli.Context) error {
 		}
 		return ue.hint("add the certificate of %q (key id %s) to the input, or pass its root with --roots", m.Subject.String(), chain.KeyID(m.KeyID))
 	}
-	if len(roots) > 0 && !p.Trusted {
+	if strict && !p.Trusted {
 		top := p.Certs[len(p.Certs)-1]
 		return failf("the chain of %q ends at %q, which is not one of the trusted roots", p.Certs[0].Subject.String(), top.Subject.String()).
 			hint("check --roots, or drop it to accept any root")
@@ -591,29 +637,23 @@ func (e *env) chainVerify(c *cli.Context) error {
 		if o.Roots, err = e.systemRoots(); err != nil {
 			return err
 		}
-	default:
-		roots, _, err := caDirCerts(c.String("dir"))
-		if errors.Is(err, ca.ErrNoCA) {
+	}
+	// The CA directory: its roots are trusted unless --roots or --system
+	// say otherwise, and its intermediates complete the path, so that a
+	// leaf pkit issued verifies on its own.
+	ownRoots := len(c.StringSlice("roots")) == 0 && !c.Bool("system")
+	if dir, use, _ := chainCADir(c); use || ownRoots {
+		roots, ints, err := caDirCerts(dir)
+		if ownRoots && errors.Is(err, ca.ErrNoCA) {
 			return failf("no trusted roots: %v", err).hint("pass --roots FILE or --system, or point --dir at your CA directory")
 		}
 		if err != nil {
 			return err
 		}
-		o.Roots = roots
-	}
-	var crlFiles []string
-	crlFiles = append(crlFiles, c.StringSlice("crl")...)
-	if c.Bool("revocation") {
-		dir := filepath.Join(c.String("dir"), "crl")
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			return failf("reading the published CRLs: %v", unwrapPath(err)).hint(`publish them with "pkit crl", or pass --crl FILE`)
+		if ownRoots {
+			o.Roots = roots
 		}
-		for _, ent := range ents {
-			if ent.Type().IsRegular() {
-				crlFiles = append(crlFiles, filepath.Join(dir, ent.Name()))
-			}
-		}
+		o.Intermediates = append(o.Intermediates, ints...)
 	}
 	// Only the entries for the certificates at hand are decoded
 	// (revoke.ParseCRLFor), so a CRL of a million entries costs little
@@ -622,30 +662,12 @@ func (e *env) chainVerify(c *cli.Context) error {
 	for _, x := range append(append([]*x509.Certificate(nil), served...), o.Intermediates...) {
 		serials = append(serials, x.SerialNumber)
 	}
-	for _, f := range crlFiles {
-		data, err := e.readInput(f, revoke.MaxCRLSize)
-		if err != nil {
-			return failf("reading CRL %q: %v", f, unwrapPath(err))
-		}
-		ders, err := revoke.ReadCRLs(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			if c.Bool("revocation") && !slices.Contains(c.StringSlice("crl"), f) {
-				continue // another file in crl/
-			}
-			return failf("%q: %v", f, err).hint("give a CRL in PEM or DER")
-		}
-		for _, der := range ders {
-			crl, err := revoke.ParseCRLFor(der, serials...)
-			if err != nil {
-				return failf("%q: %v", f, err).hint("give a CRL in PEM or DER")
-			}
-			o.CRLs = append(o.CRLs, crl)
-		}
+	if o.CRLs, err = e.verifyCRLs(c, serials); err != nil {
+		return err
 	}
-	o.CheckRevocation = len(crlFiles) > 0
-	if o.CheckRevocation && len(o.CRLs) == 0 {
-		return failf("no CRL found in %s", strings.Join(crlFiles, ", "))
-	}
+	// Asked for, revocation is checked even with no CRL at all: each
+	// certificate no CRL covers is then a problem, not silently fine.
+	o.CheckRevocation = c.Bool("revocation") || len(c.StringSlice("crl")) > 0
 	if kf := c.String("key"); kf != "" {
 		data, err := e.readInput(kf, 1<<20)
 		if err != nil {
@@ -669,6 +691,14 @@ func (e *env) chainVerify(c *cli.Context) error {
 	res, err := chain.Verify(leaf, o)
 	if err != nil {
 		return err
+	}
+	if c.Bool("revocation") {
+		for i, p := range res.Problems {
+			if p.Kind == chain.RevocationUnknown && p.Index >= 0 && p.Index+1 < len(res.Chain) {
+				res.Problems[i].Fix = fmt.Sprintf(`publish the CRLs with "pkit crl" (it signs one for every CA of the directory), or pass the CRL of %q with --crl FILE`,
+					res.Chain[p.Index+1].Subject.String())
+			}
+		}
 	}
 	if c.Bool("json") {
 		if err := e.writeJSON(verifyJSON(file, res)); err != nil {
@@ -696,6 +726,77 @@ func (e *env) chainVerify(c *cli.Context) error {
 		word = "problems"
 	}
 	return checkFailed("%q is not valid: %d %s", file, n, word)
+}
+
+// verifyCRLs reads the CRLs chain verify checks against: every --crl
+// FILE, each of which must hold a CRL, and with --revocation every CRL
+// published in the CA directory's crl/ folder. There, hidden files (such
+// as .lock), files that are not CRLs and a folder not made yet are passed
+// over: a certificate that no CRL covers is reported by chain.Verify as of
+// unknown revocation status. Only the entries for serials are decoded.
+func (e *env) verifyCRLs(c *cli.Context, serials []*big.Int) ([]*x509.RevocationList, error) {
+	var out []*x509.RevocationList
+	seen := map[[32]byte]bool{}
+	read := func(f string, published bool) error {
+		data, err := e.readInput(f, revoke.MaxCRLSize)
+		if err != nil {
+			var ue *userError
+			if errors.As(err, &ue) {
+				return ue
+			}
+			return failf("reading CRL %q: %v", f, unwrapPath(err))
+		}
+		ders, err := revoke.ReadCRLs(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			if published {
+				return nil
+			}
+			return failf("%q: %v", f, err).hint("give a CRL in PEM or DER")
+		}
+		for _, der := range ders {
+			sum := sha256.Sum256(der)
+			if seen[sum] {
+				continue // NAME.crl, NAME.crl.pem and bundle.pem hold the same CRL
+			}
+			seen[sum] = true
+			crl, err := revoke.ParseCRLFor(der, serials...)
+			if err != nil {
+				if published {
+					continue
+				}
+				return failf("%q: %v", f, err).hint("give a CRL in PEM or DER")
+			}
+			out = append(out, crl)
+		}
+		return nil
+	}
+	for _, f := range c.StringSlice("crl") {
+		if err := read(f, false); err != nil {
+			return nil, err
+		}
+	}
+	if !c.Bool("revocation") {
+		return out, nil
+	}
+	dir := c.String("dir")
+	if _, err := os.Stat(filepath.Join(dir, "config")); err != nil {
+		return nil, failf("--revocation: %q is not a CA directory", dir).
+			hint("point --dir at your CA directory, or pass the CRLs with --crl FILE")
+	}
+	crlDir := filepath.Join(dir, "crl")
+	ents, err := os.ReadDir(crlDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, failf("reading the published CRLs: %v", unwrapPath(err))
+	}
+	for _, ent := range ents {
+		if !ent.Type().IsRegular() || strings.HasPrefix(ent.Name(), ".") {
+			continue
+		}
+		if err := read(filepath.Join(crlDir, ent.Name()), true); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func verifyJSON(file string, r *chain.Result) any {

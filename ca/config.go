@@ -48,7 +48,12 @@ type ConfigError struct {
 	Msg  string
 }
 
-func (e *ConfigError) Error() string { return fmt.Sprintf("config line %d: %s", e.Line, e.Msg) }
+func (e *ConfigError) Error() string {
+	if e.Line <= 0 {
+		return "config: " + e.Msg
+	}
+	return fmt.Sprintf("config line %d: %s", e.Line, e.Msg)
+}
 
 // DefaultConfig returns the configuration a new CA directory starts with:
 // issuer as the issuing CA and the built-in server and client profiles.

@@ -211,6 +211,9 @@ func (e *env) convert(c *cli.Context) error {
 		_, err := e.stdout.Write(data)
 		return err
 	}
+	if err := mkdirAll(filepath.Dir(j.out)); err != nil {
+		return failf("cannot create the folder for %q: %v", j.out, unwrapPath(err))
+	}
 	if err := formats.WriteFile(j.out, data, fs.FileMode(perm), j.force); err != nil {
 		return err
 	}

@@ -54,6 +54,11 @@ func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 	}
 	msg := err.Error()
 	if f, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		// Go's flag package prints "-name" whatever the user typed; pkit's
+		// long flags are written "--name".
+		if name := strings.TrimLeft(f, "-"); len(name) > 1 {
+			f = "--" + name
+		}
 		msg = "unknown flag " + f
 	}
 	return usagef("%s", msg).hint("run %q for usage", name+" --help")
@@ -89,10 +94,14 @@ func explain(err error) *userError {
 	case errors.As(err, &ce):
 		return failf("%v", err).hint("fix the config file in the CA directory")
 	case errors.As(err, &re):
-		if re.Hint != "" {
-			return failf("%v", err).hint("%s", re.Hint)
+		ue := failf("%v", err)
+		if errors.Is(err, ca.ErrBadName) {
+			ue.code = exitUsage // a name given on the command line or in a request
 		}
-		return failf("%v", err)
+		if re.Hint != "" {
+			ue.hint("%s", re.Hint)
+		}
+		return ue
 	case errors.Is(err, ca.ErrNoCA):
 		return failf("%v", err).hint(`create one with "pkit init", or point --dir or PKIT_DIR at an existing CA directory`)
 	case errors.Is(err, ca.ErrCAExists):

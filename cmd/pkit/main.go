@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -101,10 +102,18 @@ func setUsageErrors(cmds []*cli.Command) {
 			// Without this urfave/cli answers an unknown subcommand with
 			// "No help topic" and exit code 3, which means "a check said no".
 			c.Action = func(c *cli.Context) error {
-				if c.NArg() > 0 {
-					return usagef("unknown command %q", c.Command.HelpName+" "+c.Args().First()).hint("run %q for its commands", c.Command.HelpName+" --help")
+				var names []string
+				for _, sub := range c.Command.Subcommands {
+					if sub.Name != "help" && !sub.Hidden {
+						names = append(names, sub.Name)
+					}
 				}
-				return cli.ShowSubcommandHelp(c)
+				if c.NArg() > 0 {
+					return usagef("unknown command %q for %q", c.Args().First(), c.Command.HelpName).
+						hint("%s has: %s (run %q)", c.Command.HelpName, strings.Join(names, ", "), c.Command.HelpName+" --help")
+				}
+				return usagef("%s what?", c.Command.HelpName).
+					hint("%s has: %s (run %q)", c.Command.HelpName, strings.Join(names, ", "), c.Command.HelpName+" --help")
 			}
 		}
 		setUsageErrors(c.Subcommands)

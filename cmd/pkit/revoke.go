@@ -275,7 +275,7 @@ func (e *env) resolveCert(ctx context.Context, a *ca.Authority, t revokeTarget, 
 		switch {
 		case errors.Is(err, ca.ErrNotIssuedHere):
 			return nil, failf("%s%q (%s) was not issued by this CA", where, t.arg, certs[0].Subject).
-				hint("pkit can only revoke certificates of the CA in %q", a.Dir)
+				hint("pkit can only revoke or unrevoke certificates of the CA in %q", a.Dir)
 		case errors.Is(err, ca.ErrNotFound):
 			return nil, failf("%s%q was signed by this CA but is not in its store", where, t.arg)
 		case err != nil:

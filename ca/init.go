@@ -54,6 +54,9 @@ type InitOptions struct {
 // config last.
 func Init(dir string, o InitOptions) (err error) {
 	existing := false
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("%q exists and is not a directory", dir)
+	}
 	if ents, err := os.ReadDir(dir); err == nil {
 		removeStaleInit(dir, ents)
 		if ents, _ = os.ReadDir(dir); len(ents) > 0 {
@@ -99,11 +102,11 @@ func Init(dir string, o InitOptions) (err error) {
 		parent, pattern = dir, initMark+"*"
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
+		return fmt.Errorf("cannot create %q: %w", dir, pathErr(err))
 	}
 	tmp, err := os.MkdirTemp(parent, pattern)
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot create %q: %w", dir, pathErr(err))
 	}
 	defer func() {
 		if err != nil {
@@ -158,6 +161,16 @@ func Init(dir string, o InitOptions) (err error) {
 		return err
 	}
 	return nil
+}
+
+// pathErr drops the path from a file system error (it may be a temporary
+// name the user never chose), keeping what went wrong.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // initMark names the temporary directories Init builds a CA in.

@@ -27,11 +27,11 @@ func chainCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "chain",
 		Usage: "build ordered chains from any pile of certificates, and verify them",
-		Description: `EXAMPLES
-   pkit chain build server.pem bundle.pem > chain.pem
-   pkit chain build certs/ --dir pki --with-root --json
-   pkit chain verify chain.pem --purpose server --host example.internal
-   pkit chain verify client.pem --bundle intermediates.pem --roots root.pem --crl ca.crl`,
+		Description: `EXAMPLES (after "pkit quickstart")
+   pkit chain build pki/certs/localhost.pem pki/ca/intermediate.crt > chain.pem
+   pkit chain build pki/certs/ --leaf localhost --with-root --json
+   pkit chain verify pki/certs/localhost-chain.pem --purpose server --host localhost
+   pkit chain verify pki/certs/client.pem --purpose client --roots pki/ca/root.crt --bundle pki/ca/intermediate.crt`,
 		Subcommands: []*cli.Command{chainBuildCommand(e), chainVerifyCommand(e)},
 	}
 }
@@ -47,17 +47,25 @@ func chainBuildCommand(e *env) *cli.Command {
    as PEM, leaf first, then each issuer up to the root (the root itself only
    with --with-root). Duplicates and decoys are dropped.
 
+   The password of a .p12 comes from --password-file, PKIT_PASSWORD or the
+   terminal, as for inspect and convert. In a directory, a .p12 that no
+   given password opens is left out with a note.
+
    With several leaves, pick one with --leaf (a file, a common name, a
    subject or a SHA-256 fingerprint prefix). With cross-signed intermediates,
    --roots picks the path to a root you trust; otherwise the shortest
-   complete path wins and a note says so. --dir adds the CA directory's
-   certificates and trusts its roots.
+   complete path wins and a note says so.
 
-EXAMPLES
-   pkit chain build server.pem intermediates.pem > chain.pem
-   cat *.crt | pkit chain build - --with-root -o full-chain.pem
-   pkit chain build bundle.p7b --leaf www.example.internal --roots root.pem
-   pkit chain build certs/ --json`,
+   The CA directory (--dir or PKIT_DIR; by default ./pki when it holds a CA
+   and no --roots is given) lends its intermediates to complete the chain
+   and its roots to end it. A chain that does not reach a root given with
+   --roots, --dir or PKIT_DIR is an error.
+
+EXAMPLES (after "pkit quickstart")
+   pkit chain build pki/certs/localhost.pem pki/ca/intermediate.crt > chain.pem
+   cat pki/ca/*.crt pki/certs/client.pem | pkit chain build - --with-root
+   pkit chain build pki/certs/client.p12 --password-file pki/certs/client.p12.pass
+   pkit chain build pki/certs/ --leaf localhost --roots pki/ca/root.crt --json`,
 		Flags: []cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "leaf", Usage: "build from this certificate: a `FILE`, common name, subject or fingerprint prefix"},
@@ -86,16 +94,27 @@ func chainVerifyCommand(e *env) *cli.Command {
    served key matches. Every problem is reported with the certificate it
    concerns and the fix.
 
-   Trusted roots: the CA directory's root (--dir, default ./pki), or
-   --roots FILE, or --system for the system's roots.
+   The CA directory (--dir or PKIT_DIR, default ./pki): its root is
+   trusted and its intermediates complete the path, so a leaf written by
+   "pkit issue" verifies on its own. --roots FILE or --system (the system's
+   roots) trust other roots instead and leave ./pki out unless --dir or
+   PKIT_DIR names it. A chain file (more than one certificate) must hold
+   the whole chain, leaf first, even when the CA directory completes it.
+
+   With --crl or --revocation, every certificate below the root needs a
+   current CRL from its issuer; one that none covers (no CRL published
+   yet, say) is a problem, not a pass. In crl/, files that are not CRLs
+   are passed over. A .p12 password comes from --password-file or
+   PKIT_PASSWORD.
 
    Exit codes: 0 valid, 3 invalid, 1 error, 2 usage error.
 
-EXAMPLES
-   pkit chain verify server-chain.pem --purpose server --host example.internal
-   pkit chain verify alice-client.pem --bundle intermediate.pem --purpose client
-   pkit chain verify leaf.pem --roots root.pem --crl root.crl --crl intermediate.crl
-   pkit chain verify www.pem --system --at 2027-01-01 --json`,
+EXAMPLES (after "pkit quickstart")
+   pkit chain verify pki/certs/localhost-chain.pem --purpose server --host localhost
+   pkit chain verify pki/certs/client.pem --purpose client
+   pkit crl && pkit chain verify pki/certs/client.pem --purpose client --revocation
+   pkit chain verify pki/certs/localhost.pem --roots pki/ca/root.crt --bundle pki/ca/intermediate.crt --crl pki/crl/bundle.pem --json
+   pkit chain verify pki/certs/client.p12 --password-file pki/certs/client.p12.pass --key pki/certs/client-key.pem`,
 		Flags: []cli.Flag{
 			dirFlag(),
 			&cli.StringSliceFlag{Name: "bundle", Usage: "untrusted intermediates in `FILE` (repeatable)"},

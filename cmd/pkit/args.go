@@ -15,6 +15,7 @@ func interspersed(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
 	}
+	args = leadingFlagsLater(app, args)
 	out := []string{args[0]}
 	cmds, flags := app.Commands, app.Flags
 	i := 1
@@ -64,4 +65,69 @@ func interspersed(app *cli.App, args []string) []string {
 		out = append(out, pos...)
 	}
 	return out
+}
+
+// leadingFlagsLater moves flags written before the command ("pkit --dir
+// /srv/pki list", as with git -C) behind the command's name, where the
+// command's own flags are parsed. A flag's value is the word after it
+// unless that word is a command or another flag. The app's own flags
+// (--help, --version) stay where they are.
+func leadingFlagsLater(app *cli.App, args []string) []string {
+	isCommand := func(s string) bool {
+		for _, c := range app.Commands {
+			if c.HasName(s) {
+				return true
+			}
+		}
+		return false
+	}
+	appFlag := map[string]bool{}
+	for _, f := range app.Flags {
+		for _, n := range f.Names() {
+			appFlag[n] = true
+		}
+	}
+	var moved []string
+	i := 1
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "-" && args[i] != "--" {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if appFlag[name] {
+			return args
+		}
+		moved = append(moved, args[i])
+		i++
+		if !hasValue && i < len(args) && !strings.HasPrefix(args[i], "-") && !isCommand(args[i]) {
+			moved = append(moved, args[i])
+			i++
+		}
+	}
+	if len(moved) == 0 || i == len(args) {
+		return args
+	}
+	out := append([]string{args[0]}, args[i:]...)
+	// Behind the command path: the leading words naming commands.
+	j := 2
+	for j < len(out) && !strings.HasPrefix(out[j], "-") && isSubcommandPath(app, out[1:j+1]) {
+		j++
+	}
+	return append(append(append([]string{}, out[:j]...), moved...), out[j:]...)
+}
+
+// isSubcommandPath tells whether words name a command and its
+// subcommands, like ["ca", "show"].
+func isSubcommandPath(app *cli.App, words []string) bool {
+	cmds := app.Commands
+	for _, w := range words {
+		var next *cli.Command
+		for _, c := range cmds {
+			if c.HasName(w) {
+				next = c
+			}
+		}
+		if next == nil {
+			return false
+		}
+		cmds = next.Subcommands
+	}
+	return true
 }

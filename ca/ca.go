@@ -20,9 +20,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pkit/pkit/formats"
+	"github.com/pkit/pkit/revoke"
 )
 
 // Backdate is how far before "now" notBefore is set, so that a certificate
@@ -53,6 +55,9 @@ type Authority struct {
 	unlock  Unlocker
 	now     func() time.Time
 	signers map[string]crypto.Signer
+
+	standingMu sync.Mutex
+	standing   map[string]error // see issuerStanding
 }
 
 // OpenOptions configures [Open]. The zero value opens with no way to
@@ -282,14 +287,37 @@ type Issued struct {
 }
 
 // RequestError is a request that breaks the profile, the CA's name
-// constraints or its validity. Nothing was signed.
+// constraints or its validity, or that the CA must not sign (a weak or
+// compromised key, a revoked issuing CA). Nothing was signed.
 type RequestError struct {
 	Msg string
 	// Hint, when set, says what request would be accepted.
 	Hint string
+	// Err, when set, is one of the Err* values below that says which rule
+	// refused the request, for callers that branch on it with errors.Is.
+	Err error
 }
 
 func (e *RequestError) Error() string { return e.Msg }
+
+// Unwrap returns e.Err.
+func (e *RequestError) Unwrap() error { return e.Err }
+
+// The rules a [RequestError] may name in its Err field.
+var (
+	// ErrBadName: the certificate's name or a SAN has characters no
+	// certificate name (or file name made from it) should have.
+	ErrBadName = errors.New("invalid name")
+	// ErrWeakKey: the public key is of a kind or size pkit does not
+	// certify (RSA below [MinRSABits], DSA, unknown curves).
+	ErrWeakKey = errors.New("weak or unsupported key")
+	// ErrCompromisedKey: the store holds a certificate for the same public
+	// key that was revoked for keyCompromise (or cACompromise).
+	ErrCompromisedKey = errors.New("compromised key")
+	// ErrIssuerRevoked: the issuing CA, or a CA above it, is revoked in
+	// the store.
+	ErrIssuerRevoked = errors.New("issuing CA revoked")
+)
 
 func reqErr(format string, args ...any) error {
 	return &RequestError{Msg: fmt.Sprintf(format, args...)}
@@ -311,6 +339,9 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 	if strings.TrimSpace(r.Name) == "" {
 		return nil, time.Time{}, time.Time{}, reqErr("the certificate needs a name")
 	}
+	if err := CheckName(r.Name); err != nil {
+		return nil, time.Time{}, time.Time{}, &RequestError{Msg: err.Error(), Err: ErrBadName}
+	}
 	kinds := map[string]int{"dns": len(r.DNS), "ip": len(r.IPs), "email": len(r.Emails), "uri": len(r.URIs)}
 	total := 0
 	for _, k := range sanTypes {
@@ -324,12 +355,22 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 	}
 	for _, d := range r.DNS {
 		if err := CheckDNSName(d); err != nil {
-			return nil, time.Time{}, time.Time{}, &RequestError{Msg: err.Error()}
+			return nil, time.Time{}, time.Time{}, &RequestError{Msg: err.Error(), Err: ErrBadName}
 		}
 	}
 	for _, e := range r.Emails {
 		if err := CheckEmail(e); err != nil {
-			return nil, time.Time{}, time.Time{}, &RequestError{Msg: err.Error()}
+			return nil, time.Time{}, time.Time{}, &RequestError{Msg: err.Error(), Err: ErrBadName}
+		}
+	}
+	for _, u := range r.URIs {
+		if s := u.String(); CheckName(s) != nil {
+			return nil, time.Time{}, time.Time{}, &RequestError{Msg: fmt.Sprintf("URI %q has characters a URI cannot have", s), Err: ErrBadName}
+		}
+	}
+	if r.PublicKey != nil {
+		if err := CheckPublicKey(r.PublicKey); err != nil {
+			return nil, time.Time{}, time.Time{}, err
 		}
 	}
 	validity := r.Validity
@@ -340,19 +381,14 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 		return nil, time.Time{}, time.Time{}, reqErr("validity must be positive")
 	}
 	now := a.now()
-	// The validity period is measured from the backdated notBefore, so
-	// notAfter-notBefore never exceeds the validity asked for: Apple
-	// rejects TLS server certificates longer than 825 days by exactly that
-	// difference, private roots included (https://support.apple.com/103769).
-	notBefore := now.Add(-Backdate).UTC().Truncate(time.Second)
-	notAfter := notBefore.Add(validity)
+	notBefore, notAfter := validityPeriod(p, now, validity)
 	chain := a.Chain(a.Config.Issuer)
 	iss := chain[0]
 	if notAfter.After(iss.NotAfter) {
 		return nil, time.Time{}, time.Time{}, &RequestError{
 			Msg: fmt.Sprintf("validity of %s ends %s, after the issuing CA %q expires (%s)",
 				FormatDuration(validity), notAfter.Format("2006-01-02"), a.Config.Issuer, iss.NotAfter.UTC().Format("2006-01-02")),
-			Hint: fmt.Sprintf("ask for at most %dd with --validity, or renew the CA", int(iss.NotAfter.Sub(notBefore)/(24*time.Hour))),
+			Hint: fmt.Sprintf("ask for at most %dd with --validity, or renew the CA", int(iss.NotAfter.Sub(now)/(24*time.Hour))),
 		}
 	}
 	if now.Before(iss.NotBefore) || now.After(iss.NotAfter) {
@@ -367,13 +403,55 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 	return p, notBefore, notAfter, nil
 }
 
+// MaxTLSServerSpan is the longest span from notBefore to notAfter Apple
+// accepts for a TLS server certificate, private roots included
+// (https://support.apple.com/103769).
+const MaxTLSServerSpan = 825 * 24 * time.Hour
+
+// validityPeriod returns the notBefore and notAfter of a certificate of
+// profile p asked for at now with the given validity. As step-ca does,
+// the validity counts from now, and notBefore is backdated by [Backdate]
+// for clocks that run behind: "--validity 1h" is valid for an hour from
+// now, not 55 minutes. For a TLS server certificate whose validity is
+// within Apple's limit, the backdate must not push the span past
+// [MaxTLSServerSpan], so notAfter is pulled in to notBefore + 825 days
+// (the default server validity is exactly 825 days). A longer validity
+// asked for on purpose is given as asked.
+func validityPeriod(p *Profile, now time.Time, validity time.Duration) (notBefore, notAfter time.Time) {
+	notBefore = now.Add(-Backdate).UTC().Truncate(time.Second)
+	notAfter = now.Add(validity).UTC().Truncate(time.Second)
+	if p.tlsServer() && validity <= MaxTLSServerSpan && notAfter.Sub(notBefore) > MaxTLSServerSpan {
+		notAfter = notBefore.Add(MaxTLSServerSpan)
+	}
+	return notBefore, notAfter
+}
+
 // Issue checks r (see [Authority.Check]), signs a certificate with the
 // issuing CA and records it in the store. The CA key is unlocked on first
-// use. Nothing is signed when the request is refused.
+// use. Nothing is signed when the request is refused. Beyond Check, it
+// reads the store: it refuses to issue when the issuing CA or a CA above
+// it is revoked ([ErrIssuerRevoked], read once per Authority and issuing
+// CA, so a batch pays one query), and to certify a public key that a
+// certificate revoked for keyCompromise had ([ErrCompromisedKey]).
 func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
 	p, notBefore, notAfter, err := a.Check(r)
 	if err != nil {
 		return nil, err
+	}
+	if err := a.issuerStanding(ctx); err != nil {
+		return nil, err
+	}
+	if r.PublicKey != nil {
+		rec, err := a.Store.CompromisedKey(ctx, r.PublicKey)
+		if err != nil {
+			return nil, err
+		}
+		if rec != nil {
+			return nil, &RequestError{Err: ErrCompromisedKey,
+				Msg: fmt.Sprintf("the key was revoked for %s with certificate %q (serial %s) on %s; pkit will not certify it again",
+					revoke.Reason(rec.Reason), rec.Name, SerialHex(rec.Serial), rec.RevokedAt.Format("2006-01-02")),
+				Hint: "make a new key (renew without --reuse-key, issue without --key, or ask for a new CSR)"}
+		}
 	}
 	signer, err := a.Unlock(a.Config.Issuer)
 	if err != nil {
@@ -429,6 +507,54 @@ func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
 		out.Chain = chain[:len(chain)-1]
 	}
 	return out, nil
+}
+
+// issuerStanding refuses issuance when the store records the issuing CA,
+// or one of the CAs above it, as revoked: its certificates would be
+// rejected by every relying party that reads the CRL. The answer is read
+// with one query and kept for the Authority's lifetime (per issuing CA),
+// so a batch of many certificates checks once; a revocation made while an
+// Authority is open is seen by the next one opened.
+func (a *Authority) issuerStanding(ctx context.Context) error {
+	name := a.Config.Issuer
+	a.standingMu.Lock()
+	defer a.standingMu.Unlock()
+	if err, ok := a.standing[name]; ok {
+		return err
+	}
+	chain := a.Chain(name)
+	serials := make([]*big.Int, len(chain))
+	for i, c := range chain {
+		serials[i] = c.SerialNumber
+	}
+	recs, err := a.Store.RevokedAmong(ctx, serials)
+	if err != nil {
+		return err // not kept: the next issuance tries again
+	}
+	for _, c := range chain {
+		for _, rec := range recs {
+			if rec.Serial.Cmp(c.SerialNumber) != 0 || string(rec.DER) != string(c.Raw) {
+				continue
+			}
+			what := fmt.Sprintf("the issuing CA %q", name)
+			if c != chain[0] {
+				what = fmt.Sprintf("CA %q, above the issuing CA %q,", rec.Name, name)
+			}
+			err = &RequestError{Err: ErrIssuerRevoked,
+				Msg: fmt.Sprintf("%s was revoked on %s (%s); pkit will not issue from it",
+					what, rec.RevokedAt.Format("2006-01-02"), revoke.Reason(rec.Reason)),
+				Hint: `make a new issuing CA with "pkit ca intermediate NEW --make-issuer"`}
+			break
+		}
+		if err != nil {
+			break
+		}
+	}
+	if a.standing == nil {
+		a.standing = map[string]error{}
+	}
+	a.standing[name] = err
+	return err
 }
 
 // sign creates the certificate with a fresh serial and records it; it

@@ -275,7 +275,7 @@ func TestValidity(t *testing.T) {
 	}
 	c := iss.Cert
 	// Backdated, and 825 days from notBefore to notAfter: no more (Apple
-	// refuses longer TLS certificates).
+	// refuses longer TLS certificates). TestValidityPeriod has the rest.
 	if !c.NotBefore.Equal(testNow.Add(-Backdate)) || c.NotAfter.Sub(c.NotBefore) != 825*24*time.Hour {
 		t.Errorf("server certificate valid %s to %s", c.NotBefore, c.NotAfter)
 	}
@@ -283,8 +283,9 @@ func TestValidity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := iss.Cert.NotAfter.Sub(iss.Cert.NotBefore); d != 90*time.Minute {
-		t.Errorf("client with --validity 90m: valid %s", d)
+	// --validity counts from now, not from the backdated notBefore.
+	if d := iss.Cert.NotAfter.Sub(testNow); d != 90*time.Minute {
+		t.Errorf("client with --validity 90m: valid %s from now", d)
 	}
 }
 
@@ -333,7 +334,8 @@ func TestCheck(t *testing.T) {
 		{"bad DNS name", Request{Profile: "server", Name: "a", DNS: []string{"a..example.com"}}, false},
 		{"bad email", Request{Profile: "client", Name: "a", Emails: []string{"a@"}}, false},
 		{"validity beyond the issuer", Request{Profile: "client", Name: "a", Validity: 6 * 365 * 24 * time.Hour}, false},
-		{"validity up to the issuer", Request{Profile: "client", Name: "a", Validity: inter.NotAfter.Sub(testNow.Add(-Backdate))}, true},
+		{"validity up to the issuer", Request{Profile: "client", Name: "a", Validity: inter.NotAfter.Sub(testNow)}, true},
+		{"validity a second past the issuer", Request{Profile: "client", Name: "a", Validity: inter.NotAfter.Sub(testNow) + time.Second}, false},
 		{"negative validity", Request{Profile: "client", Name: "a", Validity: -time.Hour}, false},
 	}
 	ctx := context.Background()
@@ -424,6 +426,17 @@ func TestCheckDNSName(t *testing.T) {
 		{"a b.example", false},
 		{"10.0.0.1", false},
 		{"::1", false},
+		{"999.1.1.1", false}, // a mistyped IP address (RFC 3696 section 2)
+		{"10.0.0", false},
+		{"1.2.3.4.5", false},
+		{"123", false},
+		{"host.123", false},
+		{"*.a.123", false},
+		{"a.b2", true},
+		{"1e100.net", true},
+		{"123.example", true},
+		{"a\nb.example", false},
+		{"a\tb.example", false},
 		{string(bytes.Repeat([]byte("a"), 64)) + ".example", false},
 		{string(bytes.Repeat([]byte("abcdefghi."), 26)) + "com", false}, // 263 characters
 	}

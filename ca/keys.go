@@ -2,6 +2,8 @@ package ca
 
 import (
 	"crypto"
+	"crypto/dsa"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -89,4 +91,54 @@ func KeyTypeOf(pub crypto.PublicKey) KeyType {
 		return Ed25519
 	}
 	return ""
+}
+
+// MinRSABits is the smallest RSA modulus pkit certifies: 2048 bits, the
+// minimum of NIST SP 800-131A and of every TLS stack, and what
+// "pkit chain verify" requires.
+const MinRSABits = 2048
+
+// maxRSABits is the largest RSA modulus pkit certifies; crypto/x509
+// refuses to verify signatures of larger keys.
+const maxRSABits = 16384
+
+// CheckPublicKey reports whether pkit certifies pub: RSA of [MinRSABits]
+// to 16384 bits, ECDSA on P-256, P-384 or P-521, or Ed25519. Anything else
+// (short RSA, DSA, other curves, X25519) is refused with a
+// [*RequestError] wrapping [ErrWeakKey].
+func CheckPublicKey(pub crypto.PublicKey) error {
+	weak := func(format string, args ...any) error {
+		return &RequestError{Msg: fmt.Sprintf(format, args...), Err: ErrWeakKey,
+			Hint: "use a new key: ECDSA P-256 (the default), RSA of 2048 bits or more, or Ed25519"}
+	}
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		switch bits := k.N.BitLen(); {
+		case bits < MinRSABits:
+			return weak("the RSA key has %d bits; pkit certifies RSA keys of at least %d bits", bits, MinRSABits)
+		case bits > maxRSABits:
+			return weak("the RSA key has %d bits; pkit certifies RSA keys of at most %d bits", bits, maxRSABits)
+		}
+		return nil
+	case *ecdsa.PublicKey:
+		switch k.Curve {
+		case elliptic.P256(), elliptic.P384(), elliptic.P521():
+			return nil
+		}
+		return weak("the ECDSA key is on curve %s; pkit certifies P-256, P-384 and P-521 keys", k.Curve.Params().Name)
+	case ed25519.PublicKey:
+		return nil
+	}
+	return weak("pkit does not certify %s keys", keyKind(pub))
+}
+
+// keyKind names the kind of key pub is, for messages.
+func keyKind(pub crypto.PublicKey) string {
+	switch pub.(type) {
+	case *dsa.PublicKey:
+		return "DSA"
+	case *ecdh.PublicKey:
+		return "X25519 or ECDH"
+	}
+	return fmt.Sprintf("%T", pub)
 }

@@ -106,5 +106,12 @@ func (p *Profile) set(key, val string) error {
 	return nil
 }
 
+// tlsServer reports whether certificates of the profile can serve TLS:
+// their extended key usages include serverAuth, or there are none (which
+// TLS clients take as any usage).
+func (p *Profile) tlsServer() bool {
+	return len(p.ExtKeyUsage) == 0 || slices.Contains(p.ExtKeyUsage, x509.ExtKeyUsageServerAuth)
+}
+
 // allows reports whether the profile lets a request carry SANs of kind t.
 func (p *Profile) allows(t string) bool { return slices.Contains(p.SANTypes, t) }

@@ -138,13 +138,8 @@ func decodeJSONRow(data json.RawMessage) (manifestRow, error) {
 	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
 		return row, errors.New("want an object like {\"profile\": \"server\", \"name\": \"web.internal\"}")
 	}
-	// Known fields first, in a fixed order, so errors do not depend on
-	// map order; names and profiles before the rest for the reports.
-	for k := range obj {
-		if !slices.Contains(manifestFields, k) {
-			return row, fmt.Errorf("unknown field %q (fields: %s)", k, strings.Join(manifestFields, ", "))
-		}
-	}
+	// Fields in a fixed order, so errors do not depend on map order; name
+	// and profile first, so that reports can say which row it is.
 	str := func(k string, dst *string) error {
 		v, ok := obj[k]
 		if !ok || string(v) == "null" {
@@ -201,6 +196,16 @@ func decodeJSONRow(data json.RawMessage) (manifestRow, error) {
 		default:
 			return row, fmt.Errorf("field \"p12\": want true, false, \"yes\" or \"no\", got %s", jsonKind(v))
 		}
+	}
+	var unknown []string
+	for k := range obj {
+		if !slices.Contains(manifestFields, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return row, fmt.Errorf("unknown field %q (fields: %s)", unknown[0], strings.Join(manifestFields, ", "))
 	}
 	return row, nil
 }

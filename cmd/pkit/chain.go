@@ -391,7 +391,7 @@ func (e *env) chainBuild(c *cli.Context) error {
 		return failf("the chain of %q ends at %q, which is not one of the trusted roots", p.Certs[0].Subject.String(), top.Subject.String()).
 			hint("check --roots, or drop it to accept any root")
 	}
-	notes := buildNotes(p, len(roots) > 0)
+	notes := buildNotes(p, p.Trusted)
 	certs := p.Chain()
 	if c.Bool("with-root") {
 		certs = p.Certs
@@ -410,7 +410,7 @@ func (e *env) chainBuild(c *cli.Context) error {
 		fmt.Fprintf(e.stderr, "pkit: note: %s\n", n)
 	}
 	if c.Bool("json") {
-		return e.writeJSON(buildJSON(p, certs, notes))
+		return e.writeJSON(buildJSON(p, certs, append(r.notes, notes...)))
 	}
 	if out != "" && out != "-" {
 		fmt.Fprintf(e.stderr, "wrote %q: %d certificates, leaf %q\n", out, len(certs), certs[0].Subject.String())

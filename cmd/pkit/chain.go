@@ -185,7 +185,7 @@ func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, err
 		if what != "" {
 			msg += " (it holds " + what + ")"
 		}
-		return nil, failf("%s", msg).hint("give the certificate files; a private key, CSR or CRL is not part of a chain")
+		return nil, failf("%s", msg).hint("give a certificate file (PEM, DER, .p7b or .p12); a private key, CSR or CRL holds none")
 	}
 	return certs, nil
 }

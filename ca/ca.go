@@ -442,7 +442,7 @@ func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
 		return nil, err
 	}
 	if r.PublicKey != nil {
-		rec, err := a.Store.CompromisedKey(ctx, r.PublicKey)
+		rec, err := a.Store.CompromisedKey(ctx, r.PublicKey, a.CANames()...)
 		if err != nil {
 			return nil, err
 		}

@@ -308,6 +308,14 @@ func TestIssueRefusesCompromisedKey(t *testing.T) {
 			if tt.sameKey {
 				reqs = append(reqs, fromCSR)
 			}
+			// The store finds it with and without the list of issuers.
+			for _, issuers := range [][]string{nil, a.CANames(), {"elsewhere"}} {
+				rec, err := a.Store.CompromisedKey(ctx, pub, issuers...)
+				want := tt.wantErr != nil && (issuers == nil || len(issuers) > 1)
+				if err != nil || (rec != nil) != want || rec != nil && rec.Serial.Cmp(old.Cert.SerialNumber) != 0 {
+					t.Errorf("CompromisedKey(issuers %v) = %v, %v; want found %v", issuers, rec, err, want)
+				}
+			}
 			for _, r := range reqs {
 				n, _ := a.Store.Count(ctx)
 				_, err = a.Issue(ctx, r)

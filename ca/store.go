@@ -310,12 +310,21 @@ func (s *Store) RevokedAmong(ctx context.Context, serials []*big.Int) ([]*Record
 
 // CompromisedKey returns a record of a certificate for the public key pub
 // that was revoked for keyCompromise or cACompromise (RFC 5280 reasons 1
-// and 2), or nil when there is none. Such certificates are few: SQLite
-// reads only them, through the partial index of revoked certificates
-// (revokedIndex) once the store has one. It never writes.
-func (s *Store) CompromisedKey(ctx context.Context, pub crypto.PublicKey) (*Record, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+recordColumns+" FROM certs WHERE status = 'revoked' AND reason IN (?, ?)",
-		int(revoke.KeyCompromise), int(revoke.CACompromise))
+// and 2), or nil when there is none. issuers names the CAs whose
+// certificates are searched (every CA of the directory, from
+// [Authority.CANames]): with them, SQLite reads only the revoked rows,
+// through the (issuer, status) index; with none, it reads every row. It
+// never writes.
+func (s *Store) CompromisedKey(ctx context.Context, pub crypto.PublicKey, issuers ...string) (*Record, error) {
+	q := "SELECT " + recordColumns + " FROM certs WHERE status = 'revoked' AND reason IN (?, ?)"
+	args := []any{int(revoke.KeyCompromise), int(revoke.CACompromise)}
+	if len(issuers) > 0 {
+		q += " AND issuer IN (?" + strings.Repeat(", ?", len(issuers)-1) + ")"
+		for _, n := range issuers {
+			args = append(args, n)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading revocations: %w", err)
 	}

@@ -53,7 +53,7 @@ const batchFormats = `BATCH MANIFESTS (--batch FILE, - for stdin)
 
       profile,name,dns,ip,email,uri,p12
       server,web.internal,www.web.internal;api.web.internal,10.1.1.1,,,no
-      client,alice,,,alice@example.com,,yes
+      client,carol,,,carol@example.com,,yes
 
    Or a JSON array of objects with the same fields: profile, name, validity
    and key_type are strings; dns, ip, email and uri are a string or a list

@@ -24,8 +24,9 @@ func renewCommand(e *env) *cli.Command {
 
 EXAMPLES
    pkit renew localhost --force
-   pkit renew 6762671cbd7d5aadc1d1b5b47f108bdb --out-dir renewed/
-   pkit renew alice --reuse-key --key alice-client-key.pem --p12 --force`,
+   pkit renew localhost --out-dir renewed/ --chain
+   pkit renew alice --reuse-key --key alice-client-key.pem --p12 --force
+   pkit renew client --reuse-key --key pki/certs/client-key.pem --force    # the client "pkit quickstart" made`,
 		Flags: flags([]cli.Flag{
 			dirFlag(),
 			&cli.BoolFlag{Name: "reuse-key", Usage: "keep the old key (read from the old key file, or --key)"},

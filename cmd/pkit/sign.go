@@ -30,8 +30,8 @@ func signCommand(e *env) *cli.Command {
    (default: the CSR's name with .pem) or to stdout with -o -.
 
 EXAMPLES
-   pkit sign web.csr --profile server
-   pkit sign web.csr --dns web.internal --dns www.web.internal -o web.pem --chain
+   pkit sign web.csr --profile server            # writes web.pem
+   pkit sign web.csr --dns web.internal --dns www.web.internal -o web-chain.pem --chain
    pkit sign device.csr --profile client --uri spiffe://example.internal/device/42 -o -`,
 		Flags: flags([]cli.Flag{
 			dirFlag(),

@@ -294,11 +294,19 @@ func killAtRandom(t *testing.T, bin string, args []string, delay time.Duration) 
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
-		// One issueResult, or a list of them from --batch.
+		// One issueResult, or every row from --batch, each with its result.
 		var list []issueResult
+		var rows []batchRow
 		var one issueResult
 		out := []byte(stdout.String())
-		if err := json.Unmarshal(out, &list); err != nil {
+		if err := json.Unmarshal(out, &rows); err == nil {
+			for _, r := range rows {
+				if r.Result == nil {
+					r.Result = &issueResult{}
+				}
+				list = append(list, *r.Result)
+			}
+		} else {
 			err = json.Unmarshal(out, &one)
 			list = []issueResult{one}
 		}

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pkit/pkit/formats"
 	"github.com/pkit/pkit/revoke"
@@ -323,6 +324,9 @@ func reqErr(format string, args ...any) error {
 	return &RequestError{Msg: fmt.Sprintf(format, args...)}
 }
 
+// maxCommonName is RFC 5280's upper bound on a common name, in characters.
+const maxCommonName = 64
+
 // Check validates r against its profile, the issuing CA's validity and
 // every CA's name constraints, without signing anything. It returns the
 // profile and the notBefore/notAfter the certificate would get.
@@ -352,6 +356,13 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 	}
 	if p.RequireSAN && total == 0 {
 		return nil, time.Time{}, time.Time{}, reqErr("profile %q needs at least one subject alternative name", p.Name)
+	}
+	if n := utf8.RuneCountInString(r.Name); n > maxCommonName && total == 0 {
+		return nil, time.Time{}, time.Time{}, &RequestError{
+			Msg:  fmt.Sprintf("the name has %d characters; a common name holds at most %d (RFC 5280)", n, maxCommonName),
+			Hint: "use a shorter name, or give the long one as a subject alternative name (--dns, --email, --uri): it then goes there only",
+			Err:  ErrBadName,
+		}
 	}
 	for _, d := range r.DNS {
 		if err := CheckDNSName(d); err != nil {
@@ -481,8 +492,12 @@ func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
 			}
 		}
 	}
+	var subject pkix.Name
+	if utf8.RuneCountInString(r.Name) <= maxCommonName {
+		subject.CommonName = r.Name // longer names live in the SANs only (Check)
+	}
 	tmpl := &x509.Certificate{
-		Subject:               pkix.Name{CommonName: r.Name},
+		Subject:               subject,
 		NotBefore:             notBefore,
 		NotAfter:              notAfter,
 		KeyUsage:              ku,

@@ -525,13 +525,19 @@ func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
 }
 
 // issuerStanding refuses issuance when the store records the issuing CA,
-// or one of the CAs above it, as revoked: its certificates would be
-// rejected by every relying party that reads the CRL. The answer is read
-// with one query and kept for the Authority's lifetime (per issuing CA),
+// or one of the CAs above it, as revoked (see [Authority.caStanding]).
+func (a *Authority) issuerStanding(ctx context.Context) error {
+	return a.caStanding(ctx, a.Config.Issuer, "the issuing CA")
+}
+
+// caStanding refuses signing with the CA called name when the store
+// records it, or one of the CAs above it, as revoked: what it signs would
+// be rejected by every relying party that reads the CRL. role says what
+// the CA is for in messages ("the issuing CA", "the parent CA"). The answer
+// is read with one query and kept for the Authority's lifetime (per CA),
 // so a batch of many certificates checks once; a revocation made while an
 // Authority is open is seen by the next one opened.
-func (a *Authority) issuerStanding(ctx context.Context) error {
-	name := a.Config.Issuer
+func (a *Authority) caStanding(ctx context.Context, name, role string) error {
 	a.standingMu.Lock()
 	defer a.standingMu.Unlock()
 	if err, ok := a.standing[name]; ok {
@@ -551,12 +557,12 @@ func (a *Authority) issuerStanding(ctx context.Context) error {
 			if rec.Serial.Cmp(c.SerialNumber) != 0 || string(rec.DER) != string(c.Raw) {
 				continue
 			}
-			what := fmt.Sprintf("the issuing CA %q", name)
+			what := fmt.Sprintf("%s %q", role, name)
 			if c != chain[0] {
-				what = fmt.Sprintf("CA %q, above the issuing CA %q,", rec.Name, name)
+				what = fmt.Sprintf("CA %q, above %s %q,", rec.Name, role, name)
 			}
 			err = &RequestError{Err: ErrIssuerRevoked,
-				Msg: fmt.Sprintf("%s was revoked on %s (%s); pkit will not issue from it",
+				Msg: fmt.Sprintf("%s was revoked on %s (%s); pkit will not sign with it",
 					what, rec.RevokedAt.Format("2006-01-02"), revoke.Reason(rec.Reason)),
 				Hint: `make a new issuing CA with "pkit ca intermediate NEW --make-issuer"`}
 			break

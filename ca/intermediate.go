@@ -52,7 +52,7 @@ func validCAName(name string) bool {
 // valid, the parent exists and may sign another CA with o.PathLen. Callers
 // use it before asking for a passphrase; CreateIntermediate checks again.
 // The errors are [*RequestError]s.
-func (a *Authority) CheckIntermediate(name string, o IntermediateOptions) error {
+func (a *Authority) CheckIntermediate(ctx context.Context, name string, o IntermediateOptions) error {
 	if !validCAName(name) {
 		return reqErr("CA name %q must be lowercase letters, digits, - and _", name)
 	}
@@ -72,14 +72,14 @@ func (a *Authority) CheckIntermediate(name string, o IntermediateOptions) error 
 	if parent.MaxPathLen > 0 && o.PathLen >= parent.MaxPathLen {
 		return reqErr("path length %d is not below the parent's %d", o.PathLen, parent.MaxPathLen)
 	}
-	return nil
+	return a.caStanding(ctx, o.Parent, "the parent CA")
 }
 
 // CreateIntermediate makes a new intermediate CA called name under the
 // parent CA, writes its certificate and sealed key into the directory and
 // records it in the store. The name becomes the file name ca/NAME.crt.
 func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName string, o IntermediateOptions) error {
-	if err := a.CheckIntermediate(name, o); err != nil {
+	if err := a.CheckIntermediate(ctx, name, o); err != nil {
 		return err
 	}
 	if o.Parent == "" {

@@ -40,7 +40,7 @@ func TestCheckIntermediate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := a.CheckIntermediate(tt.ca, tt.o)
+			err := a.CheckIntermediate(t.Context(), tt.ca, tt.o)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("CheckIntermediate: %v", err)

@@ -143,7 +143,7 @@ EXAMPLES
 					defer a.Close()
 					// Check the name and the parent before any key is unlocked or
 					// passphrase asked for: the same error on every kind of CA.
-					if err := a.CheckIntermediate(c.Args().First(), o); err != nil {
+					if err := a.CheckIntermediate(ctxOf(c), c.Args().First(), o); err != nil {
 						return err
 					}
 					// Seal the new key the way the others are: with the plain-key

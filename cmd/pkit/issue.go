@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -502,7 +503,7 @@ func (e *env) describeIssued(r *issueResult) {
 			fmt.Fprintf(e.stderr, "  %-5s %s\n", k, p)
 		}
 	}
-	fmt.Fprintf(e.stderr, "it expires on %s (in %d days)\n", r.NotAfter.Format("2006-01-02"), int(time.Until(r.NotAfter).Hours()/24))
+	fmt.Fprintf(e.stderr, "it expires on %s (in %d days)\n", r.NotAfter.Format("2006-01-02"), int(math.Round(time.Until(r.NotAfter).Hours()/24)))
 }
 
 func (e *env) printJSON(v any) error {

@@ -197,6 +197,9 @@ EXAMPLES
 				return usagef("csr needs one NAME").hint("e.g. pkit csr web.example.com")
 			}
 			name := c.Args().First()
+			if err := ca.CheckName(name); err != nil {
+				return usagef("%v", err)
+			}
 			r := &ca.Request{Name: name}
 			if err := addSANFlags(c, r); err != nil {
 				return err

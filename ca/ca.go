@@ -58,7 +58,7 @@ type Authority struct {
 	signers map[string]crypto.Signer
 
 	standingMu sync.Mutex
-	standing   map[string]error // see issuerStanding
+	standing   map[string]error // see IssuerStanding
 }
 
 // OpenOptions configures [Open]. The zero value opens with no way to
@@ -449,7 +449,7 @@ func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := a.issuerStanding(ctx); err != nil {
+	if err := a.IssuerStanding(ctx); err != nil {
 		return nil, err
 	}
 	if r.PublicKey != nil {
@@ -524,9 +524,10 @@ func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
 	return out, nil
 }
 
-// issuerStanding refuses issuance when the store records the issuing CA,
+// IssuerStanding refuses issuance when the store records the issuing CA,
 // or one of the CAs above it, as revoked (see [Authority.caStanding]).
-func (a *Authority) issuerStanding(ctx context.Context) error {
+// Issue checks it; a batch asks once up front.
+func (a *Authority) IssuerStanding(ctx context.Context) error {
 	return a.caStanding(ctx, a.Config.Issuer, "the issuing CA")
 }
 

@@ -449,6 +449,10 @@ func (e *env) issueBatch(c *cli.Context) error {
 			return err
 		}
 		defer a.Close()
+		// A revoked issuing CA fails the whole batch once, not every row.
+		if err := a.IssuerStanding(c.Context); err != nil {
+			return err
+		}
 		if _, err := a.Unlock(a.Config.Issuer); err != nil {
 			return err
 		}

@@ -102,11 +102,11 @@ func Init(dir string, o InitOptions) (err error) {
 		parent, pattern = dir, initMark+"*"
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("cannot create %q: %w", dir, pathErr(err))
+		return fmt.Errorf("cannot create %q: %w", dir, formats.SystemReason(err))
 	}
 	tmp, err := os.MkdirTemp(parent, pattern)
 	if err != nil {
-		return fmt.Errorf("cannot create %q: %w", dir, pathErr(err))
+		return fmt.Errorf("cannot create %q: %w", dir, formats.SystemReason(err))
 	}
 	defer func() {
 		if err != nil {
@@ -161,16 +161,6 @@ func Init(dir string, o InitOptions) (err error) {
 		return err
 	}
 	return nil
-}
-
-// pathErr drops the path from a file system error (it may be a temporary
-// name the user never chose), keeping what went wrong.
-func pathErr(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // initMark names the temporary directories Init builds a CA in.

@@ -160,6 +160,18 @@ func createTemp(path string, perm fs.FileMode) (*stagedFile, error) {
 	return s, nil
 }
 
+// SystemReason drops the path from a file system error (it may be a
+// temporary name the user never chose, or one the message already gives),
+// keeping what went wrong: "permission denied", "no such file or
+// directory".
+func SystemReason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // CheckDir reports whether [WriteFile] can write files into dir, without
 // writing any: it creates the temporary file a write would create there
 // and discards it at once. Commands call it before work that cannot be
@@ -171,11 +183,7 @@ func CheckDir(dir string) error {
 	if err != nil {
 		// The temporary file's name means nothing to the reader; the
 		// folder and the system's reason do.
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("cannot write into %q: %w", dir, err)
+		return fmt.Errorf("cannot write into %q: %w", dir, SystemReason(err))
 	}
 	s.discard()
 	return nil

@@ -156,7 +156,7 @@ func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, err
 		if errors.As(err, &ue) {
 			return nil, ue
 		}
-		return nil, failf("reading %q: %v", path, unwrapPath(err))
+		return nil, failf("reading %q: %v", path, formats.SystemReason(err))
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		if quiet {
@@ -240,14 +240,6 @@ func (r *pileReader) parse(path string, data []byte, quiet bool) ([]*x509.Certif
 
 func reasonName(code int) string { return revoke.Reason(code).String() }
 
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 // readAll reads every argument: files, directories (their files, not
 // recursing) and - for stdin.
 func (r *pileReader) readAll(args []string) ([]*x509.Certificate, error) {
@@ -265,12 +257,12 @@ func (r *pileReader) readAll(args []string) ([]*x509.Certificate, error) {
 		if a != "-" {
 			st, err := os.Stat(a)
 			if err != nil {
-				return nil, failf("reading %q: %v", a, unwrapPath(err))
+				return nil, failf("reading %q: %v", a, formats.SystemReason(err))
 			}
 			if st.IsDir() {
 				ents, err := os.ReadDir(a)
 				if err != nil {
-					return nil, failf("reading %q: %v", a, unwrapPath(err))
+					return nil, failf("reading %q: %v", a, formats.SystemReason(err))
 				}
 				n := len(out)
 				for _, ent := range ents {
@@ -690,7 +682,7 @@ func (e *env) chainVerify(c *cli.Context) error {
 	if kf := c.String("key"); kf != "" {
 		data, err := e.readInput(kf, 1<<20)
 		if err != nil {
-			return failf("reading --key: %v", unwrapPath(err))
+			return failf("reading --key: %v", formats.SystemReason(err))
 		}
 		k, err := formats.ParsePrivateKeyPEM(data)
 		if err != nil {
@@ -763,7 +755,7 @@ func (e *env) verifyCRLs(c *cli.Context, serials []*big.Int) ([]*x509.Revocation
 			if errors.As(err, &ue) {
 				return ue
 			}
-			return failf("reading CRL %q: %v", f, unwrapPath(err))
+			return failf("reading CRL %q: %v", f, formats.SystemReason(err))
 		}
 		ders, err := revoke.ReadCRLs(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
@@ -805,7 +797,7 @@ func (e *env) verifyCRLs(c *cli.Context, serials []*big.Int) ([]*x509.Revocation
 	crlDir := filepath.Join(dir, "crl")
 	ents, err := os.ReadDir(crlDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, failf("reading the published CRLs: %v", unwrapPath(err))
+		return nil, failf("reading the published CRLs: %v", formats.SystemReason(err))
 	}
 	for _, ent := range ents {
 		if !ent.Type().IsRegular() || strings.HasPrefix(ent.Name(), ".") {

@@ -212,7 +212,7 @@ func (e *env) convert(c *cli.Context) error {
 		return err
 	}
 	if err := mkdirAll(filepath.Dir(j.out)); err != nil {
-		return failf("cannot create the folder for %q: %v", j.out, unwrapPath(err))
+		return failf("cannot create the folder for %q: %v", j.out, formats.SystemReason(err))
 	}
 	if err := formats.WriteFile(j.out, data, fs.FileMode(perm), j.force); err != nil {
 		return err

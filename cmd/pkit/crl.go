@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/pkit/pkit/formats"
 	"io/fs"
 	"math/big"
 	"os"
@@ -326,7 +327,7 @@ func (e *env) crlCheck(c *cli.Context) error {
 			if errors.Is(err, revoke.ErrNotCRL) {
 				return failf("%q: %v", f, err)
 			}
-			return failf("reading CRL %q: %v", f, unwrapPath(err)).hint(`publish CRLs with "pkit crl", or pass --crl FILE`)
+			return failf("reading CRL %q: %v", f, formats.SystemReason(err)).hint(`publish CRLs with "pkit crl", or pass --crl FILE`)
 		}
 		for _, der := range ders {
 			rl, err := revoke.ParseCRLFor(der, cert.SerialNumber)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pkit/pkit/formats"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -225,7 +226,7 @@ func (e *env) readTargets(path string) ([]revokeTarget, error) {
 		if errors.As(err, &ue) {
 			return nil, ue
 		}
-		return nil, failf("reading --from: %v", unwrapPath(err))
+		return nil, failf("reading --from: %v", formats.SystemReason(err))
 	}
 	var out []revokeTarget
 	sc := bufio.NewScanner(bytes.NewReader(data))

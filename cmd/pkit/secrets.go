@@ -9,6 +9,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/formats"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 )
@@ -124,7 +125,9 @@ func (e *env) unlocker(c *cli.Context) (ca.Unlocker, error) {
 		return u, nil
 	}
 	var data []byte
-	if strings.HasPrefix(strings.TrimSpace(val), ageKeyPrefix) {
+	// The key itself, or a whole identity file's text (age-keygen's output
+	// with its comments), in any case.
+	if strings.Contains(strings.ToUpper(val), ageKeyPrefix) || strings.ContainsAny(val, "\n\r") {
 		if src == "--age-identity" {
 			return u, usagef("--age-identity takes a file, not the secret key itself (command lines are visible to other users)").
 				hint("put the key in a file (mode 0600), or in PKIT_AGE_IDENTITY")
@@ -133,10 +136,19 @@ func (e *env) unlocker(c *cli.Context) (ca.Unlocker, error) {
 	} else {
 		var err error
 		if data, err = e.readInput(val, 1<<20); err != nil {
-			return u, failf("reading the age identity file %q (from %s): %v", val, src, err).
+			return u, failf("reading the age identity file %q (from %s): %v", val, src, formats.SystemReason(err)).
 				hint("%s names a file made by age-keygen, or PKIT_AGE_IDENTITY holds the AGE-SECRET-KEY-1… itself", src)
 		}
 	}
+	// age writes keys upper case; a key that went through a lower-casing
+	// store is the same key (Bech32 is case-insensitive).
+	lines := bytes.Split(data, []byte("\n"))
+	for i, l := range lines {
+		if bytes.HasPrefix(bytes.TrimSpace(l), []byte(strings.ToLower(ageKeyPrefix))) {
+			lines[i] = bytes.ToUpper(l)
+		}
+	}
+	data = bytes.Join(lines, []byte("\n"))
 	ids, err := age.ParseIdentities(bytes.NewReader(data))
 	if err != nil {
 		// age's message may quote the malformed line: say where, not what.

@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -294,9 +295,26 @@ func (e *env) resolveCert(ctx context.Context, a *ca.Authority, t revokeTarget, 
 	if err != nil {
 		return nil, err
 	}
+	var expired []*ca.Record
+	if !revoked {
+		// A name means the certificates in use: expired ones are left out
+		// (a serial still reaches them).
+		recs = slices.DeleteFunc(recs, func(r *ca.Record) bool {
+			if r.NotAfter.Before(a.Now()) {
+				expired = append(expired, r)
+				return true
+			}
+			return false
+		})
+	}
 	switch len(recs) {
 	case 0:
 		what := "valid certificate"
+		if len(expired) > 0 {
+			r := expired[len(expired)-1]
+			return nil, failf("%scertificate %q (serial %s) expired on %s; a name only reaches certificates in use", where, r.Name,
+				ca.SerialHex(r.Serial), r.NotAfter.UTC().Format("2006-01-02")).hint("to revoke it anyway, give its serial number")
+		}
 		if revoked {
 			what = "revoked certificate"
 		} else if gone, _ := a.Store.List(ctx, ca.Filter{Name: t.arg, Revoked: true}); len(gone) > 0 {
@@ -321,6 +339,10 @@ func (e *env) resolveCert(ctx context.Context, a *ca.Authority, t revokeTarget, 
 	}
 	if all {
 		return serials, nil
+	}
+	if revoked {
+		return nil, failf("%s%d certificates named %q are on hold", where, len(recs), t.arg).
+			hint("give one serial number: %s", strings.Join(hexes, ", "))
 	}
 	return nil, failf("%s%d certificates are named %q", where, len(recs), t.arg).
 		hint("give one serial number (%s), or --all to revoke every one of them", strings.Join(hexes, ", "))

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -284,18 +285,28 @@ func parseCSVManifest(data []byte) ([]manifestRow, []rowError, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the CSV header: %v", err)
 	}
+	headerLine, _ := r.FieldPos(0)
 	cols := map[string]int{}
 	known := manifestFields
 	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
+		header[i] = strings.ToLower(strings.TrimSpace(h))
+	}
+	for i, h := range header {
 		if !slices.Contains(known, h) {
-			return nil, nil, fmt.Errorf("line 1: unknown column %q (columns: %s)", h, strings.Join(known, ","))
+			// A file that is not a manifest at all (a passphrase or an age
+			// identity given to --batch by mistake) must not have its first
+			// line echoed: quote a cell only when it looks like a column name
+			// in a row that names at least one real column.
+			if headerWord.MatchString(h) && slices.ContainsFunc(header, func(c string) bool { return slices.Contains(known, c) }) {
+				return nil, nil, fmt.Errorf("line %d: unknown column %q (columns: %s)", headerLine, h, strings.Join(known, ","))
+			}
+			return nil, nil, fmt.Errorf("line %d is not a header row; a CSV manifest starts with a line naming its columns (columns: %s)", headerLine, strings.Join(known, ","))
 		}
 		cols[h] = i
 	}
 	for _, need := range []string{"profile", "name"} {
 		if _, ok := cols[need]; !ok {
-			return nil, nil, fmt.Errorf("line 1: the header has no %q column (columns: %s)", need, strings.Join(known, ","))
+			return nil, nil, fmt.Errorf("line %d: the header has no %q column (columns: %s)", headerLine, need, strings.Join(known, ","))
 		}
 	}
 	var rows []manifestRow
@@ -339,6 +350,10 @@ func parseCSVManifest(data []byte) ([]manifestRow, []rowError, error) {
 	}
 	return rows, bad, nil
 }
+
+// headerWord is what a misspelt column name looks like; any other cell in
+// the first line is not quoted back (it may be a secret).
+var headerWord = regexp.MustCompile(`^[a-z0-9_-]{1,20}$`)
 
 func splitCell(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ';' })
@@ -396,6 +411,9 @@ func (e *env) issueBatch(c *cli.Context) error {
 	path := c.String("batch")
 	if c.NArg() > 0 {
 		return usagef("--batch takes no other arguments")
+	}
+	if err := e.checkBatchStdin(c, path); err != nil {
+		return err
 	}
 	data, err := e.readInput(path, 64<<20)
 	if err != nil {
@@ -539,6 +557,26 @@ func (e *env) issueBatch(c *cli.Context) error {
 		return &userError{code: exitError, hints: []string{"fix the rows named above and run again with only those rows"}}
 	}
 	fmt.Fprintln(e.stderr)
+	return nil
+}
+
+// checkBatchStdin refuses "--batch -" beside another input read from
+// standard input, before anything is read: the manifest would swallow the
+// passphrase (or the other way round) and an error could quote it.
+func (e *env) checkBatchStdin(c *cli.Context, path string) error {
+	if path != "-" {
+		return nil
+	}
+	for _, f := range []string{"passphrase-file", "p12-password-file", "age-identity"} {
+		if c.String(f) == "-" {
+			return usagef("--batch - and --%s - both read standard input", f).
+				hint("give the manifest or the --%s as a file", f)
+		}
+	}
+	if c.String("age-identity") == "" && e.getenv("PKIT_AGE_IDENTITY") == "-" {
+		return usagef("--batch - and PKIT_AGE_IDENTITY=- both read standard input").
+			hint("give the manifest or the age identity as a file")
+	}
 	return nil
 }
 

@@ -15,6 +15,7 @@ func TestParseManifest(t *testing.T) {
 		want    []manifestRow // Line and Row included
 		wantBad []string      // per bad row: "line:row:message part"
 		wantErr string        // the whole manifest is refused
+		secret  string        // must not appear in the error
 	}{
 		{
 			name: "JSON: strings or lists for SANs, p12 as boolean or yes/no",
@@ -76,6 +77,35 @@ func TestParseManifest(t *testing.T) {
 			in:      "profile,name,colour\n",
 			wantErr: `line 1: unknown column "colour"`,
 		},
+		{
+			name:    "CSV: unknown column after comments names its line",
+			in:      "# certificates\nprofile,name,expires_at\n",
+			wantErr: `line 2: unknown column "expires_at"`,
+		},
+		{
+			name:    "CSV: a passphrase is not a header row and is not quoted",
+			in:      "correct horse battery\n",
+			wantErr: "line 1 is not a header row",
+			secret:  "correct",
+		},
+		{
+			name:    "CSV: a one-word passphrase is not a header row either",
+			in:      "hunter2\n",
+			wantErr: "line 1 is not a header row",
+			secret:  "hunter2",
+		},
+		{
+			name:    "CSV: an age identity file is not a header row",
+			in:      "# created: 2024-05-01T10:00:00Z\n# public key: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\nAGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX\n",
+			wantErr: "line 3 is not a header row",
+			secret:  "gfpyysjz",
+		},
+		{
+			name:    "CSV: a long cell beside real columns is not quoted",
+			in:      "profile,name,age-secret-key-1gfpyysjzgfpyysjzgfpyysjz\n",
+			wantErr: "line 1 is not a header row",
+			secret:  "gfpyysjz",
+		},
 		{name: "empty", in: " \n", wantErr: "the manifest is empty"},
 	}
 	goType := regexp.MustCompile(`Go |struct|\[\]string|manifestRow|json:`)
@@ -85,6 +115,12 @@ func TestParseManifest(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("parseManifest: %v, want an error with %q", err, tt.wantErr)
+				}
+				if tt.secret != "" && strings.Contains(strings.ToLower(err.Error()), tt.secret) {
+					t.Errorf("parseManifest: %q quotes the secret %q", err, tt.secret)
+				}
+				if strings.Contains(err.Error(), "not a header row") && !strings.Contains(err.Error(), "columns: "+strings.Join(manifestFields, ",")) {
+					t.Errorf("parseManifest: %q does not list the columns", err)
 				}
 				return
 			}

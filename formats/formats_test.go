@@ -456,7 +456,7 @@ func twoKeyPKCS12(t testing.TB, p *testPKI) []byte {
 func TestKeyFormats(t *testing.T) {
 	pkcs8PEM := readFixture(t, "leaf.key")
 	sec1PEM := readFixture(t, "leaf-sec1.key")
-	key, err := ParsePrivateKeyPEM(pkcs8PEM)
+	key, err := ParsePrivateKey(pkcs8PEM, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

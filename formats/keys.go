@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 )
 
@@ -110,27 +109,6 @@ func parsePublicKeyDER(der []byte, pemType string) (crypto.PublicKey, error) {
 		return nil, corrupt("%v", err)
 	}
 	return k, nil
-}
-
-// ParsePrivateKeyPEM reads the first private key in data: PEM in PKCS#8
-// ("PRIVATE KEY"), PKCS#1 ("RSA PRIVATE KEY") or SEC 1 ("EC PRIVATE KEY"),
-// or a DER key. An encrypted key fails with an error wrapping
-// [ErrPasswordRequired]; use [Parse] with a password for those. Errors are
-// [*ParseError].
-func ParsePrivateKeyPEM(data []byte) (crypto.Signer, error) {
-	items, err := Parse(data, ParseOptions{})
-	if err != nil {
-		return nil, err
-	}
-	for i, it := range items {
-		if it.PrivateKey != nil {
-			return it.PrivateKey, nil
-		}
-		if it.Kind == KindEncryptedPrivateKey {
-			return nil, parseErr(it.Kind, i+1, fmt.Errorf("%w: decrypt it first", ErrPasswordRequired))
-		}
-	}
-	return nil, parseErr(KindPrivateKey, 0, errors.New("no private key found"))
 }
 
 // EncodePrivateKeyPEM writes key as unencrypted PKCS#8 PEM.

@@ -680,13 +680,9 @@ func (e *env) chainVerify(c *cli.Context) error {
 	// certificate no CRL covers is then a problem, not silently fine.
 	o.CheckRevocation = c.Bool("revocation") || len(c.StringSlice("crl")) > 0
 	if kf := c.String("key"); kf != "" {
-		data, err := e.readInput(kf, 1<<20)
+		k, err := e.readPrivateKey(c, "key", kf)
 		if err != nil {
-			return failf("reading --key: %v", formats.SystemReason(err))
-		}
-		k, err := formats.ParsePrivateKeyPEM(data)
-		if err != nil {
-			return failf("--key %q: %v", kf, err)
+			return err
 		}
 		o.Key = k.Public()
 	}

@@ -251,7 +251,7 @@ func checkKeysMatch(t *testing.T, out string, runs []crashRun) {
 			continue // reported by checkWhole
 		}
 		c, err := x509.ParseCertificate(b.Bytes)
-		k, err2 := formats.ParsePrivateKeyPEM(kdata)
+		k, err2 := formats.ParsePrivateKey(kdata, nil)
 		if err != nil || err2 != nil {
 			continue // reported by checkWhole
 		}
@@ -341,7 +341,7 @@ func checkWhole(t *testing.T, path string, recs map[string]*ca.Record, roots, in
 			t.Errorf("%s: partial or broken .p12: %v", path, err)
 		}
 	case strings.HasSuffix(path, "-key.pem"):
-		if _, err := formats.ParsePrivateKeyPEM(data); err != nil {
+		if _, err := formats.ParsePrivateKey(data, nil); err != nil {
 			t.Errorf("%s: partial or broken key: %v", path, err)
 		}
 	default:

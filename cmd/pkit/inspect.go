@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,6 +95,31 @@ func (e *env) passwordFunc(c *cli.Context, what string) func() ([]byte, error) {
 		s.what = "password for " + what
 		return e.readSecret(c, s)
 	}
+}
+
+// readPrivateKey reads the private key a --key FLAG names. An encrypted
+// key is opened with --password-file, PKIT_PASSWORD or the terminal, as
+// inputs everywhere are.
+func (e *env) readPrivateKey(c *cli.Context, flag, path string) (crypto.Signer, error) {
+	data, err := e.readInput(path, 1<<20)
+	if err != nil {
+		var ue *userError
+		if errors.As(err, &ue) {
+			return nil, ue
+		}
+		return nil, failf("reading --%s: %v", flag, formats.SystemReason(err))
+	}
+	k, err := formats.ParsePrivateKey(data, e.passwordFunc(c, strconv.Quote(path)))
+	switch {
+	case errors.Is(err, formats.ErrPasswordRequired):
+		return nil, failf("--%s %q is an encrypted private key and no password was given", flag, path).
+			hint("pass --password-file FILE or set PKIT_PASSWORD")
+	case errors.Is(err, formats.ErrWrongPassword):
+		return nil, failf("--%s %q: wrong password", flag, path).hint("check the password in --password-file or PKIT_PASSWORD")
+	case err != nil:
+		return nil, failf("--%s %q: %v", flag, path, err)
+	}
+	return k, nil
 }
 
 func haveTerminal() bool {

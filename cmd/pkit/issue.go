@@ -93,6 +93,7 @@ EXAMPLES
 			&cli.StringFlag{Name: "validity", Usage: "how long it is valid, e.g. 90d, 1y (default from the profile)"},
 			&cli.StringFlag{Name: "key-type", Usage: "key type of the new key (default from the profile)"},
 			&cli.StringFlag{Name: "key", Usage: "use the existing private key in `FILE` instead of making one"},
+			passwordFileFlag(),
 			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
 			&cli.StringFlag{Name: "cert-file", Aliases: []string{"cert"}, Usage: "write the certificate to `FILE`"},
 			&cli.StringFlag{Name: "key-file", Usage: "write the new private key to `FILE`"},
@@ -150,12 +151,9 @@ func (e *env) jobFromFlags(c *cli.Context, kind string) (*issueJob, error) {
 		return nil, err
 	}
 	if path := c.String("key"); path != "" {
-		data, err := e.readInput(path, 1<<20)
-		if err != nil {
-			return nil, failf("reading --key: %v", err)
-		}
-		if j.key, err = formats.ParsePrivateKeyPEM(data); err != nil {
-			return nil, failf("--key %q: %v", path, err)
+		var err error
+		if j.key, err = e.readPrivateKey(c, "key", path); err != nil {
+			return nil, err
 		}
 		j.req.PublicKey = j.key.Public()
 		if c.String("key-type") != "" {

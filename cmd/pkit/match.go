@@ -53,8 +53,10 @@ EXAMPLES
 				key, other = &sides[1], &sides[0]
 			}
 			if key.key == nil {
-				if key.encrypted {
-					return failf("the private key in %q is encrypted and no password was given", key.path).hint("pass --password-file FILE or set PKIT_PASSWORD")
+				for _, s := range sides {
+					if s.encrypted {
+						return failf("the private key in %q is encrypted and no password was given", s.path).hint("pass --password-file FILE or set PKIT_PASSWORD")
+					}
 				}
 				return usagef("no private key in %s", describePaths(sides)).hint("pkit match compares a private key with a certificate, CSR or .p12")
 			}

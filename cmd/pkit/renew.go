@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"math/big"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -31,6 +32,7 @@ EXAMPLES
 			dirFlag(),
 			&cli.BoolFlag{Name: "reuse-key", Usage: "keep the old key (read from the old key file, or --key)"},
 			&cli.StringFlag{Name: "key", Usage: "with --reuse-key: the key `FILE`"},
+			passwordFileFlag(),
 			&cli.StringFlag{Name: "validity", Usage: "how long it is valid (default from the profile)"},
 			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
 			&cli.BoolFlag{Name: "chain", Usage: "also write the chain file"},
@@ -77,12 +79,11 @@ EXAMPLES
 				if path == "" {
 					path = j.keyFile
 				}
-				data, err := e.readInput(path, 1<<20)
-				if err != nil {
+				if _, err := os.Stat(path); err != nil && path != "-" {
 					return failf("reading the key to reuse: %v", err).hint("pass --key FILE")
 				}
-				if j.key, err = formats.ParsePrivateKeyPEM(data); err != nil {
-					return failf("%q: %v", path, err)
+				if j.key, err = e.readPrivateKey(c, "key", path); err != nil {
+					return err
 				}
 				if !formats.PublicKeysEqual(j.key.Public(), cert.PublicKey) {
 					return failf("%q is not the key of certificate %s", path, ca.SerialHex(rec.Serial)).hint("pass the right --key FILE, or renew without --reuse-key")

@@ -189,6 +189,7 @@ EXAMPLES
 			&cli.StringSliceFlag{Name: "uri", Usage: "add a URI (repeatable)"},
 			&cli.StringFlag{Name: "key-type", Value: string(ca.ECDSAP256), Usage: "type of the new key"},
 			&cli.StringFlag{Name: "key", Usage: "make the CSR for the existing key in `FILE`"},
+			passwordFileFlag(),
 			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
 			forceFlag(),
 		},
@@ -214,12 +215,9 @@ EXAMPLES
 			var files []formats.File
 			var priv crypto.Signer
 			if k := c.String("key"); k != "" {
-				data, err := e.readInput(k, 1<<20)
-				if err != nil {
-					return failf("reading --key: %v", err)
-				}
-				if priv, err = formats.ParsePrivateKeyPEM(data); err != nil {
-					return failf("--key %q: %v", k, err)
+				var err error
+				if priv, err = e.readPrivateKey(c, "key", k); err != nil {
+					return err
 				}
 				keyPath = ""
 			}

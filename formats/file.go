@@ -1,11 +1,13 @@
 package formats
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -266,8 +268,11 @@ func CommitStaged(files []*Staged, overwrite bool) error {
 // destination (Linux cannot link an O_TMPFILE file over an existing name),
 // so a failure there changes nothing, and only then renamed into place,
 // back to back: the old files are never removed before their replacements
-// are complete.
+// are complete. Both run under [lockDirs], so that two writers of the
+// same names (two "pkit renew --force" at once) cannot interleave their
+// files and leave one's certificate beside the other's key.
 func place(staged []*stagedFile, overwrite bool) error {
+	defer lockDirs(staged)()
 	if !overwrite {
 		var placed []string
 		for _, s := range staged {
@@ -305,6 +310,54 @@ func place(staged []*stagedFile, overwrite bool) error {
 		}
 	}
 	return nil
+}
+
+// lockDirs takes an exclusive flock(2) on every directory the staged
+// files go into and returns the function that releases them. flock locks
+// belong to an open file description, so they exclude other pkit
+// processes and other goroutines of this one alike; the kernel drops them
+// when a process dies, so a kill leaves no stale lock. Only writers take
+// the lock, for the few system calls that place one set of files; readers
+// never wait. Directories are locked in (device, inode) order so that two
+// writers into the same several directories cannot deadlock. A directory
+// that cannot be opened or locked (a file system without flock) is
+// written without the lock, as the placement is still atomic per file.
+func lockDirs(staged []*stagedFile) (unlock func()) {
+	type dirLock struct {
+		fd       int
+		dev, ino uint64
+	}
+	var locks []dirLock
+	seen := map[string]bool{}
+	for _, s := range staged {
+		dir := filepath.Dir(s.dst)
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) != nil || slices.ContainsFunc(locks, func(l dirLock) bool { return l.dev == st.Dev && l.ino == st.Ino }) {
+			unix.Close(fd)
+			continue
+		}
+		locks = append(locks, dirLock{fd, st.Dev, st.Ino})
+	}
+	slices.SortFunc(locks, func(a, b dirLock) int {
+		return cmp.Or(cmp.Compare(a.dev, b.dev), cmp.Compare(a.ino, b.ino))
+	})
+	for _, l := range locks {
+		for unix.Flock(l.fd, unix.LOCK_EX) == unix.EINTR {
+		}
+	}
+	return func() {
+		for _, l := range locks {
+			unix.Close(l.fd) // closing the last descriptor releases the lock
+		}
+	}
 }
 
 // link gives the staged file the name to.

@@ -1,12 +1,17 @@
 package formats
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 )
@@ -206,5 +211,114 @@ func TestCheckDir(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// pairWriterEnv makes this test binary a writer process for
+// TestConcurrentOverwriteKeepsPairs: it names the folder to write into.
+const pairWriterEnv = "PKIT_TEST_PAIR_WRITER_DIR"
+
+// writePair overwrites the two files of one issuance in dir, a
+// certificate and its key, both marked with token.
+func writePair(dir, token string) error {
+	return WriteFiles([]File{
+		{Path: filepath.Join(dir, "same.pem"), Data: []byte("cert " + token + "\n"), Perm: 0o644},
+		{Path: filepath.Join(dir, "same-key.pem"), Data: []byte("key " + token + "\n"), Perm: 0o600},
+	}, true)
+}
+
+// TestConcurrentOverwriteKeepsPairs runs rounds of writers that all
+// overwrite the same certificate and key at once (what several "pkit renew
+// NAME --force" do): goroutines of this process and separate processes
+// (this test binary run again). After every round the two files must come
+// from the same writer, and no writer may fail.
+func TestConcurrentOverwriteKeepsPairs(t *testing.T) {
+	if dir := os.Getenv(pairWriterEnv); dir != "" {
+		// A writer process: one pair per token line on stdin, one reply line.
+		in := bufio.NewScanner(os.Stdin)
+		for in.Scan() {
+			if err := writePair(dir, in.Text()); err != nil {
+				fmt.Printf("error %v\n", strings.ReplaceAll(err.Error(), "\n", " "))
+			} else {
+				fmt.Println("ok")
+			}
+		}
+		os.Exit(0) // nothing else on stdout
+	}
+	const rounds, goroutines, processes = 150, 3, 3
+	dir := t.TempDir()
+	type proc struct {
+		in  io.WriteCloser
+		out *bufio.Scanner
+	}
+	var procs []proc
+	for range processes {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestConcurrentOverwriteKeepsPairs$")
+		cmd.Env = append(os.Environ(), pairWriterEnv+"="+dir)
+		cmd.Stderr = os.Stderr
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { in.Close(); cmd.Wait() })
+		procs = append(procs, proc{in, bufio.NewScanner(out)})
+	}
+	for r := range rounds {
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		errs := make([]error, goroutines+processes)
+		for g := range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[g] = writePair(dir, fmt.Sprintf("r%d-g%d", r, g))
+			}()
+		}
+		for i, p := range procs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if _, err := fmt.Fprintf(p.in, "r%d-p%d\n", r, i); err != nil {
+					errs[goroutines+i] = err
+					return
+				}
+				if !p.out.Scan() {
+					errs[goroutines+i] = fmt.Errorf("writer process %d ended: %v", i, p.out.Err())
+				} else if reply := p.out.Text(); reply != "ok" {
+					errs[goroutines+i] = fmt.Errorf("writer process %d: %s", i, reply)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: %v", r, err)
+			}
+		}
+		cert, err1 := os.ReadFile(filepath.Join(dir, "same.pem"))
+		key, err2 := os.ReadFile(filepath.Join(dir, "same-key.pem"))
+		if err1 != nil || err2 != nil {
+			t.Fatalf("round %d: %v %v", r, err1, err2)
+		}
+		if c, k := strings.TrimPrefix(string(cert), "cert "), strings.TrimPrefix(string(key), "key "); c != k {
+			t.Fatalf("round %d: the certificate is from writer %q, the key from writer %q", r, strings.TrimSpace(c), strings.TrimSpace(k))
+		}
+	}
+	// Nothing but the pair is left in the folder.
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.Name() != "same.pem" && e.Name() != "same-key.pem" {
+			t.Errorf("left behind: %s", e.Name())
+		}
 	}
 }

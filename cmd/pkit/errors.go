@@ -69,6 +69,7 @@ func (e *env) report(err error) int {
 	if err == nil {
 		return exitOK
 	}
+	removeMadeDirs()
 	ue := explain(err)
 	if ue.msg != "" { // "" when the command already printed its error lines
 		fmt.Fprintf(e.stderr, "pkit: error: %s\n", oneLine(ue.msg))

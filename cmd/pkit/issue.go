@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"math"
@@ -388,11 +387,7 @@ func checkOutputsIn(checked map[string]bool, force bool, paths ...string) error 
 // recorded and its new key lost.
 func checkOutputDir(dir string) error {
 	if err := mkdirAll(dir); err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return failf("cannot create the folder %q: %v", dir, err).hint("choose another --out-dir or output file")
+		return failf("cannot create the folder %q: %v", dir, formats.SystemReason(err)).hint("choose another --out-dir or output file")
 	}
 	if err := formats.CheckDir(dir); err != nil {
 		return failf("%v", err).hint("choose another --out-dir or output file, or make the folder writable")

@@ -26,8 +26,7 @@ func renewCommand(e *env) *cli.Command {
 EXAMPLES
    pkit renew localhost --force
    pkit renew localhost --out-dir renewed/ --chain
-   pkit renew alice --reuse-key --key alice-client-key.pem --p12 --force
-   pkit renew client --reuse-key --key pki/certs/client-key.pem --force    # the client "pkit quickstart" made`,
+   pkit renew alice --reuse-key --key alice-client-key.pem --p12 --force`,
 		Flags: flags([]cli.Flag{
 			dirFlag(),
 			&cli.BoolFlag{Name: "reuse-key", Usage: "keep the old key (read from the old key file, or --key)"},

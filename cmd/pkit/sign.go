@@ -67,6 +67,9 @@ EXAMPLES
 					out = strings.TrimSuffix(in, filepath.Ext(in)) + ".pem"
 				}
 			}
+			if out == "-" && c.Bool("json") {
+				return usagef("--json and -o - both want standard output").hint("write the certificate to a file with -o FILE, or leave out --json")
+			}
 			if out != "-" {
 				if err := checkOutputs(c.Bool("force"), out); err != nil {
 					return err

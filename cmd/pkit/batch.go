@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/pkit/pkit/ca"
 	"github.com/pkit/pkit/formats"
@@ -68,7 +70,13 @@ const batchFormats = `BATCH MANIFESTS (--batch FILE, - for stdin)
    Each certificate is all-or-nothing; a bad row is reported with its line
    and written nowhere, the others are issued, and the exit code is 1 if any
    row failed. --json prints every row: {"row", "line", "name", "profile"}
-   and either "result" (serial, subject, sans, not_after, files) or "error".`
+   and either "result" (serial, subject, sans, not_after, files) or "error".
+
+   SIGINT (Ctrl-C) or SIGTERM stops a batch between rows: the rows already
+   started are finished (recorded and written), the summary and --json are
+   printed with the rows not started marked "not_done": true, stderr names
+   the rows to run again, and the exit code is 1. A second signal ends pkit
+   at once.`
 
 // rowError is a problem with one manifest row.
 type rowError struct {
@@ -506,11 +514,23 @@ func (e *env) issueBatch(c *cli.Context) error {
 			}
 		}()
 	}
+	// SIGINT or SIGTERM stops the batch taking new rows; the rows in flight
+	// finish (each is recorded and written, all or nothing, as a normal
+	// row), then the end below runs as usual: sync, summary, --json.
+	stop, interrupted := notifyInterrupt()
+	started := len(jobs)
+dispatch:
 	for i := range jobs {
-		next <- i
+		select {
+		case next <- i:
+		case <-stop:
+			started = i
+			break dispatch
+		}
 	}
 	close(next)
 	wg.Wait()
+	sig := interrupted()
 	// One sync for the whole batch, before anything is reported as issued.
 	if len(jobs) > 0 {
 		if err := a.Store.Sync(c.Context); err != nil {
@@ -522,7 +542,14 @@ func (e *env) issueBatch(c *cli.Context) error {
 	}
 	report := []batchRow{}
 	issued, warn := 0, false
+	var notDone []manifestRow
 	for i, t := range jobs {
+		if i >= started {
+			notDone = append(notDone, t.row)
+			report = append(report, batchRow{Row: t.row.Row, Line: t.row.Line, Name: t.row.Name, Profile: t.row.Profile,
+				Error: "not done: the batch was interrupted before this row", NotDone: true})
+			continue
+		}
 		if errs[i] != nil {
 			bad = append(bad, rowError{line: t.row.Line, row: t.row.Row, name: t.row.Name, profile: t.row.Profile, err: errs[i]})
 			continue
@@ -540,6 +567,10 @@ func (e *env) issueBatch(c *cli.Context) error {
 		fmt.Fprintf(e.stderr, "pkit: error: %s line %d: %s\n", path, b.line, msg)
 		report = append(report, batchRow{Row: b.row, Line: b.line, Name: b.name, Profile: b.profile, Error: msg})
 	}
+	if len(notDone) > 0 {
+		fmt.Fprintf(e.stderr, "pkit: error: interrupted by %s: %d rows were not started; the rows already started were finished\n",
+			signalName(sig), len(notDone))
+	}
 	sort.SliceStable(report, func(i, j int) bool { return report[i].Row < report[j].Row })
 	if warn {
 		e.warnEd25519TLS()
@@ -549,15 +580,93 @@ func (e *env) issueBatch(c *cli.Context) error {
 			return err
 		}
 	}
-	total := issued + len(bad)
+	total := issued + len(bad) + len(notDone)
 	fmt.Fprintf(e.stderr, "issued %d of %d certificates into %q", issued, total, dir)
 	if len(bad) > 0 {
-		fmt.Fprintf(e.stderr, "; %d rows failed and wrote nothing\n", len(bad))
-		// Each failed row already has its one "pkit: error:" line.
-		return &userError{code: exitError, hints: []string{"fix the rows named above and run again with only those rows"}}
+		fmt.Fprintf(e.stderr, "; %d rows failed and wrote nothing", len(bad))
+	}
+	if len(notDone) > 0 {
+		fmt.Fprintf(e.stderr, "; %d rows not done (interrupted)", len(notDone))
 	}
 	fmt.Fprintln(e.stderr)
+	// Each failed row, and the interruption, already has its one
+	// "pkit: error:" line.
+	var hints []string
+	if len(bad) > 0 {
+		hints = append(hints, "fix the rows named above and run again with only those rows")
+	}
+	if len(notDone) > 0 {
+		hints = append(hints, fmt.Sprintf("run again with only the rows not done: %s of %q", rowRanges(notDone), path))
+	}
+	if hints != nil {
+		return &userError{code: exitError, hints: hints}
+	}
 	return nil
+}
+
+// notifyInterrupt catches SIGINT and SIGTERM for a batch. stop is closed
+// at the first one; interrupted reports which one came (nil for none)
+// and stops catching. After the first signal the default action is back,
+// so a second one ends pkit at once. A signal the process was started
+// with ignored (SIGINT in a background job of a script) stays ignored.
+func notifyInterrupt() (stop <-chan struct{}, interrupted func() os.Signal) {
+	var sigs []os.Signal
+	for _, s := range []os.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
+		}
+	}
+	ch := make(chan os.Signal, 1)
+	stopped, done := make(chan struct{}), make(chan struct{})
+	var got os.Signal
+	signal.Notify(ch, sigs...)
+	go func() {
+		defer close(done)
+		if s, ok := <-ch; ok {
+			got = s
+			signal.Reset(sigs...)
+			close(stopped)
+		}
+	}()
+	return stopped, func() os.Signal {
+		signal.Stop(ch)
+		close(ch) // Stop guarantees no more sends
+		<-done
+		return got
+	}
+}
+
+// signalName is "SIGINT" or "SIGTERM".
+func signalName(s os.Signal) string {
+	if s == syscall.SIGINT {
+		return "SIGINT"
+	}
+	return "SIGTERM"
+}
+
+// rowRanges says which rows of the manifest these are, as runs of
+// consecutive rows with their lines: "rows 49-200 (lines 50-201)". Past a
+// few runs the rest is elided; --json lists every row.
+func rowRanges(rows []manifestRow) string {
+	const most = 5
+	var runs []string
+	for i := 0; i < len(rows); {
+		j := i
+		for j+1 < len(rows) && rows[j+1].Row == rows[j].Row+1 {
+			j++
+		}
+		if len(runs) == most {
+			runs = append(runs, "…")
+			break
+		}
+		if i == j {
+			runs = append(runs, fmt.Sprintf("row %d (line %d)", rows[i].Row, rows[i].Line))
+		} else {
+			runs = append(runs, fmt.Sprintf("rows %d-%d (lines %d-%d)", rows[i].Row, rows[j].Row, rows[i].Line, rows[j].Line))
+		}
+		i = j + 1
+	}
+	return strings.Join(runs, ", ")
 }
 
 // checkBatchStdin refuses "--batch -" beside another input read from
@@ -589,6 +698,8 @@ type batchRow struct {
 	Profile string       `json:"profile"`
 	Result  *issueResult `json:"result,omitempty"`
 	Error   string       `json:"error,omitempty"`
+	// NotDone marks a row that an interrupted batch never started.
+	NotDone bool `json:"not_done,omitempty"`
 }
 
 // batchWorkers is how many rows are issued at once: two per core, so that

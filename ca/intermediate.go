@@ -3,9 +3,10 @@ package ca
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
-
 	"path/filepath"
 	"time"
 
@@ -96,6 +97,19 @@ func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName str
 	if err != nil {
 		return err
 	}
+	// Making a CA is one step per directory: two processes given one name
+	// would otherwise both sign, both record a CA and fight over its files.
+	// The lock is on the ca/ folder itself, so it adds no file.
+	unlock, err := lockExclusive(filepath.Join(a.Dir, "ca"), "the CA folder")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// The name was free when the directory was opened; another process
+	// may have taken it since.
+	if err := caNameFree(a.Dir, name); err != nil {
+		return err
+	}
 	io := InitOptions{Name: firstOrg(parent), KeyType: o.KeyType,
 		PermittedDNS: parent.PermittedDNSDomains, ExcludedDNS: parent.ExcludedDNSDomains,
 		PermittedIPs: parent.PermittedIPRanges, ExcludedIPs: parent.ExcludedIPRanges,
@@ -139,6 +153,22 @@ func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName str
 	}
 	a.CAs[name] = cert
 	a.linkChains()
+	return nil
+}
+
+// caNameFree reports, as a [*RequestError], a CA called name whose
+// certificate or key is in the directory now, whatever the Authority read
+// when it was opened.
+func caNameFree(dir, name string) error {
+	for _, suffix := range []string{".crt", ".key", ".key.age"} {
+		_, err := os.Lstat(filepath.Join(dir, "ca", name+suffix))
+		if err == nil {
+			return reqErr("a CA named %q already exists", name)
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
 	return nil
 }
 

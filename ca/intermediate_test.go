@@ -58,3 +58,42 @@ func TestCheckIntermediate(t *testing.T) {
 		})
 	}
 }
+
+// An Authority opened before another process made a CA of the same name
+// still knows the name as free: CreateIntermediate checks again under the
+// CA folder's lock, refuses, and records nothing.
+func TestCreateIntermediateNameTakenSinceOpen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pki")
+	clock := func() time.Time { return testNow }
+	if err := Init(dir, InitOptions{Name: "Test", Now: clock, Protection: Protection{None: true}}); err != nil {
+		t.Fatal(err)
+	}
+	open := func() *Authority {
+		a, err := Open(dir, OpenOptions{Now: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close() })
+		return a
+	}
+	first, late := open(), open()
+	o := IntermediateOptions{Protection: Protection{None: true}}
+	if err := first.CreateIntermediate(t.Context(), "dup", "Dup CA", o); err != nil {
+		t.Fatal(err)
+	}
+	err := late.CreateIntermediate(t.Context(), "dup", "Dup CA", o)
+	var re *RequestError
+	if !errors.As(err, &re) || err.Error() != `a CA named "dup" already exists` {
+		t.Fatalf("second CreateIntermediate: %v, want a RequestError saying the name is taken", err)
+	}
+	recs, err := late.Store.List(t.Context(), Filter{Name: "dup"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 {
+		t.Errorf("the store holds %d records named dup, want 1", len(recs))
+	}
+	if _, ok := late.CAs["dup"]; ok {
+		t.Error("the refused Authority lists dup as its own CA")
+	}
+}

@@ -541,9 +541,21 @@ func lockCRLs(caDir string) (func(), error) {
 	if err := os.MkdirAll(filepath.Join(caDir, "crl"), 0o755); err != nil {
 		return nil, fmt.Errorf("locking the CRL folder: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(caDir, "crl", ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	return lockExclusive(filepath.Join(caDir, "crl", ".lock"), "the CRL folder")
+}
+
+// lockExclusive takes an exclusive flock(2) on path — a file, created when
+// missing, or an existing folder, locked as it is without adding a file —
+// waiting for other pkit processes to release it; the kernel drops it when
+// the process dies. what names the lock in errors ("the CRL folder"). The
+// returned func releases it.
+func lockExclusive(path, what string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if errors.Is(err, unix.EISDIR) {
+		f, err = os.Open(path)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("locking the CRL folder: %w", err)
+		return nil, fmt.Errorf("locking %s: %w", what, err)
 	}
 	for {
 		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
@@ -553,7 +565,7 @@ func lockCRLs(caDir string) (func(), error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("locking the CRL folder: %w", err)
+		return nil, fmt.Errorf("locking %s: %w", what, err)
 	}
 	return func() { f.Close() }, nil
 }

@@ -99,8 +99,10 @@ func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName str
 	}
 	// Making a CA is one step per directory: two processes given one name
 	// would otherwise both sign, both record a CA and fight over its files.
-	// The lock is on the ca/ folder itself, so it adds no file.
-	unlock, err := lockExclusive(filepath.Join(a.Dir, "ca"), "the CA folder")
+	// The lock is a file of its own, ca/.lock: formats locks the folders it
+	// writes into while it places files, and a process holding the folder
+	// itself would wait for itself there.
+	unlock, err := lockExclusive(filepath.Join(a.Dir, "ca", ".lock"), "the CA folder")
 	if err != nil {
 		return err
 	}

@@ -544,16 +544,14 @@ func lockCRLs(caDir string) (func(), error) {
 	return lockExclusive(filepath.Join(caDir, "crl", ".lock"), "the CRL folder")
 }
 
-// lockExclusive takes an exclusive flock(2) on path — a file, created when
-// missing, or an existing folder, locked as it is without adding a file —
-// waiting for other pkit processes to release it; the kernel drops it when
-// the process dies. what names the lock in errors ("the CRL folder"). The
-// returned func releases it.
+// lockExclusive takes an exclusive flock(2) on the lock file path
+// (created when missing, in a folder that must exist), waiting for other
+// pkit processes to release it; the kernel drops it when the process dies.
+// what names the lock in errors ("the CRL folder"). The returned func
+// releases it. Lock files never lock the folders pkit writes into, which
+// [formats.WriteFiles] locks while it places files.
 func lockExclusive(path, what string) (func(), error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if errors.Is(err, unix.EISDIR) {
-		f, err = os.Open(path)
-	}
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", what, err)
 	}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
+	"math/big"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -11,6 +13,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/revoke"
 	"github.com/urfave/cli/v2"
 )
 
@@ -26,7 +29,7 @@ func caCommand(e *env) *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name:      "list",
-				Usage:     "list the CAs: name, subject, key type, expiry",
+				Usage:     "list the CAs: name, subject, key type, expiry, status (valid, revoked, expired)",
 				UsageText: "pkit ca list [--json]",
 				Description: `EXAMPLES
    pkit ca list
@@ -38,17 +41,22 @@ func caCommand(e *env) *cli.Command {
 						return err
 					}
 					defer a.Close()
+					names := a.CANames()
+					revoked, err := revokedCAs(ctxOf(c), a, names...)
+					if err != nil {
+						return err
+					}
 					var out []caJSON
-					for _, n := range a.CANames() {
-						out = append(out, e.caInfo(a, n))
+					for _, n := range names {
+						out = append(out, e.caInfo(a, n, revoked[n]))
 					}
 					if c.Bool("json") {
 						return e.printJSON(out)
 					}
 					tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-					fmt.Fprintln(tw, "NAME\tSUBJECT\tKEY\tEXPIRES\tISSUES LEAVES")
+					fmt.Fprintln(tw, "NAME\tSUBJECT\tKEY\tEXPIRES\tISSUES LEAVES\tSTATUS")
 					for _, i := range out {
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", i.Name, i.Subject, i.KeyType, i.NotAfter.Format("2006-01-02"), i.Issuer)
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\n", i.Name, i.Subject, i.KeyType, i.NotAfter.Format("2006-01-02"), i.Issuer, i.statusText())
 					}
 					return tw.Flush()
 				},
@@ -79,7 +87,11 @@ func caCommand(e *env) *cli.Command {
 						_, err := e.stdout.Write(ca.WriteChainPEM(cert))
 						return err
 					}
-					info := e.caInfo(a, name)
+					revoked, err := revokedCAs(ctxOf(c), a, name)
+					if err != nil {
+						return err
+					}
+					info := e.caInfo(a, name, revoked[name])
 					if c.Bool("json") {
 						return e.printJSON(info)
 					}
@@ -92,6 +104,7 @@ func caCommand(e *env) *cli.Command {
 					fmt.Fprintf(w, "valid:        %s to %s (expires in %d days)\n", info.NotBefore.Format(time.RFC3339), info.NotAfter.Format(time.RFC3339), int(time.Until(info.NotAfter).Hours()/24))
 					fmt.Fprintf(w, "path length:  %s\n", info.PathLen)
 					fmt.Fprintf(w, "issues leaves: %v\n", info.Issuer)
+					fmt.Fprintf(w, "status:       %s\n", info.statusText())
 					if len(info.NameConstraints) > 0 {
 						fmt.Fprintf(w, "constraints:  %s\n", strings.Join(info.NameConstraints, ", "))
 					}
@@ -211,9 +224,49 @@ type caJSON struct {
 	SKI             string    `json:"ski"`
 	SHA256          string    `json:"sha256"`
 	File            string    `json:"file"`
+	// Status is "valid", "revoked" (as the store records it, with
+	// RevokedAt and Reason, the RFC 5280 code) or "expired"; the same
+	// fields as "pkit list --json".
+	Status     string     `json:"status"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	Reason     *int       `json:"reason,omitempty"`
+	ReasonName string     `json:"reason_name,omitempty"`
 }
 
-func (e *env) caInfo(a *ca.Authority, name string) caJSON {
+// statusText is the status for people: "valid", "expired", or "revoked
+// 2026-06-01 (cACompromise)".
+func (i caJSON) statusText() string {
+	if i.Status == string(ca.StatusRevoked) && i.RevokedAt != nil {
+		return fmt.Sprintf("revoked %s (%s)", i.RevokedAt.Format("2006-01-02"), i.ReasonName)
+	}
+	return i.Status
+}
+
+// revokedCAs returns the store's revocation records of the CAs names, by
+// name, read in one query. A record counts only when it holds the very
+// certificate in ca/NAME.crt.
+func revokedCAs(ctx context.Context, a *ca.Authority, names ...string) (map[string]*ca.Record, error) {
+	serials := make([]*big.Int, len(names))
+	for i, n := range names {
+		serials[i] = a.CAs[n].SerialNumber
+	}
+	recs, err := a.Store.RevokedAmong(ctx, serials)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*ca.Record{}
+	for _, n := range names {
+		for _, r := range recs {
+			if string(r.DER) == string(a.CAs[n].Raw) {
+				out[n] = r
+			}
+		}
+	}
+	return out, nil
+}
+
+// caInfo describes the CA name; revoked is its revocation record, or nil.
+func (e *env) caInfo(a *ca.Authority, name string, revoked *ca.Record) caJSON {
 	c := a.CAs[name]
 	pl := "unlimited"
 	if c.MaxPathLen > 0 || c.MaxPathLenZero {
@@ -238,8 +291,17 @@ func (e *env) caInfo(a *ca.Authority, name string) caJSON {
 	for _, d := range c.ExcludedEmailAddresses {
 		nc = append(nc, "exclude email:"+d)
 	}
-	return caJSON{Name: name, Subject: c.Subject.String(), IssuedBy: c.Issuer.String(), Serial: ca.SerialHex(c.SerialNumber),
+	info := caJSON{Name: name, Subject: c.Subject.String(), IssuedBy: c.Issuer.String(), Serial: ca.SerialHex(c.SerialNumber),
 		KeyType: string(ca.KeyTypeOf(c.PublicKey)), NotBefore: c.NotBefore, NotAfter: c.NotAfter, PathLen: pl,
 		Issuer: name == a.Config.Issuer, NameConstraints: nc, SKI: fmt.Sprintf("%X", c.SubjectKeyId),
 		SHA256: fingerprint(c), File: a.Dir + "/ca/" + name + ".crt"}
+	info.Status = string(ca.StatusValid)
+	switch {
+	case revoked != nil:
+		t, reason := revoked.RevokedAt, revoked.Reason
+		info.Status, info.RevokedAt, info.Reason, info.ReasonName = string(ca.StatusRevoked), &t, &reason, revoke.Reason(reason).String()
+	case a.Now().After(c.NotAfter):
+		info.Status = "expired"
+	}
+	return info
 }

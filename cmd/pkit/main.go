@@ -66,6 +66,9 @@ func newApp(e *env) *cli.App {
 		ExitErrHandler:            func(*cli.Context, error) {},
 		OnUsageError:              onUsageError,
 		Action: func(c *cli.Context) error {
+			if a := c.Args(); a.First() == "help" || a.First() == "h" {
+				return e.help(c.App, a.Tail())
+			}
 			if c.NArg() > 0 {
 				return usagef("unknown command %q", c.Args().First()).hint(`run "pkit --help" for the commands`)
 			}
@@ -91,6 +94,30 @@ func newApp(e *env) *cli.App {
 	}
 	setUsageErrors(app.Commands)
 	return app
+}
+
+// help answers "pkit help CMD [SUB]" with what "pkit CMD [SUB] --help"
+// shows (the app hides urfave/cli's own help command, which would print
+// to stdout and give no help for subcommands): each name must be a
+// command of the one before.
+func (e *env) help(app *cli.App, path []string) error {
+	cmds, where := app.Commands, "pkit"
+	for _, name := range path {
+		var next *cli.Command
+		for _, c := range cmds {
+			if c.HasName(name) {
+				next = c
+			}
+		}
+		if next == nil {
+			if where == "pkit" {
+				return usagef("unknown command %q", name).hint(`run "pkit --help" for the commands`)
+			}
+			return usagef("unknown command %q for %q", name, where).hint("run %q for its commands", where+" --help")
+		}
+		cmds, where = next.Subcommands, where+" "+next.Name
+	}
+	return newApp(e).Run(append(append([]string{"pkit"}, path...), "--help"))
 }
 
 // setUsageErrors gives every command (subcommands don't inherit it) the

@@ -195,11 +195,39 @@ EXAMPLES
 					if o.MakeIssuer {
 						fmt.Fprintf(e.stderr, "it now issues leaf certificates (config: issuer = %s)\n", name)
 					}
+					e.caNextSteps(a, name, o.Parent)
 					return nil
 				},
 			},
 		},
 	}
+}
+
+// caNextSteps tells what a new CA needs before servers accept what it
+// signs: a CRL (servers given pkit's CRL bundle refuse certificates of a
+// CA without one, and "crl --check-expiry" fails), and, in a directory
+// made by quickstart, a place in certs/client-cas.pem, which servers use
+// to check client certificates. Appending keeps the CAs already there, so
+// clients of the old issuer still get in.
+func (e *env) caNextSteps(a *ca.Authority, name, parent string) {
+	dirArg := ""
+	if a.Dir != "pki" {
+		dirArg = " --dir " + shellQuote(a.Dir)
+	}
+	fmt.Fprintf(e.stderr, "next: publish a CRL for it: pkit crl%s\n", dirArg)
+	fmt.Fprintf(e.stderr, "  until then servers that check CRLs refuse the certificates it signs, and \"pkit crl --check-expiry\" fails\n")
+	clientCAs := filepath.Join(a.Dir, "certs", "client-cas.pem")
+	if !fileExists(clientCAs) {
+		return
+	}
+	add := fmt.Sprintf("pkit ca show %s --pem%s", name, dirArg)
+	if parent != "root" {
+		// The CAs between it and the root too.
+		crt := shellQuote(filepath.Join(a.Dir, "ca", name+".crt"))
+		add = fmt.Sprintf("pkit chain build %s --leaf %s%s", crt, crt, dirArg)
+	}
+	fmt.Fprintf(e.stderr, "then add it to %s, which servers use to check client certificates, and reload them:\n  %s >> %s\n",
+		clientCAs, add, shellQuote(clientCAs))
 }
 
 func firstOrgName(c *x509.Certificate) string {

@@ -20,7 +20,7 @@ func quickstartCommand(e *env) *cli.Command {
    a two-tier CA in ./pki, a server certificate for localhost, 127.0.0.1 and ::1,
    and a client certificate with its .p12, all in ./pki/certs, with
    client-cas.pem (intermediate + root) for servers that check client
-   certificates, and the lines to use them with curl and nginx.
+   certificates, and the lines to use them with curl, nginx and HAProxy.
 
    The CA keys are sealed with a passphrase when one is given (--passphrase-file
    or PKIT_PASSPHRASE); otherwise they are stored unencrypted (mode 0600), like
@@ -128,6 +128,10 @@ EXAMPLES
 			fmt.Fprintf(w, "  ssl_certificate_key %s;\n", abs(server.keyFile))
 			fmt.Fprintf(w, "  ssl_client_certificate %s;\n", abs(clientCAs))
 			fmt.Fprintf(w, "  ssl_verify_client on;\n  ssl_verify_depth 2;\n")
+			haproxyPEM := filepath.Join(certs, "localhost-haproxy.pem")
+			fmt.Fprintf(w, "\nHAProxy (mTLS; it wants the chain and the key in one file, which pkit convert makes):\n")
+			fmt.Fprintf(w, "  pkit convert %s %s --key %s\n", shellQuote(server.chain), shellQuote(haproxyPEM), shellQuote(server.keyFile))
+			fmt.Fprintf(w, "  bind 127.0.0.1:8443 ssl crt %s ca-file %s verify required\n", abs(haproxyPEM), abs(clientCAs))
 			fmt.Fprintf(w, "\ncurl:\n  curl --cacert %s --cert %s --key %s https://localhost/\n", root, client.cert, client.keyFile)
 			fmt.Fprintf(w, "\nbrowsers: import %s (Chrome/Firefox on Linux: pk12util -i %s -d sql:$HOME/.pki/nssdb)\n", client.p12, client.p12)
 			return nil

@@ -250,8 +250,10 @@ func TestNginxEnforcesCRL(t *testing.T) {
 func TestHAProxyEnforcesCRL(t *testing.T) {
 	needTool(t, "haproxy", "curl")
 	s := newMTLSSet(t)
-	crt := filepath.Join(s.dir, "haproxy.pem") // HAProxy wants chain and key in one file
-	cat(t, crt, s.serverChain, s.key)
+	// HAProxy wants the chain and the key in one file: made the way the
+	// README and quickstart say, with pkit convert.
+	crt := filepath.Join(s.dir, "localhost-haproxy.pem")
+	pkitIn(t, "convert", s.serverChain, crt, "--key", s.key)
 	port := freePort(t)
 	conf := fmt.Sprintf(`global
 	maxconn 64

@@ -145,7 +145,10 @@ func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName str
 		return err
 	}
 	if err := formats.WriteFiles(files[:2], false); err != nil {
-		return fmt.Errorf("CA %q was recorded but its files could not be written: %w", name, err)
+		// Not the generic "already exists, pass --force": the CA is in the
+		// store, and ca intermediate overwrites nothing.
+		return &RequestError{Msg: fmt.Sprintf("CA %q (serial %s) was recorded but its files could not be written: %v", name, SerialHex(cert.SerialNumber), err),
+			Hint: fmt.Sprintf(`revoke it ("pkit revoke %s --reason cessationOfOperation") and create the CA again`, SerialHex(cert.SerialNumber))}
 	}
 	if o.MakeIssuer {
 		if err := formats.WriteFile(files[2].Path, files[2].Data, 0o644, true); err != nil {

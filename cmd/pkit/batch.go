@@ -541,7 +541,7 @@ dispatch:
 		}
 	}
 	report := []batchRow{}
-	issued, warn := 0, false
+	issued, warn, warnLong := 0, false, false
 	var notDone []manifestRow
 	for i, t := range jobs {
 		if i >= started {
@@ -556,6 +556,7 @@ dispatch:
 		}
 		issued++
 		warn = warn || out[i].ed25519TLS
+		warnLong = warnLong || out[i].longTLS
 		report = append(report, batchRow{Row: t.row.Row, Line: t.row.Line, Name: t.row.Name, Profile: t.row.Profile, Result: out[i]})
 	}
 	if progress {
@@ -574,6 +575,9 @@ dispatch:
 	sort.SliceStable(report, func(i, j int) bool { return report[i].Row < report[j].Row })
 	if warn {
 		e.warnEd25519TLS()
+	}
+	if warnLong {
+		e.warnLongTLS()
 	}
 	if c.Bool("json") {
 		if err := e.printJSON(report); err != nil {

@@ -313,6 +313,8 @@ type issueResult struct {
 	Files    map[string]string `json:"files"`
 	// ed25519TLS: a server certificate browsers refuse (see ed25519TLS).
 	ed25519TLS bool
+	// longTLS: a server certificate Apple's platforms refuse (see longTLS).
+	longTLS bool
 }
 
 func (e *env) issueOne(c *cli.Context, j *issueJob) error {
@@ -444,7 +446,7 @@ func (e *env) issueAndWrite(ctx context.Context, a *ca.Authority, j *issueJob, p
 func newIssueResult(iss *ca.Issued, r *ca.Request) *issueResult {
 	res := &issueResult{Serial: ca.SerialHex(iss.Cert.SerialNumber), Name: r.Name, Profile: r.Profile,
 		Subject: iss.Cert.Subject.String(), SANs: formats.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{},
-		ed25519TLS: ed25519TLS(iss.Cert, iss.Chain)}
+		ed25519TLS: ed25519TLS(iss.Cert, iss.Chain), longTLS: longTLS(iss.Cert)}
 	if res.SANs == nil {
 		res.SANs = []string{}
 	}
@@ -466,6 +468,23 @@ func ed25519TLS(cert *x509.Certificate, chain []*x509.Certificate) bool {
 	})
 }
 
+// maxTLSDays is the longest validity macOS and iOS accept for a TLS server
+// certificate, private roots included.
+const maxTLSDays = 825
+
+// longTLS reports whether cert is a TLS server certificate valid for
+// longer than Apple's platforms accept.
+func longTLS(cert *x509.Certificate) bool {
+	return slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageServerAuth) &&
+		cert.NotAfter.Sub(cert.NotBefore) > maxTLSDays*24*time.Hour
+}
+
+// warnLongTLS says that Apple's platforms refuse server certificates valid
+// longer than 825 days.
+func (e *env) warnLongTLS() {
+	fmt.Fprintf(e.stderr, "pkit: warning: macOS and iOS refuse TLS server certificates valid longer than %d days; ask for --validity %dd or less for them\n", maxTLSDays, maxTLSDays)
+}
+
 // warnEd25519TLS says that browsers refuse Ed25519 TLS certificates (for
 // "pkit init --key-type ed25519" and every such server certificate).
 func (e *env) warnEd25519TLS() {
@@ -477,6 +496,9 @@ func (e *env) warnEd25519TLS() {
 func (e *env) reportIssued(c *cli.Context, res *issueResult) error {
 	if res.ed25519TLS {
 		e.warnEd25519TLS()
+	}
+	if res.longTLS {
+		e.warnLongTLS()
 	}
 	if c.Bool("json") {
 		return e.printJSON(res)
@@ -496,7 +518,20 @@ func (e *env) describeIssued(r *issueResult) {
 			fmt.Fprintf(e.stderr, "  %-5s %s\n", k, p)
 		}
 	}
-	fmt.Fprintf(e.stderr, "it expires on %s (in %d days)\n", r.NotAfter.Format("2006-01-02"), int(math.Round(time.Until(r.NotAfter).Hours()/24)))
+	fmt.Fprintf(e.stderr, "it expires on %s (in %s)\n", r.NotAfter.Format("2006-01-02"), untilText(time.Until(r.NotAfter)))
+}
+
+// untilText says how long until an expiry, in days, or in hours or minutes
+// when that is less than a day.
+func untilText(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour:
+		return fmt.Sprintf("%d days", int(math.Round(d.Hours()/24)))
+	case d >= time.Hour:
+		return fmt.Sprintf("%d hours", int(math.Round(d.Hours())))
+	default:
+		return fmt.Sprintf("%d minutes", int(math.Round(d.Minutes())))
+	}
 }
 
 func (e *env) printJSON(v any) error {

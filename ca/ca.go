@@ -341,7 +341,7 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 		return nil, time.Time{}, time.Time{}, reqErr("unknown profile %q (this CA has: %s)", r.Profile, strings.Join(names, ", "))
 	}
 	if strings.TrimSpace(r.Name) == "" {
-		return nil, time.Time{}, time.Time{}, reqErr("the certificate needs a name")
+		return nil, time.Time{}, time.Time{}, &RequestError{Msg: "the certificate needs a name", Err: ErrBadName}
 	}
 	if err := CheckName(r.Name); err != nil {
 		return nil, time.Time{}, time.Time{}, &RequestError{Msg: err.Error(), Err: ErrBadName}

@@ -55,7 +55,7 @@ func validCAName(name string) bool {
 // The errors are [*RequestError]s.
 func (a *Authority) CheckIntermediate(ctx context.Context, name string, o IntermediateOptions) error {
 	if !validCAName(name) {
-		return reqErr("CA name %q must be lowercase letters, digits, - and _", name)
+		return &RequestError{Msg: fmt.Sprintf("CA name %q must be lowercase letters, digits, - and _", name), Err: ErrBadName}
 	}
 	if _, dup := a.CAs[name]; dup {
 		return reqErr("a CA named %q already exists", name)

@@ -73,6 +73,9 @@ func caCommand(e *env) *cli.Command {
 					if c.NArg() != 1 {
 						return usagef("ca show needs one CA NAME").hint(`see the names with "pkit ca list"`)
 					}
+					if c.Bool("pem") && c.Bool("json") {
+						return usagef("--pem and --json both print the CA; choose one")
+					}
 					a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
 					if err != nil {
 						return err
@@ -138,6 +141,9 @@ EXAMPLES
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return usagef("ca intermediate needs one NAME")
+					}
+					if c.IsSet("parent") && c.String("parent") == "" {
+						return usagef("--parent is empty").hint(`name the CA to sign with (see "pkit ca list"), or leave --parent out for the root`)
 					}
 					o := ca.IntermediateOptions{Parent: c.String("parent"), PathLen: c.Int("pathlen"), MakeIssuer: c.Bool("make-issuer")}
 					var err error

@@ -327,6 +327,24 @@ func reqErr(format string, args ...any) error {
 // maxCommonName is RFC 5280's upper bound on a common name, in characters.
 const maxCommonName = 64
 
+// subjectFor is the subject of a certificate or request for r: its name as
+// the common name, or, for a name longer than a common name may be, an
+// empty subject (the name lives in the SANs, which must then hold one).
+func subjectFor(r *Request) (pkix.Name, error) {
+	n := utf8.RuneCountInString(r.Name)
+	if n <= maxCommonName {
+		return pkix.Name{CommonName: r.Name}, nil
+	}
+	if len(r.DNS)+len(r.IPs)+len(r.Emails)+len(r.URIs) == 0 {
+		return pkix.Name{}, &RequestError{
+			Msg:  fmt.Sprintf("the name has %d characters; a common name holds at most %d (RFC 5280)", n, maxCommonName),
+			Hint: "use a shorter name, or give the long one as a subject alternative name (--dns, --email, --uri): it then goes there only",
+			Err:  ErrBadName,
+		}
+	}
+	return pkix.Name{}, nil
+}
+
 // Check validates r against its profile, the issuing CA's validity and
 // every CA's name constraints, without signing anything. It returns the
 // profile and the notBefore/notAfter the certificate would get.
@@ -357,12 +375,8 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 	if p.RequireSAN && total == 0 {
 		return nil, time.Time{}, time.Time{}, reqErr("profile %q needs at least one subject alternative name", p.Name)
 	}
-	if n := utf8.RuneCountInString(r.Name); n > maxCommonName && total == 0 {
-		return nil, time.Time{}, time.Time{}, &RequestError{
-			Msg:  fmt.Sprintf("the name has %d characters; a common name holds at most %d (RFC 5280)", n, maxCommonName),
-			Hint: "use a shorter name, or give the long one as a subject alternative name (--dns, --email, --uri): it then goes there only",
-			Err:  ErrBadName,
-		}
+	if _, err := subjectFor(r); err != nil {
+		return nil, time.Time{}, time.Time{}, err
 	}
 	for _, d := range r.DNS {
 		if err := CheckDNSName(d); err != nil {
@@ -492,9 +506,9 @@ func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
 			}
 		}
 	}
-	var subject pkix.Name
-	if utf8.RuneCountInString(r.Name) <= maxCommonName {
-		subject.CommonName = r.Name // longer names live in the SANs only (Check)
+	subject, err := subjectFor(r)
+	if err != nil {
+		return nil, err
 	}
 	tmpl := &x509.Certificate{
 		Subject:               subject,

@@ -4,7 +4,6 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"strings"
@@ -103,8 +102,12 @@ func profileHasEKU(p *Profile, o asn1.ObjectIdentifier) bool {
 // (r.Profile, validity and key fields are ignored). It is for asking
 // another CA for a certificate.
 func CreateCSR(key crypto.Signer, r *Request) ([]byte, error) {
+	subject, err := subjectFor(r)
+	if err != nil {
+		return nil, err
+	}
 	tmpl := &x509.CertificateRequest{
-		Subject:        pkix.Name{CommonName: r.Name},
+		Subject:        subject,
 		DNSNames:       r.DNS,
 		IPAddresses:    r.IPs,
 		EmailAddresses: r.Emails,

@@ -310,20 +310,30 @@ func (e *env) resolveCert(ctx context.Context, a *ca.Authority, t revokeTarget, 
 	switch len(recs) {
 	case 0:
 		what := "valid certificate"
-		if len(expired) > 0 {
-			r := expired[len(expired)-1]
-			return nil, failf("%scertificate %q (serial %s) expired on %s; a name only reaches certificates in use", where, r.Name,
-				ca.SerialHex(r.Serial), r.NotAfter.UTC().Format("2006-01-02")).hint("to revoke it anyway, give its serial number")
-		}
+		var gone []*ca.Record
 		if revoked {
 			what = "revoked certificate"
-		} else if gone, _ := a.Store.List(ctx, ca.Filter{Name: t.arg, Revoked: true}); len(gone) > 0 {
+		} else {
+			gone, _ = a.Store.List(ctx, ca.Filter{Name: t.arg, Revoked: true})
+		}
+		switch {
+		case len(gone) > 0 && len(expired) > 0:
+			return nil, failf("%sno certificate named %q is in use: %d revoked, %d expired", where, t.arg, len(gone), len(expired)).
+				hint("nothing was changed; a serial number still reaches one of them")
+		case len(gone) > 0:
 			r := gone[len(gone)-1]
 			if len(gone) == 1 && revoke.Reason(r.Reason) == revoke.CertificateHold {
 				return []*big.Int{r.Serial}, nil // a hold may be made permanent
 			}
+			if len(gone) > 1 {
+				return nil, failf("%severy certificate named %q (%d) is already revoked", where, t.arg, len(gone)).hint("nothing was changed")
+			}
 			return nil, failf("%scertificate %q (serial %s) is already revoked (%s, on %s)", where, r.Name, ca.SerialHex(r.Serial),
 				revoke.Reason(r.Reason), r.RevokedAt.Format(time.RFC3339)).hint("nothing was changed")
+		case len(expired) > 0:
+			r := expired[len(expired)-1]
+			return nil, failf("%scertificate %q (serial %s) expired on %s; a name only reaches certificates in use", where, r.Name,
+				ca.SerialHex(r.Serial), r.NotAfter.UTC().Format("2006-01-02")).hint("to revoke it anyway, give its serial number")
 		}
 		if looksLikePath(t.arg) {
 			return nil, failf("%sno such file %q, and no %s with that serial or name", where, t.arg, what).hint(`see "pkit list" for serials and names`)

@@ -79,7 +79,11 @@ EXAMPLES
 					path = j.keyFile
 				}
 				if _, err := os.Stat(path); err != nil && path != "-" {
-					return failf("reading the key to reuse: %v", err).hint("pass --key FILE")
+					if c.String("key") == "" {
+						return failf("no key to reuse at %q (--reuse-key looks where renew writes the new files)", path).
+							hint("pass --key FILE with the certificate's key")
+					}
+					return failf("reading --key %q: %v", path, formats.SystemReason(err))
 				}
 				if j.key, err = e.readPrivateKey(c, "key", path); err != nil {
 					return err

@@ -81,7 +81,8 @@ func leadingFlagsLater(app *cli.App, args []string) []string {
 		}
 		return false
 	}
-	appFlag := map[string]bool{}
+	// The flags urfave/cli adds to the app when it runs, and any of its own.
+	appFlag := map[string]bool{"help": true, "h": true, "version": true, "v": true}
 	for _, f := range app.Flags {
 		for _, n := range f.Names() {
 			appFlag[n] = true
@@ -92,7 +93,8 @@ func leadingFlagsLater(app *cli.App, args []string) []string {
 	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "-" && args[i] != "--" {
 		name, _, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
 		if appFlag[name] {
-			return args
+			// --help or --version: they answer alone, whatever came before.
+			return append([]string{args[0]}, args[i:]...)
 		}
 		moved = append(moved, args[i])
 		i++

@@ -38,6 +38,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // main runs the app with e and returns the exit code.
 func (e *env) main(args []string) int {
 	app := newApp(e)
+	args = leadingFlagsLater(app, args)
+	if len(args) > 1 && (args[1] == "help" || args[1] == "h") {
+		// "pkit help [CMD [SUB]]": only the command words count (urfave/
+		// cli's own help command would answer "help -h" with exit code 3).
+		var path []string
+		for i := 2; i < len(args); i++ {
+			switch a := args[i]; {
+			case a == "--dir" || a == "-dir":
+				i++ // and its value
+			case strings.HasPrefix(a, "-"):
+			default:
+				path = append(path, a)
+			}
+		}
+		return e.report(e.help(app, path))
+	}
 	err := app.Run(interspersed(app, args))
 	return e.report(err)
 }
@@ -112,6 +128,9 @@ func (e *env) help(app *cli.App, path []string) error {
 		if next == nil {
 			if where == "pkit" {
 				return usagef("unknown command %q", name).hint(`run "pkit --help" for the commands`)
+			}
+			if len(cmds) == 0 {
+				return usagef("%q has no commands under it (%q is not one)", where, name).hint("run %q", "pkit help "+strings.TrimPrefix(where, "pkit "))
 			}
 			return usagef("unknown command %q for %q", name, where).hint("run %q for its commands", where+" --help")
 		}

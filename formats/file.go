@@ -185,6 +185,10 @@ func CheckDir(dir string) error {
 	if err != nil {
 		// The temporary file's name means nothing to the reader; the
 		// folder and the system's reason do.
+		if st, serr := os.Stat(dir); serr == nil && st.IsDir() && errors.Is(err, fs.ErrNotExist) {
+			// The folder is there but refuses new files (procfs, sysfs).
+			return fmt.Errorf("cannot write into %q: it takes no new files: %w", dir, SystemReason(err))
+		}
 		return fmt.Errorf("cannot write into %q: %w", dir, SystemReason(err))
 	}
 	s.discard()

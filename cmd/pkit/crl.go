@@ -139,8 +139,10 @@ func (e *env) crlPublish(c *cli.Context) error {
 	out := c.String("out")
 	if out != "" {
 		switch st, err := os.Stat(out); {
+		case errors.Is(err, fs.ErrNotExist):
+			return failf("--out %q does not exist", out).hint("create the folder first, or choose another --out")
 		case err != nil:
-			return failf("--out %q is not a folder", out).hint("create it first (mkdir %s)", out)
+			return failf("--out %q: %v", out, formats.SystemReason(err))
 		case !st.IsDir():
 			return failf("--out %q is a file, not a folder", out).hint("--out takes a folder: NAME.crl, NAME.crl.pem and %s go into it", ca.CRLBundle)
 		}

@@ -60,18 +60,35 @@ func (p *passwords) get() ([]byte, error) {
 		p.asked = true
 		if p.fn == nil {
 			p.err = ErrPasswordRequired
-		} else {
-			p.pw, p.err = p.fn()
+		} else if p.pw, p.err = p.fn(); p.err != nil && !errors.Is(p.err, ErrPasswordRequired) {
+			p.err = &passwordSourceError{p.err}
 		}
 	}
 	return p.pw, p.err
 }
+
+// passwordSourceError is a failure of the password source itself (an
+// unreadable password file): it is not about the data, so parsers pass it
+// on as it is instead of calling the file damaged.
+type passwordSourceError struct{ err error }
+
+func (e *passwordSourceError) Error() string { return e.err.Error() }
+func (e *passwordSourceError) Unwrap() error { return e.err }
 
 // Parse reads every item in data, detected as [Detect] does: a DER
 // certificate, CSR, CRL, key, PKCS#7 or PKCS#12 file, or a PEM file with
 // any number and mix of blocks, returned in file order. Every error is a
 // [*ParseError]; Block tells which PEM block failed.
 func Parse(data []byte, o ParseOptions) ([]Item, error) {
+	items, err := parse(data, o)
+	var se *passwordSourceError
+	if errors.As(err, &se) {
+		return nil, se.err // about the password source, not the data
+	}
+	return items, err
+}
+
+func parse(data []byte, o ParseOptions) ([]Item, error) {
 	pw := &passwords{fn: o.Password}
 	if err := checkSize(data); err != nil {
 		return nil, err
@@ -170,8 +187,12 @@ func parseDER(k Kind, der []byte, pemType string, pw *passwords) (Item, error) {
 	}
 	if err != nil {
 		var pe *ParseError
+		var se *passwordSourceError
 		if errors.As(err, &pe) {
 			return it, pe.Err
+		}
+		if errors.As(err, &se) {
+			return it, se
 		}
 		if errors.Is(err, ErrWrongPassword) || errors.Is(err, ErrPasswordRequired) ||
 			errors.Is(err, ErrCorrupt) || errors.Is(err, ErrUnsupported) || errors.Is(err, ErrEmpty) || errors.Is(err, ErrTrailingData) {

@@ -176,8 +176,12 @@ func DecodePKCS12(data []byte, password func() ([]byte, error)) (*PKCS12, error)
 	p, err := decodePKCS12(data, &passwords{fn: password})
 	if err != nil {
 		var pe *ParseError
+		var se *passwordSourceError
 		if errors.As(err, &pe) {
 			return nil, pe
+		}
+		if errors.As(err, &se) {
+			return nil, se.err // the password file, not the .p12
 		}
 		if !errors.Is(err, ErrWrongPassword) && !errors.Is(err, ErrPasswordRequired) && !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrCorrupt) {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, err)

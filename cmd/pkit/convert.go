@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -197,7 +198,7 @@ func (e *env) convert(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	secret := hasSecret(items, j.to)
+	secret := hasSecret(items, j.to, c.String("key") != "")
 	perm := 0o644
 	if secret {
 		perm = 0o600
@@ -210,6 +211,9 @@ func (e *env) convert(c *cli.Context) error {
 		}
 		_, err := e.stdout.Write(data)
 		return err
+	}
+	if st, err := os.Stat(j.out); err == nil && st.IsDir() {
+		return failf("%q is a folder", j.out).hint("name the output file, e.g. %s", filepath.Join(j.out, "out."+j.to))
 	}
 	if err := mkdirAll(filepath.Dir(j.out)); err != nil {
 		return failf("cannot create the folder for %q: %v", j.out, formats.SystemReason(err))
@@ -232,7 +236,7 @@ func hasEncryptedKey(items []formats.Item) bool {
 
 // hasSecret reports whether the output will hold a private key (plain or
 // encrypted), which makes it 0600.
-func hasSecret(items []formats.Item, to string) bool {
+func hasSecret(items []formats.Item, to string, keyFile bool) bool {
 	if to == "p7b" {
 		return false
 	}
@@ -241,7 +245,8 @@ func hasSecret(items []formats.Item, to string) bool {
 			return true
 		}
 	}
-	return to == "p12"
+	// A .p12 gets a key from --key; without one it is a trust store.
+	return to == "p12" && keyFile
 }
 
 // keyOut encodes one private key item for PEM or DER output. An encrypted

@@ -72,13 +72,21 @@ EXAMPLES
 				}
 			} else {
 				fmt.Fprintf(e.stdout, "private key  %s  %s\n", res.Key.PublicKey.FingerprintSHA256, res.Key.PublicKey.Description)
-				fmt.Fprintf(e.stdout, "%-11s  %s  %s\n", other.what, res.Other.PublicKey.FingerprintSHA256, orNone(other.subject))
+				label := other.subject
+				if label == "" {
+					label = other.path // a bare public key has no subject
+				}
+				fmt.Fprintf(e.stdout, "%-11s  %s  %s\n", other.what, res.Other.PublicKey.FingerprintSHA256, label)
 			}
 			if !res.Match {
 				return checkFailed("the private key in %q does not belong to the %s in %q", key.path, other.what, other.path)
 			}
 			if !c.Bool("json") {
-				fmt.Fprintf(e.stderr, "the private key belongs to the %s %q\n", other.what, other.subject)
+				if other.subject != "" {
+					fmt.Fprintf(e.stderr, "the private key belongs to the %s %q\n", other.what, other.subject)
+				} else {
+					fmt.Fprintf(e.stderr, "the private key belongs to the %s in %q\n", other.what, other.path)
+				}
 			}
 			return nil
 		},

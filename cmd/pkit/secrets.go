@@ -30,7 +30,7 @@ func (e *env) readSecret(c *cli.Context, s secretSource) ([]byte, error) {
 	if path := c.String(s.fileFlag); path != "" {
 		data, err := e.readInput(path, 64*1024)
 		if err != nil {
-			return nil, failf("reading --%s: %v", s.fileFlag, err)
+			return nil, failf("reading --%s: %v", s.fileFlag, err).hint("--%s names a file holding the %s", s.fileFlag, s.what)
 		}
 		data = bytes.TrimRight(data, "\r\n")
 		if len(data) == 0 {

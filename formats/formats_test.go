@@ -3,6 +3,7 @@ package formats
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -12,6 +13,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"math/big"
 	"os"
@@ -557,4 +559,20 @@ func newPKIOther(t *testing.T) *x509.Certificate {
 	}
 	c, _ := x509.ParseCertificate(der)
 	return c
+}
+
+// A key that cannot sign (X25519) is unsupported, said without Go type names.
+func TestParseX25519KeyUnsupported(t *testing.T) {
+	k, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ParsePrivateKey(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil)
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "X25519") || strings.Contains(err.Error(), "*ecdh") {
+		t.Errorf("X25519 key: %v", err)
+	}
 }

@@ -2,6 +2,7 @@ package formats
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -91,7 +92,11 @@ func parsePrivateKeyDER(der []byte, pemType string) (crypto.Signer, KeyFormat, e
 	}
 	s, ok := k.(crypto.Signer)
 	if !ok {
-		return nil, 0, fmt.Errorf("%w: private key type %T", ErrUnsupported, k)
+		what := "this kind of private key"
+		if _, isECDH := k.(*ecdh.PrivateKey); isECDH {
+			what = "X25519 (key agreement) keys"
+		}
+		return nil, 0, fmt.Errorf("%w: %s cannot sign; pkit reads RSA, ECDSA and Ed25519 keys", ErrUnsupported, what)
 	}
 	return s, f, nil
 }

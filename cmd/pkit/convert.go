@@ -183,6 +183,16 @@ func (e *env) convert(c *cli.Context) error {
 		}
 		items = append(items, more...)
 	}
+	if (c.Bool("encrypt-key") || c.Bool("decrypt-key") || j.keyFormat != "") && j.to != "p12" &&
+		len(formats.PrivateKeys(items)) == 0 && !hasEncryptedKey(items) {
+		flag := "--key-format"
+		if c.Bool("encrypt-key") {
+			flag = "--encrypt-key"
+		} else if c.Bool("decrypt-key") {
+			flag = "--decrypt-key"
+		}
+		return usagef("%s applies to a private key, and %q holds none", flag, j.in)
+	}
 	var data []byte
 	var summary string
 	switch j.to {

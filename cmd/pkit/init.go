@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -140,6 +141,10 @@ func (e *env) initCA(c *cli.Context, dir string, o ca.InitOptions) error {
 		s.confirm = true
 		p, err := e.readSecret(c, s)
 		if err != nil {
+			var ue *userError
+			if errors.As(err, &ue) && len(ue.hints) > 0 {
+				ue.hints[0] += " (or --age-recipient, or --no-encrypt for plain keys)"
+			}
 			return err
 		}
 		o.Protection.Passphrase = p

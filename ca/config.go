@@ -63,7 +63,7 @@ func DefaultConfig(issuer string) *Config {
 		Profiles: map[string]*Profile{
 			"server": {
 				Name:        "server",
-				Validity:    825 * 24 * time.Hour,
+				Validity:    MaxTLSServerSpan,
 				KeyType:     ECDSAP256,
 				KeyUsage:    x509.KeyUsageDigitalSignature,
 				ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},

@@ -211,6 +211,11 @@ func (s *Store) List(ctx context.Context, f Filter) ([]*Record, error) {
 		args = append(args, f.After.Unix())
 	}
 	q += " ORDER BY issued_at, rowid"
+	return s.queryRecords(ctx, q, args...)
+}
+
+// queryRecords runs q, which selects recordColumns, and reads every row.
+func (s *Store) queryRecords(ctx context.Context, q string, args ...any) ([]*Record, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading store: %w", err)
@@ -291,21 +296,8 @@ func (s *Store) RevokedAmong(ctx context.Context, serials []*big.Int) ([]*Record
 	for i, n := range serials {
 		args[i] = SerialHex(n)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+recordColumns+" FROM certs WHERE status = 'revoked' AND serial IN (?"+
+	return s.queryRecords(ctx, "SELECT "+recordColumns+" FROM certs WHERE status = 'revoked' AND serial IN (?"+
 		strings.Repeat(", ?", len(serials)-1)+")", args...)
-	if err != nil {
-		return nil, fmt.Errorf("reading store: %w", err)
-	}
-	defer rows.Close()
-	var out []*Record
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // CompromisedKey returns a record of a certificate for the public key pub

@@ -21,12 +21,7 @@ func interspersed(app *cli.App, args []string) []string {
 	i := 1
 	// Walk down the command path.
 	for i < len(args) && !strings.HasPrefix(args[i], "-") {
-		var next *cli.Command
-		for _, c := range cmds {
-			if c.HasName(args[i]) {
-				next = c
-			}
-		}
+		next := findCommand(cmds, args[i])
 		if next == nil {
 			break
 		}
@@ -73,14 +68,7 @@ func interspersed(app *cli.App, args []string) []string {
 // unless that word is a command or another flag. The app's own flags
 // (--help, --version) stay where they are.
 func leadingFlagsLater(app *cli.App, args []string) []string {
-	isCommand := func(s string) bool {
-		for _, c := range app.Commands {
-			if c.HasName(s) {
-				return true
-			}
-		}
-		return false
-	}
+	isCommand := func(s string) bool { return findCommand(app.Commands, s) != nil }
 	// The flags urfave/cli adds to the app when it runs, and any of its own.
 	appFlag := map[string]bool{"help": true, "h": true, "version": true, "v": true}
 	for _, f := range app.Flags {
@@ -120,16 +108,22 @@ func leadingFlagsLater(app *cli.App, args []string) []string {
 func isSubcommandPath(app *cli.App, words []string) bool {
 	cmds := app.Commands
 	for _, w := range words {
-		var next *cli.Command
-		for _, c := range cmds {
-			if c.HasName(w) {
-				next = c
-			}
-		}
+		next := findCommand(cmds, w)
 		if next == nil {
 			return false
 		}
 		cmds = next.Subcommands
 	}
 	return true
+}
+
+// findCommand returns the command in cmds called name (or one of its
+// aliases), or nil.
+func findCommand(cmds []*cli.Command, name string) *cli.Command {
+	for _, c := range cmds {
+		if c.HasName(name) {
+			return c
+		}
+	}
+	return nil
 }

@@ -468,21 +468,18 @@ func ed25519TLS(cert *x509.Certificate, chain []*x509.Certificate) bool {
 	})
 }
 
-// maxTLSDays is the longest validity macOS and iOS accept for a TLS server
-// certificate, private roots included.
-const maxTLSDays = 825
-
 // longTLS reports whether cert is a TLS server certificate valid for
-// longer than Apple's platforms accept.
+// longer than Apple's platforms accept ([ca.MaxTLSServerSpan]).
 func longTLS(cert *x509.Certificate) bool {
 	return slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageServerAuth) &&
-		cert.NotAfter.Sub(cert.NotBefore) > maxTLSDays*24*time.Hour
+		cert.NotAfter.Sub(cert.NotBefore) > ca.MaxTLSServerSpan
 }
 
 // warnLongTLS says that Apple's platforms refuse server certificates valid
-// longer than 825 days.
+// longer than ca.MaxTLSServerSpan.
 func (e *env) warnLongTLS() {
-	fmt.Fprintf(e.stderr, "pkit: warning: macOS and iOS refuse TLS server certificates valid longer than %d days; ask for --validity %dd or less for them\n", maxTLSDays, maxTLSDays)
+	days := int(ca.MaxTLSServerSpan / (24 * time.Hour))
+	fmt.Fprintf(e.stderr, "pkit: warning: macOS and iOS refuse TLS server certificates valid longer than %d days; ask for --validity %dd or less for them\n", days, days)
 }
 
 // warnEd25519TLS says that browsers refuse Ed25519 TLS certificates (for

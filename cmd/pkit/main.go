@@ -119,12 +119,7 @@ func newApp(e *env) *cli.App {
 func (e *env) help(app *cli.App, path []string) error {
 	cmds, where := app.Commands, "pkit"
 	for _, name := range path {
-		var next *cli.Command
-		for _, c := range cmds {
-			if c.HasName(name) {
-				next = c
-			}
-		}
+		next := findCommand(cmds, name)
 		if next == nil {
 			if where == "pkit" {
 				return usagef("unknown command %q", name).hint(`run "pkit --help" for the commands`)

@@ -7,15 +7,12 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"fmt"
-	"net"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pkit/pkit/formats"
-	"github.com/pkit/pkit/revoke"
 )
 
 // Purpose is what the leaf certificate must be good for.
@@ -98,6 +95,15 @@ type Problem struct {
 	Detail string
 	// Fix says what to do about it.
 	Fix string
+	// Rule names the rule broken, such as "RFC 5280 4.2.1.9"; empty when
+	// the problem breaks no written rule (an untrusted root, say).
+	Rule string
+	// Warning is true for a profile-only problem reported under
+	// [VerifyOptions.Lenient]: it does not make the chain invalid.
+	Warning bool
+	// Refused names the consumers known to refuse a chain with this
+	// problem ("OpenSSL", "Go", "browsers"); empty when not known.
+	Refused []string
 }
 
 func (p Problem) String() string { return p.Detail }
@@ -134,6 +140,13 @@ type VerifyOptions struct {
 	// ReasonName turns an RFC 5280 reason code into a name for messages;
 	// nil prints the number.
 	ReasonName func(int) string
+	// Policy holds the certificate-policy inputs of RFC 5280 section
+	// 6.1.1; the zero value accepts any policy and requires none.
+	Policy PolicyOptions
+	// Lenient reports profile-only problems (rules of RFC 5280's
+	// certificate profile that path validation does not need) as
+	// warnings that leave the chain valid.
+	Lenient bool
 }
 
 // Result is the answer of [Verify].
@@ -152,8 +165,15 @@ type Result struct {
 	At time.Time
 }
 
-// Valid reports whether no problem was found.
-func (r *Result) Valid() bool { return len(r.Problems) == 0 }
+// Valid reports whether no problem was found, warnings aside.
+func (r *Result) Valid() bool {
+	for _, p := range r.Problems {
+		if !p.Warning {
+			return false
+		}
+	}
+	return true
+}
 
 // Verify builds the path from leaf through the intermediates to a root and
 // checks it, collecting every problem: validity at At, CA flags and key
@@ -181,6 +201,8 @@ func Verify(leaf *x509.Certificate, o VerifyOptions) (*Result, error) {
 	for i := range v.chain {
 		v.checkCert(i)
 	}
+	v.policies()
+	v.profile()
 	if o.Host != "" {
 		v.host()
 	}
@@ -455,183 +477,4 @@ func (v *verifier) host() {
 		list = strings.Join(names, ", ")
 	}
 	v.add(HostMismatch, 0, "%s is not valid for %q: its subject alternative names are %s", fmt.Sprintf("re-issue it with %q among its names (pkit issue server %s); the common name is not used for matching", v.o.Host, v.o.Host), v.name(0), v.o.Host, list)
-}
-
-// nameConstraints checks the names of every certificate below the CA at
-// index i against its name constraints (RFC 5280 section 4.2.1.10). Like
-// OpenSSL, a leaf with no DNS names has its common name checked when it
-// looks like a host name.
-func (v *verifier) nameConstraints(i int) {
-	ca := v.chain[i]
-	for j := 0; j < i; j++ {
-		c := v.chain[j]
-		dns := c.DNSNames
-		if j == 0 && len(dns) == 0 && len(c.IPAddresses) == 0 && looksLikeHost(c.Subject.CommonName) {
-			dns = []string{c.Subject.CommonName}
-		}
-		var bad []string
-		for _, d := range dns {
-			if !allowed(d, ca.PermittedDNSDomains, ca.ExcludedDNSDomains, dnsMatch) {
-				bad = append(bad, "DNS:"+d)
-			}
-		}
-		for _, ip := range c.IPAddresses {
-			if !ipAllowed(ip, ca.PermittedIPRanges, ca.ExcludedIPRanges) {
-				bad = append(bad, "IP:"+ip.String())
-			}
-		}
-		for _, e := range c.EmailAddresses {
-			if !allowed(e, ca.PermittedEmailAddresses, ca.ExcludedEmailAddresses, emailMatch) {
-				bad = append(bad, "email:"+e)
-			}
-		}
-		for _, u := range c.URIs {
-			if !allowed(uriHost(u), ca.PermittedURIDomains, ca.ExcludedURIDomains, dnsMatch) {
-				bad = append(bad, "URI:"+u.String())
-			}
-		}
-		if len(bad) > 0 {
-			v.add(NameConstraints, j, "name constraints of %s forbid %s in %s (permitted: %s; excluded: %s)",
-				"issue the certificate from a CA whose constraints allow these names, or drop the names", v.name(i), strings.Join(bad, ", "), v.name(j),
-				constraintList(ca, true), constraintList(ca, false))
-		}
-	}
-}
-
-func constraintList(ca *x509.Certificate, permitted bool) string {
-	var out []string
-	dns, ips, emails, uris := ca.PermittedDNSDomains, ca.PermittedIPRanges, ca.PermittedEmailAddresses, ca.PermittedURIDomains
-	if !permitted {
-		dns, ips, emails, uris = ca.ExcludedDNSDomains, ca.ExcludedIPRanges, ca.ExcludedEmailAddresses, ca.ExcludedURIDomains
-	}
-	for _, d := range dns {
-		out = append(out, "DNS:"+d)
-	}
-	for _, n := range ips {
-		out = append(out, "IP:"+n.String())
-	}
-	for _, e := range emails {
-		out = append(out, "email:"+e)
-	}
-	for _, u := range uris {
-		out = append(out, "URI:"+u)
-	}
-	if len(out) == 0 {
-		return "any"
-	}
-	return strings.Join(out, ", ")
-}
-
-func looksLikeHost(s string) bool {
-	if !strings.Contains(s, ".") || strings.ContainsAny(s, " @/:") {
-		return false
-	}
-	for _, r := range s {
-		if !(r == '.' || r == '-' || r == '*' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-func allowed(name string, permitted, excluded []string, match func(name, constraint string) bool) bool {
-	for _, x := range excluded {
-		if match(name, x) {
-			return false
-		}
-	}
-	if len(permitted) == 0 {
-		return true
-	}
-	for _, p := range permitted {
-		if match(name, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// dnsMatch: "example.com" matches it and every subdomain; ".example.com"
-// only subdomains.
-func dnsMatch(name, c string) bool {
-	name, c = strings.ToLower(strings.TrimSuffix(name, ".")), strings.ToLower(c)
-	if c == "" {
-		return true
-	}
-	if strings.HasPrefix(c, ".") {
-		return strings.HasSuffix(name, c)
-	}
-	return name == c || strings.HasSuffix(name, "."+c)
-}
-
-// emailMatch: "a@example.com" is one mailbox, "example.com" every mailbox
-// on that host, ".example.com" every mailbox on its subdomains.
-func emailMatch(email, c string) bool {
-	at := strings.LastIndexByte(email, '@')
-	if strings.Contains(c, "@") {
-		return strings.EqualFold(email, c)
-	}
-	host := strings.ToLower(email[at+1:])
-	c = strings.ToLower(c)
-	if strings.HasPrefix(c, ".") {
-		return strings.HasSuffix(host, c)
-	}
-	return host == c
-}
-
-func uriHost(u *url.URL) string { return u.Hostname() }
-
-func ipAllowed(ip net.IP, permitted, excluded []*net.IPNet) bool {
-	in := func(n *net.IPNet) bool {
-		if len(n.IP) == net.IPv4len {
-			if v4 := ip.To4(); v4 != nil {
-				return n.Contains(v4)
-			}
-			return false
-		}
-		return len(ip) == net.IPv6len && ip.To4() == nil && n.Contains(ip)
-	}
-	for _, n := range excluded {
-		if in(n) {
-			return false
-		}
-	}
-	if len(permitted) == 0 {
-		return true
-	}
-	for _, n := range permitted {
-		if in(n) {
-			return true
-		}
-	}
-	return false
-}
-
-// revocation checks each certificate below the top against its issuer's
-// CRLs.
-func (v *verifier) revocation() {
-	n := len(v.chain)
-	for i := 0; i < n-1; i++ {
-		c, iss := v.chain[i], v.chain[i+1]
-		st, err := revoke.Check(c, iss, v.o.CRLs, v.at)
-		if err != nil {
-			fix := fmt.Sprintf("pass a current CRL of %q with --crl FILE (pkit crl publishes one per CA)", iss.Subject.String())
-			v.add(RevocationUnknown, i, "cannot check whether %s is revoked: %v", fix, v.name(i), err)
-			continue
-		}
-		if st.Revoked {
-			reason := fmt.Sprintf("reason code %d", st.Reason)
-			if v.o.ReasonName != nil {
-				reason = v.o.ReasonName(st.Reason)
-			}
-			v.add(Revoked, i, "%s was revoked %s (%s) by %q", fixRevoked(i), v.name(i), when(st.RevokedAt), reason, iss.Subject.String())
-		}
-	}
-}
-
-func fixRevoked(i int) string {
-	if i == 0 {
-		return "issue a new certificate (pkit issue or pkit renew) and install it"
-	}
-	return "the CA was revoked: issue new certificates from a CA that is not"
 }

@@ -163,6 +163,11 @@ type Result struct {
 	Problems []Problem
 	// At is the time of the check.
 	At time.Time
+	// Policies is the user-constrained policy set of RFC 5280 section
+	// 6.1.5 (g): the certificate policies the path is valid for, among
+	// [VerifyOptions.Policy]'s Initial (anyPolicy, 2.5.29.32.0, when the
+	// CAs allow any). Empty when no policy is valid for the path.
+	Policies []x509.OID
 }
 
 // Valid reports whether no problem was found, warnings aside.
@@ -219,6 +224,7 @@ func Verify(leaf *x509.Certificate, o VerifyOptions) (*Result, error) {
 	// chain file as a whole before them.
 	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Index < v.problems[j].Index })
 	r.Problems = v.problems
+	r.Policies = v.validPolicies
 	return r, nil
 }
 
@@ -227,6 +233,8 @@ type verifier struct {
 	at       time.Time
 	chain    []*x509.Certificate
 	problems []Problem
+	// validPolicies is the result of policies.
+	validPolicies []x509.OID
 }
 
 func (v *verifier) add(k Kind, i int, detail, fix string, args ...any) {

@@ -241,6 +241,11 @@ func (e *env) readTargets(path string) ([]revokeTarget, error) {
 		if len(f) == 0 {
 			continue
 		}
+		if looksSecret(f[0]) {
+			// Never echo it: an age identity or a key given by mistake.
+			return nil, usagef("--from %q line %d holds a secret key, not a certificate to revoke", path, n).
+				hint("give a file that lists one SERIAL, certificate file or NAME per line")
+		}
 		if len(f) > 2 {
 			return nil, usagef("--from %q line %d: want SERIAL|CERT|NAME and an optional reason, got %d fields", path, n, len(f))
 		}
@@ -257,6 +262,13 @@ func (e *env) readTargets(path string) ([]revokeTarget, error) {
 		return nil, usagef("--from %q lists no certificate", path)
 	}
 	return out, nil
+}
+
+// looksSecret reports whether a --from entry is secret key material (an
+// age identity, a PEM private key header), which must not be echoed.
+func looksSecret(s string) bool {
+	u := strings.ToUpper(s)
+	return strings.HasPrefix(u, "AGE-SECRET-KEY-") || strings.HasPrefix(u, "AGE-PLUGIN-") || strings.HasPrefix(s, "-----BEGIN")
 }
 
 // resolveCert finds the serial an argument means: a certificate file,

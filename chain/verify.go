@@ -424,11 +424,13 @@ func (v *verifier) checkCert(i int) {
 			v.add(WeakKey, i, "%s has a %d-bit EC key", "re-issue it with P-256 or better", v.name(i), k.Curve.Params().BitSize)
 		}
 	}
-	if len(c.UnhandledCriticalExtensions) > 0 {
-		var ids []string
-		for _, o := range c.UnhandledCriticalExtensions {
+	var ids []string
+	for _, o := range c.UnhandledCriticalExtensions {
+		if !handledCritical(c, o) { // name constraints with directoryName: constraints.go
 			ids = append(ids, o.String())
 		}
+	}
+	if len(ids) > 0 {
 		v.add(UnhandledCritical, i, "%s has critical extensions pkit does not understand: %s", "re-issue it without them, or mark them non-critical", v.name(i), strings.Join(ids, ", "))
 	}
 }

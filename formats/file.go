@@ -1,7 +1,6 @@
 package formats
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"golang.org/x/sys/unix"
 )
 
 // File is one output of a command: where it goes, what it holds and the
@@ -26,6 +23,42 @@ type File struct {
 // ErrExist is returned (wrapped) by [WriteFile] and [WriteFiles] when a
 // destination already exists and overwriting was not allowed.
 var ErrExist = fs.ErrExist
+
+// ErrNameTooLong is returned (wrapped) by [CheckPath] for a file name or
+// path longer than the file system takes, counting the temporary names a
+// write makes beside it.
+var ErrNameTooLong = errors.New("name too long")
+
+// MaxName is the longest file name, in bytes, that [WriteFiles] writes:
+// NAME_MAX (255 bytes on Linux, macOS and Windows file systems) less room
+// for the hidden temporary names a write makes beside the file
+// (".NAME.pkit-new-PID.I.N", ".NAME.tmpDIGITS").
+const MaxName = 255 - 40
+
+// CheckPath reports whether path is a file name [WriteFiles] can write
+// as far as lengths go, without touching the disk: every component at
+// most 255 bytes, the file name at most [MaxName], and the whole path,
+// made absolute, within the system's PATH_MAX. The error wraps
+// [ErrNameTooLong].
+func CheckPath(path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	if len(abs)+(255-MaxName) >= maxPath {
+		return fmt.Errorf("%q: the path has %d bytes; this system takes at most %d: %w", path, len(abs), maxPath-(255-MaxName)-1, ErrNameTooLong)
+	}
+	base := filepath.Base(abs)
+	if len(base) > MaxName {
+		return fmt.Errorf("%q: the file name has %d bytes; pkit writes names of at most %d: %w", path, len(base), MaxName, ErrNameTooLong)
+	}
+	for _, c := range strings.Split(filepath.ToSlash(abs), "/") {
+		if len(c) > 255 {
+			return fmt.Errorf("%q: a folder name has %d bytes; file systems take at most 255: %w", path, len(c), ErrNameTooLong)
+		}
+	}
+	return nil
+}
 
 // WriteFile writes data to path atomically: the bytes go to an unnamed
 // temporary file in the destination directory (O_TMPFILE where the file
@@ -55,57 +88,88 @@ type WriteOptions struct {
 	// NoSync skips the fsync of each file and its directory. The files are
 	// still placed atomically (a crash of the process leaves the old state
 	// or the whole new file), but only a later [SyncFS] makes them survive
-	// a power loss. For bulk writers that sync once at the end.
+	// a power loss. For bulk writers that sync once at the end. Where the
+	// system has no syncfs(2) (outside Linux) every file is synced anyway.
 	NoSync bool
 }
 
 // SyncFS flushes the whole file system holding path to stable storage,
 // once, for everything written with NoSync.
-func SyncFS(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return unix.Syncfs(int(f.Fd()))
-}
+func SyncFS(path string) error { return syncFS(path) }
 
 // WriteFilesWith is [WriteFiles] with options.
 func WriteFilesWith(files []File, o WriteOptions) error {
-	overwrite := o.Overwrite
-	if !overwrite {
+	s, err := StageFiles(files, o)
+	if err != nil {
+		return err
+	}
+	defer s.Discard()
+	return s.Place()
+}
+
+// StagedFiles are files written (and, unless NoSync, synced) under no
+// name or hidden temporary names, waiting to be put in place as one unit
+// by [StagedFiles.Place]. Staging is where a full disk or a quota shows;
+// placing only adds names. Callers that must record something before the
+// files appear (a CA recording a certificate) stage, record, then place.
+type StagedFiles struct {
+	files []*stagedFile
+	o     WriteOptions
+}
+
+// StageFiles writes files under temporary names in their folders. Without
+// o.Overwrite an existing destination is an error wrapping [fs.ErrExist]
+// (checked again, atomically, when placing). Call [StagedFiles.Place] or
+// [StagedFiles.Discard].
+func StageFiles(files []File, o WriteOptions) (*StagedFiles, error) {
+	if !o.Overwrite {
 		for _, f := range files {
 			if _, err := os.Lstat(f.Path); err == nil {
-				return fmt.Errorf("%q: %w", f.Path, fs.ErrExist)
+				return nil, fmt.Errorf("%q: %w", f.Path, fs.ErrExist)
 			}
 		}
 	}
-	staged := make([]*stagedFile, 0, len(files))
-	defer func() {
-		for _, s := range staged {
-			s.discard()
-		}
-	}()
+	s := &StagedFiles{o: o}
 	for _, f := range files {
-		s, err := stage(f, !o.NoSync)
+		sf, err := stage(f, !o.NoSync || !haveSyncFS)
 		if err != nil {
-			return err
+			s.Discard()
+			return nil, err
 		}
-		staged = append(staged, s)
+		s.files = append(s.files, sf)
 	}
-	if err := place(staged, overwrite); err != nil {
+	return s, nil
+}
+
+// Place puts the staged files at their destinations as one unit (see
+// [WriteFiles]) and syncs their folders unless NoSync. Either every file
+// is placed or, on error, none is (an overwrite that fails half-way,
+// which takes a failing rename(2) within one folder, keeps the new files
+// it placed). The staged files are released either way.
+func (s *StagedFiles) Place() error {
+	defer s.Discard()
+	if err := place(s.files, s.o.Overwrite); err != nil {
 		return err
 	}
-	if !o.NoSync {
+	if !s.o.NoSync || !haveSyncFS {
 		dirs := map[string]bool{}
-		for _, s := range staged {
-			if d := filepath.Dir(s.dst); !dirs[d] {
+		for _, f := range s.files {
+			if d := filepath.Dir(f.dst); !dirs[d] {
 				dirs[d] = true
 				syncDir(d)
 			}
 		}
 	}
 	return nil
+}
+
+// Discard drops the staged files that were not placed. It may be called
+// more than once, and after Place.
+func (s *StagedFiles) Discard() {
+	for _, f := range s.files {
+		f.discard()
+	}
+	s.files = nil
 }
 
 // stagedFile is a synced temporary file waiting to be linked into place.
@@ -145,9 +209,8 @@ func createTemp(path string, perm fs.FileMode) (*stagedFile, error) {
 		perm = 0o644
 	}
 	s := &stagedFile{dst: path}
-	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, uint32(perm))
-	if err == nil {
-		s.f = os.NewFile(uintptr(fd), path)
+	if f, err := openUnnamed(dir, perm); err == nil {
+		s.f = f
 	} else {
 		tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 		if err != nil {
@@ -170,6 +233,10 @@ func SystemReason(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
 	}
 	return err
 }
@@ -265,40 +332,49 @@ func CommitStaged(files []*Staged, overwrite bool) error {
 	return nil
 }
 
-// place puts staged files at their destinations as one unit. Without
-// overwrite each is linked with link(2), which fails atomically when the
-// destination exists, and a failure unlinks the ones already placed. With
-// overwrite every file is first linked to a temporary name beside its
-// destination (Linux cannot link an O_TMPFILE file over an existing name),
-// so a failure there changes nothing, and only then renamed into place,
-// back to back: the old files are never removed before their replacements
-// are complete. Both run under [lockDirs], so that two writers of the
-// same names (two "pkit renew --force" at once) cannot interleave their
-// files and leave one's certificate beside the other's key.
+// place puts staged files at their destinations as one unit, in two
+// phases, under [lockDirs] (so that two writers of the same names, two
+// "pkit renew --force" at once, cannot interleave their files and leave
+// one's certificate beside the other's key):
+//
+//  1. every file is linked to a hidden name beside its destination,
+//     ".NAME.pkit-new-PID.I.N" (or pkit-add- without overwrite): file I of
+//     the N the set puts in that folder. A failure here removes those
+//     links and changes nothing.
+//  2. each link becomes its destination, in the same order: rename(2)
+//     with overwrite; without, link(2) to the destination, which fails
+//     atomically when it exists, then unlink of the hidden name (a
+//     failure removes what this call placed).
+//
+// The old files are never removed before their replacements are
+// complete. A process killed during phase 2 leaves the new files it had
+// placed beside old ones (a new certificate beside the old key), and the
+// hidden links of the rest; [Recover] finishes such a set (all N links
+// were made, so phase 2 had begun) or removes the links of a set killed in
+// phase 1, and every write into a folder runs it first.
 func place(staged []*stagedFile, overwrite bool) error {
-	defer lockDirs(staged)()
-	if !overwrite {
-		var placed []string
-		for _, s := range staged {
-			if err := s.link(s.dst); err != nil {
-				for _, p := range placed {
-					os.Remove(p)
-				}
-				return placeError(s.dst, err)
-			}
-			placed = append(placed, s.dst)
-		}
-		return nil
+	count := map[string]int{}
+	for _, s := range staged {
+		recoverOnce(filepath.Dir(s.dst)) // before lockDirs: Recover locks the folder
+		count[filepath.Dir(s.dst)]++
 	}
+	defer lockDirs(staged)()
+	mark := tempLinkAdd
+	if overwrite {
+		mark = tempLinkMark
+	}
+	index := map[string]int{}
 	tmps := make([]string, 0, len(staged))
 	removeTmps := func() {
 		for _, t := range tmps {
 			os.Remove(t)
 		}
 	}
+	pid := strconv.Itoa(os.Getpid())
 	for _, s := range staged {
-		removeStaleNew(s.dst)
-		tmp := filepath.Join(filepath.Dir(s.dst), "."+filepath.Base(s.dst)+tempLinkMark+strconv.Itoa(os.Getpid()))
+		dir := filepath.Dir(s.dst)
+		tmp := filepath.Join(dir, "."+filepath.Base(s.dst)+mark+pid+"."+strconv.Itoa(index[dir])+"."+strconv.Itoa(count[dir]))
+		index[dir]++
 		os.Remove(tmp)
 		if err := s.link(tmp); err != nil {
 			removeTmps()
@@ -306,69 +382,113 @@ func place(staged []*stagedFile, overwrite bool) error {
 		}
 		tmps = append(tmps, tmp)
 	}
+	var placed []string
 	for i, s := range staged {
-		if err := os.Rename(tmps[i], s.dst); err != nil {
+		if err := finish(tmps[i], s.dst, overwrite); err != nil {
+			if !overwrite {
+				for _, p := range placed {
+					os.Remove(p)
+				}
+			}
 			tmps = tmps[i:]
 			removeTmps()
 			return placeError(s.dst, err)
 		}
+		placed = append(placed, s.dst)
 	}
 	return nil
 }
 
-// lockDirs takes an exclusive flock(2) on every directory the staged
-// files go into and returns the function that releases them. flock locks
-// belong to an open file description, so they exclude other pkit
-// processes and other goroutines of this one alike; the kernel drops them
-// when a process dies, so a kill leaves no stale lock. Only writers take
-// the lock, for the few system calls that place one set of files; readers
-// never wait. Directories are locked in (device, inode) order so that two
-// writers into the same several directories cannot deadlock. A directory
-// that cannot be opened or locked (a file system without flock) is
-// written without the lock, as the placement is still atomic per file.
+// finish turns the hidden link tmp into dst: a rename over it with
+// overwrite, else a link that fails when dst exists, and the unlink of
+// tmp.
+func finish(tmp, dst string, overwrite bool) error {
+	if overwrite {
+		return os.Rename(tmp, dst)
+	}
+	if err := os.Link(tmp, dst); err != nil {
+		return err
+	}
+	os.Remove(tmp)
+	return nil
+}
+
+// lockDirs takes an exclusive [Lock] on every directory the staged files
+// go into and returns the function that releases them. Directories are
+// locked in a fixed order (device and inode where the system has them,
+// else the path) so that two writers into the same several directories
+// cannot deadlock. A directory that cannot be locked (a file system
+// without locks) is written without the lock, as the placement is still
+// atomic per file.
 func lockDirs(staged []*stagedFile) (unlock func()) {
+	var dirs []string
+	for _, s := range staged {
+		if d := filepath.Dir(s.dst); !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	return lockAll(dirs)
+}
+
+// lockAll locks the folders dirs in a fixed order (see lockDirs).
+func lockAll(dirs []string) func() {
 	type dirLock struct {
-		fd       int
-		dev, ino uint64
+		f   *os.File
+		key string
 	}
 	var locks []dirLock
-	seen := map[string]bool{}
-	for _, s := range staged {
-		dir := filepath.Dir(s.dst)
-		if seen[dir] {
-			continue
-		}
-		seen[dir] = true
-		fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	for _, d := range dirs {
+		f, err := os.Open(d)
 		if err != nil {
 			continue
 		}
-		var st unix.Stat_t
-		if unix.Fstat(fd, &st) != nil || slices.ContainsFunc(locks, func(l dirLock) bool { return l.dev == st.Dev && l.ino == st.Ino }) {
-			unix.Close(fd)
+		key := fileKey(f, d)
+		if slices.ContainsFunc(locks, func(l dirLock) bool { return l.key == key }) {
+			f.Close()
 			continue
 		}
-		locks = append(locks, dirLock{fd, st.Dev, st.Ino})
+		locks = append(locks, dirLock{f, key})
 	}
-	slices.SortFunc(locks, func(a, b dirLock) int {
-		return cmp.Or(cmp.Compare(a.dev, b.dev), cmp.Compare(a.ino, b.ino))
-	})
+	slices.SortFunc(locks, func(a, b dirLock) int { return strings.Compare(a.key, b.key) })
 	for _, l := range locks {
-		for unix.Flock(l.fd, unix.LOCK_EX) == unix.EINTR {
-		}
+		lockFile(l.f) // an error leaves the folder unlocked, see lockDirs
 	}
 	return func() {
 		for _, l := range locks {
-			unix.Close(l.fd) // closing the last descriptor releases the lock
+			l.f.Close() // closing the descriptor releases the lock
 		}
 	}
+}
+
+// Lock takes an exclusive lock on path, waiting while another pkit
+// process (or another goroutine) holds it, and returns the function that
+// releases it. It is pkit's one lock primitive: the folders output files
+// go into are locked while files are placed ([WriteFiles]), and a CA
+// directory's lock files (ca/.lock, crl/.lock) order the steps that must
+// not interleave. A path that is a folder locks the folder; any other
+// path is a lock file, created (mode 0644) when missing and never
+// followed when it is a symbolic link. The lock is flock(2) on Unix and
+// LockFileEx on Windows: it belongs to the open file, so the system drops
+// it when the process dies and a kill leaves no stale lock. A process
+// must not take a lock on a folder it already holds a lock file in
+// that folder for through [WriteFiles] (it would wait for itself): lock
+// files are named for what they order, never for the folders written.
+func Lock(path string) (unlock func(), err error) {
+	f, err := openLock(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking %q: %w", path, err)
+	}
+	return func() { f.Close() }, nil
 }
 
 // link gives the staged file the name to.
 func (s *stagedFile) link(to string) error {
 	if s.tmpName == "" {
-		src := "/proc/self/fd/" + strconv.Itoa(int(s.f.Fd()))
-		return unix.Linkat(unix.AT_FDCWD, src, unix.AT_FDCWD, to, unix.AT_SYMLINK_FOLLOW)
+		return linkUnnamed(s.f, to)
 	}
 	return os.Link(s.tmpName, to)
 }
@@ -377,64 +497,153 @@ func placeError(dst string, err error) error {
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%q: %w", dst, fs.ErrExist)
 	}
-	return fmt.Errorf("writing %q: %w", dst, err)
+	return fmt.Errorf("writing %q: %w", dst, SystemReason(err))
 }
 
-// tempLinkMark names the short-lived hidden link an overwrite makes beside
-// its destination, ".NAME.pkit-new-PID", between link(2) and rename(2)
-// (Linux cannot link an O_TMPFILE file over an existing name). The mark is
-// pkit's own, so cleaning up never touches a user's files.
-const tempLinkMark = ".pkit-new-"
+// tempLinkMark and tempLinkAdd name the short-lived hidden links a write
+// makes beside its destinations, ".NAME.pkit-new-PID.I.N" (overwrite) and
+// ".NAME.pkit-add-PID.I.N", between linking and placing (see place;
+// Linux cannot link an O_TMPFILE file over an existing name). The marks
+// are pkit's own, so cleaning up never touches a user's files. Links
+// named ".NAME.pkit-new-PID" come from older pkit versions.
+const (
+	tempLinkMark = ".pkit-new-"
+	tempLinkAdd  = ".pkit-add-"
+)
 
-// removeStaleNew removes, once per directory and process, the hidden
-// links of overwrites that were killed between link and rename in dst's
-// directory: those whose process no longer runs.
-func removeStaleNew(dst string) {
-	dir := filepath.Dir(dst)
-	if _, done := staleChecked.LoadOrStore(dir, true); done {
-		return
-	}
-	for path, pid := range StaleTempLinks(dir) {
-		if pid != os.Getpid() && unix.Kill(pid, 0) == unix.ESRCH {
-			os.Remove(path)
-		}
-	}
+// tempLink is a parsed hidden link name.
+type tempLink struct {
+	path      string
+	dst       string // the destination it is on its way to
+	pid       int
+	i, n      int // -1 for an old-style name
+	overwrite bool
 }
 
-// StaleTempLinks returns the hidden links ".NAME.pkit-new-PID" that
-// overwrites left in dir, with the PID of the process that made each. A
-// link is a whole, synced file, but only its process knows whether it is
-// still on its way to NAME; callers remove those of dead processes, or all
-// of them while they hold a lock that rules out live writers.
-func StaleTempLinks(dir string) map[string]int {
+// tempLinks returns the hidden links in dir (see tempLinkMark).
+func tempLinks(dir string) []tempLink {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
 	}
-	out := map[string]int{}
+	var out []tempLink
 	for _, e := range ents {
 		name := e.Name()
-		i := strings.LastIndex(name, tempLinkMark)
-		if !strings.HasPrefix(name, ".") || i <= 1 {
+		if !strings.HasPrefix(name, ".") {
 			continue
 		}
-		pid, err := strconv.Atoi(name[i+len(tempLinkMark):])
-		if err != nil || pid <= 0 {
+		mark, i := tempLinkMark, strings.LastIndex(name, tempLinkMark)
+		if j := strings.LastIndex(name, tempLinkAdd); j > i {
+			mark, i = tempLinkAdd, j
+		}
+		if i <= 1 {
 			continue
 		}
-		out[filepath.Join(dir, name)] = pid
+		l := tempLink{path: filepath.Join(dir, name), dst: filepath.Join(dir, name[1:i]), i: -1, n: -1, overwrite: mark == tempLinkMark}
+		f := strings.Split(name[i+len(mark):], ".")
+		var err error
+		switch len(f) {
+		case 1:
+			if mark != tempLinkMark {
+				continue
+			}
+			l.pid, err = strconv.Atoi(f[0])
+		case 3:
+			var e1, e2 error
+			l.pid, err = strconv.Atoi(f[0])
+			l.i, e1 = strconv.Atoi(f[1])
+			l.n, e2 = strconv.Atoi(f[2])
+			if e1 != nil || e2 != nil || l.i < 0 || l.i >= l.n {
+				continue
+			}
+		default:
+			continue
+		}
+		if err != nil || l.pid <= 0 {
+			continue
+		}
+		out = append(out, l)
 	}
 	return out
 }
 
-// staleChecked holds the directories removeStaleNew has cleaned.
-var staleChecked sync.Map
+// StaleTempLinks returns the hidden links that writes left in dir (see
+// [place]), with the PID of the process that made each. A link is a
+// whole, synced file, but only its process knows whether it is still on
+// its way to NAME; callers remove those of dead processes, or all of
+// them while they hold a lock that rules out live writers. [Recover]
+// puts finished sets in place instead.
+func StaleTempLinks(dir string) map[string]int {
+	out := map[string]int{}
+	for _, l := range tempLinks(dir) {
+		out[l.path] = l.pid
+	}
+	return out
+}
+
+// Recover settles, in dir, the writes of processes that died while
+// placing files (see [place]), under dir's lock: a set whose links were
+// all made had begun placing, so its remaining links are placed (rolled
+// forward), and the folder holds the whole new set; a set killed while
+// its links were being made had placed nothing, so its links are removed.
+// Links of live processes are left alone. Every write into a folder runs
+// it once per process; callers that read pairs of files may run it first.
+func Recover(dir string) error {
+	links := tempLinks(dir)
+	if len(links) == 0 {
+		return nil
+	}
+	defer lockAll([]string{dir})()
+	sets := map[int][]tempLink{}
+	for _, l := range tempLinks(dir) { // again, under the lock
+		if l.pid != os.Getpid() && !processAlive(l.pid) {
+			sets[l.pid] = append(sets[l.pid], l)
+		}
+	}
+	var errs []error
+	for _, set := range sets {
+		slices.SortFunc(set, func(a, b tempLink) int { return a.i - b.i })
+		last := set[len(set)-1]
+		forward := last.n > 0 && last.i == last.n-1
+		for _, l := range set {
+			if !forward || l.n != last.n {
+				os.Remove(l.path)
+				continue
+			}
+			if err := finish(l.path, l.dst, l.overwrite); err != nil {
+				os.Remove(l.path) // the name was taken since: the set is not ours to finish
+				if !errors.Is(err, fs.ErrExist) {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	if len(sets) > 0 {
+		syncDir(dir)
+	}
+	return errors.Join(errs...)
+}
+
+// recoverOnce runs [Recover] on dir once per process.
+func recoverOnce(dir string) {
+	if _, done := recovered.LoadOrStore(dir, true); done {
+		return
+	}
+	Recover(dir)
+}
+
+// recovered holds the directories recoverOnce has settled.
+var recovered sync.Map
 
 func (s *stagedFile) discard() {
+	if s.f == nil {
+		return
+	}
 	s.f.Close()
 	if s.tmpName != "" {
 		os.Remove(s.tmpName)
 	}
+	s.f = nil
 }
 
 func syncDir(dir string) {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestWriteFiles(t *testing.T) {
@@ -320,5 +321,143 @@ func TestConcurrentOverwriteKeepsPairs(t *testing.T) {
 		if e.Name() != "same.pem" && e.Name() != "same-key.pem" {
 			t.Errorf("left behind: %s", e.Name())
 		}
+	}
+}
+
+// Recover finishes the writes of dead processes that had made all their
+// hidden links (a kill between two renames of "renew --force"), removes
+// those of a set killed while linking, and leaves live processes alone.
+func TestRecover(t *testing.T) {
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip("cannot run a short process to get a dead PID:", err)
+	}
+	pid := strconv.Itoa(dead.Process.Pid)
+	live := strconv.Itoa(os.Getppid())
+	tests := []struct {
+		name  string
+		files map[string]string // before
+		want  map[string]string // after
+	}{
+		{
+			name: "killed between the two renames: rolled forward",
+			files: map[string]string{"a.pem": "new", "a-key.pem": "old",
+				".a-key.pem.pkit-new-" + pid + ".1.2": "new"},
+			want: map[string]string{"a.pem": "new", "a-key.pem": "new"},
+		},
+		{
+			name: "killed after linking every file: rolled forward",
+			files: map[string]string{"a.pem": "old", "a-key.pem": "old",
+				".a.pem.pkit-new-" + pid + ".0.2": "new", ".a-key.pem.pkit-new-" + pid + ".1.2": "new"},
+			want: map[string]string{"a.pem": "new", "a-key.pem": "new"},
+		},
+		{
+			name: "killed while linking: rolled back",
+			files: map[string]string{"a.pem": "old", "a-key.pem": "old",
+				".a.pem.pkit-new-" + pid + ".0.2": "new"},
+			want: map[string]string{"a.pem": "old", "a-key.pem": "old"},
+		},
+		{
+			name:  "a new pair killed half-way: the missing file is added",
+			files: map[string]string{"b.pem": "new", ".b-key.pem.pkit-add-" + pid + ".1.2": "new"},
+			want:  map[string]string{"b.pem": "new", "b-key.pem": "new"},
+		},
+		{
+			name:  "a new file whose name was taken since is not overwritten",
+			files: map[string]string{"b.pem": "someone else's", ".b.pem.pkit-add-" + pid + ".0.1": "ours"},
+			want:  map[string]string{"b.pem": "someone else's"},
+		},
+		{
+			name:  "a live process's links stay",
+			files: map[string]string{"c.pem": "old", ".c.pem.pkit-new-" + live + ".0.1": "new"},
+			want:  map[string]string{"c.pem": "old", ".c.pem.pkit-new-" + live + ".0.1": "new"},
+		},
+		{
+			name:  "an old-style link of a dead process is removed",
+			files: map[string]string{"d.pem": "old", ".d.pem.pkit-new-" + pid: "new"},
+			want:  map[string]string{"d.pem": "old"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, data := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := Recover(dir); err != nil {
+				t.Fatal(err)
+			}
+			ents, _ := os.ReadDir(dir)
+			got := map[string]string{}
+			for _, e := range ents {
+				b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+				got[e.Name()] = string(b)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("after Recover: %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckPath(t *testing.T) {
+	long := strings.Repeat("a", 250)
+	tests := []struct {
+		path string
+		ok   bool
+	}{
+		{"dir/web.internal.pem", true},
+		{"dir/" + strings.Repeat("a", MaxName), true},
+		{"dir/" + strings.Repeat("a", MaxName+1), false},
+		{long + "/x.pem", true},
+		{long + "aaaaaa/x.pem", false}, // a folder name over 255 bytes
+		{strings.Repeat(long+"/", 20) + "x.pem", false},
+	}
+	for _, tt := range tests {
+		err := CheckPath(tt.path)
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrNameTooLong)) {
+			t.Errorf("CheckPath(%d bytes) = %v, want ok %v", len(tt.path), err, tt.ok)
+		}
+	}
+}
+
+// Lock excludes other holders until released, on a lock file and on a
+// folder, and does not follow a symbolic link planted at the lock path.
+func TestLock(t *testing.T) {
+	dir := t.TempDir()
+	for _, path := range []string{filepath.Join(dir, ".lock"), dir} {
+		unlock, err := Lock(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan struct{})
+		go func() {
+			u, err := Lock(path)
+			if err == nil {
+				u()
+			}
+			close(got)
+		}()
+		select {
+		case <-got:
+			t.Fatalf("%s: a second Lock did not wait", path)
+		case <-time.After(50 * time.Millisecond):
+		}
+		unlock()
+		<-got
+	}
+	target := filepath.Join(dir, "target")
+	link := filepath.Join(dir, "link.lock")
+	if err := os.Symlink(target, link); err != nil {
+		t.Skip(err)
+	}
+	if u, err := Lock(link); err == nil {
+		u()
+		t.Error("Lock followed a symbolic link")
+	}
+	if _, err := os.Lstat(target); err == nil {
+		t.Error("Lock created the symbolic link's target")
 	}
 }

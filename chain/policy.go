@@ -94,11 +94,18 @@ type policyGraph struct {
 	nodes      int
 	edges      int
 	tooComplex bool
+	st         *policyStats
 }
 
-func newPolicyGraph() *policyGraph {
+// policyStats measure the work of one policy run, for the tests: the
+// largest graph and the steps taken.
+type policyStats struct {
+	peakNodes, peakEdges, work int
+}
+
+func newPolicyGraph(st *policyStats) *policyGraph {
 	root := &policyNode{policy: anyKey, expected: []string{anyKey}}
-	return &policyGraph{levels: []map[string]*policyNode{{anyKey: root}}, nodes: 1}
+	return &policyGraph{levels: []map[string]*policyNode{{anyKey: root}}, nodes: 1, st: st}
 }
 
 // add puts a node at depth d; it reports false (and marks the graph too
@@ -115,6 +122,9 @@ func (g *policyGraph) add(d int, policy string, expected []string, parents []*po
 	g.levels[d][policy] = n
 	g.nodes++
 	g.edges += len(parents)
+	g.st.peakNodes = max(g.st.peakNodes, g.nodes)
+	g.st.peakEdges = max(g.st.peakEdges, g.edges)
+	g.st.work += 1 + len(parents)
 	return true
 }
 
@@ -133,6 +143,7 @@ func (g *policyGraph) remove(d int, n *policyNode) {
 func (g *policyGraph) prune(d int) bool {
 	for k := d - 1; k >= 0; k-- {
 		for _, n := range g.levels[k] {
+			g.st.work++
 			if n.children == 0 {
 				g.remove(k, n)
 			}
@@ -202,7 +213,10 @@ type policyState struct {
 // user-constrained policy set in v.validPolicies. The trust anchor (the
 // top certificate when it is a root or self-issued) is not processed;
 // an incomplete path is processed as far as it goes.
-func (v *verifier) policies() {
+func (v *verifier) policies() { v.runPolicies() }
+
+// runPolicies is policies, returning the measure of its work.
+func (v *verifier) runPolicies() (st policyStats) {
 	v.validPolicies = nil
 	m := len(v.chain)
 	if m > 0 && v.isAnchor(v.chain[m-1]) {
@@ -213,7 +227,7 @@ func (v *verifier) policies() {
 	}
 	n := m // RFC 5280's n: the certificates of the path below the anchor
 	o := v.o.Policy
-	g := newPolicyGraph()
+	g := newPolicyGraph(&st)
 	oids := policyOIDs{anyKey: anyPolicy}
 	s := policyState{explicit: n + 1, mapping: n + 1, inhibitAny: n + 1}
 	if o.RequireExplicit {
@@ -253,11 +267,13 @@ func (v *verifier) policies() {
 			byExpected := map[string][]*policyNode{}
 			for _, p := range prev {
 				for _, e := range p.expected {
+					st.work++
 					byExpected[e] = append(byExpected[e], p)
 				}
 			}
 			certAny := false
 			for _, p := range c.Policies {
+				st.work++
 				key := oids.learn(p)
 				if key == anyKey {
 					certAny = true
@@ -276,6 +292,7 @@ func (v *verifier) policies() {
 				var order []string
 				for _, p := range sortedNodes(prev) {
 					for _, e := range p.expected {
+						st.work++
 						if cur[e] == nil {
 							if missing[e] == nil {
 								order = append(order, e)
@@ -331,13 +348,16 @@ func (v *verifier) policies() {
 				// Group by issuerDomainPolicy, keeping the order of the
 				// extension.
 				subjects := map[string][]string{}
+				seen := map[[2]string]bool{}
 				var order []string
 				for _, mp := range c.PolicyMappings {
+					st.work++
 					ik, sk := oids.learn(mp.IssuerDomainPolicy), oids.learn(mp.SubjectDomainPolicy)
 					if subjects[ik] == nil {
 						order = append(order, ik)
 					}
-					if !slices.Contains(subjects[ik], sk) {
+					if !seen[[2]string{ik, sk}] {
+						seen[[2]string{ik, sk}] = true
 						subjects[ik] = append(subjects[ik], sk)
 					}
 				}
@@ -446,6 +466,7 @@ func (v *verifier) policies() {
 		out = append(out, oids[p])
 	}
 	v.validPolicies = out
+	return st
 }
 
 func setKeys(m map[string]bool) []string {
@@ -523,7 +544,12 @@ func (v *verifier) policyExtensionsValid(k int) bool {
 	for _, e := range c.Extensions {
 		switch {
 		case e.Id.Equal(oidExtCertPolicies) && len(c.Policies) == 0:
-			bad = append(bad, "its certificate policies extension (2.5.29.32) is empty (RFC 5280 4.2.1.4)")
+			// A profile rule only: OpenSSL and Go take it as absent, and
+			// so does path processing here.
+			v.addRule(BadPolicyExtension, k, "RFC 5280 4.2.1.4", nil,
+				"%s has a malformed policy extension: its certificate policies extension (2.5.29.32) is empty, which counts as no policies", "re-issue the certificate with at least one policy in the extension, or without the extension",
+				v.name(k))
+			v.problems[len(v.problems)-1].Warning = v.o.Lenient
 		case e.Id.Equal(oidExtPolicyMappings) && len(c.PolicyMappings) == 0:
 			bad = append(bad, "its policy mappings extension (2.5.29.33) is empty (RFC 5280 4.2.1.5)")
 		case e.Id.Equal(oidExtPolicyConstr) && c.RequireExplicitPolicy == 0 && !c.RequireExplicitPolicyZero && c.InhibitPolicyMapping == 0 && !c.InhibitPolicyMappingZero:

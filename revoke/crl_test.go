@@ -288,7 +288,7 @@ func TestParseCRLFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, i := range []int{0, 17, 4999, 5000, 123456} {
-		leaf := &x509.Certificate{SerialNumber: serialOf(i)}
+		leaf := &x509.Certificate{SerialNumber: serialOf(i), RawIssuer: issuer.RawSubject}
 		filtered, err := ParseCRLFor(der, leaf.SerialNumber)
 		if err != nil {
 			t.Fatal(err)
@@ -307,7 +307,7 @@ func TestParseCRLFor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Check(&x509.Certificate{SerialNumber: serialOf(1)}, issuer, []*x509.RevocationList{rl}, now); !errors.As(err, new(*CRLError)) {
+	if _, err := Check(&x509.Certificate{SerialNumber: serialOf(1), RawIssuer: issuer.RawSubject}, issuer, []*x509.RevocationList{rl}, now); !errors.As(err, new(*CRLError)) {
 		t.Fatalf("Check on a tampered CRL: %v, want a *CRLError", err)
 	}
 }

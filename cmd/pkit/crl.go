@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/chain"
 	"github.com/pkit/pkit/revoke"
 	"github.com/urfave/cli/v2"
 )
@@ -73,15 +74,20 @@ func crlCheckCommand(e *env) *cli.Command {
 		Name:      "check",
 		Usage:     "is a certificate revoked? exit 3 if it is, 0 if not",
 		UsageText: "pkit crl check CERT [--crl FILE…] [--issuer FILE] [--at TIME]",
-		Description: `Looks the certificate up on its issuer's CRL, after checking that the CRL
-   was issued by the certificate's issuer, that its signature verifies and that
-   it is fresh (thisUpdate passed, nextUpdate not). The CRLs come from --crl
-   (PEM, DER or a bundle; repeatable), by default the CA directory's
-   crl/bundle.pem; the issuer is found among the CA directory's CAs, or given
-   with --issuer.
+		Description: `Looks the certificate up on the CRLs that cover it (RFC 5280 section 6.3):
+   issued by its issuer (or an indirect CRL of the CRL issuer its distribution
+   point names), with a scope (issuing distribution point) that includes it,
+   signed by the issuer, by a CRL signer the issuer certified or by the CA's
+   other key after a rollover, fresh (thisUpdate passed, nextUpdate not), with
+   a CRL number (version 1 CRLs have none and are used) and no critical
+   extension pkit does not process. A delta CRL is applied on top of its
+   complete CRL. The CRLs come from --crl (PEM, DER or a bundle; repeatable),
+   by default the CA directory's crl/bundle.pem; the issuer is found among the
+   CA directory's CAs, or given with --issuer (a file that may also hold the
+   certificate of a separate CRL signer and the root).
 
    Exit codes: 0 not revoked, 3 revoked, 1 when no usable CRL says either way
-   (missing, expired, bad signature).
+   (missing, expired, bad signature, out of scope, unknown critical extension).
 
 EXAMPLES
    pkit crl check alice-client.pem
@@ -90,7 +96,7 @@ EXAMPLES
 		Flags: []cli.Flag{
 			dirFlag(),
 			&cli.StringSliceFlag{Name: "crl", Usage: "the CRLs in `FILE` (repeatable); default DIR/crl/bundle.pem"},
-			&cli.StringFlag{Name: "issuer", Usage: "the issuer's certificate in `FILE`, when it is not a CA of the CA directory"},
+			&cli.StringFlag{Name: "issuer", Usage: "the issuer's certificate in `FILE` (with any CRL signer's), when it is not a CA of the CA directory"},
 			&cli.StringFlag{Name: "at", Usage: "check at `TIME` (RFC 3339, YYYY-MM-DD or @UNIXSECONDS; default now)"},
 			jsonFlag(),
 		},
@@ -332,14 +338,18 @@ func (e *env) crlCheck(c *cli.Context) error {
 			return failf("reading CRL %q: %v", f, formats.SystemReason(err)).hint(`publish CRLs with "pkit crl", or pass --crl FILE`)
 		}
 		for _, der := range ders {
-			rl, err := revoke.ParseCRLFor(der, cert.SerialNumber)
+			// The entries are not decoded: revoke.CheckWith steps over
+			// them in the DER once, looking for the certificate.
+			rl, err := revoke.ParseCRLFor(der)
 			if err != nil {
 				return failf("%q: %v", f, err)
 			}
 			crls = append(crls, rl)
 		}
 	}
-	st, err := revoke.Check(cert, issuer, crls, at)
+	// Every CA certificate given may have signed a CRL: a separate CRL
+	// signer of the issuer, or its certificate for another key.
+	st, err := revoke.CheckWith(cert, issuer, crls, at, chain.CRLSignersFor(issuer, issuers, at))
 	if err != nil {
 		return failf("cannot tell whether %q is revoked: %v", c.Args().First(), err).
 			hint(`publish a fresh CRL with "pkit crl", or pass the issuer's CRL with --crl FILE`)

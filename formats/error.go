@@ -59,6 +59,13 @@ var (
 	// ErrUnsupported: well-formed, but uses an algorithm or feature this
 	// package does not implement.
 	ErrUnsupported = errors.New("unsupported")
+	// ErrUnsafeIntegrity: the file's integrity protection is weaker than
+	// it claims (a PBMAC1 key shorter than its HMAC needs), so anyone
+	// could have forged it; pkit refuses to read it.
+	ErrUnsafeIntegrity = errors.New("the file's integrity parameters are unsafe")
+	// ErrTooMuchWork: the file asks for more key-derivation work than
+	// pkit does for one file (see [MaxPKCS12KDFIterations]).
+	ErrTooMuchWork = errors.New("too much key-derivation work")
 )
 
 // MaxInputSize is the largest input [Parse] and [Detect] accept: 64 MiB,
@@ -80,3 +87,15 @@ type emptyError string
 
 func (e emptyError) Error() string        { return string(e) }
 func (e emptyError) Is(target error) bool { return target == ErrEmpty }
+
+// knownCause reports whether err already wraps one of the sentinel
+// causes, so it need not be labelled ErrCorrupt.
+func knownCause(err error) bool {
+	for _, s := range []error{ErrEmpty, ErrUnknownFormat, ErrTrailingData, ErrTooLarge, ErrWrongPassword,
+		ErrPasswordRequired, ErrCorrupt, ErrUnsupported, ErrUnsafeIntegrity, ErrTooMuchWork} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}

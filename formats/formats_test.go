@@ -420,12 +420,23 @@ func TestPKCS12FromOtherTools(t *testing.T) {
 	}
 }
 
+// TestPKCS12TwoKeys: a file with two keys and one certificate gives both
+// keys, the first paired with its certificate, the second with none.
 func TestPKCS12TwoKeys(t *testing.T) {
 	p := newPKI(t)
 	data := twoKeyPKCS12(t, p)
-	_, err := DecodePKCS12(data, password("pw"))
-	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "more than one private key") {
-		t.Fatalf("two keys: %v", err)
+	got, err := DecodePKCS12(data, password("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Keys) != 2 || !PublicKeysEqual(got.Keys[0].Key.Public(), p.leafKey.Public()) || !PublicKeysEqual(got.Keys[1].Key.Public(), p.interKey.Public()) {
+		t.Fatalf("keys: %+v", got.Keys)
+	}
+	if got.Key != got.Keys[0].Key || got.Leaf == nil || !got.Leaf.Certificate.Equal(p.leaf) || got.Keys[1].Leaf != nil || len(got.Chain) != 0 {
+		t.Fatalf("%+v", got)
+	}
+	if n := len(PrivateKeys([]Item{{PKCS12: got}})); n != 2 {
+		t.Fatalf("PrivateKeys: %d", n)
 	}
 }
 

@@ -102,7 +102,11 @@ func FuzzDecodePKCS12(f *testing.F) {
 	addFixtures(f, "openssl.p12", "openssl-legacy.p12", "nss.p12", "keytool.p12")
 	p := newPKI(f)
 	f.Add(twoKeyPKCS12(f, p))
-	f.Add(must(gopkcs12.Modern2026.WithIterations(1).Encode(p.leafKey, p.leaf, nil, "pw")))
+	f.Add(manyPartsPKCS12(f, 3, maxKDFIterations, 1)) // over the total key-derivation budget
+	f.Add(deepBER(maxDepth + 2))
+	pbmac1 := must(gopkcs12.Modern2026.WithIterations(1).Encode(p.leafKey, p.leaf, nil, "pw"))
+	f.Add(pbmac1)
+	f.Add(forgePBMAC1(f, pbmac1, "pw", 1, nil, nil)) // PBMAC1 with a forgeable 1-byte key
 	f.Add(must(EncodePKCS12(p.leafKey, p.leaf, []*x509.Certificate{p.inter}, "pw", PKCS12Options{Iterations: 1})))
 	f.Add(must(EncodeTrustStore([]*x509.Certificate{p.root}, "pw", PKCS12Options{Iterations: 1, Legacy: true})))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -113,6 +117,8 @@ func FuzzDecodePKCS12(f *testing.F) {
 
 func FuzzDecodePKCS7(f *testing.F) {
 	addFixtures(f, "chain.p7b", "empty.p7b")
+	f.Add(deepBER(maxDepth + 2)) // BER nested deeper than pkit follows
+	f.Add(append([]byte{0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02, 0xa0, 0x80}, deepBER(40)...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := DecodePKCS7(data)
 		checkErr(t, err)

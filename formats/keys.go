@@ -2,6 +2,7 @@ package formats
 
 import (
 	"crypto"
+	"crypto/dsa" //nolint:staticcheck // DSA keys are read, never made
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -87,6 +88,14 @@ func parsePrivateKeyDER(der []byte, pemType string) (crypto.Signer, KeyFormat, e
 			f = KeyFormatSEC1
 		}
 	}
+	if err != nil && f != KeyFormatPKCS1 && f != KeyFormatSEC1 {
+		if other, ok, oerr := parseOtherPKCS8(der); ok {
+			if oerr != nil {
+				return nil, 0, oerr
+			}
+			k, f, err = other, KeyFormatPKCS8, nil
+		}
+	}
 	if err != nil {
 		return nil, 0, corrupt("%v", err)
 	}
@@ -96,7 +105,7 @@ func parsePrivateKeyDER(der []byte, pemType string) (crypto.Signer, KeyFormat, e
 		if _, isECDH := k.(*ecdh.PrivateKey); isECDH {
 			what = "X25519 (key agreement) keys"
 		}
-		return nil, 0, fmt.Errorf("%w: %s cannot sign; pkit reads RSA, ECDSA and Ed25519 keys", ErrUnsupported, what)
+		return nil, 0, fmt.Errorf("%w: %s cannot sign; pkit reads RSA, ECDSA, Ed25519 and DSA keys", ErrUnsupported, what)
 	}
 	return s, f, nil
 }
@@ -130,7 +139,11 @@ func MarshalPrivateKey(key crypto.PrivateKey, f KeyFormat, asPEM bool) ([]byte, 
 	switch f {
 	case KeyFormatPKCS8:
 		typ = "PRIVATE KEY"
-		der, err = x509.MarshalPKCS8PrivateKey(key)
+		if dk, ok := key.(*DSAKey); ok {
+			der, err = marshalDSAPKCS8(dk)
+		} else {
+			der, err = x509.MarshalPKCS8PrivateKey(key)
+		}
 	case KeyFormatPKCS1:
 		typ = "RSA PRIVATE KEY"
 		rk, ok := key.(*rsa.PrivateKey)
@@ -187,6 +200,8 @@ func KeyDescription(pub crypto.PublicKey) string {
 		return "ECDSA " + k.Curve.Params().Name
 	case ed25519.PublicKey:
 		return "Ed25519"
+	case *dsa.PublicKey:
+		return fmt.Sprintf("DSA %d", k.P.BitLen())
 	}
 	return fmt.Sprintf("unknown (%T)", pub)
 }
@@ -201,6 +216,8 @@ func KeyAlgorithm(pub crypto.PublicKey) (string, int) {
 		return "ECDSA", k.Curve.Params().BitSize
 	case ed25519.PublicKey:
 		return "Ed25519", 256
+	case *dsa.PublicKey:
+		return "DSA", k.P.BitLen()
 	}
 	return "unknown", 0
 }
@@ -209,7 +226,13 @@ func KeyAlgorithm(pub crypto.PublicKey) (string, int) {
 // the same for a key, its certificate and its CSR ("openssl pkey -pubout
 // -outform DER | sha256sum").
 func PublicKeyFingerprint(pub crypto.PublicKey) ([]byte, error) {
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	var der []byte
+	var err error
+	if dk, ok := pub.(*dsa.PublicKey); ok {
+		der, err = marshalDSAPublicKey(dk)
+	} else {
+		der, err = x509.MarshalPKIXPublicKey(pub)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +242,10 @@ func PublicKeyFingerprint(pub crypto.PublicKey) ([]byte, error) {
 
 // PublicKeysEqual reports whether a and b are the same public key.
 func PublicKeysEqual(a, b crypto.PublicKey) bool {
+	if da, ok := a.(*dsa.PublicKey); ok {
+		db, ok := b.(*dsa.PublicKey)
+		return ok && dsaKeysEqual(da, db)
+	}
 	type equaler interface{ Equal(crypto.PublicKey) bool }
 	e, ok := a.(equaler)
 	return ok && e.Equal(b)

@@ -45,6 +45,10 @@ type ParseOptions struct {
 	// private keys stay encrypted (Item.PrivateKey nil) and a PKCS#12 file
 	// is tried with the empty password only. Any other error stops Parse.
 	Password func() ([]byte, error)
+	// KDFBudget, when not nil, is key-derivation work shared with other
+	// parses (see [KDFBudget]); every parse is capped at
+	// [MaxPKCS12KDFIterations] either way.
+	KDFBudget *KDFBudget
 }
 
 // passwords caches the answer of ParseOptions.Password.
@@ -53,6 +57,7 @@ type passwords struct {
 	asked bool
 	pw    []byte
 	err   error
+	work  *kdfWork // the parse's key-derivation budget
 }
 
 func (p *passwords) get() ([]byte, error) {
@@ -89,7 +94,7 @@ func Parse(data []byte, o ParseOptions) ([]Item, error) {
 }
 
 func parse(data []byte, o ParseOptions) ([]Item, error) {
-	pw := &passwords{fn: o.Password}
+	pw := &passwords{fn: o.Password, work: newKDFWork(o.KDFBudget)}
 	if err := checkSize(data); err != nil {
 		return nil, err
 	}
@@ -194,8 +199,7 @@ func parseDER(k Kind, der []byte, pemType string, pw *passwords) (Item, error) {
 		if errors.As(err, &se) {
 			return it, se
 		}
-		if errors.Is(err, ErrWrongPassword) || errors.Is(err, ErrPasswordRequired) ||
-			errors.Is(err, ErrCorrupt) || errors.Is(err, ErrUnsupported) || errors.Is(err, ErrEmpty) || errors.Is(err, ErrTrailingData) {
+		if knownCause(err) {
 			return it, err
 		}
 		return it, fmt.Errorf("%w: %v", ErrCorrupt, err)
@@ -221,16 +225,18 @@ func Certificates(items []Item) []*x509.Certificate {
 	return out
 }
 
-// PrivateKeys returns every readable private key in items, including the
-// one inside a PKCS#12 item.
+// PrivateKeys returns every readable private key in items, including
+// those inside PKCS#12 items.
 func PrivateKeys(items []Item) []crypto.Signer {
 	var out []crypto.Signer
 	for _, it := range items {
 		switch {
 		case it.PrivateKey != nil:
 			out = append(out, it.PrivateKey)
-		case it.PKCS12 != nil && it.PKCS12.Key != nil:
-			out = append(out, it.PKCS12.Key)
+		case it.PKCS12 != nil:
+			for _, k := range it.PKCS12.Keys {
+				out = append(out, k.Key)
+			}
 		}
 	}
 	return out

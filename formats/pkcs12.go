@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/hmac"
+	"crypto/pbkdf2"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
@@ -11,6 +12,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"hash"
 	"slices"
 	"strings"
 	"unicode/utf16"
@@ -122,7 +124,8 @@ type pbmac1Params struct {
 
 // PKCS12 is what a PKCS#12 file holds.
 type PKCS12 struct {
-	// Key is the private key, nil in a trust store.
+	// Key is the private key, nil in a trust store. In a keystore with
+	// several keys it is the first; Keys has them all.
 	Key crypto.Signer
 	// KeyFriendlyName and KeyLocalKeyID are the key bag's attributes.
 	KeyFriendlyName string
@@ -131,8 +134,13 @@ type PKCS12 struct {
 	// public key), nil when there is no key or no matching certificate.
 	Leaf *PKCS12Cert
 	// Chain holds the other certificates: those that chain up from Leaf
-	// in issuer order, then any others in file order.
+	// in issuer order, then any others in file order. It never holds the
+	// certificate of a key in Keys.
 	Chain []*PKCS12Cert
+	// Keys holds every private key in file order, each with its
+	// certificate (a keytool keystore may hold several entries); Keys[0]
+	// is Key, Leaf and KeyFriendlyName.
+	Keys []*PKCS12Key
 	// MAC is the integrity algorithm ("HMAC-SHA256", "PBMAC1-HMAC-SHA256";
 	// "" for a file without integrity protection) and MACIterations its
 	// KDF iteration count.
@@ -146,6 +154,21 @@ type PKCS12 struct {
 	EmptyPassword bool
 }
 
+// PKCS12Key is one private key of a PKCS#12 file and its certificate.
+type PKCS12Key struct {
+	Key          crypto.Signer
+	FriendlyName string
+	LocalKeyID   []byte
+	// Leaf is the key's certificate (matched by localKeyID, else by public
+	// key), nil when the file has none for it.
+	Leaf *PKCS12Cert
+	// Chain is the certificates of the file that chain up from Leaf, in
+	// issuer order (shared with other keys' chains).
+	Chain []*PKCS12Cert
+	// Encryption tells how the key bag was encrypted (nil when it was not).
+	Encryption *Encryption
+}
+
 // PKCS12Cert is one certificate bag.
 type PKCS12Cert struct {
 	Certificate  *x509.Certificate
@@ -156,11 +179,14 @@ type PKCS12Cert struct {
 	JavaTrusted bool
 }
 
-// Certificates returns the leaf (if any) then the chain.
+// Certificates returns the leaf of every key (Leaf first), then the
+// chain.
 func (p *PKCS12) Certificates() []*x509.Certificate {
 	var out []*x509.Certificate
-	if p.Leaf != nil {
-		out = append(out, p.Leaf.Certificate)
+	for _, k := range p.Keys {
+		if k.Leaf != nil {
+			out = append(out, k.Leaf.Certificate)
+		}
 	}
 	for _, c := range p.Chain {
 		out = append(out, c.Certificate)
@@ -173,7 +199,7 @@ func (p *PKCS12) Certificates() []*x509.Certificate {
 // that fails the MAC gives an error wrapping [ErrWrongPassword]; a file
 // that is damaged wraps [ErrCorrupt]. Every error is a [*ParseError].
 func DecodePKCS12(data []byte, password func() ([]byte, error)) (*PKCS12, error) {
-	p, err := decodePKCS12(data, &passwords{fn: password})
+	p, err := decodePKCS12(data, &passwords{fn: password, work: newKDFWork(nil)})
 	if err != nil {
 		var pe *ParseError
 		var se *passwordSourceError
@@ -183,7 +209,7 @@ func DecodePKCS12(data []byte, password func() ([]byte, error)) (*PKCS12, error)
 		if errors.As(err, &se) {
 			return nil, se.err // the password file, not the .p12
 		}
-		if !errors.Is(err, ErrWrongPassword) && !errors.Is(err, ErrPasswordRequired) && !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrCorrupt) {
+		if !knownCause(err) {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 		return nil, parseErr(KindPKCS12, 0, err)
@@ -196,15 +222,12 @@ func DecodePKCS12(data []byte, password func() ([]byte, error)) (*PKCS12, error)
 type p12Password struct{ raw, bmp []byte }
 
 func decodePKCS12(data []byte, pw *passwords) (*PKCS12, error) {
-	if hasIndefinite(data) {
-		der, rest, err := toDER(data, 0)
-		if err != nil {
-			return nil, corrupt("%v", err)
-		}
-		if len(rest) > 0 {
-			return nil, ErrTrailingData
-		}
-		data = der
+	data, rest, err := toDER(data, 0)
+	if err != nil {
+		return nil, corrupt("%v", err)
+	}
+	if len(rest) > 0 {
+		return nil, ErrTrailingData
 	}
 	var pfx pfxPDU
 	if err := unmarshalDER(data, &pfx); err != nil {
@@ -221,12 +244,15 @@ func decodePKCS12(data []byte, pw *passwords) (*PKCS12, error) {
 		return nil, err
 	}
 	out := &PKCS12{}
-	pass, err := pkcs12Password(&pfx, authSafe, pw, out)
-	if err != nil {
-		return nil, err
-	}
 	var cis []contentInfo
 	if err := unmarshalDER(authSafe, &cis); err != nil {
+		return nil, err
+	}
+	if err := checkDeclaredWork(&pfx.MacData, cis, pw.work); err != nil {
+		return nil, err
+	}
+	pass, err := pkcs12Password(&pfx, authSafe, pw, out)
+	if err != nil {
 		return nil, err
 	}
 	r := &p12Reader{pass: pass, pw: pw, out: out, macVerified: out.MAC != ""}
@@ -236,6 +262,55 @@ func decodePKCS12(data []byte, pw *passwords) (*PKCS12, error) {
 		}
 	}
 	return r.finish()
+}
+
+// checkDeclaredWork refuses a file whose MAC and encrypted parts visible
+// before decryption (encrypted safes, shrouded keys in plain safes)
+// together ask for more key-derivation iterations than work allows, before
+// any key is derived. Parts hidden inside encrypted safes are charged when
+// they are reached.
+func checkDeclaredWork(md *macData, cis []contentInfo, work *kdfWork) error {
+	if work == nil {
+		return nil
+	}
+	total := int64(0)
+	add := func(alg pkix.AlgorithmIdentifier) {
+		if enc, err := describeEncryption(alg); enc != nil && err == nil {
+			total += int64(enc.Iterations)
+		}
+	}
+	if md.Mac.Algorithm.Algorithm.Equal(oidPBMAC1) {
+		if _, _, kp, err := pbmac1Check(md.Mac.Algorithm.Parameters.FullBytes); err == nil {
+			total += int64(kp.Iterations)
+		}
+	} else if len(md.Mac.Algorithm.Algorithm) > 0 {
+		total += int64(md.Iterations)
+	}
+	for _, ci := range cis {
+		switch {
+		case ci.ContentType.Equal(oidPKCS7Encrypted):
+			var ed encryptedData
+			if unmarshalDER(ci.Content.Bytes, &ed) == nil {
+				add(ed.EncryptedContentInfo.ContentEncryptionAlgorithm)
+			}
+		case ci.ContentType.Equal(oidPKCS7Data):
+			var data []byte
+			var bags []safeBag
+			if unmarshalDER(ci.Content.Bytes, &data) != nil || unmarshalDER(data, &bags) != nil {
+				continue
+			}
+			for _, b := range bags {
+				var info encryptedPrivateKeyInfo
+				if b.ID.Equal(oidShroudedKeyBag) && unmarshalDER(b.Value.Bytes, &info) == nil {
+					add(info.Algorithm)
+				}
+			}
+		}
+	}
+	if total > work.left {
+		return work.spend(int(min(total, 1<<40)))
+	}
+	return nil
 }
 
 // pkcs12Password finds the password: it verifies the MAC with the empty
@@ -251,6 +326,9 @@ func pkcs12Password(pfx *pfxPDU, authSafe []byte, pw *passwords, out *PKCS12) (*
 	}
 	verify, err := macVerifier(&pfx.MacData, authSafe, out)
 	if err != nil {
+		return nil, err
+	}
+	if err := pw.work.spend(out.MACIterations); err != nil {
 		return nil, err
 	}
 	for _, p := range empty {
@@ -294,24 +372,13 @@ func opensContent(authSafe []byte, p *p12Password) bool {
 func macVerifier(md *macData, authSafe []byte, out *PKCS12) (func(*p12Password) bool, error) {
 	alg := md.Mac.Algorithm
 	if alg.Algorithm.Equal(oidPBMAC1) {
-		var p pbmac1Params
-		if err := unmarshalDER(alg.Parameters.FullBytes, &p); err != nil {
+		h, name, kp, err := pbmac1Check(alg.Parameters.FullBytes)
+		if err != nil {
 			return nil, err
-		}
-		h, name, ok := hashByOID(p.MAC.Algorithm)
-		if !ok || !p.KDF.Algorithm.Equal(oidPBKDF2) {
-			return nil, fmt.Errorf("%w: PBMAC1 with %v/%v", ErrUnsupported, p.KDF.Algorithm, p.MAC.Algorithm)
-		}
-		var kp pbkdf2Params
-		if err := unmarshalDER(p.KDF.Parameters.FullBytes, &kp); err != nil {
-			return nil, err
-		}
-		if kp.Iterations < 1 || kp.Iterations > maxKDFIterations || kp.KeyLength <= 0 || kp.KeyLength > 64 {
-			return nil, fmt.Errorf("%w: PBMAC1 parameters", ErrUnsupported)
 		}
 		out.MAC, out.MACIterations = "PBMAC1-HMAC-"+name, kp.Iterations
 		return func(pw *p12Password) bool {
-			key, _, _, err := pbkdf2Key(p.KDF.Parameters.FullBytes, pw.raw, kp.KeyLength, true)
+			key, err := pbkdf2.Key(kp.prf, string(pw.raw), kp.Salt, kp.Iterations, kp.KeyLength)
 			if err != nil {
 				return false
 			}
@@ -333,6 +400,66 @@ func macVerifier(md *macData, authSafe []byte, out *PKCS12) (func(*p12Password) 
 	}, nil
 }
 
+// pbmac1KDF is the PBKDF2 half of PBMAC1 parameters, checked.
+type pbmac1KDF struct {
+	Salt       []byte
+	Iterations int
+	KeyLength  int
+	prf        func() hash.Hash
+}
+
+// pbmac1Check reads PBMAC1 parameters (RFC 9579) and refuses those that
+// make the MAC forgeable or are not what RFC 9579 allows: the PBKDF2
+// keyLength must be present and equal to the HMAC's output size (a 1-byte
+// key opens with one wrong password in 256), and the PRF and the MAC must
+// both be known HMACs.
+func pbmac1Check(params []byte) (func() hash.Hash, string, *pbmac1KDF, error) {
+	var p pbmac1Params
+	if err := unmarshalDER(params, &p); err != nil {
+		return nil, "", nil, err
+	}
+	if !p.KDF.Algorithm.Equal(oidPBKDF2) {
+		return nil, "", nil, fmt.Errorf("%w: PBMAC1 with key derivation %v", ErrUnsupported, p.KDF.Algorithm)
+	}
+	h, name, ok := hmacByOID(p.MAC.Algorithm)
+	if !ok {
+		return nil, "", nil, fmt.Errorf("%w: PBMAC1 with MAC algorithm %v", ErrUnsupported, p.MAC.Algorithm)
+	}
+	var kp pbkdf2Params
+	if err := unmarshalDER(p.KDF.Parameters.FullBytes, &kp); err != nil {
+		return nil, "", nil, err
+	}
+	prfOID := kp.PRF.Algorithm
+	if len(prfOID) == 0 {
+		prfOID = pbes2DefaultPRF.Algorithm
+	}
+	prf, _, ok := hmacByOID(prfOID)
+	if !ok {
+		return nil, "", nil, fmt.Errorf("%w: PBMAC1 with PBKDF2 PRF %v", ErrUnsupported, prfOID)
+	}
+	if n := h().Size(); kp.KeyLength != n {
+		what := fmt.Sprintf("a %d-byte", kp.KeyLength)
+		if kp.KeyLength == 0 {
+			what = "a key of unstated length (RFC 9579 requires keyLength), not a"
+		}
+		return nil, "", nil, fmt.Errorf("%w: PBMAC1 derives %s HMAC-%s key where %d bytes are needed, so its MAC could be forged", ErrUnsafeIntegrity, what, name, n)
+	}
+	if kp.Iterations < 1 || kp.Iterations > maxKDFIterations {
+		return nil, "", nil, errTooManyRounds
+	}
+	return h, name, &pbmac1KDF{Salt: kp.Salt, Iterations: kp.Iterations, KeyLength: kp.KeyLength, prf: prf}, nil
+}
+
+// hmacByOID is [hashByOID] for HMAC algorithm identifiers only.
+func hmacByOID(oid asn1.ObjectIdentifier) (func() hash.Hash, string, bool) {
+	for _, o := range []asn1.ObjectIdentifier{oidHMACSHA1, oidHMACSHA224, oidHMACSHA256, oidHMACSHA384, oidHMACSHA512} {
+		if oid.Equal(o) {
+			return hashByOID(oid)
+		}
+	}
+	return nil, "", false
+}
+
 // p12Reader collects the bags of a PKCS#12 file.
 type p12Reader struct {
 	pass        *p12Password
@@ -340,7 +467,6 @@ type p12Reader struct {
 	out         *PKCS12
 	macVerified bool
 	decrypted   int // parts decrypted with a well-formed result
-	keys        int
 	certs       []*PKCS12Cert
 	depth       int
 }
@@ -396,7 +522,7 @@ func implicitOctets(v asn1.RawValue) ([]byte, error) {
 // decrypt decrypts with the verified password. Without a MAC, a failure
 // with the empty password asks for the real one.
 func (r *p12Reader) decrypt(alg pkix.AlgorithmIdentifier, data []byte) ([]byte, *Encryption, error) {
-	plain, enc, err := pbDecrypt(alg, data, r.pass.raw, r.pass.bmp)
+	plain, enc, err := pbDecrypt(alg, data, r.pass.raw, r.pass.bmp, r.pw.work)
 	if errors.Is(err, errBadPadding) && !r.macVerified && r.out.EmptyPassword {
 		raw, perr := r.pw.get()
 		if perr != nil {
@@ -404,7 +530,7 @@ func (r *p12Reader) decrypt(alg pkix.AlgorithmIdentifier, data []byte) ([]byte, 
 		}
 		r.pass = &p12Password{raw: raw, bmp: bmpPassword(raw)}
 		r.out.EmptyPassword = false
-		plain, enc, err = pbDecrypt(alg, data, r.pass.raw, r.pass.bmp)
+		plain, enc, err = pbDecrypt(alg, data, r.pass.raw, r.pass.bmp, r.pw.work)
 		if errors.Is(err, errBadPadding) {
 			return nil, enc, ErrWrongPassword
 		}
@@ -438,27 +564,30 @@ func (r *p12Reader) bag(b safeBag) error {
 	}
 	switch {
 	case b.ID.Equal(oidKeyBag), b.ID.Equal(oidShroudedKeyBag):
-		r.keys++
-		if r.keys > 1 {
-			return fmt.Errorf("%w: the file holds more than one private key; pkit reads PKCS#12 files with one key and its certificate", ErrUnsupported)
+		if len(r.out.Keys) >= maxPKCS12Keys {
+			return fmt.Errorf("%w: more than %d private keys in one file", ErrUnsupported, maxPKCS12Keys)
 		}
 		pkcs8 := b.Value.Bytes
+		var enc *Encryption
 		if b.ID.Equal(oidShroudedKeyBag) {
 			var info encryptedPrivateKeyInfo
 			if err := unmarshalDER(b.Value.Bytes, &info); err != nil {
 				return err
 			}
-			plain, enc, err := r.decrypt(info.Algorithm, info.Data)
+			plain, e, err := r.decrypt(info.Algorithm, info.Data)
 			if err != nil {
 				return err
 			}
-			r.out.KeyEncryption, pkcs8 = enc, plain
+			enc, pkcs8 = e, plain
 		}
 		key, _, err := parsePrivateKeyDER(pkcs8, "PRIVATE KEY")
 		if err != nil {
+			if len(r.out.Keys) > 0 {
+				return fmt.Errorf("private key %d: %w", len(r.out.Keys)+1, err)
+			}
 			return err
 		}
-		r.out.Key, r.out.KeyFriendlyName, r.out.KeyLocalKeyID = key, name, keyID
+		r.out.Keys = append(r.out.Keys, &PKCS12Key{Key: key, FriendlyName: name, LocalKeyID: keyID, Encryption: enc})
 	case b.ID.Equal(oidCertBag):
 		var cb certBag
 		if err := unmarshalDER(b.Value.Bytes, &cb); err != nil {
@@ -515,43 +644,76 @@ func bagAttributes(attrs []pkcs12Attribute) (name string, keyID []byte, trusted 
 	return name, keyID, trusted, nil
 }
 
-// finish picks the leaf and orders the chain.
+// maxPKCS12Keys bounds the keys of one file (each costs a key parse).
+const maxPKCS12Keys = 1000
+
+// finish pairs every key with its certificate (by localKeyID and public
+// key, else by public key alone) and orders the chains.
 func (r *p12Reader) finish() (*PKCS12, error) {
 	out := r.out
-	rest := r.certs
-	if out.Key != nil {
-		leaf := -1
-		for i, c := range rest {
-			if len(out.KeyLocalKeyID) > 0 && bytes.Equal(c.LocalKeyID, out.KeyLocalKeyID) && PublicKeysEqual(c.Certificate.PublicKey, out.Key.Public()) {
-				leaf = i
-				break
-			}
+	rest := slices.Clone(r.certs)
+	take := func(match func(*PKCS12Cert) bool) *PKCS12Cert {
+		i := slices.IndexFunc(rest, match)
+		if i < 0 {
+			return nil
 		}
-		if leaf < 0 {
-			for i, c := range rest {
-				if PublicKeysEqual(c.Certificate.PublicKey, out.Key.Public()) {
-					leaf = i
-					break
-				}
-			}
-		}
-		if leaf >= 0 {
-			out.Leaf = rest[leaf]
-			rest = slices.Delete(slices.Clone(rest), leaf, leaf+1)
-		}
+		c := rest[i]
+		rest = slices.Delete(rest, i, i+1)
+		return c
 	}
-	if out.Leaf == nil {
-		out.Chain = rest
-		return out, nil
+	for _, k := range out.Keys {
+		pub := k.Key.Public()
+		if len(k.LocalKeyID) > 0 {
+			k.Leaf = take(func(c *PKCS12Cert) bool {
+				cpub, _ := CertificatePublicKey(c.Certificate)
+				return bytes.Equal(c.LocalKeyID, k.LocalKeyID) && PublicKeysEqual(cpub, pub)
+			})
+		}
+		if k.Leaf == nil {
+			k.Leaf = take(func(c *PKCS12Cert) bool {
+				cpub, _ := CertificatePublicKey(c.Certificate)
+				return PublicKeysEqual(cpub, pub)
+			})
+		}
 	}
 	certs := make([]*x509.Certificate, len(rest))
 	for i, c := range rest {
 		certs[i] = c.Certificate
 	}
+	for _, k := range out.Keys {
+		if k.Leaf == nil {
+			continue
+		}
+		for _, i := range chainOrder(k.Leaf.Certificate, certs) {
+			if !issuesUp(k.Leaf.Certificate, certs, i, k.Chain) {
+				break
+			}
+			k.Chain = append(k.Chain, rest[i])
+		}
+	}
+	if len(out.Keys) > 0 {
+		k := out.Keys[0]
+		out.Key, out.KeyFriendlyName, out.KeyLocalKeyID, out.Leaf, out.KeyEncryption = k.Key, k.FriendlyName, k.LocalKeyID, k.Leaf, k.Encryption
+	}
+	if out.Leaf == nil {
+		out.Chain = rest
+		return out, nil
+	}
 	for _, i := range chainOrder(out.Leaf.Certificate, certs) {
 		out.Chain = append(out.Chain, rest[i])
 	}
 	return out, nil
+}
+
+// issuesUp reports whether pile[i] issued the last certificate of chain
+// (or leaf when chain is empty): whether chainOrder's i-th index is still
+// part of the chain rather than the unrelated rest.
+func issuesUp(leaf *x509.Certificate, pile []*x509.Certificate, i int, chain []*PKCS12Cert) bool {
+	cur := leaf
+	if len(chain) > 0 {
+		cur = chain[len(chain)-1].Certificate
+	}
+	return !isSelfIssued(cur) && issued(pile[i], cur)
 }
 
 // OrderChain returns the certificates of pile that chain up from leaf, in

@@ -5,6 +5,9 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // PKCS#7 certificate bundles (.p7b, .p7c): a SignedData with no content
@@ -48,7 +51,7 @@ type p7SignedData struct {
 func DecodePKCS7(der []byte) (*PKCS7, error) {
 	p, err := decodePKCS7(der)
 	if err != nil {
-		if !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrTrailingData) && !errors.Is(err, ErrEmpty) {
+		if !knownCause(err) {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 		return nil, parseErr(KindPKCS7, 0, err)
@@ -57,15 +60,12 @@ func DecodePKCS7(der []byte) (*PKCS7, error) {
 }
 
 func decodePKCS7(der []byte) (*PKCS7, error) {
-	if hasIndefinite(der) {
-		d, rest, err := toDER(der, 0)
-		if err != nil {
-			return nil, corrupt("%v", err)
-		}
-		if len(rest) > 0 {
-			return nil, ErrTrailingData
-		}
-		der = d
+	der, rest, err := toDER(der, 0)
+	if err != nil {
+		return nil, corrupt("%v", err)
+	}
+	if len(rest) > 0 {
+		return nil, ErrTrailingData
 	}
 	var ci p7ContentInfo
 	if err := unmarshalDER(der, &ci); err != nil {
@@ -79,11 +79,11 @@ func decodePKCS7(der []byte) (*PKCS7, error) {
 		return nil, err
 	}
 	p := &PKCS7{}
-	err := eachElement(sd.Certificates.Bytes, func(e element) error {
-		if !e.is(classUniversal, tagSequence) {
+	err = eachElement(sd.Certificates.Bytes, func(e cryptobyte.String, tag cbasn1.Tag) error {
+		if tag != cbasn1.SEQUENCE {
 			return nil // attribute or other certificate formats: skip
 		}
-		c, err := x509.ParseCertificate(e.full)
+		c, err := x509.ParseCertificate(e)
 		if err != nil {
 			return corrupt("certificate %d: %v", len(p.Certificates)+1, err)
 		}
@@ -93,11 +93,11 @@ func decodePKCS7(der []byte) (*PKCS7, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = eachElement(sd.CRLs.Bytes, func(e element) error {
-		if !e.is(classUniversal, tagSequence) {
+	err = eachElement(sd.CRLs.Bytes, func(e cryptobyte.String, tag cbasn1.Tag) error {
+		if tag != cbasn1.SEQUENCE {
 			return nil
 		}
-		crl, err := x509.ParseRevocationList(e.full)
+		crl, err := x509.ParseRevocationList(e)
 		if err != nil {
 			return corrupt("CRL %d: %v", len(p.CRLs)+1, err)
 		}
@@ -107,27 +107,32 @@ func decodePKCS7(der []byte) (*PKCS7, error) {
 	if err != nil {
 		return nil, err
 	}
-	signers, err := (element{constructed: true, content: sd.SignerInfos.Bytes}).children()
+	err = eachElement(sd.SignerInfos.Bytes, func(cryptobyte.String, cbasn1.Tag) error {
+		p.Signers++
+		return nil
+	})
 	if err != nil {
 		return nil, corrupt("signer infos: %v", err)
 	}
-	p.Signers = len(signers)
 	if len(p.Certificates) == 0 && len(p.CRLs) == 0 && p.Signers == 0 {
 		return nil, emptyError("the PKCS#7 bundle holds no certificates")
 	}
 	return p, nil
 }
 
-func eachElement(b []byte, f func(element) error) error {
-	for len(b) > 0 {
-		e, rest, err := readElement(b, 1)
-		if err != nil {
-			return corrupt("%v", err)
+// eachElement calls f with each DER element of b (whole encoding) and its
+// tag.
+func eachElement(b []byte, f func(cryptobyte.String, cbasn1.Tag) error) error {
+	s := cryptobyte.String(b)
+	for !s.Empty() {
+		var e cryptobyte.String
+		var tag cbasn1.Tag
+		if !s.ReadAnyASN1Element(&e, &tag) {
+			return corrupt("%v", errBadTLV)
 		}
-		if err := f(e); err != nil {
+		if err := f(e, tag); err != nil {
 			return err
 		}
-		b = rest
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func parseEncryptedPKCS8(der []byte, pw *passwords) (Item, error) {
 	if err != nil {
 		return it, err
 	}
-	key, err := decryptPKCS8(info, p)
+	key, err := decryptPKCS8(info, p, pw.work)
 	if err != nil {
 		return it, err
 	}
@@ -45,8 +45,8 @@ func parseEncryptedPKCS8(der []byte, pw *passwords) (Item, error) {
 	return it, nil
 }
 
-func decryptPKCS8(info encryptedPrivateKeyInfo, pw []byte) (crypto.Signer, error) {
-	plain, _, err := pbDecrypt(info.Algorithm, info.Data, pw, bmpPassword(pw))
+func decryptPKCS8(info encryptedPrivateKeyInfo, pw []byte, work *kdfWork) (crypto.Signer, error) {
+	plain, _, err := pbDecrypt(info.Algorithm, info.Data, pw, bmpPassword(pw), work)
 	if errors.Is(err, errBadPadding) {
 		return nil, ErrWrongPassword
 	}

@@ -190,6 +190,10 @@ func explainParse(path string, err error) error {
 		ue.hint("pkit reads PEM, DER, PKCS#7 (.p7b) and PKCS#12 (.p12/.pfx) certificates, keys, CSRs and CRLs")
 	case errors.Is(err, formats.ErrTrailingData):
 		ue.hint("the file has bytes after the end of its DER structure; is it two files joined together?")
+	case errors.Is(err, formats.ErrUnsafeIntegrity):
+		ue.hint("anyone could have made or changed this file; ask its sender for one made with standard settings")
+	case errors.Is(err, formats.ErrTooMuchWork):
+		ue.hint("the file asks for far more password hashing than any tool writes; a hostile or broken file")
 	case errors.Is(err, formats.ErrCorrupt):
 		ue.hint("the file is damaged or truncated; get a fresh copy")
 	}
@@ -316,6 +320,7 @@ type inspPKCS12 struct {
 	CertEncryption *formats.Encryption `json:"cert_encryption"`
 	EmptyPassword  bool                `json:"empty_password"`
 	Key            *inspP12Key         `json:"key"`
+	Keys           []inspP12Key        `json:"keys"`
 	Certificates   []inspP12Cert       `json:"certificates"`
 }
 
@@ -374,16 +379,21 @@ func describeItem(index int, it formats.Item, now time.Time) inspItem {
 
 func describePKCS12(p *formats.PKCS12, now time.Time) *inspPKCS12 {
 	out := &inspPKCS12{MAC: p.MAC, MACIterations: p.MACIterations, KeyEncryption: p.KeyEncryption,
-		CertEncryption: p.CertEncryption, EmptyPassword: p.EmptyPassword, Certificates: []inspP12Cert{}}
-	if p.Key != nil {
-		out.Key = &inspP12Key{FriendlyName: p.KeyFriendlyName, LocalKeyID: hex.EncodeToString(p.KeyLocalKeyID), PublicKey: describePublicKey(p.Key.Public())}
+		CertEncryption: p.CertEncryption, EmptyPassword: p.EmptyPassword, Keys: []inspP12Key{}, Certificates: []inspP12Cert{}}
+	for _, k := range p.Keys {
+		out.Keys = append(out.Keys, inspP12Key{FriendlyName: k.FriendlyName, LocalKeyID: hex.EncodeToString(k.LocalKeyID), PublicKey: describePublicKey(k.Key.Public())})
+	}
+	if len(out.Keys) > 0 {
+		out.Key = &out.Keys[0]
 	}
 	add := func(role string, c *formats.PKCS12Cert) {
 		out.Certificates = append(out.Certificates, inspP12Cert{Role: role, FriendlyName: c.FriendlyName,
 			LocalKeyID: hex.EncodeToString(c.LocalKeyID), JavaTrusted: c.JavaTrusted, Certificate: describeCert(c.Certificate, now)})
 	}
-	if p.Leaf != nil {
-		add("leaf", p.Leaf)
+	for _, k := range p.Keys {
+		if k.Leaf != nil {
+			add("leaf", k.Leaf)
+		}
 	}
 	for _, c := range p.Chain {
 		role := "chain"
@@ -403,6 +413,20 @@ func describePublicKey(pub crypto.PublicKey) inspPubKey {
 	j := inspPubKey{Algorithm: alg, Bits: bits, Description: formats.KeyDescription(pub)}
 	if fp, err := formats.PublicKeyFingerprint(pub); err == nil {
 		j.FingerprintSHA256 = formats.FormatFingerprint(fp)
+	}
+	return j
+}
+
+// describeCertKey describes a certificate's key, including those Go's
+// crypto/x509 does not read (RSASSA-PSS keys are shown as such).
+func describeCertKey(c *x509.Certificate) inspPubKey {
+	pub, restriction := formats.CertificatePublicKey(c)
+	if pub == nil {
+		return inspPubKey{Algorithm: "unknown", Description: formats.CertificateKeyDescription(c)}
+	}
+	j := describePublicKey(pub)
+	if restriction != "" {
+		j.Algorithm, j.Description = restriction, formats.CertificateKeyDescription(c)
 	}
 	return j
 }
@@ -431,7 +455,7 @@ func describeCert(c *x509.Certificate, now time.Time) *inspCert {
 		NotYetValid:           now.Before(c.NotBefore),
 		SelfSigned:            bytesEqual(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil,
 		SANs:                  nonNil(formats.SANStrings(c)),
-		PublicKey:             describePublicKey(c.PublicKey),
+		PublicKey:             describeCertKey(c),
 		SignatureAlgorithm:    c.SignatureAlgorithm.String(),
 		KeyUsage:              formats.KeyUsageNames(c.KeyUsage),
 		ExtKeyUsage:           formats.ExtKeyUsageNames(c.ExtKeyUsage, c.UnknownExtKeyUsage),
@@ -737,14 +761,19 @@ func (p *inspPrinter) pkcs12(r *inspPKCS12) {
 	if r.EmptyPassword {
 		p.field("password", "empty")
 	}
-	if r.Key != nil {
-		fmt.Fprintf(p.w, "%sprivate key\n", p.indent)
+	for i, k := range r.Keys {
+		if len(r.Keys) == 1 {
+			fmt.Fprintf(p.w, "%sprivate key\n", p.indent)
+		} else {
+			fmt.Fprintf(p.w, "%sprivate key %d of %d\n", p.indent, i+1, len(r.Keys))
+		}
 		n := p.nested()
-		n.field("friendly name", r.Key.FriendlyName)
-		n.field("local key ID", r.Key.LocalKeyID)
-		n.field("key", r.Key.PublicKey.Description)
-		n.field("SHA-256 key fingerprint", r.Key.PublicKey.FingerprintSHA256)
-	} else {
+		n.field("friendly name", k.FriendlyName)
+		n.field("local key ID", k.LocalKeyID)
+		n.field("key", k.PublicKey.Description)
+		n.field("SHA-256 key fingerprint", k.PublicKey.FingerprintSHA256)
+	}
+	if len(r.Keys) == 0 {
 		p.field("private key", "none (a trust store)")
 	}
 	for i, c := range r.Certificates {

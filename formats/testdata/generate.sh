@@ -41,3 +41,20 @@ keytool -genkeypair -storetype PKCS12 -keystore keytool.p12 -storepass changeit 
 certutil -N --empty-password -d "sql:$tmp"
 pk12util -i openssl.p12 -d "sql:$tmp" -W pw >/dev/null
 pk12util -o nss.p12 -n leaf -d "sql:$tmp" -W pw >/dev/null
+# Less common PKCS#12 contents (pkit reads them; see TestPKCS12Unusual):
+# an RSASSA-PSS key, a DSA key, PBES2 with RC2-CBC, and a keytool keystore
+# with two private keys.
+openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out "$tmp/pss.key" 2>/dev/null
+openssl req -x509 -key "$tmp/pss.key" -subj /CN=pss.example -days $days -out "$tmp/pss.pem"
+openssl pkcs12 -export -inkey "$tmp/pss.key" -in "$tmp/pss.pem" -name pss -passout pass:pw -out pss.p12
+openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out "$tmp/dsa.param" 2>/dev/null
+openssl genpkey -paramfile "$tmp/dsa.param" -out "$tmp/dsa.key"
+openssl req -x509 -key "$tmp/dsa.key" -subj /CN=dsa.example -days $days -out "$tmp/dsa.pem"
+openssl pkcs12 -export -inkey "$tmp/dsa.key" -in "$tmp/dsa.pem" -name dsa -passout pass:pw -out dsa.p12
+openssl pkcs12 -export -legacy -inkey leaf.key -in leaf.pem -certfile ca.pem -name leaf -keypbe rc2-cbc -certpbe rc2-cbc \
+  -passout pass:pw -out rc2-pbes2.p12
+rm -f keytool-two.p12
+for a in first second; do
+  keytool -genkeypair -storetype PKCS12 -keystore keytool-two.p12 -storepass changeit -alias $a -keyalg EC \
+    -dname CN=$a.example -validity $days >/dev/null 2>&1
+done

@@ -342,8 +342,8 @@ func (e *env) convertPEM(c *cli.Context, j *convertJob, items []formats.Item) ([
 				what = append(what, "CRL")
 			}
 		case it.PKCS12 != nil:
-			if it.PKCS12.Key != nil {
-				b, err := e.encodeKey(c, j, it.PKCS12.Key, true)
+			for _, k := range it.PKCS12.Keys {
+				b, err := e.encodeKey(c, j, k.Key, true)
 				if err != nil {
 					return nil, "", err
 				}
@@ -375,8 +375,8 @@ func (e *env) convertDER(c *cli.Context, j *convertJob, items []formats.Item) ([
 				flat = append(flat, formats.Item{Kind: formats.KindCRL, CRL: crl})
 			}
 		case it.PKCS12 != nil:
-			if it.PKCS12.Key != nil {
-				flat = append(flat, formats.Item{Kind: formats.KindPrivateKey, PrivateKey: it.PKCS12.Key})
+			for _, k := range it.PKCS12.Keys {
+				flat = append(flat, formats.Item{Kind: formats.KindPrivateKey, PrivateKey: k.Key})
 			}
 			for _, cert := range it.PKCS12.Certificates() {
 				flat = append(flat, formats.Item{Kind: formats.KindCertificate, Certificate: cert})

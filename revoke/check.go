@@ -125,6 +125,9 @@ type CRLError struct {
 
 func (e *CRLError) Error() string {
 	who := e.Issuer.Subject.String()
+	if e.CRL != nil {
+		who = e.CRL.Issuer.String() // an indirect CRL's issuer is another
+	}
 	var s string
 	switch e.Problem {
 	case NoCRL:
@@ -293,11 +296,14 @@ func CheckWith(cert, issuer *x509.Certificate, crls []*x509.RevocationList, at t
 			if !ok {
 				continue
 			}
-			d := k.delta(c)
+			d, ok := k.delta(c)
+			if !ok {
+				continue
+			}
 			var dentry *x509.RevocationListEntry
 			if d != nil {
 				if dentry, ok = k.lookup(d); !ok {
-					d = nil
+					continue
 				}
 			}
 			if !used {
@@ -445,6 +451,8 @@ func (k *checker) scope(c *cand, dp distPoint) (reasonSet, bool) {
 			if !anyNameInCommon(p.names, dp.crlIssuer) {
 				return out("its issuing distribution point %s is not among the certificate's CRL issuer names", namesText(p.names))
 			}
+		case p.names != nil:
+			return out("its issuing distribution point %s covers only certificates that name it, and this certificate names no CRL distribution point", namesText(p.names))
 		}
 		isCA := k.cert.BasicConstraintsValid && k.cert.IsCA
 		switch {
@@ -584,10 +592,15 @@ func nameText(der []byte) string {
 // sameName reports whether two DER distinguished names are the same.
 func sameName(a, b []byte) bool { return bytes.Equal(a, b) }
 
-// delta returns the newest usable delta CRL for complete CRL c, or nil.
-func (k *checker) delta(c *cand) *cand {
+// delta returns the newest delta CRL for complete CRL c that is
+// authentic (signed by an accepted signer) and applies to it: the same
+// issuer and scope, BaseCRLNumber at most c's number, newer than c. Nil
+// when there is none. ok is false when that delta cannot be used (stale,
+// or a critical extension pkit does not process): then c alone is not
+// used either, since the CA has said more than c says.
+func (k *checker) delta(c *cand) (d *cand, ok bool) {
 	if c.h.number == nil {
-		return nil
+		return nil, true
 	}
 	for _, d := range k.deltas {
 		if !sameName(d.rl.RawIssuer, c.rl.RawIssuer) || !bytes.Equal(d.h.idpRaw, c.h.idpRaw) {
@@ -596,19 +609,24 @@ func (k *checker) delta(c *cand) *cand {
 		if d.h.number == nil || d.h.number.Cmp(c.h.number) <= 0 || d.h.base.Cmp(c.h.number) > 0 {
 			continue
 		}
-		if len(d.h.critical) > 0 || !k.usableDelta(d) {
+		if k.signerOf(d) == nil {
 			continue
 		}
-		return d
+		what := fmt.Sprintf("delta CRL %s", d.h.number)
+		switch {
+		case len(d.h.critical) > 0:
+			k.note(&CRLError{Problem: UnhandledCritical, CRL: d.rl, Detail: what + " has critical CRL extension " + d.h.critical[0].String()})
+			return nil, false
+		case k.at.Before(d.h.thisUpdate):
+			k.note(&CRLError{Problem: NotYetValid, CRL: d.rl, Detail: what})
+			return nil, false
+		case !d.h.nextUpdate.IsZero() && k.at.After(d.h.nextUpdate):
+			k.note(&CRLError{Problem: Expired, CRL: d.rl, Detail: what + " expired " + d.h.nextUpdate.UTC().Format(time.RFC3339) + "; pass a current one"})
+			return nil, false
+		}
+		return d, true
 	}
-	return nil
-}
-
-func (k *checker) usableDelta(d *cand) bool {
-	if k.signerOf(d) == nil {
-		return false
-	}
-	return !k.at.Before(d.h.thisUpdate) && (d.h.nextUpdate.IsZero() || !k.at.After(d.h.nextUpdate))
+	return nil, true
 }
 
 // verify checks c's signature with s's key, once.

@@ -253,6 +253,10 @@ type CRL struct {
 	// NextUpdate before 1951 leaves it out.
 	ThisUpdate, NextUpdate time.Time
 	IDP                    *IDP
+	// Freshest, when set, is the URI put in a freshestCRL extension: where
+	// the delta CRLs are (OpenSSL applies a delta CRL only when the
+	// certificate or the complete CRL has one, as RFC 5280 6.3.3 c says).
+	Freshest string
 	// Extra are more CRL extensions.
 	Extra   []pkix.Extension
 	Entries []Entry
@@ -359,6 +363,15 @@ func (c CRL) DER() ([]byte, error) {
 		}
 		if c.IDP != nil {
 			exts = append(exts, c.IDP.Extension())
+		}
+		if c.Freshest != "" {
+			f, err := cdpExtension([]DP{{URIs: []string{c.Freshest}}})
+			if err != nil {
+				b.SetError(err)
+				return
+			}
+			f.Id = asn1.ObjectIdentifier{2, 5, 29, 46}
+			exts = append(exts, f)
 		}
 		exts = append(exts, c.Extra...)
 		if len(exts) > 0 {

@@ -457,8 +457,17 @@ func validityPeriod(p *Profile, now time.Time, validity time.Duration) (notBefor
 // reads the store: it refuses to issue when the issuing CA or a CA above
 // it is revoked ([ErrIssuerRevoked], read once per Authority and issuing
 // CA, so a batch pays one query), and to certify a public key that a
-// certificate revoked for keyCompromise had ([ErrCompromisedKey]).
+// certificate revoked for keyCompromise had ([ErrCompromisedKey]). It
+// writes no files: [Authority.IssueTo] issues and writes the planned
+// files as one unit.
 func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
+	return a.issue(ctx, r, nil)
+}
+
+// issue is [Authority.Issue]; stage, when not nil, is called with the
+// signed certificate (and the key and chain) before it is recorded, and
+// an error from it leaves the certificate unrecorded.
+func (a *Authority) issue(ctx context.Context, r *Request, stage func(*Issued) error) (*Issued, error) {
 	p, notBefore, notAfter, err := a.Check(r)
 	if err != nil {
 		return nil, err
@@ -527,14 +536,22 @@ func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
 		tmpl.CRLDistributionPoints = []string{a.Config.CRLURL}
 	}
 	chain := a.Chain(a.Config.Issuer)
-	cert, err := a.sign(ctx, tmpl, pub, chain[0], signer, a.Config.Issuer, p.Name, r.Name)
-	if err != nil {
-		return nil, err
-	}
-	out := &Issued{Cert: cert, Key: key, Root: chain[len(chain)-1]}
+	out := &Issued{Key: key, Root: chain[len(chain)-1]}
 	if len(chain) > 1 {
 		out.Chain = chain[:len(chain)-1]
 	}
+	var beforeRecord func(*x509.Certificate) error
+	if stage != nil {
+		beforeRecord = func(c *x509.Certificate) error {
+			out.Cert = c
+			return stage(out)
+		}
+	}
+	cert, err := a.sign(ctx, tmpl, pub, chain[0], signer, a.Config.Issuer, p.Name, r.Name, beforeRecord)
+	if err != nil {
+		return nil, err
+	}
+	out.Cert = cert
 	return out, nil
 }
 
@@ -595,8 +612,12 @@ func (a *Authority) caStanding(ctx context.Context, name, role string) error {
 
 // sign creates the certificate with a fresh serial and records it; it
 // retries with a new serial if the serial is already taken.
+//
+// beforeRecord, when not nil, runs just before the record is made
+// (issuance stages the certificate's files there); its error is returned
+// as is.
 func (a *Authority) sign(ctx context.Context, tmpl *x509.Certificate, pub crypto.PublicKey, parent *x509.Certificate,
-	signer crypto.Signer, issuerName, profile, name string) (*x509.Certificate, error) {
+	signer crypto.Signer, issuerName, profile, name string, beforeRecord func(*x509.Certificate) error) (*x509.Certificate, error) {
 	for range 3 {
 		serial, err := NewSerial()
 		if err != nil {
@@ -610,6 +631,11 @@ func (a *Authority) sign(ctx context.Context, tmpl *x509.Certificate, pub crypto
 		cert, err := x509.ParseCertificate(der)
 		if err != nil {
 			return nil, err
+		}
+		if beforeRecord != nil {
+			if err := beforeRecord(cert); err != nil {
+				return nil, err
+			}
 		}
 		err = a.Store.Insert(ctx, recordOf(cert, name, profile, issuerName, a.now()))
 		if errors.Is(err, ErrDuplicateSerial) {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
@@ -20,8 +19,8 @@ import (
 	"syscall"
 
 	"github.com/pkit/pkit/ca"
-	"github.com/pkit/pkit/formats"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/term"
 )
 
@@ -376,7 +375,7 @@ func jobFromRow(row manifestRow, dir string, legacy bool) (*issueJob, error) {
 	if row.Profile == "" {
 		return nil, errors.New("profile is empty")
 	}
-	j := &issueJob{req: ca.Request{Profile: row.Profile, Name: row.Name}, legacy: legacy, bulk: true}
+	j := &issueJob{req: ca.Request{Profile: row.Profile, Name: row.Name}, legacy: legacy}
 	if row.Profile == "server" {
 		if err := addServerName(&j.req, row.Name); err != nil {
 			return nil, err
@@ -401,20 +400,34 @@ func jobFromRow(row manifestRow, dir string, legacy bool) (*issueJob, error) {
 		}
 		j.req.KeyType = kt
 	}
-	base := filepath.Join(dir, fileBase(row.Name))
-	if row.Profile != "server" {
-		base += "-" + row.Profile
+	stem, err := ca.FileStem(row.Name, row.Profile)
+	if err != nil {
+		return nil, err
 	}
-	j.cert, j.keyFile = base+".pem", base+"-key.pem"
+	j.cert, j.keyFile = ca.OutputPath(dir, stem, ".pem"), ca.OutputPath(dir, stem, "-key.pem")
 	if row.P12 {
-		j.p12 = base + ".p12"
+		j.p12 = ca.OutputPath(dir, stem, ".p12")
 	}
 	return j, nil
 }
 
-// issueBatch issues every row of the manifest with one CA unlock. Each
-// certificate is all-or-nothing; bad rows are reported with their line
-// numbers and the rest are issued. Exit 1 if any row failed.
+// batchJob is a manifest row that passed its checks, its job, and how
+// it ended.
+type batchJob struct {
+	row manifestRow
+	job *issueJob
+	res *issueResult
+	err error
+	// started: a worker took it (an interrupted batch starts no more).
+	started bool
+}
+
+// issueBatch issues every row of the manifest with one CA unlock: plan
+// every row's files (a row whose files leave --out-dir, collide with
+// another row's or are too long stops the whole batch before anything is
+// signed: the manifest is wrong), run the rows on a few workers, each
+// all-or-nothing, and report which rows were recorded. Exit 1 if any row
+// failed.
 func (e *env) issueBatch(c *cli.Context) error {
 	path := c.String("batch")
 	if c.NArg() > 0 {
@@ -431,60 +444,88 @@ func (e *env) issueBatch(c *cli.Context) error {
 	if err != nil {
 		return failf("manifest %q: %v", path, err).hint("see \"pkit issue --help\" for the CSV and JSON formats")
 	}
-	force, dir := c.Bool("force"), c.String("out-dir")
-	// Every row writes into dir: check it once, before the first row.
-	checked := map[string]bool{}
-	if err := checkOutputDir(dir); err != nil {
-		return err
-	}
-	checked[filepath.Clean(dir)] = true
-	type todo struct {
-		row manifestRow
-		job *issueJob
-	}
-	var jobs []todo
-	seen := map[string]int{}
-	needP12 := false
-	for _, row := range rows {
-		j, err := jobFromRow(row, dir, c.Bool("legacy"))
-		if err == nil {
-			err = checkOutputsIn(checked, force, j.cert, j.keyFile, j.p12)
-		}
-		if err == nil {
-			if prev, dup := seen[j.cert]; dup {
-				err = fmt.Errorf("writes %q, like line %d", j.cert, prev)
-			}
-		}
-		if err != nil {
-			bad = append(bad, rowError{line: row.Line, row: row.Row, name: row.Name, profile: row.Profile, err: err})
-			continue
-		}
-		seen[j.cert] = row.Line
-		needP12 = needP12 || j.p12 != ""
-		jobs = append(jobs, todo{row, j})
-	}
-	pw := ""
-	if needP12 {
-		if pw, err = e.p12Password(c); err != nil {
-			return err
-		}
-	}
+	dir := c.String("out-dir")
 	var a *ca.Authority
-	if len(jobs) > 0 {
+	if len(rows) > 0 {
 		if a, err = e.openCA(c); err != nil {
 			return err
 		}
 		defer a.Close()
-		// A revoked issuing CA fails the whole batch once, not every row.
-		if err := a.IssuerStanding(c.Context); err != nil {
+	}
+	plan := newPlan(a, c.Bool("force"), true)
+	jobs, bad, err := planBatch(plan, rows, bad, path, dir, c.Bool("legacy"))
+	if err != nil {
+		return err
+	}
+	pw := ""
+	if slices.ContainsFunc(jobs, func(b *batchJob) bool { return b.job.p12 != "" }) {
+		if pw, err = e.p12Password(c); err != nil {
 			return err
 		}
-		if _, err := a.Unlock(a.Config.Issuer); err != nil {
-			return err
+	}
+	sig, err := e.runBatch(c, a, plan, jobs, pw)
+	if err != nil {
+		return err
+	}
+	return e.reportBatch(c, path, dir, jobs, bad, sig)
+}
+
+// planBatch turns the rows into jobs and plans their files, all before
+// anything is signed. Rows that cannot be issued (bad names, existing
+// files) join bad; a row whose outputs are wrong in themselves (see
+// ca.OutputError.Mistake) fails the batch with a usage error.
+func planBatch(plan *ca.Plan, rows []manifestRow, bad []rowError, path, dir string, legacy bool) ([]*batchJob, []rowError, error) {
+	// Every row writes into dir: check it once, before the first row.
+	if err := plan.CheckDir(dir); err != nil {
+		return nil, nil, outputError(err, "")
+	}
+	var jobs []*batchJob
+	var mistakes []error
+	for _, row := range rows {
+		where := fmt.Sprintf("%s line %d", path, row.Line)
+		j, err := jobFromRow(row, dir, legacy)
+		if err == nil {
+			err = plan.Add(fmt.Sprintf("line %d", row.Line), j.outputs()...)
 		}
-		if err := a.Store.SetBulk(c.Context, true); err != nil {
-			return err
+		var oe *ca.OutputError
+		if errors.As(err, &oe) && oe.Mistake() {
+			mistakes = append(mistakes, outputError(err, where))
+			continue
 		}
+		if err != nil {
+			bad = append(bad, rowError{line: row.Line, row: row.Row, name: row.Name, profile: row.Profile, err: outputError(err, "")})
+			continue
+		}
+		jobs = append(jobs, &batchJob{row: row, job: j})
+	}
+	if len(mistakes) > 0 {
+		ue := mistakes[0].(*userError)
+		ue.msg += "; nothing was issued"
+		if len(mistakes) > 1 {
+			ue.hint("%d more rows have such problems; --json is not printed for a manifest refused as a whole", len(mistakes)-1)
+		}
+		return nil, nil, ue
+	}
+	return jobs, bad, nil
+}
+
+// runBatch issues the planned jobs on a few workers, each all or nothing
+// (ca.Authority.IssueTo), and syncs the store and the files once at the
+// end. SIGINT or SIGTERM stops it taking new rows; the rows in flight
+// finish. It returns the signal that stopped it, or nil.
+func (e *env) runBatch(c *cli.Context, a *ca.Authority, plan *ca.Plan, jobs []*batchJob, pw string) (os.Signal, error) {
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	// A revoked issuing CA fails the whole batch once, not every row.
+	if err := a.IssuerStanding(c.Context); err != nil {
+		return nil, err
+	}
+	if _, err := a.Unlock(a.Config.Issuer); err != nil {
+		return nil, err
+	}
+	if err := a.Store.SetBulk(c.Context, true); err != nil {
+		return nil, err
 	}
 	progress := false
 	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -492,75 +533,73 @@ func (e *env) issueBatch(c *cli.Context) error {
 	}
 	// Rows are issued by a few workers at once: key generation, signing
 	// and the .p12 key derivation use both cores, and one row's fsyncs
-	// overlap another's work. The store serializes the inserts.
-	out := make([]*issueResult, len(jobs))
-	errs := make([]error, len(jobs))
-	next := make(chan int)
-	var wg sync.WaitGroup
+	// overlap another's work. The store serializes the inserts. A row's
+	// failure is its own: the workers never return an error to the group.
+	var g errgroup.Group
+	g.SetLimit(batchWorkers())
 	var mu sync.Mutex
 	done := 0
-	for range batchWorkers() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], errs[i] = e.issueAndWrite(c.Context, a, jobs[i].job, pw, force)
-				if progress {
-					mu.Lock()
-					done++
-					fmt.Fprintf(e.stderr, "\rissued %d/%d", done, len(jobs))
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	// SIGINT or SIGTERM stops the batch taking new rows; the rows in flight
-	// finish (each is recorded and written, all or nothing, as a normal
-	// row), then the end below runs as usual: sync, summary, --json.
 	stop, interrupted := notifyInterrupt()
-	started := len(jobs)
 dispatch:
-	for i := range jobs {
+	for _, b := range jobs {
 		select {
-		case next <- i:
 		case <-stop:
-			started = i
 			break dispatch
+		default:
 		}
+		b.started = true
+		g.Go(func() error {
+			b.res, b.err = issueTo(c.Context, a, plan, b.job, pw)
+			if progress {
+				mu.Lock()
+				done++
+				fmt.Fprintf(e.stderr, "\rissued %d/%d", done, len(jobs))
+				mu.Unlock()
+			}
+			return nil
+		})
 	}
-	close(next)
-	wg.Wait()
+	g.Wait()
 	sig := interrupted()
-	// One sync for the whole batch, before anything is reported as issued.
-	if len(jobs) > 0 {
-		if err := a.Store.Sync(c.Context); err != nil {
-			return failf("syncing the store: %v", err)
-		}
-		if err := formats.SyncFS(dir); err != nil {
-			return failf("syncing %q: %v", dir, err)
-		}
+	if progress {
+		fmt.Fprintln(e.stderr)
 	}
+	// One sync for the whole batch, before anything is reported as issued.
+	if err := a.Store.Sync(c.Context); err != nil {
+		return sig, failf("syncing the store: %v", err).hint("the rows were recorded and written; run \"pkit list\" to see them, and check the disk")
+	}
+	if err := plan.Sync(); err != nil {
+		return sig, failf("%v", err).hint("the rows were recorded and written; check the disk")
+	}
+	return sig, nil
+}
+
+// reportBatch prints every row's outcome (stderr lines, --json), the
+// summary of which rows were recorded, and the hints to run again.
+func (e *env) reportBatch(c *cli.Context, path, dir string, jobs []*batchJob, bad []rowError, sig os.Signal) error {
 	report := []batchRow{}
 	issued, warn, warnLong := 0, false, false
 	var notDone []manifestRow
-	for i, t := range jobs {
-		if i >= started {
-			notDone = append(notDone, t.row)
-			report = append(report, batchRow{Row: t.row.Row, Line: t.row.Line, Name: t.row.Name, Profile: t.row.Profile,
+	var lost []string // recorded, but the files could not be written
+	for _, b := range jobs {
+		t := b.row
+		switch {
+		case !b.started:
+			notDone = append(notDone, t)
+			report = append(report, batchRow{Row: t.Row, Line: t.Line, Name: t.Name, Profile: t.Profile,
 				Error: "not done: the batch was interrupted before this row", NotDone: true})
-			continue
+		case b.err != nil:
+			var fe *ca.FilesError
+			if errors.As(b.err, &fe) && fe.Recorded {
+				lost = append(lost, ca.SerialHex(fe.Serial))
+			}
+			bad = append(bad, rowError{line: t.Line, row: t.Row, name: t.Name, profile: t.Profile, err: b.err})
+		default:
+			issued++
+			warn = warn || b.res.ed25519TLS
+			warnLong = warnLong || b.res.longTLS
+			report = append(report, batchRow{Row: t.Row, Line: t.Line, Name: t.Name, Profile: t.Profile, Result: b.res})
 		}
-		if errs[i] != nil {
-			bad = append(bad, rowError{line: t.row.Line, row: t.row.Row, name: t.row.Name, profile: t.row.Profile, err: errs[i]})
-			continue
-		}
-		issued++
-		warn = warn || out[i].ed25519TLS
-		warnLong = warnLong || out[i].longTLS
-		report = append(report, batchRow{Row: t.row.Row, Line: t.row.Line, Name: t.row.Name, Profile: t.row.Profile, Result: out[i]})
-	}
-	if progress {
-		fmt.Fprintln(e.stderr)
 	}
 	sort.SliceStable(bad, func(i, j int) bool { return bad[i].line < bad[j].line })
 	for _, b := range bad {
@@ -586,8 +625,11 @@ dispatch:
 	}
 	total := issued + len(bad) + len(notDone)
 	fmt.Fprintf(e.stderr, "issued %d of %d certificates into %q", issued, total, dir)
-	if len(bad) > 0 {
-		fmt.Fprintf(e.stderr, "; %d rows failed and wrote nothing", len(bad))
+	if n := len(bad) - len(lost); n > 0 {
+		fmt.Fprintf(e.stderr, "; %d rows failed: not recorded, nothing written", n)
+	}
+	if len(lost) > 0 {
+		fmt.Fprintf(e.stderr, "; %d rows were recorded but their files could not be written (serials %s)", len(lost), strings.Join(lost, ", "))
 	}
 	if len(notDone) > 0 {
 		fmt.Fprintf(e.stderr, "; %d rows not done (interrupted)", len(notDone))
@@ -596,8 +638,11 @@ dispatch:
 	// Each failed row, and the interruption, already has its one
 	// "pkit: error:" line.
 	var hints []string
-	if len(bad) > 0 {
+	if len(bad) > len(lost) {
 		hints = append(hints, "fix the rows named above and run again with only those rows")
+	}
+	if len(lost) > 0 {
+		hints = append(hints, "revoke the serials recorded without files (pkit revoke SERIAL --reason cessationOfOperation) before issuing those rows again")
 	}
 	if len(notDone) > 0 {
 		hints = append(hints, fmt.Sprintf("run again with only the rows not done: %s of %q", rowRanges(notDone), path))

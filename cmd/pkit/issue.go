@@ -5,13 +5,12 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
 	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -119,8 +118,6 @@ type issueJob struct {
 	chain   string
 	p12     string
 	legacy  bool
-	// bulk writes without per-file syncs; the caller syncs at the end.
-	bulk bool
 }
 
 // jobFromFlags builds the job for "issue server|client" from its flags,
@@ -159,24 +156,75 @@ func (e *env) jobFromFlags(c *cli.Context, kind string) (*issueJob, error) {
 			return nil, usagef("--key and --key-type are mutually exclusive")
 		}
 	}
-	base := fileBase(args[0])
-	if kind == "client" {
-		base += "-client"
-	}
-	dir := c.String("out-dir")
-	j.cert = pick(c.String("cert-file"), filepath.Join(dir, base+".pem"))
-	if j.key == nil {
-		j.keyFile = pick(c.String("key-file"), filepath.Join(dir, base+"-key.pem"))
-	}
-	if c.Bool("chain") {
-		j.chain = filepath.Join(dir, base+"-chain.pem")
-	}
-	if c.Bool("p12") || c.String("p12-file") != "" {
-		j.p12 = pick(c.String("p12-file"), filepath.Join(dir, base+".p12"))
-	} else if c.Bool("legacy") {
+	if !c.Bool("p12") && c.String("p12-file") == "" && c.Bool("legacy") {
 		return nil, usagef("--legacy applies to the .p12 file").hint("add --p12")
 	}
+	stem, err := ca.FileStem(args[0], kind)
+	if err != nil {
+		return nil, outputError(err, "")
+	}
+	dir := c.String("out-dir")
+	j.cert = pick(c.String("cert-file"), ca.OutputPath(dir, stem, ".pem"))
+	if j.key == nil {
+		j.keyFile = pick(c.String("key-file"), ca.OutputPath(dir, stem, "-key.pem"))
+	}
+	if c.Bool("chain") {
+		j.chain = ca.OutputPath(dir, stem, "-chain.pem")
+	}
+	if c.Bool("p12") || c.String("p12-file") != "" {
+		j.p12 = pick(c.String("p12-file"), ca.OutputPath(dir, stem, ".p12"))
+	}
 	return j, nil
+}
+
+// outputs are the files of j, for the plan.
+func (j *issueJob) outputs() []ca.Output {
+	return []ca.Output{{Kind: ca.OutCert, Path: j.cert}, {Kind: ca.OutKey, Path: j.keyFile},
+		{Kind: ca.OutChain, Path: j.chain}, {Kind: ca.OutP12, Path: j.p12}}
+}
+
+// newPlan starts the plan of a run's outputs (see ca.Plan); a is nil for
+// commands without a CA (pkit csr).
+func newPlan(a *ca.Authority, force, bulk bool) *ca.Plan {
+	o := ca.PlanOptions{Overwrite: force, Bulk: bulk, MkdirAll: mkdirAll}
+	if a == nil {
+		return ca.NewPlan(o)
+	}
+	return a.NewPlan(o)
+}
+
+// outputError words a planning error (ca.OutputError) for the user: a
+// mistake in what was asked (a name that is no file name, two outputs
+// that are one file, a name too long) is a usage error; an existing file
+// or a folder that takes no files is an error. where, when not empty,
+// says where the output was asked for ("rows.csv line 3").
+func outputError(err error, where string) error {
+	var oe *ca.OutputError
+	if !errors.As(err, &oe) {
+		return err
+	}
+	msg := oe.Error()
+	if where != "" {
+		msg = where + ": " + msg
+	}
+	var de *ca.DirError
+	switch {
+	case errors.Is(err, ca.ErrOutputEscapes):
+		return usagef("%s", msg).hint("use a name that can be a file name")
+	case errors.Is(err, ca.ErrOutputCollides):
+		return usagef("%s", msg).hint("give every output its own file name")
+	case errors.Is(err, formats.ErrNameTooLong):
+		return usagef("%s", msg).hint("use a shorter name or output path (a long name can go in the SANs: --dns, --email, --uri)")
+	case errors.Is(err, ca.ErrOutputIsFolder):
+		return failf("%s", msg).hint("name a file, or pass the folder as --out-dir")
+	case errors.Is(err, fs.ErrExist):
+		return failf("%s", msg).hint("remove it, choose another name or --out-dir, or pass -f/--force to overwrite")
+	case errors.As(err, &de) && !de.Made:
+		return failf("%s", msg).hint("choose another --out-dir or output file")
+	case errors.As(err, &de):
+		return failf("%s", msg).hint("choose another --out-dir or output file, or make the folder writable")
+	}
+	return failf("%s", msg)
 }
 
 func pick(a, b string) string {
@@ -184,13 +232,6 @@ func pick(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// fileBase turns a name into a file name the way mkcert does: "*" becomes
-// "_wildcard", ":" (IPv6) and "/" become "_".
-func fileBase(name string) string {
-	name = strings.ReplaceAll(name, "*", "_wildcard")
-	return strings.NewReplacer(":", "_", "/", "_", "\\", "_", "@", "_at_").Replace(name)
 }
 
 // addServerName adds a server NAME argument as a DNS or IP SAN.
@@ -318,9 +359,20 @@ type issueResult struct {
 }
 
 func (e *env) issueOne(c *cli.Context, j *issueJob) error {
-	force := c.Bool("force")
-	if err := checkOutputs(force, j.cert, j.keyFile, j.chain, j.p12); err != nil {
+	a, err := e.openCA(c)
+	if err != nil {
 		return err
+	}
+	defer a.Close()
+	return e.issueAndReport(c, a, j)
+}
+
+// issueAndReport plans j's files, issues j, writes its files and tells the
+// user (or prints --json).
+func (e *env) issueAndReport(c *cli.Context, a *ca.Authority, j *issueJob) error {
+	plan := newPlan(a, c.Bool("force"), false)
+	if err := plan.Add("", j.outputs()...); err != nil {
+		return outputError(err, "")
 	}
 	pw := ""
 	if j.p12 != "" {
@@ -329,115 +381,38 @@ func (e *env) issueOne(c *cli.Context, j *issueJob) error {
 			return err
 		}
 	}
-	a, err := e.openCA(c)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	return e.issueAndReport(c, a, j, pw)
-}
-
-// issueAndReport issues j, writes its files and tells the user (or prints
-// --json).
-func (e *env) issueAndReport(c *cli.Context, a *ca.Authority, j *issueJob, pw string) error {
-	res, err := e.issueAndWrite(c.Context, a, j, pw, c.Bool("force"))
+	res, err := issueTo(c.Context, a, plan, j, pw)
 	if err != nil {
 		return err
 	}
 	return e.reportIssued(c, res)
 }
 
-// checkOutputs refuses to run when an output exists and --force is off,
-// creates the folders the outputs go into and checks that files can be
-// written there (see [checkOutputDir]), before anything is signed.
-func checkOutputs(force bool, paths ...string) error {
-	return checkOutputsIn(nil, force, paths...)
-}
-
-// checkOutputsIn is checkOutputs that skips the folders already in
-// checked (and adds the ones it checks), for commands that write many
-// files into few folders.
-func checkOutputsIn(checked map[string]bool, force bool, paths ...string) error {
-	if checked == nil {
-		checked = map[string]bool{}
-	}
-	for _, p := range paths {
-		if p == "" {
-			continue
-		}
-		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			return failf("%q is a folder", p).hint("name a file, or pass the folder as --out-dir")
-		}
-		if !force && fileExists(p) {
-			return failf("%q already exists", p).hint("remove it, choose another name or --out-dir, or pass -f/--force to overwrite")
-		}
-		dir := filepath.Dir(p)
-		if checked[dir] {
-			continue
-		}
-		if err := checkOutputDir(dir); err != nil {
-			return err
-		}
-		checked[dir] = true
-	}
-	return nil
-}
-
-// checkOutputDir creates dir if needed and checks that pkit can write
-// files into it, the way the real write will (formats.CheckDir), so that
-// a folder that takes no files fails before a certificate is signed and
-// recorded and its new key lost.
-func checkOutputDir(dir string) error {
-	if err := mkdirAll(dir); err != nil {
-		return failf("cannot create the folder %q: %v", dir, formats.SystemReason(err)).hint("choose another --out-dir or output file")
-	}
-	if err := formats.CheckDir(dir); err != nil {
-		return failf("%v", err).hint("choose another --out-dir or output file, or make the folder writable")
-	}
-	return nil
-}
-
-// issueAndWrite issues j with a and writes its files as one unit.
+// issueAndWrite plans j's files, issues j and writes them as one unit
+// (for commands that issue a few fixed certificates, like quickstart).
 func (e *env) issueAndWrite(ctx context.Context, a *ca.Authority, j *issueJob, p12pw string, force bool) (*issueResult, error) {
+	plan := newPlan(a, force, false)
+	if err := plan.Add("", j.outputs()...); err != nil {
+		return nil, outputError(err, "")
+	}
+	return issueTo(ctx, a, plan, j, p12pw)
+}
+
+// issueTo issues j with a and writes its files, planned in plan, as one
+// unit (ca.Authority.IssueTo).
+func issueTo(ctx context.Context, a *ca.Authority, plan *ca.Plan, j *issueJob, p12pw string) (*issueResult, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	iss, err := a.Issue(ctx, &j.req)
+	iss, err := a.IssueTo(ctx, &j.req, plan, &ca.Outputs{Files: j.outputs(), Key: j.key, P12Password: p12pw, P12Legacy: j.legacy})
 	if err != nil {
 		return nil, err
 	}
-	key := iss.Key
-	if key == nil {
-		key = j.key
-	}
-	var files []formats.File
 	res := newIssueResult(iss, &j.req)
-	add := func(kind, path string, data []byte, perm fs.FileMode) {
-		files = append(files, formats.File{Path: path, Data: data, Perm: perm})
-		res.Files[kind] = path
-	}
-	if j.cert != "" {
-		add("cert", j.cert, ca.WriteChainPEM(iss.Cert), 0o644)
-	}
-	if j.keyFile != "" && iss.Key != nil {
-		pemKey, err := formats.EncodePrivateKeyPEM(iss.Key)
-		if err != nil {
-			return nil, err
+	for _, o := range j.outputs() {
+		if o.Path != "" && (o.Kind != ca.OutKey || iss.Key != nil) {
+			res.Files[string(o.Kind)] = o.Path
 		}
-		add("key", j.keyFile, pemKey, 0o600)
-	}
-	if j.chain != "" {
-		add("chain", j.chain, ca.WriteChainPEM(append([]*x509.Certificate{iss.Cert}, iss.Chain...)...), 0o644)
-	}
-	if j.p12 != "" {
-		p12, err := formats.EncodePKCS12(key, iss.Cert, iss.Chain, p12pw, formats.PKCS12Options{Legacy: j.legacy, FriendlyName: j.req.Name})
-		if err != nil {
-			return nil, fmt.Errorf("writing the .p12: %w", err)
-		}
-		add("p12", j.p12, p12, 0o600)
-	}
-	if err := formats.WriteFilesWith(files, formats.WriteOptions{Overwrite: force, NoSync: j.bulk}); err != nil {
-		return nil, fmt.Errorf("certificate %s was issued and recorded, but writing its files failed: %w", res.Serial, err)
 	}
 	return res, nil
 }

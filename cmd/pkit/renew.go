@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math/big"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/pkit/pkit/ca"
@@ -62,16 +61,17 @@ EXAMPLES
 			if err := requestOptions(c, &j.req); err != nil {
 				return err
 			}
-			base := filepath.Join(c.String("out-dir"), fileBase(rec.Name))
-			if rec.Profile != "server" {
-				base += "-" + rec.Profile
+			stem, err := ca.FileStem(rec.Name, rec.Profile)
+			if err != nil {
+				return outputError(err, "")
 			}
-			j.cert, j.keyFile = base+".pem", base+"-key.pem"
+			dir := c.String("out-dir")
+			j.cert, j.keyFile = ca.OutputPath(dir, stem, ".pem"), ca.OutputPath(dir, stem, "-key.pem")
 			if c.Bool("chain") {
-				j.chain = base + "-chain.pem"
+				j.chain = ca.OutputPath(dir, stem, "-chain.pem")
 			}
 			if c.Bool("p12") {
-				j.p12 = base + ".p12"
+				j.p12 = ca.OutputPath(dir, stem, ".p12")
 			}
 			if c.Bool("reuse-key") {
 				path := c.String("key")
@@ -93,16 +93,7 @@ EXAMPLES
 				}
 				j.req.PublicKey, j.keyFile = j.key.Public(), ""
 			}
-			if err := checkOutputs(c.Bool("force"), j.cert, j.keyFile, j.chain, j.p12); err != nil {
-				return err
-			}
-			pw := ""
-			if j.p12 != "" {
-				if pw, err = e.p12Password(c); err != nil {
-					return err
-				}
-			}
-			return e.issueAndReport(c, a, j, pw)
+			return e.issueAndReport(c, a, j)
 		},
 	}
 }

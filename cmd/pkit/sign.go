@@ -70,11 +70,6 @@ EXAMPLES
 			if out == "-" && c.Bool("json") {
 				return usagef("--json and -o - both want standard output").hint("write the certificate to a file with -o FILE, or leave out --json")
 			}
-			if out != "-" {
-				if err := checkOutputs(c.Bool("force"), out); err != nil {
-					return err
-				}
-			}
 			var override ca.Request
 			if err := addSANFlags(c, &override); err != nil {
 				return err
@@ -84,6 +79,18 @@ EXAMPLES
 				return err
 			}
 			defer a.Close()
+			plan := newPlan(a, c.Bool("force"), false)
+			var outs []ca.Output
+			if out != "-" {
+				kind := ca.OutCert
+				if c.Bool("chain") {
+					kind = ca.OutChain // the certificate and the intermediates
+				}
+				outs = append(outs, ca.Output{Kind: kind, Path: out})
+				if err := plan.Add("", outs...); err != nil {
+					return outputError(err, "")
+				}
+			}
 			req, err := a.RequestFromCSR(csr, c.String("profile"))
 			if errors.Is(err, ca.ErrBadCSRSignature) {
 				return failf("%q: %v", in, err).hint("the request was altered or not signed by its key; ask for a new CSR")
@@ -110,25 +117,21 @@ EXAMPLES
 			if err := requestOptions(c, req); err != nil {
 				return err
 			}
-			iss, err := a.Issue(c.Context, req)
+			iss, err := a.IssueTo(c.Context, req, plan, &ca.Outputs{Files: outs})
 			if err != nil {
 				return err
 			}
-			certs := []*x509.Certificate{iss.Cert}
-			if c.Bool("chain") {
-				certs = append(certs, iss.Chain...)
-			}
-			pemData := ca.WriteChainPEM(certs...)
 			res := newIssueResult(iss, req)
 			if out == "-" {
 				if res.ed25519TLS {
 					e.warnEd25519TLS()
 				}
-				_, err := e.stdout.Write(pemData)
+				certs := []*x509.Certificate{iss.Cert}
+				if c.Bool("chain") {
+					certs = append(certs, iss.Chain...)
+				}
+				_, err := e.stdout.Write(ca.WriteChainPEM(certs...))
 				return err
-			}
-			if err := formats.WriteFile(out, pemData, 0o644, c.Bool("force")); err != nil {
-				return fmt.Errorf("certificate %s was issued and recorded, but writing it failed: %w", res.Serial, err)
 			}
 			res.Files["cert"] = out
 			return e.reportIssued(c, res)
@@ -213,8 +216,12 @@ EXAMPLES
 			if err != nil {
 				return usagef("--key-type: %v", err)
 			}
-			base := filepath.Join(c.String("out-dir"), fileBase(name))
-			csrPath, keyPath := base+".csr", base+"-key.pem"
+			stem, err := ca.FileStem(name, "server")
+			if err != nil {
+				return outputError(err, "")
+			}
+			dir := c.String("out-dir")
+			csrPath, keyPath := ca.OutputPath(dir, stem, ".csr"), ca.OutputPath(dir, stem, "-key.pem")
 			var files []formats.File
 			var priv crypto.Signer
 			if k := c.String("key"); k != "" {
@@ -224,8 +231,8 @@ EXAMPLES
 				}
 				keyPath = ""
 			}
-			if err := checkOutputs(c.Bool("force"), csrPath, keyPath); err != nil {
-				return err
+			if err := newPlan(nil, c.Bool("force"), false).Add("", ca.Output{Kind: ca.OutCSR, Path: csrPath}, ca.Output{Kind: ca.OutKey, Path: keyPath}); err != nil {
+				return outputError(err, "")
 			}
 			if priv == nil {
 				if priv, err = ca.GenerateKey(kt); err != nil {

@@ -2,17 +2,16 @@ package chain
 
 import (
 	"bytes"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
+
+	"github.com/pkit/pkit/formats"
 )
 
 // DefaultMaxDepth is the longest path (in certificates, leaf and root
@@ -23,6 +22,18 @@ const DefaultMaxDepth = 10
 // visit over all paths tried. Piles built to explode (loops, many
 // cross-signatures) end with the best path found so far.
 const maxSteps = 20000
+
+// MaxSignatureChecks bounds the signatures one [Build] (and so one
+// [Verify]) checks. Candidates are found by name (RFC 5280 7.1) and key
+// identifier through an index, so an honest pile needs about one check
+// per certificate on the path, and each (issuer key, certificate) pair
+// is checked once; only a pile made to explode (a thousand certificates
+// with one subject and key identifier, each a candidate issuer of every
+// other) reaches the bound, and then ends in well under a second with
+// [Path.Truncated] set instead of trying every pair. Go's verifier
+// allows 100 checks per chain; pkit allows more because it also looks
+// for alternative paths and classifies the left-overs.
+const MaxSignatureChecks = 1000
 
 // ErrNoCertificates is returned by [Build] when the pile is empty.
 var ErrNoCertificates = errors.New("no certificates given")
@@ -146,11 +157,15 @@ type Path struct {
 	// Unused lists the certificates of the pile that are not on the path,
 	// with the reason.
 	Unused []Unused
-	// Truncated is true when the search stopped at its bound before
-	// trying every path.
+	// Truncated is true when the search stopped at one of its bounds
+	// (paths visited, or [MaxSignatureChecks]) before trying every path.
 	Truncated bool
+	// SignatureChecks is the number of signatures checked.
+	SignatureChecks int
 
 	topSelfSigned bool
+	g             *graph // the index and signature cache, for Verify
+	top           *node
 }
 
 // Unused is a certificate [Build] left out, and why.
@@ -184,66 +199,146 @@ func (p *Path) Root() *x509.Certificate {
 	return p.Certs[len(p.Certs)-1]
 }
 
-// checkSignature checks that parent's key signed c. Unlike
-// [x509.Certificate.CheckSignature] it accepts SHA-1 signatures, which Go
-// refuses to verify, so that a SHA-1 chain is found and then reported as
-// weak (see [Verify]) instead of as unsigned.
+// checkSignature checks that parent's key signed c, with any algorithm
+// pkit knows ([formats.CheckSignature]: SHA-1 and MD5 too, so that such a
+// chain is found and then reported as weak, DSA and RSASSA-PSS).
 func checkSignature(parent, c *x509.Certificate) error {
-	err := parent.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature)
-	var insecure x509.InsecureAlgorithmError
-	if err == nil || !errors.As(err, &insecure) {
-		return err
-	}
-	sum := sha1.Sum(c.RawTBSCertificate)
-	switch pub := parent.PublicKey.(type) {
-	case *rsa.PublicKey:
-		if c.SignatureAlgorithm == x509.SHA1WithRSA {
-			return rsa.VerifyPKCS1v15(pub, crypto.SHA1, sum[:], c.Signature)
-		}
-	case *ecdsa.PublicKey:
-		if c.SignatureAlgorithm == x509.ECDSAWithSHA1 && ecdsa.VerifyASN1(pub, sum[:], c.Signature) {
-			return nil
-		}
-	}
-	return err
+	return formats.CheckSignature(parent, c)
 }
 
-// SelfSigned reports whether c names itself as issuer and its signature
-// verifies with its own key.
+// SelfSigned reports whether c issued itself ([formats.Issued]): its
+// subject and issuer are the same name (RFC 5280 7.1), its key
+// identifiers agree when both are present, and its signature verifies
+// with its own key.
 func SelfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawSubject, c.RawIssuer) && checkSignature(c, c) == nil
+	return formats.Issued(c, c)
 }
 
 // IsCA reports whether c is a CA certificate: basic constraints with
 // CA:TRUE, or a version 1 self-signed certificate.
 func IsCA(c *x509.Certificate) bool {
-	return (c.BasicConstraintsValid && c.IsCA) || (c.Version == 1 && bytes.Equal(c.RawSubject, c.RawIssuer))
+	return (c.BasicConstraintsValid && c.IsCA) || (c.Version == 1 && formats.SelfIssued(c))
+}
+
+// node is a certificate in the search graph.
+type node struct {
+	cert       *x509.Certificate
+	fp         [32]byte
+	spki       [32]byte // hash of the public key: twins share signature results
+	subjectKey string   // formats.NameKey of the subject
+	issuerKey  string   // formats.NameKey of the issuer
+	root       bool     // in Roots
+	ss         int8     // self-signed: 0 unknown, 1 yes, -1 no
+	issuers    []*node  // computed lazily
+	expanded   bool
+}
+
+// bucket holds the certificates of one subject name, and among them those
+// of each subject key identifier ("" for none).
+type bucket struct {
+	all   []*node
+	bySKI map[string][]*node
+	// sorted caches the candidate lists of candidates, per authority key
+	// identifier ("\x00" for none).
+	sorted map[string][]*node
+}
+
+// graph indexes the certificates by subject (RFC 5280 7.1 form) and key
+// identifier and remembers every signature checked, per issuer key and
+// certificate, within the budget of [MaxSignatureChecks].
+type graph struct {
+	bySubject map[string]*bucket
+	at        time.Time
+	sigs      map[[2][32]byte]bool
+	checks    int
+	exhausted bool // a check was refused for the budget
+}
+
+func newGraph(at time.Time) *graph {
+	return &graph{bySubject: map[string]*bucket{}, at: at, sigs: map[[2][32]byte]bool{}}
+}
+
+func (g *graph) index(n *node) {
+	b := g.bySubject[n.subjectKey]
+	if b == nil {
+		b = &bucket{bySKI: map[string][]*node{}}
+		g.bySubject[n.subjectKey] = b
+	}
+	b.all = append(b.all, n)
+	b.bySKI[string(n.cert.SubjectKeyId)] = append(b.bySKI[string(n.cert.SubjectKeyId)], n)
+}
+
+// signed reports whether p's key signed c, checking each (key,
+// certificate) pair once. Past the budget it answers false and marks the
+// graph exhausted.
+func (g *graph) signed(p, c *node) bool {
+	k := [2][32]byte{p.spki, c.fp}
+	if ok, done := g.sigs[k]; done {
+		return ok
+	}
+	if g.checks >= MaxSignatureChecks {
+		g.exhausted = true
+		return false
+	}
+	g.checks++
+	ok := checkSignature(p.cert, c.cert) == nil
+	g.sigs[k] = ok
+	return ok
 }
 
 // selfSigned reports (and caches) whether n is self-signed.
-func (n *node) selfSigned() bool {
+func (g *graph) selfSigned(n *node) bool {
 	if n.ss == 0 {
 		n.ss = -1
-		if SelfSigned(n.cert) {
+		if n.subjectKey == n.issuerKey && formats.NamesIssuer(n.cert, n.cert) && g.signed(n, n) {
 			n.ss = 1
+		}
+		if g.exhausted && n.ss < 0 {
+			n.ss = 0 // not known: ask again (and get false) rather than remember
+			return false
 		}
 	}
 	return n.ss > 0
 }
 
-// node is a certificate in the search graph.
-type node struct {
-	cert     *x509.Certificate
-	fp       [32]byte
-	root     bool    // in Roots
-	ss       int8    // self-signed: 0 unknown, 1 yes, -1 no
-	issuers  []*node // computed lazily
-	expanded bool
-}
-
-type graph struct {
-	bySubject map[string][]*node
-	at        time.Time
+// candidates returns the certificates that may have issued n by name and
+// key identifier (the signature not checked yet), the most likely first:
+// trusted roots, then those valid at the time of the check, then the
+// newest.
+func (g *graph) candidates(n *node) []*node {
+	b := g.bySubject[n.issuerKey]
+	if b == nil {
+		return nil
+	}
+	key := "\x00"
+	if len(n.cert.AuthorityKeyId) > 0 {
+		key = string(n.cert.AuthorityKeyId)
+	}
+	if out, ok := b.sorted[key]; ok {
+		return out
+	}
+	var out []*node
+	if aki := n.cert.AuthorityKeyId; len(aki) > 0 {
+		out = append(append(out, b.bySKI[string(aki)]...), b.bySKI[""]...)
+	} else {
+		out = append(out, b.all...)
+	}
+	valid := func(x *node) bool { return !g.at.Before(x.cert.NotBefore) && !g.at.After(x.cert.NotAfter) }
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.root != b.root {
+			return a.root
+		}
+		if va, vb := valid(a), valid(b); va != vb {
+			return va
+		}
+		return a.cert.NotAfter.After(b.cert.NotAfter)
+	})
+	if b.sorted == nil {
+		b.sorted = map[string][]*node{}
+	}
+	b.sorted[key] = out
+	return out
 }
 
 // issuersOf returns the certificates that issued n: same name, matching
@@ -253,20 +348,36 @@ func (g *graph) issuersOf(n *node) []*node {
 		return n.issuers
 	}
 	n.expanded = true
-	c := n.cert
-	for _, p := range g.bySubject[string(c.RawIssuer)] {
-		if p == n {
-			continue
-		}
-		if len(c.AuthorityKeyId) > 0 && len(p.cert.SubjectKeyId) > 0 && !bytes.Equal(c.AuthorityKeyId, p.cert.SubjectKeyId) {
-			continue
-		}
-		if checkSignature(p.cert, c) != nil {
+	for _, p := range g.candidates(n) {
+		if p == n || !g.signed(p, n) {
 			continue
 		}
 		n.issuers = append(n.issuers, p)
 	}
 	return n.issuers
+}
+
+// badIssuer returns a certificate that names itself n's issuer (name and
+// key identifier) but whose key does not verify n's signature, or nil.
+// Only signatures already checked, or checkable within the budget, count.
+func (g *graph) badIssuer(n *node) *x509.Certificate {
+	for _, p := range g.candidates(n) {
+		if p == n || bytes.Equal(p.cert.Raw, n.cert.Raw) {
+			continue
+		}
+		k := [2][32]byte{p.spki, n.fp}
+		ok, done := g.sigs[k]
+		if !done {
+			ok = g.signed(p, n)
+			if _, done = g.sigs[k]; !done {
+				return nil
+			}
+		}
+		if !ok {
+			return p.cert
+		}
+	}
+	return nil
 }
 
 // Build finds the best path from the leaf up to a root through certs (and
@@ -288,7 +399,7 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 	if maxDepth <= 0 {
 		maxDepth = DefaultMaxDepth
 	}
-	g := &graph{bySubject: map[string][]*node{}, at: at}
+	g := newGraph(at)
 	byFP := map[[32]byte]*node{}
 	var nodes []*node
 	dups := map[[32]byte][]*x509.Certificate{}
@@ -301,10 +412,11 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 			}
 			return n
 		}
-		n := &node{cert: c, fp: fp, root: root}
+		n := &node{cert: c, fp: fp, root: root, spki: sha256.Sum256(c.RawSubjectPublicKeyInfo),
+			subjectKey: formats.NameKey(c.RawSubject), issuerKey: formats.NameKey(c.RawIssuer)}
 		byFP[fp] = n
 		nodes = append(nodes, n)
-		g.bySubject[string(c.RawSubject)] = append(g.bySubject[string(c.RawSubject)], n)
+		g.index(n)
 		return n
 	}
 	for _, r := range o.Roots {
@@ -340,7 +452,7 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 	} else {
 		var leaves []*node
 		for _, n := range pile {
-			if !IsCA(n.cert) && !n.selfSigned() {
+			if !IsCA(n.cert) && !g.selfSigned(n) {
 				leaves = append(leaves, n)
 			}
 		}
@@ -361,8 +473,8 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 	s := &search{g: g, at: at, maxDepth: maxDepth, onPath: map[*node]bool{}, hasRoots: len(o.Roots) > 0}
 	s.walk(leaf, nil)
 	best := s.best
-	p := &Path{Complete: best.complete, Trusted: best.trusted, Truncated: s.steps >= maxSteps,
-		topSelfSigned: topSelfSigned(best.nodes[len(best.nodes)-1])}
+	p := &Path{Complete: best.complete, Trusted: best.trusted, Truncated: s.steps >= maxSteps || g.exhausted,
+		topSelfSigned: g.topSelfSigned(best.nodes[len(best.nodes)-1]), g: g, top: best.nodes[len(best.nodes)-1]}
 	for _, n := range best.nodes {
 		p.Certs = append(p.Certs, n.cert)
 	}
@@ -383,17 +495,19 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 		}
 	}
 	p.Unused = unused(pile, best.nodes, dups)
+	p.SignatureChecks = g.checks
 	return p, nil
 }
 
 // topSelfSigned reports whether the top of a path is a self-signed root.
 // A trusted root's own signature is not checked (a trust anchor is
-// trusted for its name and key, as in OpenSSL and Go): the names decide.
-func topSelfSigned(n *node) bool {
+// trusted for its name and key, as in OpenSSL and Go): the names and key
+// identifiers decide.
+func (g *graph) topSelfSigned(n *node) bool {
 	if n.root {
-		return bytes.Equal(n.cert.RawSubject, n.cert.RawIssuer)
+		return formats.NamesIssuer(n.cert, n.cert)
 	}
-	return n.selfSigned()
+	return g.selfSigned(n)
 }
 
 // tops returns the CA certificates of the pile that issued no other
@@ -439,7 +553,7 @@ func (s *search) walk(n *node, path []*node) {
 	path = append(path, n)
 	s.onPath[n] = true
 	defer delete(s.onPath, n)
-	if n.root || n.selfSigned() {
+	if n.root || s.g.selfSigned(n) {
 		s.offer(path, true, n.root, false)
 		return
 	}
@@ -531,7 +645,7 @@ func unused(pile, path []*node, dups map[[32]byte][]*x509.Certificate) []Unused 
 		}
 		u := Unused{Cert: n.cert, Why: "unrelated"}
 		for _, p := range path {
-			if bytes.Equal(p.cert.RawSubject, n.cert.RawSubject) {
+			if p.subjectKey == n.subjectKey {
 				u.Of = p.cert
 				if bytes.Equal(p.cert.RawSubjectPublicKeyInfo, n.cert.RawSubjectPublicKeyInfo) {
 					u.Why = "twin"
@@ -541,7 +655,7 @@ func unused(pile, path []*node, dups map[[32]byte][]*x509.Certificate) []Unused 
 				break
 			}
 		}
-		if u.Of == nil && !IsCA(n.cert) && !bytes.Equal(n.cert.RawSubject, n.cert.RawIssuer) {
+		if u.Of == nil && !IsCA(n.cert) && n.subjectKey != n.issuerKey {
 			u.Why = "leaf"
 		}
 		out = append(out, u)

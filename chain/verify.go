@@ -80,6 +80,9 @@ const (
 	WeakKey             Kind = "weak-key"
 	UnhandledCritical   Kind = "unhandled-critical-extension"
 	KeyMismatch         Kind = "key-mismatch"
+	// ChainTooLong: more intermediates than [VerifyOptions.MaxDepth]
+	// allows.
+	ChainTooLong Kind = "chain-too-long"
 )
 
 // Problem is one thing wrong with a chain: what, which certificate, and
@@ -143,6 +146,21 @@ type VerifyOptions struct {
 	// Policy holds the certificate-policy inputs of RFC 5280 section
 	// 6.1.1; the zero value accepts any policy and requires none.
 	Policy PolicyOptions
+	// PartialChain makes every certificate in Roots a trust anchor, as
+	// openssl verify -partial_chain (X509_V_FLAG_PARTIAL_CHAIN) does: the
+	// path may end at an intermediate given there. Without it only the
+	// self-signed certificates of Roots are anchors, as in OpenSSL, nginx
+	// and HAProxy by default; the others only help build the path
+	// (untrusted), and a path that ends at one of them is reported with
+	// what those servers do with it.
+	PartialChain bool
+	// MaxDepth, when positive, is the largest number of intermediate
+	// certificates allowed between the leaf and the trust anchor (neither
+	// counted), as openssl verify -verify_depth; a longer path is a
+	// [ChainTooLong] problem. MaxDepthZero with MaxDepth 0 allows none
+	// (the leaf issued by the anchor itself); zero alone means no limit.
+	MaxDepth     int
+	MaxDepthZero bool
 	// Lenient reports profile-only problems (rules of RFC 5280's
 	// certificate profile that path validation does not need) as
 	// warnings that leave the chain valid.
@@ -194,18 +212,33 @@ func Verify(leaf *x509.Certificate, o VerifyOptions) (*Result, error) {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	pool := append(append([]*x509.Certificate(nil), o.Intermediates...), o.Served...)
+	// Trust anchors: without PartialChain, only the self-signed roots.
+	// The others help build the path but are not trusted.
+	var notAnchors []*x509.Certificate
+	if !o.PartialChain {
+		var anchors []*x509.Certificate
+		for _, c := range o.Roots {
+			if formats.NamesIssuer(c, c) {
+				anchors = append(anchors, c)
+			} else {
+				notAnchors = append(notAnchors, c)
+			}
+		}
+		o.Roots = anchors
+	}
+	pool := append(append(append([]*x509.Certificate(nil), o.Intermediates...), notAnchors...), o.Served...)
 	path, err := Build(pool, BuildOptions{Leaf: leaf, Roots: o.Roots, At: at})
 	if err != nil {
 		return nil, err
 	}
-	v := &verifier{o: o, at: at, chain: path.Certs}
+	v := &verifier{o: o, at: at, chain: path.Certs, notAnchors: notAnchors}
 	r := &Result{Chain: path.Certs, Trusted: path.Trusted, Path: path, At: at}
-	v.anchor(path, append(pool, o.Roots...))
+	v.anchor(path)
 	v.order(path)
 	for i := range v.chain {
 		v.checkCert(i)
 	}
+	v.depth(path)
 	v.policies()
 	v.profile()
 	if o.Host != "" {
@@ -235,6 +268,28 @@ type verifier struct {
 	problems []Problem
 	// validPolicies is the result of policies.
 	validPolicies []x509.OID
+	// notAnchors are the certificates given as roots that are not trust
+	// anchors (not self-signed, and no PartialChain).
+	notAnchors []*x509.Certificate
+	// si caches selfIssued: 0 unknown, 1 yes, -1 no.
+	si []int8
+}
+
+// selfIssued reports whether certificate i of the path is self-issued
+// (subject and issuer the same name under RFC 5280 7.1). A self-issued
+// intermediate does not count against path-length constraints (6.1.4
+// (l)) and is not checked against name constraints (6.1.3 (b)).
+func (v *verifier) selfIssued(i int) bool {
+	if v.si == nil {
+		v.si = make([]int8, len(v.chain))
+	}
+	if v.si[i] == 0 {
+		v.si[i] = -1
+		if formats.SelfIssued(v.chain[i]) {
+			v.si[i] = 1
+		}
+	}
+	return v.si[i] > 0
 }
 
 func (v *verifier) add(k Kind, i int, detail, fix string, args ...any) {
@@ -257,7 +312,7 @@ func Describe(c *x509.Certificate, i, n int) string {
 	switch {
 	case i == 0:
 		role = "leaf"
-	case i == n-1 && bytes.Equal(c.RawSubject, c.RawIssuer):
+	case i == n-1 && formats.SelfIssued(c):
 		role = "root"
 	}
 	return fmt.Sprintf("%s %q", role, c.Subject.String())
@@ -265,28 +320,43 @@ func Describe(c *x509.Certificate, i, n int) string {
 
 func when(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// The servers that refuse a chain ending at an intermediate given as a
+// root (no self-signed root behind it).
+var partialChainRefusers = []string{"OpenSSL", "nginx", "HAProxy"}
+
 // anchor reports why the path does not reach a trusted root.
-func (v *verifier) anchor(p *Path, pool []*x509.Certificate) {
+func (v *verifier) anchor(p *Path) {
 	if p.Trusted {
 		return
 	}
 	n := len(v.chain)
 	top := v.chain[n-1]
-	if p.Complete {
-		v.add(UnknownAuthority, n-1, "%s is not a trusted root", "if it is your CA's root, trust it with --roots FILE (or --dir DIR); if not, the chain was issued by another CA", v.name(n-1))
+	for i, c := range v.chain {
+		if !v.isNotAnchor(c) {
+			continue
+		}
+		// The path reaches a certificate given as a root that is not
+		// self-signed: valid only with --partial-chain.
+		detail := fmt.Sprintf("%s is given as a trusted root but is not self-signed, so it is not a trust anchor: OpenSSL, nginx and HAProxy trust only self-signed roots and refuse this chain (openssl: \"unable to get issuer certificate\"; nginx: \"unable to get issuer certificate\"; HAProxy: \"unknown ca\")", Describe(c, i, n))
+		if !p.Complete {
+			detail += fmt.Sprintf("; its issuer, %q, is not given", p.Missing.Subject.String())
+		}
+		root := "the self-signed root above it"
+		if p.Complete && i < n-1 {
+			root = "the self-signed root " + strconv.Quote(v.chain[n-1].Subject.String())
+		} else if !p.Complete && i == n-1 {
+			root = fmt.Sprintf("the self-signed root above it (its issuer is %q)", p.Missing.Subject.String())
+		}
+		fix := fmt.Sprintf("put the root in the roots file: the file behind nginx ssl_client_certificate or HAProxy ca-file must contain the whole CA chain and end with %s; or have the client send its intermediate with its certificate; to trust the intermediate itself, as openssl verify -partial_chain does, pass --partial-chain", root)
+		v.addRule(UnknownAuthority, i, "", partialChainRefusers, "%s", fix, detail)
 		return
 	}
-	for _, c := range pool {
-		if !bytes.Equal(c.RawSubject, top.RawIssuer) || bytes.Equal(c.Raw, top.Raw) {
-			continue
-		}
-		if len(top.AuthorityKeyId) > 0 && len(c.SubjectKeyId) > 0 && !bytes.Equal(top.AuthorityKeyId, c.SubjectKeyId) {
-			continue
-		}
-		if checkSignature(c, top) == nil {
-			continue // a real issuer, already on the path: a loop
-		}
-		v.add(BadSignature, n-1, "the signature of %s does not verify with the key of its issuer %q", "the certificate was changed or signed by another key: re-issue it from the right CA", v.name(n-1), c.Subject.String())
+	if p.Complete {
+		v.addRule(UnknownAuthority, n-1, "", nil, "%s is not a trusted root", "if it is your CA's root, trust it with --roots FILE (or --dir DIR); if not, the chain was issued by another CA", v.name(n-1))
+		return
+	}
+	if bad := p.g.badIssuer(p.top); bad != nil {
+		v.addRule(BadSignature, n-1, "RFC 5280 6.1.3 (a)(1)", nil, "the signature of %s does not verify with the key of its issuer %q", "the certificate was changed or signed by another key: re-issue it from the right CA", v.name(n-1), bad.Subject.String())
 		return
 	}
 	m := p.Missing
@@ -297,13 +367,47 @@ func (v *verifier) anchor(p *Path, pool []*x509.Certificate) {
 	if m.Loop {
 		detail += " (the certificates found sign each other in a loop)"
 	}
-	for _, c := range pool {
-		if !m.Loop && bytes.Equal(c.RawSubject, top.RawIssuer) && !bytes.Equal(c.SubjectKeyId, top.AuthorityKeyId) {
-			detail += fmt.Sprintf("; a certificate with that name is present but its key id is %s, so it is another CA's", KeyID(c.SubjectKeyId))
-			break
+	if b := p.g.bySubject[p.top.issuerKey]; b != nil && !m.Loop {
+		for _, c := range b.all {
+			if c.cert != top && !bytes.Equal(c.cert.SubjectKeyId, top.AuthorityKeyId) {
+				detail += fmt.Sprintf("; a certificate with that name is present but its key id is %s, so it is another CA's", KeyID(c.cert.SubjectKeyId))
+				break
+			}
 		}
 	}
-	v.add(MissingIntermediate, n-1, "%s", "add the issuer's certificate with --bundle FILE; if it is a root, trust it with --roots FILE", detail)
+	if p.Truncated {
+		detail += fmt.Sprintf("; the search stopped after %d signature checks (the input holds too many candidate issuers of one name and key id)", p.SignatureChecks)
+	}
+	v.addRule(MissingIntermediate, n-1, "", nil, "%s", "add the issuer's certificate with --bundle FILE; if it is a root, trust it with --roots FILE", detail)
+}
+
+// isNotAnchor reports whether c was given as a root but is not a trust
+// anchor.
+func (v *verifier) isNotAnchor(c *x509.Certificate) bool {
+	for _, r := range v.notAnchors {
+		if bytes.Equal(r.Raw, c.Raw) {
+			return true
+		}
+	}
+	return false
+}
+
+// depth checks the number of intermediates against MaxDepth.
+func (v *verifier) depth(p *Path) {
+	if v.o.MaxDepth <= 0 && !v.o.MaxDepthZero {
+		return
+	}
+	limit := max(v.o.MaxDepth, 0)
+	n := len(v.chain)
+	inter := n - 1 // below the top
+	if p.Complete {
+		inter = n - 2 // the anchor (or root) does not count
+	}
+	if inter <= limit || n < 2 {
+		return
+	}
+	v.addRule(ChainTooLong, -1, "", nil, "the chain has %d intermediate certificate(s) between the leaf and the root, more than the %d allowed (--max-depth, openssl -verify_depth)",
+		"issue the leaf from a CA nearer the root, or allow a larger depth", inter, limit)
 }
 
 // order checks the served chain file: leaf first, then each issuer, with
@@ -388,22 +492,41 @@ func (v *verifier) checkCert(i int) {
 	c := v.chain[i]
 	n := len(v.chain)
 	top := i == n-1
+	// Validity at full precision: a certificate is valid from notBefore
+	// through notAfter inclusive (RFC 5280 4.1.2.5).
 	if v.at.After(c.NotAfter) {
-		v.add(Expired, i, "%s expired %s (checked at %s)", fixRenew(i, n), v.name(i), when(c.NotAfter), when(v.at))
+		v.addRule(Expired, i, "RFC 5280 6.1.3 (a)(2)", nil, "%s expired %s (checked at %s)", fixRenew(i, n), v.name(i), when(c.NotAfter), when(v.at))
 	}
 	if v.at.Before(c.NotBefore) {
-		v.add(NotYetValid, i, "%s is not valid until %s (checked at %s)", "wait, or check the clock of the machine that issued it (and this one)", v.name(i), when(c.NotBefore), when(v.at))
+		v.addRule(NotYetValid, i, "RFC 5280 6.1.3 (a)(2)", nil, "%s is not valid until %s (checked at %s)", "wait, or check the clock of the machine that issued it (and this one)", v.name(i), when(c.NotBefore), when(v.at))
 	}
 	if i > 0 {
 		if !IsCA(c) {
-			v.add(NotCA, i, "%s issued %q but is not a CA certificate (no basic constraints CA:TRUE)", "issue the intermediate as a CA certificate", v.name(i), v.chain[i-1].Subject.String())
+			v.addRule(NotCA, i, "RFC 5280 6.1.4 (k)", nil, "%s issued %q but is not a CA certificate (no basic constraints CA:TRUE)", "issue the intermediate as a CA certificate", v.name(i), v.chain[i-1].Subject.String())
 		} else if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageCertSign == 0 {
-			v.add(KeyUsage, i, "%s lacks the keyCertSign key usage, so it may not issue certificates", "re-issue the CA certificate with keyCertSign", v.name(i))
+			v.addRule(KeyUsage, i, "RFC 5280 6.1.4 (n)", nil, "%s lacks the keyCertSign key usage, so it may not issue certificates", "re-issue the CA certificate with keyCertSign", v.name(i))
 		}
-		// Path length: the number of intermediates below this CA.
-		if c.BasicConstraintsValid && c.MaxPathLen >= 0 && i-1 > c.MaxPathLen {
-			v.add(PathLen, i, "path length exceeded: %s allows %d intermediate CA(s) below it (pathlen:%d), the chain has %d", "issue the leaf from a CA higher up, or re-issue the CA with a larger --pathlen", v.name(i), c.MaxPathLen, c.MaxPathLen, i-1)
+		// Path length: the intermediates below this CA that are not
+		// self-issued (RFC 5280 6.1.4 (l)); like OpenSSL, the anchor's
+		// own constraint counts too.
+		if c.BasicConstraintsValid && c.MaxPathLen >= 0 {
+			below := 0
+			for j := 1; j < i; j++ {
+				if !v.selfIssued(j) {
+					below++
+				}
+			}
+			if below > c.MaxPathLen {
+				extra := ""
+				if below != i-1 {
+					extra = fmt.Sprintf(" (%d self-issued not counted)", i-1-below)
+				}
+				v.addRule(PathLen, i, "RFC 5280 6.1.4 (l) (m)", nil, "path length exceeded: %s allows %d intermediate CA(s) below it (pathlen:%d), the chain has %d%s", "issue the leaf from a CA higher up, or re-issue the CA with a larger --pathlen", v.name(i), c.MaxPathLen, c.MaxPathLen, below, extra)
+			}
 		}
+		// Name constraints of CA i apply to the certificates below it;
+		// self-issued intermediates among them are exempt (RFC 5280
+		// 6.1.3 (b)), which nameConstraints (constraints.go) applies.
 		v.nameConstraints(i)
 	}
 	v.purpose(i)

@@ -1,14 +1,19 @@
 package revoke_test
 
 import (
+	"bytes"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
+	"math/big"
 	"testing"
 	"time"
 
 	"github.com/pkit/pkit/chain/chaintest"
 	"github.com/pkit/pkit/revoke"
+	rt "github.com/pkit/pkit/revoke/revoketest"
 )
 
 func TestParseCRL(t *testing.T) {
@@ -132,6 +137,10 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// FuzzParseCRL checks pkit's CRL parser: no panic, every error wraps
+// ErrNotCRL, and where crypto/x509 also reads the CRL (it refuses
+// version 1) both read the same fields and entries. Checking whatever
+// parsed must not panic either.
 func FuzzParseCRL(f *testing.F) {
 	ca := chaintest.Must(chaintest.New(chaintest.Spec{CN: "Fuzz CA", CA: true, PathLen: -1}))
 	leaf := chaintest.Must(chaintest.New(chaintest.Spec{CN: "leaf", Issuer: ca}))
@@ -143,17 +152,71 @@ func FuzzParseCRL(f *testing.F) {
 	f.Add(chaintest.CRLPEM(crl))
 	f.Add([]byte("-----BEGIN X509 CRL-----\n-----END X509 CRL-----\n"))
 	f.Add([]byte{0x30, 0x03, 0x02, 0x01, 0x00})
+	signer := &rt.Cert{Certificate: ca.Certificate, Key: ca.Key}
+	ext := pkix.Extension{Id: asn1.ObjectIdentifier{1, 2, 3, 4}, Critical: true, Value: []byte{5, 0}}
+	for _, c := range []rt.CRL{
+		{V1: true, Entries: []rt.Entry{{Serial: leaf.SerialNumber}}},
+		{Number: big.NewInt(3), IDP: &rt.IDP{URIs: []string{"http://x/y.crl"}, UserOnly: true, Reasons: []revoke.Reason{revoke.KeyCompromise, revoke.AACompromise}}},
+		{Number: big.NewInt(4), DeltaOf: big.NewInt(3), Freshest: "http://x/d.crl", Entries: []rt.Entry{{Serial: leaf.SerialNumber, Reason: revoke.RemoveFromCRL}}},
+		{Number: big.NewInt(5), IDP: &rt.IDP{Indirect: true}, Entries: []rt.Entry{{Serial: big.NewInt(1), Issuer: ca.RawSubject}, {Serial: big.NewInt(2), Extra: []pkix.Extension{ext}}}},
+		{Number: big.NewInt(6), Extra: []pkix.Extension{ext}},
+	} {
+		c.Signer = signer
+		der, err := c.DER()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(der)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		crls, err := revoke.ParseCRLs(data)
 		if err != nil {
 			if crls != nil {
 				t.Fatal("CRLs with an error")
 			}
+			if !errors.Is(err, revoke.ErrNotCRL) {
+				t.Fatalf("error %v does not wrap ErrNotCRL", err)
+			}
 			return
 		}
 		for _, c := range crls {
 			// Checking must never panic on whatever parsed.
 			revoke.Check(leaf.Certificate, ca.Certificate, []*x509.RevocationList{c}, chaintest.Base)
+			revoke.CheckWith(leaf.Certificate, ca.Certificate, []*x509.RevocationList{c}, chaintest.Base, revoke.Options{Signers: []*x509.Certificate{ca.Certificate}})
+			// The lazy parse keeps the same entries for a serial.
+			if len(c.RevokedCertificateEntries) > 0 {
+				s := c.RevokedCertificateEntries[0].SerialNumber
+				one, err := revoke.ParseCRLFor(c.Raw, s)
+				if err != nil || len(one.RevokedCertificateEntries) == 0 || one.RevokedCertificateEntries[0].SerialNumber.Cmp(s) != 0 {
+					t.Fatalf("ParseCRLFor(%v): %v", s, err)
+				}
+			}
+			g, err := x509.ParseRevocationList(c.Raw)
+			if err != nil {
+				continue
+			}
+			sameCRL(t, c, g)
 		}
 	})
+}
+
+// sameCRL fails unless pkit's parse p and crypto/x509's g agree.
+func sameCRL(t *testing.T, p, g *x509.RevocationList) {
+	t.Helper()
+	numEq := func(a, b *big.Int) bool { return (a == nil) == (b == nil) && (a == nil || a.Cmp(b) == 0) }
+	switch {
+	case !bytes.Equal(p.RawTBSRevocationList, g.RawTBSRevocationList), !bytes.Equal(p.RawIssuer, g.RawIssuer),
+		p.Issuer.String() != g.Issuer.String(), !bytes.Equal(p.Signature, g.Signature), p.SignatureAlgorithm != g.SignatureAlgorithm:
+		t.Fatalf("header differs: %v/%v %v/%v", p.Issuer, g.Issuer, p.SignatureAlgorithm, g.SignatureAlgorithm)
+	case !p.ThisUpdate.Equal(g.ThisUpdate), !p.NextUpdate.Equal(g.NextUpdate), !numEq(p.Number, g.Number), !bytes.Equal(p.AuthorityKeyId, g.AuthorityKeyId):
+		t.Fatalf("fields differ: %v %v %v %x; crypto/x509 %v %v %v %x", p.ThisUpdate, p.NextUpdate, p.Number, p.AuthorityKeyId, g.ThisUpdate, g.NextUpdate, g.Number, g.AuthorityKeyId)
+	case len(p.Extensions) != len(g.Extensions), len(p.RevokedCertificateEntries) != len(g.RevokedCertificateEntries):
+		t.Fatalf("%d extensions, %d entries; crypto/x509 %d, %d", len(p.Extensions), len(p.RevokedCertificateEntries), len(g.Extensions), len(g.RevokedCertificateEntries))
+	}
+	for i, e := range p.RevokedCertificateEntries {
+		h := g.RevokedCertificateEntries[i]
+		if e.SerialNumber.Cmp(h.SerialNumber) != 0 || !e.RevocationTime.Equal(h.RevocationTime) || e.ReasonCode != h.ReasonCode || len(e.Extensions) != len(h.Extensions) {
+			t.Fatalf("entry %d differs: %v %v %d; crypto/x509 %v %v %d", i, e.SerialNumber, e.RevocationTime, e.ReasonCode, h.SerialNumber, h.RevocationTime, h.ReasonCode)
+		}
+	}
 }

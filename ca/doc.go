@@ -9,8 +9,20 @@
 //	ca/NAME.crt         each CA certificate, PEM, mode 0644
 //	ca/NAME.key.age     its private key, PKCS#8 sealed with age, mode 0600
 //	ca/NAME.key         or the plain PKCS#8 PEM key (--no-encrypt), mode 0600
+//	ca/crl-numbers      the highest CRL number given to each CA ([CRLNumbersFile])
 //	store               the SQLite database (WAL mode) of issued certificates
-//	crl/                published CRLs
+//	crl/                published CRLs, as links into a generation folder
+//	                    ([CRLFolderLayout]), and the CRL lock crl/.lock
+//
+// Only [Init] creates the store; [Open] fails with [ErrStoreMissing] when
+// it is gone, because an empty store in its place would forget every
+// revocation and restart the CRL numbers. A store whose file or folder is
+// not writable is opened read-only ([ErrStoreReadOnly] on any change). The
+// CRL numbers are also kept outside the store, in ca/crl-numbers and in
+// the published CRLs themselves, so that a store restored from an older
+// backup is noticed ([CRLNumberError]) instead of publishing CRLs whose
+// numbers go backwards; [Store.RaiseCRLNumber] (pkit store check
+// --repair) is the way out.
 //
 // The directory itself is mode 0700. Every file is written atomically with
 // [formats.WriteFile]; the store is safe to use from many processes at once.

@@ -134,7 +134,7 @@ func Init(dir string, o InitOptions) (err error) {
 	if err := formats.WriteFiles(files, false); err != nil {
 		return err
 	}
-	st, err := OpenStore(filepath.Join(tmp, "store"))
+	st, err := CreateStore(filepath.Join(tmp, "store"))
 	if err != nil {
 		return err
 	}

@@ -79,6 +79,9 @@ func (s *Store) Revoke(ctx context.Context, r Revocation, at time.Time) (*Record
 // be revoked again with another reason; it keeps its revocation date. It
 // returns the records as they were before.
 func (s *Store) RevokeMany(ctx context.Context, rs []Revocation, at time.Time) ([]*Record, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("revoking: %w", err)
@@ -142,6 +145,9 @@ func (s *Store) RevokeMany(ctx context.Context, rs []Revocation, at time.Time) (
 // ([ErrNotOnHold]); a certificate that is not revoked gives
 // [ErrNotRevoked]. Both come wrapped in a [*RevokeError].
 func (s *Store) Unrevoke(ctx context.Context, serial *big.Int) (*Record, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("unrevoking: %w", err)
@@ -173,6 +179,9 @@ func (s *Store) Unrevoke(ctx context.Context, serial *big.Int) (*Record, error) 
 // the number never goes backwards and never repeats even when the CRL that
 // was to carry it is never published.
 func (s *Store) NextCRLNumber(ctx context.Context, caName string) (*big.Int, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
 	var n int64
 	err := s.db.QueryRowContext(ctx, `INSERT INTO crl_numbers (ca, number) VALUES (?, 1)
 		ON CONFLICT (ca) DO UPDATE SET number = number + 1 RETURNING number`, caName).Scan(&n)
@@ -203,14 +212,18 @@ const revokedIndex = `CREATE INDEX IF NOT EXISTS certs_revoked ON certs (issuer,
 // time. The entry's Serial slice is reused between calls. It stops at the
 // first error fn returns.
 func (s *Store) RevokedEntries(ctx context.Context, issuer string, fn func(revoke.Entry) error) error {
-	if _, err := s.db.ExecContext(ctx, revokedIndex); err != nil {
-		return fmt.Errorf("reading revocations: %w", err)
+	indexed := ""
+	if !s.readOnly { // a read-only store is read without the index it cannot make
+		if _, err := s.db.ExecContext(ctx, revokedIndex); err != nil {
+			return fmt.Errorf("reading revocations: %w", err)
+		}
+		indexed = "INDEXED BY certs_revoked"
 	}
 	// One text column per row ("SERIAL REVOKED REASON [INVALID]"): the
 	// driver takes a lock for every column it hands over, and at a million
 	// rows fetching one column instead of four saves a third of the time.
 	rows, err := s.db.QueryContext(ctx, `SELECT serial || ' ' || revoked_at || ' ' || ifnull(reason, 0) || ' ' || ifnull(invalid_at, '')
-		FROM certs INDEXED BY certs_revoked WHERE issuer = ? AND status = 'revoked'`, issuer)
+		FROM certs `+indexed+` WHERE issuer = ? AND status = 'revoked'`, issuer)
 	if err != nil {
 		return fmt.Errorf("reading revocations: %w", err)
 	}
@@ -351,6 +364,11 @@ type PublishedCRL struct {
 	NextUpdate time.Time
 	Entries    int
 	PEM, DER   string // the files written
+	// NotSigned, when set, says why this CA's CRL was not signed (its own
+	// certificate is revoked for key compromise, [ErrCACompromised]); its
+	// last published CRL, if any, was kept in the new set unchanged and
+	// the other fields are zero.
+	NotSigned error
 }
 
 // CRLFiles returns the file names of the CRL of the CA named name inside a
@@ -363,14 +381,51 @@ func CRLFiles(dir, name string) (pemPath, derPath string) {
 // the file nginx's ssl_crl and HAProxy's crl-file point at.
 const CRLBundle = "bundle.pem"
 
+// ErrCACompromised is wrapped by [Authority.PublishCRLs]'s refusal to sign
+// a CRL with a CA whose own certificate the store records as revoked for
+// keyCompromise or cACompromise: its key is not to be trusted with
+// anything, and relying parties reject everything under it anyway.
+var ErrCACompromised = errors.New("the CA's certificate is revoked for key compromise")
+
+// compromisedCA returns an error wrapping [ErrCACompromised] when the
+// store records the certificate of the CA called name as revoked for
+// keyCompromise or cACompromise (what its parent's CRL lists), else nil.
+func (a *Authority) compromisedCA(ctx context.Context, name string) error {
+	c := a.CAs[name]
+	recs, err := a.Store.RevokedAmong(ctx, []*big.Int{c.SerialNumber})
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if string(r.DER) != string(c.Raw) {
+			continue
+		}
+		if reason := revoke.Reason(r.Reason); reason == revoke.KeyCompromise || reason == revoke.CACompromise {
+			return fmt.Errorf("%w: CA %q was revoked on %s (%s) and signs no more CRLs", ErrCACompromised, name,
+				r.RevokedAt.Format("2006-01-02"), reason)
+		}
+	}
+	return nil
+}
+
 // PublishCRLs signs a CRL v2 for every CA in the directory, listing the
 // certificates it revoked (a revoked intermediate is on the root's CRL),
-// and writes NAME.crl.pem, NAME.crl and the bundle of all PEM CRLs into
-// the CRL folder, replacing the previous ones as one unit. Every CA key is
+// and publishes NAME.crl.pem, NAME.crl and the bundle of all PEM CRLs in
+// the CRL folder as one set (see [CRLFolderLayout]): after a crash the folder
+// shows either the whole old set or the whole new one. Every CA key is
 // unlocked before anything changes. Each CRL gets the next CRL number of
-// its CA. A lock in the CA directory keeps concurrent runs in order, so a
-// published CRL's number never goes backwards; a run that dies after
-// taking a number leaves a gap, never a repeat.
+// its CA, recorded in [CRLNumbersFile] before the set is placed. A lock
+// in the CA directory keeps concurrent runs in order, so a published
+// CRL's number never goes backwards; a run that dies after taking a
+// number leaves a gap, never a repeat.
+//
+// It refuses, changing nothing, when the store's next number for a CA is
+// not above the highest one published or recorded (a [*CRLNumberError]:
+// the store was restored from an older backup), and to sign with a CA
+// whose certificate is revoked for key compromise ([ErrCACompromised]):
+// named in [CRLOptions.CAs] that is an error; otherwise that CA is left
+// out (its last published CRL stays in the set) and reported in the
+// result's NotSigned.
 func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedCRL, error) {
 	dir := o.Dir
 	if dir == "" {
@@ -383,6 +438,9 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 	if validity < 0 {
 		return nil, errors.New("the CRL validity must be positive")
 	}
+	if err := a.Store.writable(); err != nil {
+		return nil, err
+	}
 	names := a.CANames()
 	only := map[string]bool{}
 	for _, n := range o.CAs {
@@ -391,9 +449,23 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 		}
 		only[n] = true
 	}
-	signers := make(map[string]crypto.Signer, len(names))
+	var out []PublishedCRL
+	skipped := map[string]error{}
 	for _, n := range names {
 		if len(only) > 0 && !only[n] {
+			continue
+		}
+		if err := a.compromisedCA(ctx, n); err != nil {
+			if len(only) > 0 || !errors.Is(err, ErrCACompromised) {
+				return nil, err
+			}
+			skipped[n] = err
+			out = append(out, PublishedCRL{CA: n, NotSigned: err})
+		}
+	}
+	signers := make(map[string]crypto.Signer, len(names))
+	for _, n := range names {
+		if (len(only) > 0 && !only[n]) || skipped[n] != nil {
 			continue
 		}
 		s, err := a.Unlock(n)
@@ -413,66 +485,101 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 	}
 	defer unlock()
 	removeStale(dir)
+	for _, n := range names {
+		if signers[n] == nil {
+			continue
+		}
+		cur, err := a.Store.CRLNumber(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		next := new(big.Int).Add(cur, big.NewInt(1))
+		pub, where, err := a.PublishedCRLNumber(n, dir)
+		if err != nil {
+			return nil, err
+		}
+		if next.Cmp(pub) <= 0 {
+			return nil, &CRLNumberError{CA: n, Next: next, Published: pub, Where: where}
+		}
+	}
 
-	bundlePath := filepath.Join(dir, CRLBundle)
-	bundle, err := formats.Stage(bundlePath, 0o644)
+	now := a.now().UTC().Truncate(time.Second)
+	nums := map[string]*big.Int{}
+	err = publishSet(dir, func(gen string) ([]string, error) {
+		files := []string{CRLBundle}
+		bundle, err := formats.Stage(filepath.Join(gen, CRLBundle), 0o644)
+		if err != nil {
+			return nil, err
+		}
+		staged := []*formats.Staged{bundle}
+		defer func() {
+			for _, s := range staged {
+				s.Discard()
+			}
+		}()
+		for _, n := range names {
+			pemPath, derPath := CRLFiles(gen, n)
+			if signers[n] == nil {
+				pemFile, derFile, err := copyPublished(dir, n, a.CAs[n], bundle, pemPath, derPath)
+				if errors.Is(err, ErrNoPublishedCRL) && skipped[n] != nil {
+					continue // a compromised CA that never published: nothing to keep
+				}
+				if err != nil {
+					return nil, err
+				}
+				staged = append(staged, pemFile, derFile)
+				files = append(files, filepath.Base(pemPath), filepath.Base(derPath))
+				continue
+			}
+			num, err := a.Store.NextCRLNumber(ctx, n)
+			if err != nil {
+				return nil, err
+			}
+			nums[n] = num
+			b, err := revoke.NewBuilder(a.CAs[n], revoke.Template{Number: num, ThisUpdate: now, NextUpdate: now.Add(validity)})
+			if err != nil {
+				return nil, err
+			}
+			if err := a.Store.RevokedEntries(ctx, n, b.Add); err != nil {
+				return nil, err
+			}
+			crl, err := b.Sign(signers[n])
+			if err != nil {
+				return nil, err
+			}
+			pemFile, err := formats.Stage(pemPath, 0o644)
+			if err != nil {
+				return nil, err
+			}
+			staged = append(staged, pemFile)
+			derFile, err := formats.Stage(derPath, 0o644)
+			if err != nil {
+				return nil, err
+			}
+			staged = append(staged, derFile)
+			if _, err := crl.WriteTo(derFile); err != nil {
+				return nil, fmt.Errorf("writing %q: %w", derPath, err)
+			}
+			if err := crl.WritePEM(multiWriter{pemFile, bundle}); err != nil {
+				return nil, fmt.Errorf("writing %q: %w", pemPath, err)
+			}
+			files = append(files, filepath.Base(pemPath), filepath.Base(derPath))
+			pubPEM, pubDER := CRLFiles(dir, n)
+			out = append(out, PublishedCRL{CA: n, Number: num, ThisUpdate: now, NextUpdate: now.Add(validity),
+				Entries: crl.Entries(), PEM: pubPEM, DER: pubDER})
+		}
+		// The numbers are recorded outside the store before any CRL that
+		// carries them can be seen.
+		if err := writeCRLNumbers(a.Dir, nums); err != nil {
+			return nil, err
+		}
+		err = formats.CommitStaged(staged, false)
+		staged = nil
+		return files, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	staged := []*formats.Staged{bundle}
-	defer func() {
-		for _, s := range staged {
-			s.Discard()
-		}
-	}()
-	now := a.now().UTC().Truncate(time.Second)
-	var out []PublishedCRL
-	for _, n := range names {
-		if signers[n] == nil {
-			if err := copyPublished(dir, n, a.CAs[n], bundle); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		num, err := a.Store.NextCRLNumber(ctx, n)
-		if err != nil {
-			return nil, err
-		}
-		b, err := revoke.NewBuilder(a.CAs[n], revoke.Template{Number: num, ThisUpdate: now, NextUpdate: now.Add(validity)})
-		if err != nil {
-			return nil, err
-		}
-		if err := a.Store.RevokedEntries(ctx, n, b.Add); err != nil {
-			return nil, err
-		}
-		crl, err := b.Sign(signers[n])
-		if err != nil {
-			return nil, err
-		}
-		pemPath, derPath := CRLFiles(dir, n)
-		pemFile, err := formats.Stage(pemPath, 0o644)
-		if err != nil {
-			return nil, err
-		}
-		staged = append(staged, pemFile)
-		derFile, err := formats.Stage(derPath, 0o644)
-		if err != nil {
-			return nil, err
-		}
-		staged = append(staged, derFile)
-		if _, err := crl.WriteTo(derFile); err != nil {
-			return nil, fmt.Errorf("writing %q: %w", derPath, err)
-		}
-		if err := crl.WritePEM(multiWriter{pemFile, bundle}); err != nil {
-			return nil, fmt.Errorf("writing %q: %w", pemPath, err)
-		}
-		out = append(out, PublishedCRL{CA: n, Number: num, ThisUpdate: now, NextUpdate: now.Add(validity),
-			Entries: crl.Entries(), PEM: pemPath, DER: derPath})
-	}
-	if err := formats.CommitStaged(staged, true); err != nil {
-		return nil, err
-	}
-	staged = nil
 	return out, nil
 }
 
@@ -484,31 +591,52 @@ var ErrUnknownCA = errors.New("no such CA")
 // out of the signing has no published CRL to put in the bundle.
 var ErrNoPublishedCRL = errors.New("no published CRL")
 
-// copyPublished appends the published PEM CRL of CA name to w, after
+// copyPublished stages copies of the published CRL of CA name (from the
+// CRL folder dir) as pemPath and derPath, and appends it to bundle, after
 // checking that it is a CRL signed by the CA.
-func copyPublished(dir, name string, caCert *x509.Certificate, w io.Writer) error {
-	pemPath, _ := CRLFiles(dir, name)
-	f, err := os.Open(pemPath)
+func copyPublished(dir, name string, caCert *x509.Certificate, bundle io.Writer, pemPath, derPath string) (*formats.Staged, *formats.Staged, error) {
+	src, _ := CRLFiles(dir, name)
+	f, err := os.Open(src)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%w of CA %q in %q to put in the bundle", ErrNoPublishedCRL, name, dir)
+		return nil, nil, fmt.Errorf("%w of CA %q in %q to put in the bundle", ErrNoPublishedCRL, name, dir)
 	}
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer f.Close()
 	ders, err := revoke.ReadCRLs(f, 0)
 	if err != nil {
-		return fmt.Errorf("%q: %w", pemPath, err)
+		return nil, nil, fmt.Errorf("%q: %w", src, err)
 	}
 	rl, err := revoke.ParseCRLFor(ders[0])
 	if err != nil {
-		return fmt.Errorf("%q: %w", pemPath, err)
+		return nil, nil, fmt.Errorf("%q: %w", src, err)
 	}
 	if err := rl.CheckSignatureFrom(caCert); err != nil {
-		return fmt.Errorf("%q is not a CRL of CA %q: %w", pemPath, name, err)
+		return nil, nil, fmt.Errorf("%q is not a CRL of CA %q (its signature does not verify)", src, name)
 	}
-	_, err = w.Write(formats.EncodePEM("X509 CRL", ders[0]))
-	return err
+	p := formats.EncodePEM("X509 CRL", ders[0])
+	if _, err := bundle.Write(p); err != nil {
+		return nil, nil, err
+	}
+	pemFile, err := formats.Stage(pemPath, 0o644)
+	if err != nil {
+		return nil, nil, err
+	}
+	derFile, err := formats.Stage(derPath, 0o644)
+	if err != nil {
+		pemFile.Discard()
+		return nil, nil, err
+	}
+	if _, err := pemFile.Write(p); err == nil {
+		_, err = derFile.Write(ders[0])
+	}
+	if err != nil {
+		pemFile.Discard()
+		derFile.Discard()
+		return nil, nil, err
+	}
+	return pemFile, derFile, nil
 }
 
 // multiWriter writes to both files; unlike io.MultiWriter it needs no

@@ -122,7 +122,7 @@ func TestPublishCRLs(t *testing.T) {
 	good, bad := issueTestCert(t, a, "good"), issueTestCert(t, a, "bad")
 	inter := a.CAs["intermediate"]
 	if _, err := a.Revoke(ctx, Revocation{Serial: bad.SerialNumber, Reason: revoke.KeyCompromise, InvalidAt: now.Add(-72 * time.Hour)},
-		Revocation{Serial: inter.SerialNumber, Reason: revoke.CACompromise}); err != nil {
+		Revocation{Serial: inter.SerialNumber, Reason: revoke.CessationOfOperation}); err != nil {
 		t.Fatal(err)
 	}
 	for round := int64(1); round <= 2; round++ {
@@ -166,7 +166,7 @@ func TestPublishCRLs(t *testing.T) {
 			if string(rl.AuthorityKeyId) != string(a.CAs[p.CA].SubjectKeyId) {
 				t.Fatalf("%s CRL: AKI does not match the CA", p.CA)
 			}
-			want := map[string]int{"root": int(revoke.CACompromise), "intermediate": int(revoke.KeyCompromise)}[p.CA]
+			want := map[string]int{"root": int(revoke.CessationOfOperation), "intermediate": int(revoke.KeyCompromise)}[p.CA]
 			wantSerial := map[string]*big.Int{"root": inter.SerialNumber, "intermediate": bad.SerialNumber}[p.CA]
 			if len(rl.RevokedCertificateEntries) != 1 || rl.RevokedCertificateEntries[0].SerialNumber.Cmp(wantSerial) != 0 ||
 				rl.RevokedCertificateEntries[0].ReasonCode != want {
@@ -197,6 +197,188 @@ func TestPublishCRLs(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// crlNumbersOf reads the published DER, PEM and bundle CRLs of every CA in
+// dir and returns their numbers per file.
+func crlNumbersOf(t *testing.T, a *Authority, dir string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	read := func(file string, der []byte) {
+		rl, err := x509.ParseRevocationList(der)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for n, c := range a.CAs {
+			if rl.CheckSignatureFrom(c) == nil {
+				out[file+"/"+n] = rl.Number.Int64()
+			}
+		}
+	}
+	for n := range a.CAs {
+		pemPath, derPath := CRLFiles(dir, n)
+		if der, err := os.ReadFile(derPath); err == nil {
+			read(filepath.Base(derPath), der)
+		}
+		if data, err := os.ReadFile(pemPath); err == nil {
+			b, _ := pem.Decode(data)
+			read(filepath.Base(pemPath), b.Bytes)
+		}
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, CRLBundle))
+	for {
+		var b *pem.Block
+		if b, data = pem.Decode(data); b == nil {
+			break
+		}
+		read(CRLBundle, b.Bytes)
+	}
+	return out
+}
+
+func TestPublishCRLsRefusesCompromisedCA(t *testing.T) {
+	ctx := context.Background()
+	a := newTestCA(t, time.Now())
+	if _, err := a.PublishCRLs(ctx, CRLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Revoke(ctx, Revocation{Serial: a.CAs["intermediate"].SerialNumber, Reason: revoke.KeyCompromise}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PublishCRLs(ctx, CRLOptions{CAs: []string{"intermediate"}}); !errors.Is(err, ErrCACompromised) {
+		t.Fatalf("signing with a compromised CA: %v, want ErrCACompromised", err)
+	}
+	pub, err := a.PublishCRLs(ctx, CRLOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pub) != 2 || pub[0].CA != "intermediate" || !errors.Is(pub[0].NotSigned, ErrCACompromised) || pub[1].CA != "root" || pub[1].Number.Int64() != 2 {
+		t.Fatalf("published %+v", pub)
+	}
+	nums := crlNumbersOf(t, a, filepath.Join(a.Dir, "crl"))
+	// The root's CRL is new (it lists the intermediate); the intermediate's
+	// last CRL stays, in the bundle too.
+	want := map[string]int64{"root.crl/root": 2, "root.crl.pem/root": 2, "bundle.pem/root": 2,
+		"intermediate.crl/intermediate": 1, "intermediate.crl.pem/intermediate": 1, "bundle.pem/intermediate": 1}
+	for k, v := range want {
+		if nums[k] != v {
+			t.Errorf("%s: CRL number %d, want %d (all: %v)", k, nums[k], v, nums)
+		}
+	}
+}
+
+func TestPublishCRLsRestoredStore(t *testing.T) {
+	ctx := context.Background()
+	a := newTestCA(t, time.Now())
+	store := filepath.Join(a.Dir, "store")
+	if _, err := a.PublishCRLs(ctx, CRLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	a.Store.Sync(ctx)
+	old, err := os.ReadFile(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := a.PublishCRLs(ctx, CRLOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recorded, err := ReadCRLNumbers(a.Dir)
+	if err != nil || recorded["root"].Int64() != 3 || recorded["intermediate"].Int64() != 3 {
+		t.Fatalf("recorded CRL numbers %v, %v; want 3 each", recorded, err)
+	}
+	a.Close()
+	for _, sfx := range []string{"-wal", "-shm"} {
+		os.Remove(store + sfx)
+	}
+	if err := os.WriteFile(store, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := crlNumbersOf(t, a, filepath.Join(a.Dir, "crl"))
+	a = reopen(t, a)
+	_, err = a.PublishCRLs(ctx, CRLOptions{})
+	var ne *CRLNumberError
+	if !errors.As(err, &ne) || !errors.Is(err, ErrCRLNumberBehind) || ne.Next.Int64() != 2 || ne.Published.Int64() != 3 {
+		t.Fatalf("publishing from an older store: %v, want a CRLNumberError 2 <= 3", err)
+	}
+	if n, _ := a.Store.CRLNumber(ctx, "root"); n.Int64() != 1 {
+		t.Fatalf("the refusal changed the store's CRL number to %v", n)
+	}
+	// Without the record, the published files still tell.
+	os.Remove(filepath.Join(a.Dir, CRLNumbersFile))
+	if _, err := a.PublishCRLs(ctx, CRLOptions{}); !errors.Is(err, ErrCRLNumberBehind) {
+		t.Fatalf("publishing from an older store, no record: %v", err)
+	}
+	if after := crlNumbersOf(t, a, filepath.Join(a.Dir, "crl")); len(after) != len(before) || after["bundle.pem/root"] != 3 {
+		t.Fatalf("the refusals changed the published CRLs: %v, before %v", after, before)
+	}
+	for _, n := range a.CANames() {
+		if err := a.Store.RaiseCRLNumber(ctx, n, big.NewInt(3)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub, err := a.PublishCRLs(ctx, CRLOptions{})
+	if err != nil || pub[0].Number.Int64() != 4 {
+		t.Fatalf("after raising: %+v, %v", pub, err)
+	}
+}
+
+// reopen closes a and opens its directory again.
+func reopen(t *testing.T, a *Authority) *Authority {
+	t.Helper()
+	a.Close()
+	b, err := Open(a.Dir, OpenOptions{Now: a.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func TestPublishCRLsLayout(t *testing.T) {
+	ctx := context.Background()
+	a := newTestCA(t, time.Now())
+	dir := filepath.Join(a.Dir, "crl")
+	// CRL files as an older pkit published them: plain files.
+	if _, err := a.PublishCRLs(ctx, CRLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"root.crl", "root.crl.pem", "intermediate.crl", "intermediate.crl.pem", CRLBundle} {
+		p := filepath.Join(dir, n)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(p)
+		os.WriteFile(p, data, 0o644)
+	}
+	os.Remove(filepath.Join(dir, CRLFolderLayout))
+	for round := int64(2); round <= 4; round++ {
+		if _, err := a.PublishCRLs(ctx, CRLOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range crlNumbersOf(t, a, dir) {
+			if v != round {
+				t.Fatalf("round %d: %s has CRL number %d", round, k, v)
+			}
+		}
+		for _, n := range []string{"root.crl", "root.crl.pem", "intermediate.crl", "intermediate.crl.pem", CRLBundle} {
+			if target, err := os.Readlink(filepath.Join(dir, n)); err != nil || target != filepath.Join(CRLFolderLayout, n) {
+				t.Fatalf("round %d: %s links to %q (%v)", round, n, target, err)
+			}
+		}
+		gens := 0
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if e.IsDir() {
+				gens++
+			}
+		}
+		if gens > 2 {
+			t.Fatalf("round %d: %d generations kept, want the current and the previous one", round, gens)
 		}
 	}
 }

@@ -7,8 +7,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -55,7 +58,9 @@ var ErrDuplicateSerial = errors.New("serial number already in the store")
 // and CRL numbers: SQLite in WAL mode, every change in a transaction, with
 // a busy timeout so many processes can share it.
 type Store struct {
-	db *sql.DB
+	db       *sql.DB
+	path     string
+	readOnly bool
 }
 
 // schemaVersion is stored in the database's user_version once schema has
@@ -87,10 +92,84 @@ CREATE TABLE IF NOT EXISTS crl_numbers (
 );
 `
 
-// OpenStore opens (creating if needed) the store at path.
+// StoreError is a store that cannot be used as it is: missing
+// ([ErrStoreMissing]) or not writable ([ErrStoreReadOnly]).
+type StoreError struct {
+	Path string // the store's file
+	Err  error
+}
+
+func (e *StoreError) Error() string {
+	switch {
+	case errors.Is(e.Err, ErrStoreMissing):
+		return fmt.Sprintf("the CA's store %q is missing", e.Path)
+	case errors.Is(e.Err, ErrStoreReadOnly):
+		return fmt.Sprintf("the CA's store %q is read-only", e.Path)
+	}
+	return fmt.Sprintf("the CA's store %q: %v", e.Path, e.Err)
+}
+
+// Unwrap returns e.Err.
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// Errors of a [*StoreError].
+var (
+	// ErrStoreMissing: the CA directory has no store. Only [Init]
+	// creates one; every other use fails, because an empty store in its
+	// place would forget every revocation and restart the CRL numbers.
+	ErrStoreMissing = errors.New("store missing")
+	// ErrStoreReadOnly: the store (or its folder) is not writable, so it
+	// was opened for reading only, and a change was asked for.
+	ErrStoreReadOnly = errors.New("store read-only")
+)
+
+// CreateStore creates a new, empty store at path, which must not exist.
+// Only [Init] creates stores.
+func CreateStore(path string) (*Store, error) {
+	if _, err := os.Lstat(path); err == nil {
+		return nil, fmt.Errorf("creating store %q: %w", path, fs.ErrExist)
+	}
+	return openStore(path, "rwc")
+}
+
+// OpenStore opens the existing store at path. A missing store is an error
+// wrapping [ErrStoreMissing] (it is never created here: see
+// [CreateStore]). When the store or its folder is not writable (a
+// read-only mount, a backup copy, another user's CA), it is opened for
+// reading only: queries work, and every change fails with an error
+// wrapping [ErrStoreReadOnly].
 func OpenStore(path string) (*Store, error) {
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &StoreError{Path: path, Err: ErrStoreMissing}
+	}
+	if err != nil {
+		return nil, &StoreError{Path: path, Err: formats.SystemReason(err)}
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &StoreError{Path: path, Err: errors.New("not a file")}
+	}
+	if writable(path) && writable(filepath.Dir(path)) {
+		return openStore(path, "rw")
+	}
+	s, err := openStore(path, "ro")
+	if err != nil {
+		// A WAL database opened read-only needs its -shm file, which a
+		// read-only folder may not have and cannot get; immutable reads
+		// the database file alone.
+		s, err = openStore(path, "ro&immutable=1")
+	}
+	return s, err
+}
+
+// openStore opens path with SQLite's open mode ("rwc" creates it, "rw"
+// does not, "ro" reads only) and applies the schema when writable.
+func openStore(path, mode string) (*Store, error) {
+	readOnly := strings.HasPrefix(mode, "ro")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=" + mode + "&_pragma=busy_timeout(60000)"
+	if !readOnly {
+		dsn += "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening store %q: %w", path, err)
@@ -104,12 +183,32 @@ func OpenStore(path string) (*Store, error) {
 		return nil, fmt.Errorf("opening store %q: %w", path, err)
 	}
 	if version < schemaVersion {
+		if readOnly {
+			db.Close()
+			return nil, &StoreError{Path: path, Err: ErrStoreReadOnly}
+		}
 		if _, err := db.Exec(schema + fmt.Sprintf("PRAGMA user_version = %d;", schemaVersion)); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("opening store %q: %w", path, err)
 		}
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, path: path, readOnly: readOnly}, nil
+}
+
+// ReadOnly reports whether the store was opened for reading only (see
+// [OpenStore]).
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// Path returns the store's file.
+func (s *Store) Path() string { return s.path }
+
+// writable returns nil when the store may be changed, else an error
+// wrapping [ErrStoreReadOnly]. Every method that writes calls it first.
+func (s *Store) writable() error {
+	if s.readOnly {
+		return &StoreError{Path: s.path, Err: ErrStoreReadOnly}
+	}
+	return nil
 }
 
 // SetBulk switches the store between full durability (every commit
@@ -117,6 +216,9 @@ func OpenStore(path string) (*Store, error) {
 // atomic and survive a crash of the process, but only [Store.Sync] makes
 // them survive a power loss.
 func (s *Store) SetBulk(ctx context.Context, on bool) error {
+	if s.readOnly {
+		return nil
+	}
 	mode := "FULL"
 	if on {
 		mode = "NORMAL"
@@ -128,6 +230,9 @@ func (s *Store) SetBulk(ctx context.Context, on bool) error {
 // Sync makes every committed change durable: it checkpoints the WAL into
 // the database file, syncing both.
 func (s *Store) Sync(ctx context.Context) error {
+	if s.readOnly {
+		return nil
+	}
 	_, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(FULL)")
 	return err
 }
@@ -152,6 +257,9 @@ func SerialHex(n *big.Int) string {
 // Insert records a newly issued certificate. It fails with
 // [ErrDuplicateSerial] if the serial is already there.
 func (s *Store) Insert(ctx context.Context, r *Record) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO certs
 		(serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status, der)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?)`,

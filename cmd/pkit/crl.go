@@ -106,12 +106,15 @@ EXAMPLES
 
 type publishedJSON struct {
 	CA         string    `json:"ca"`
-	Number     string    `json:"number"`
-	ThisUpdate time.Time `json:"this_update"`
-	NextUpdate time.Time `json:"next_update"`
+	Number     string    `json:"number,omitempty"`
+	ThisUpdate time.Time `json:"this_update,omitzero"`
+	NextUpdate time.Time `json:"next_update,omitzero"`
 	Entries    int       `json:"entries"`
-	PEM        string    `json:"pem"`
-	DER        string    `json:"der"`
+	PEM        string    `json:"pem,omitempty"`
+	DER        string    `json:"der,omitempty"`
+	// NotSigned says why the CA's CRL was not signed (its certificate is
+	// revoked for key compromise).
+	NotSigned string `json:"not_signed,omitempty"`
 }
 
 func (e *env) crlPublish(c *cli.Context) error {
@@ -159,18 +162,30 @@ func (e *env) crlPublish(c *cli.Context) error {
 		return usagef("--ca: %v", err)
 	case errors.Is(err, ca.ErrNoPublishedCRL):
 		return failf("%v", err).hint("publish every CA's CRL once with \"pkit crl\" (without --ca)")
+	case errors.Is(err, ca.ErrCRLNumberBehind):
+		return failf("%v", err).hint("nothing was changed; once the store is the latest backup you have, \"pkit store check --repair\" raises its CRL numbers above the published ones and restores the revocations the published CRLs list; then run \"pkit crl\" again")
+	case errors.Is(err, ca.ErrCACompromised):
+		return failf("%v", err).hint("everything it signed is rejected with it: issue from a new CA (\"pkit ca intermediate NEW --make-issuer\"); \"pkit crl\" without --ca keeps its last CRL in the bundle")
 	case err != nil:
 		return err
 	}
 	if c.Bool("json") {
-		js := make([]publishedJSON, len(pub))
-		for i, p := range pub {
-			js[i] = publishedJSON{CA: p.CA, Number: p.Number.String(), ThisUpdate: p.ThisUpdate, NextUpdate: p.NextUpdate,
-				Entries: p.Entries, PEM: p.PEM, DER: p.DER}
+		js := make([]publishedJSON, 0, len(pub))
+		for _, p := range pub {
+			if p.NotSigned != nil {
+				js = append(js, publishedJSON{CA: p.CA, NotSigned: p.NotSigned.Error()})
+				continue
+			}
+			js = append(js, publishedJSON{CA: p.CA, Number: p.Number.String(), ThisUpdate: p.ThisUpdate, NextUpdate: p.NextUpdate,
+				Entries: p.Entries, PEM: p.PEM, DER: p.DER})
 		}
 		return e.printJSON(js)
 	}
 	for _, p := range pub {
+		if p.NotSigned != nil {
+			fmt.Fprintf(e.stderr, "not signed: %v; its last published CRL, if any, stays in the bundle\n", p.NotSigned)
+			continue
+		}
 		fmt.Fprintf(e.stderr, "signed CRL %s of %q: %d revoked, next update %s\n  %s\n  %s\n", p.Number, p.CA, p.Entries,
 			p.NextUpdate.Format(time.RFC3339), p.PEM, p.DER)
 	}
@@ -179,7 +194,12 @@ func (e *env) crlPublish(c *cli.Context) error {
 		dir = filepath.Join(a.Dir, "crl")
 	}
 	fmt.Fprintf(e.stderr, "bundle of all CRLs (nginx ssl_crl, HAProxy crl-file): %s\n", filepath.Join(dir, ca.CRLBundle))
-	fmt.Fprintf(e.stderr, "reload the servers that use them; publish again before %s\n", pub[0].NextUpdate.Format("2006-01-02 15:04 MST"))
+	for _, p := range pub {
+		if p.NotSigned == nil {
+			fmt.Fprintf(e.stderr, "reload the servers that use them; publish again before %s\n", p.NextUpdate.Format("2006-01-02 15:04 MST"))
+			break
+		}
+	}
 	return nil
 }
 

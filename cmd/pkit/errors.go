@@ -105,6 +105,10 @@ func explain(err error) *userError {
 		return ue
 	case errors.Is(err, ca.ErrNoCA):
 		return failf("%v", err).hint(`create one with "pkit init", or point --dir or PKIT_DIR at an existing CA directory`)
+	case errors.Is(err, ca.ErrStoreMissing):
+		return failf("%v", err).hint("restore it (with its -wal file, if any) from your latest backup; pkit never recreates it, as an empty store forgets every revocation")
+	case errors.Is(err, ca.ErrStoreReadOnly):
+		return failf("%v", err).hint("nothing was changed; run as the CA's owner, or on a writable copy of the CA directory")
 	case errors.Is(err, ca.ErrCAExists):
 		return failf("%v", err).hint("choose another --dir; pkit never overwrites a CA")
 	case errors.Is(err, ca.ErrWrongPassphrase):

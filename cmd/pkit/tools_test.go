@@ -59,6 +59,11 @@ func dirSum(dir string) (string, error) {
 		if err != nil || d.IsDir() {
 			return err
 		}
+		if d.Type()&fs.ModeSymlink != 0 { // published CRLs are links into a generation folder
+			target, err := os.Readlink(path)
+			fmt.Fprintf(&b, "link %s  %s\n", target, path)
+			return err
+		}
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return err

@@ -84,7 +84,7 @@ func CRLSigners(o VerifyOptions, anchor *x509.Certificate) revoke.Options {
 		}
 		for _, p := range r.Problems {
 			if !p.Warning {
-				return errors.New(p.Detail)
+				return fmt.Errorf("its own path is not valid: %s", p.Detail)
 			}
 		}
 		return nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -248,30 +249,71 @@ func (c *Config) Marshal() []byte {
 	return b.Bytes()
 }
 
+// MaxDuration is the longest duration [ParseDuration] reads: 100 years
+// (of 366 days). Longer ones are refused rather than wrapped: a
+// time.Duration holds about 292 years, and "585y" used to come out as 21
+// days.
+const MaxDuration = 100 * 366 * 24 * time.Hour
+
+// MinLifetime is the shortest validity, or CRL next-update interval, pkit
+// signs unless told to with --allow-short: anything shorter would be
+// expired, or all but, by the time it is installed.
+const MinLifetime = time.Minute
+
 // ParseDuration reads a duration like "825d", "12h", "1y" or "90m".
 // Days and years (365 days) are added to what time.ParseDuration knows.
+// It is the one duration parser of pkit's flags, config and manifests:
+// negative durations and ones over [MaxDuration] are errors, never
+// wrapped around.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, fmt.Errorf("empty duration")
 	}
+	invalid := fmt.Errorf("invalid duration %q (examples: 90d, 1y, 12h)", s)
+	tooLong := fmt.Errorf("duration %q is longer than 100 years", s)
 	unit := s[len(s)-1]
 	if unit == 'd' || unit == 'y' {
-		n, err := strconv.Atoi(s[:len(s)-1])
-		if err != nil || n < 0 || n > 100*366 {
-			return 0, fmt.Errorf("invalid duration %q (examples: 90d, 1y, 12h)", s)
+		n, err := strconv.ParseUint(s[:len(s)-1], 10, 64)
+		if err != nil {
+			if errors.Is(err, strconv.ErrRange) {
+				return 0, tooLong
+			}
+			return 0, invalid
 		}
-		d := time.Duration(n) * 24 * time.Hour
+		per := 24 * time.Hour
 		if unit == 'y' {
-			d *= 365
+			per *= 365
 		}
-		return d, nil
+		if n > uint64(MaxDuration/per) {
+			return 0, tooLong
+		}
+		return time.Duration(n) * per, nil
 	}
 	d, err := time.ParseDuration(s)
+	if err != nil && strings.Contains(err.Error(), "overflow") {
+		return 0, tooLong
+	}
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("invalid duration %q (examples: 90d, 1y, 12h)", s)
+		return 0, invalid
+	}
+	if d > MaxDuration {
+		return 0, tooLong
 	}
 	return d, nil
+}
+
+// CheckLifetime reports whether d may be the lifetime of something pkit
+// signs: positive, and at least [MinLifetime] unless allowShort. what
+// names it in the error ("validity", "--next-update").
+func CheckLifetime(what string, d time.Duration, allowShort bool) error {
+	if d <= 0 {
+		return fmt.Errorf("%s must be positive", what)
+	}
+	if d < MinLifetime && !allowShort {
+		return fmt.Errorf("%s of %s is shorter than 1 minute: it would expire before it could be used", what, d)
+	}
+	return nil
 }
 
 // FormatDuration writes d the way [ParseDuration] reads it, in whole days

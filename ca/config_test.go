@@ -137,6 +137,17 @@ func TestParseDuration(t *testing.T) {
 		{"3w", 0, true},
 		{"-2h", 0, true},
 		{"99999999y", 0, true},
+		// Overflow is an error, never a wrap: 585y used to be 21 days.
+		{"585y", 0, true},
+		{"293y", 0, true},
+		{"101y", 0, true},
+		{"100y", 36500 * 24 * time.Hour, false},
+		{"36600d", 36600 * 24 * time.Hour, false},
+		{"36601d", 0, true},
+		{"99999999999999999999d", 0, true},
+		{"2562048h", 0, true},
+		{"9999999999999999999h", 0, true},
+		{"1ns", time.Nanosecond, false}, // parsed; CheckLifetime refuses it
 	}
 	for _, tt := range tests {
 		got, err := ParseDuration(tt.in)
@@ -149,6 +160,38 @@ func TestParseDuration(t *testing.T) {
 				t.Errorf("ParseDuration(FormatDuration(%v)) = %v, %v", got, back, err)
 			}
 		}
+	}
+}
+
+func TestCheckLifetime(t *testing.T) {
+	tests := []struct {
+		d          time.Duration
+		allowShort bool
+		ok         bool
+	}{
+		{time.Minute, false, true},
+		{365 * 24 * time.Hour, false, true},
+		{59 * time.Second, false, false},
+		{time.Nanosecond, false, false},
+		{time.Nanosecond, true, true},
+		{time.Second, true, true},
+		{0, true, false},
+		{-time.Hour, true, false},
+	}
+	for _, tt := range tests {
+		err := CheckLifetime("--validity", tt.d, tt.allowShort)
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckLifetime(%v, allowShort %v) = %v, want ok %v", tt.d, tt.allowShort, err, tt.ok)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "--validity ") {
+			t.Errorf("error %q does not name the flag", err)
+		}
+	}
+	// A profile in the config may not be shorter either.
+	_, err := ParseConfig([]byte("[ca]\nissuer = root\n[profile p]\nvalidity = 30s\n"))
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Line != 4 {
+		t.Errorf("a 30s profile: %v, want a *ConfigError at line 4", err)
 	}
 }
 

@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pkit/pkit/formats"
 )
@@ -22,8 +24,13 @@ type IntermediateOptions struct {
 	KeyType KeyType
 	// Validity; 0 means 5 years, capped at the parent's expiry.
 	Validity time.Duration
-	// PathLen of the new CA; 0 means it may only issue leaves.
+	// PathLen of the new CA; 0 means it may only issue leaves. Negative
+	// values are refused: pkit makes no CA without a path length limit
+	// below another.
 	PathLen int
+	// CommonName of the new CA, checked by [Authority.CheckIntermediate]
+	// when set; [Authority.CreateIntermediate] sets it from its argument.
+	CommonName string
 	// Protection seals its key.
 	Protection Protection
 	// MakeIssuer also makes it the CA that issues leaf certificates.
@@ -67,19 +74,92 @@ func (a *Authority) CheckIntermediate(ctx context.Context, name string, o Interm
 	if parent == nil {
 		return reqErr("no CA named %q to sign with", o.Parent)
 	}
-	if parent.MaxPathLen == 0 && parent.MaxPathLenZero {
-		return reqErr("CA %q has path length 0 and cannot sign another CA", o.Parent)
+	if o.PathLen < 0 {
+		return &RequestError{Msg: fmt.Sprintf("path length %d is negative; a CA under another must have a limit (0: it only issues leaves)", o.PathLen), Err: ErrBadName}
 	}
-	if parent.MaxPathLen > 0 && o.PathLen >= parent.MaxPathLen {
-		return reqErr("path length %d is not below the parent's %d", o.PathLen, parent.MaxPathLen)
+	if err := a.checkPathLen(o.Parent, o.PathLen); err != nil {
+		return err
+	}
+	if o.CommonName != "" {
+		if err := a.checkCACommonName(o.CommonName); err != nil {
+			return err
+		}
 	}
 	return a.caStanding(ctx, o.Parent, "the parent CA")
+}
+
+// checkPathLen refuses a new CA with path length pathLen under the CA
+// parent when it breaks the path length limit of the parent or of any CA
+// above it (RFC 5280 section 6.1.4 (l) and (m)): a CA with pathlen:n
+// allows n CA certificates below it before a leaf, self-issued ones not
+// counted, and the new CA adds itself and the pathLen it allows.
+func (a *Authority) checkPathLen(parent string, pathLen int) error {
+	cas := a.Chain(parent)
+	allowed, limitedBy := -1, -1 // the largest pathLen every CA above allows; -1: unlimited so far
+	between := 0                 // non-self-issued CAs between the ancestor and the new CA
+	for k, c := range cas {
+		if k > 0 && !formats.SelfIssued(cas[k-1]) {
+			between++
+		}
+		if !c.BasicConstraintsValid || c.MaxPathLen < 0 {
+			continue
+		}
+		if room := c.MaxPathLen - between - 1; limitedBy < 0 || room < allowed {
+			allowed, limitedBy = room, k
+		}
+	}
+	if limitedBy < 0 || pathLen <= allowed {
+		return nil
+	}
+	lim := cas[limitedBy]
+	who := fmt.Sprintf("CA %q", parent)
+	if limitedBy > 0 {
+		who = fmt.Sprintf("CA %q above %q", lim.Subject.CommonName, parent)
+	}
+	if allowed < 0 {
+		msg := fmt.Sprintf("CA %q has path length %d and cannot sign another CA", parent, lim.MaxPathLen)
+		if limitedBy > 0 {
+			msg = fmt.Sprintf("%s has path length %d, which leaves no room for another CA below %q", who, lim.MaxPathLen, parent)
+		}
+		return &RequestError{Msg: msg, Hint: "sign the new CA with a CA higher up (--parent)"}
+	}
+	return &RequestError{Msg: fmt.Sprintf("path length %d is too long: %s has path length %d, which leaves room for %d more CA(s) below the new one", pathLen, who, lim.MaxPathLen, allowed),
+		Hint: fmt.Sprintf("use --pathlen %d or less", allowed)}
+}
+
+// checkCACommonName refuses a common name for a new CA that no CA
+// certificate should have: control characters and the like ([CheckName]),
+// more than 64 characters (RFC 5280's upper bound), or the name of a CA
+// already in the directory (compared as RFC 5280 section 7.1 does), which
+// would make the new CA's certificate look self-issued (a root, to pkit
+// and to relying parties) or be taken for the other CA.
+func (a *Authority) checkCACommonName(cn string) error {
+	bad := func(format string, args ...any) error {
+		return &RequestError{Msg: fmt.Sprintf(format, args...), Err: ErrBadName}
+	}
+	if strings.TrimSpace(cn) == "" {
+		return bad("the common name is empty")
+	}
+	if err := CheckName(cn); err != nil {
+		return bad("common name: %v", err)
+	}
+	if n := utf8.RuneCountInString(cn); n > maxCommonName {
+		return bad("the common name has %d characters; a common name holds at most %d (RFC 5280)", n, maxCommonName)
+	}
+	fold := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+	for _, n := range a.CANames() {
+		if fold(a.CAs[n].Subject.CommonName) == fold(cn) {
+			return bad("CA %q already has the common name %q; a second CA of that name would be taken for it", n, a.CAs[n].Subject.CommonName)
+		}
+	}
+	return nil
 }
 
 // CreateIntermediate makes a new intermediate CA called name under the
 // parent CA, writes its certificate and sealed key into the directory and
 // records it in the store. The name becomes the file name ca/NAME.crt.
 func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName string, o IntermediateOptions) error {
+	o.CommonName = commonName
 	if err := a.CheckIntermediate(ctx, name, o); err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func TestCheckIntermediate(t *testing.T) {
 		{"parent named", "issuing-2", IntermediateOptions{Parent: "root"}, ""},
 		{"unknown parent", "issuing-2", IntermediateOptions{Parent: "nope"}, `no CA named "nope" to sign with`},
 		{"parent with path length 0", "sub", IntermediateOptions{Parent: "intermediate"}, "path length 0"},
-		{"path length not below the parent's", "issuing-2", IntermediateOptions{PathLen: 1}, "not below the parent's"},
+		{"path length not below the parent's", "issuing-2", IntermediateOptions{PathLen: 1}, "path length 1 is too long"},
 		{"name taken", "intermediate", IntermediateOptions{}, "already exists"},
 		{"bad name", "Issuing 2", IntermediateOptions{}, "must be lowercase"},
 	}

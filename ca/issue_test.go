@@ -320,7 +320,9 @@ func TestCheck(t *testing.T) {
 		{"IP outside permitted", Request{Profile: "server", Name: "a", DNS: []string{"a.example.com"}, IPs: ip("192.168.1.1")}, false},
 		{"IP excluded", Request{Profile: "server", Name: "a", DNS: []string{"a.example.com"}, IPs: ip("10.9.1.1")}, false},
 		{"IPv6 outside permitted", Request{Profile: "server", Name: "a", DNS: []string{"a.example.com"}, IPs: ip("::1")}, false},
-		{"email ok", Request{Profile: "client", Name: "a", Emails: []string{"a@mail.example.com"}}, true},
+		{"email ok", Request{Profile: "client", Name: "a", Emails: []string{"a@example.com"}}, true},
+		// RFC 5280: a host constraint covers that host's mailboxes only.
+		{"email at a host under a host constraint", Request{Profile: "client", Name: "a", Emails: []string{"a@mail.example.com"}}, false},
 		{"email exact address", Request{Profile: "client", Name: "a", Emails: []string{"boss@other.test"}}, true},
 		{"email other address at that domain", Request{Profile: "client", Name: "a", Emails: []string{"intern@other.test"}}, false},
 		{"email outside", Request{Profile: "client", Name: "a", Emails: []string{"a@example.org"}}, false},

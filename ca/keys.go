@@ -102,8 +102,15 @@ const MinRSABits = 2048
 // refuses to verify signatures of larger keys.
 const maxRSABits = 16384
 
+// minRSAExponent is the smallest RSA public exponent pkit certifies:
+// 65537, what every key generator uses. Small exponents such as 3 make
+// signature forgeries against sloppy verifiers (Bleichenbacher's 2006
+// attack) and broadcast attacks possible; NIST SP 800-89 asks for more
+// than 2^16.
+const minRSAExponent = 65537
+
 // CheckPublicKey reports whether pkit certifies pub: RSA of [MinRSABits]
-// to 16384 bits, ECDSA on P-256, P-384 or P-521, or Ed25519. Anything else
+// to 16384 bits with an odd public exponent of 65537 or more, ECDSA on P-256, P-384 or P-521, or Ed25519. Anything else
 // (short RSA, DSA, other curves, X25519) is refused with a
 // [*RequestError] wrapping [ErrWeakKey].
 func CheckPublicKey(pub crypto.PublicKey) error {
@@ -118,6 +125,8 @@ func CheckPublicKey(pub crypto.PublicKey) error {
 			return weak("the RSA key has %d bits; pkit certifies RSA keys of at least %d bits", bits, MinRSABits)
 		case bits > maxRSABits:
 			return weak("the RSA key has %d bits; pkit certifies RSA keys of at most %d bits", bits, maxRSABits)
+		case k.E < minRSAExponent || k.E%2 == 0:
+			return weak("the RSA key's public exponent is %d; pkit certifies RSA keys with an odd exponent of at least %d", k.E, minRSAExponent)
 		}
 		return nil
 	case *ecdsa.PublicKey:

@@ -1,7 +1,6 @@
 package ca
 
 import (
-	"crypto/x509"
 	"fmt"
 	"net"
 	"net/mail"
@@ -97,100 +96,4 @@ func CheckEmail(e string) error {
 		return fmt.Errorf("invalid email address %q: bad domain %q", e, domain)
 	}
 	return nil
-}
-
-// domainMatches applies RFC 5280 section 4.2.1.10 DNS constraint matching:
-// a constraint "example.com" matches example.com and any name under it;
-// ".example.com" matches only names under it. A wildcard's "*" is matched
-// as a label, as crypto/x509 does: "*.example.com" is under example.com.
-func domainMatches(name, constraint string) bool {
-	name, constraint = strings.ToLower(name), strings.ToLower(constraint)
-	if strings.HasPrefix(constraint, ".") {
-		return strings.HasSuffix(name, constraint)
-	}
-	return name == constraint || strings.HasSuffix(name, "."+constraint)
-}
-
-// wildcardReaches reports whether the wildcard name "*.D" can stand for a
-// name the excluded constraint covers: one that is a single label under D,
-// like "secret.example.com" for "*.example.com". Such a wildcard is
-// refused, as crypto/x509 and browsers refuse it.
-func wildcardReaches(name, constraint string) bool {
-	base, ok := strings.CutPrefix(strings.ToLower(name), "*.")
-	if !ok {
-		return false
-	}
-	_, parent, _ := strings.Cut(strings.ToLower(constraint), ".")
-	return parent != "" && parent == base
-}
-
-func emailMatches(email, constraint string) bool {
-	if strings.Contains(constraint, "@") {
-		return strings.EqualFold(email, constraint)
-	}
-	_, domain, _ := strings.Cut(email, "@")
-	return domainMatches(domain, constraint)
-}
-
-// checkNameConstraints refuses a request whose names the CA certificate
-// ca's name constraints exclude or do not permit.
-func checkNameConstraints(ca *x509.Certificate, r *Request) error {
-	who := ca.Subject.CommonName
-	for _, d := range r.DNS {
-		for _, ex := range ca.ExcludedDNSDomains {
-			if domainMatches(d, ex) || wildcardReaches(d, ex) {
-				return reqErr("DNS name %q is excluded by CA %q (excluded: %s)", d, who, ex)
-			}
-		}
-		if len(ca.PermittedDNSDomains) > 0 && !anyMatch(d, ca.PermittedDNSDomains, domainMatches) {
-			return reqErr("DNS name %q is outside the names CA %q may issue for (permitted: %s)", d, who, strings.Join(ca.PermittedDNSDomains, ", "))
-		}
-	}
-	for _, e := range r.Emails {
-		for _, ex := range ca.ExcludedEmailAddresses {
-			if emailMatches(e, ex) {
-				return reqErr("email %q is excluded by CA %q (excluded: %s)", e, who, ex)
-			}
-		}
-		if len(ca.PermittedEmailAddresses) > 0 && !anyMatch(e, ca.PermittedEmailAddresses, emailMatches) {
-			return reqErr("email %q is outside the addresses CA %q may issue for (permitted: %s)", e, who, strings.Join(ca.PermittedEmailAddresses, ", "))
-		}
-	}
-	for _, ip := range r.IPs {
-		for _, ex := range ca.ExcludedIPRanges {
-			if ex.Contains(ip) {
-				return reqErr("IP %s is excluded by CA %q (excluded: %s)", ip, who, ex)
-			}
-		}
-		if len(ca.PermittedIPRanges) > 0 {
-			ok := false
-			for _, p := range ca.PermittedIPRanges {
-				ok = ok || p.Contains(ip)
-			}
-			if !ok {
-				return reqErr("IP %s is outside the ranges CA %q may issue for", ip, who)
-			}
-		}
-	}
-	for _, u := range r.URIs {
-		host := u.Hostname()
-		for _, ex := range ca.ExcludedURIDomains {
-			if host != "" && domainMatches(host, ex) {
-				return reqErr("URI %q is excluded by CA %q (excluded: %s)", u, who, ex)
-			}
-		}
-		if len(ca.PermittedURIDomains) > 0 && (host == "" || !anyMatch(host, ca.PermittedURIDomains, domainMatches)) {
-			return reqErr("URI %q is outside the domains CA %q may issue for", u, who)
-		}
-	}
-	return nil
-}
-
-func anyMatch(name string, constraints []string, match func(string, string) bool) bool {
-	for _, c := range constraints {
-		if match(name, c) {
-			return true
-		}
-	}
-	return false
 }

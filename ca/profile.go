@@ -54,8 +54,8 @@ func (p *Profile) set(key, val string) error {
 		if err != nil {
 			return fmt.Errorf("validity: %v", err)
 		}
-		if d <= 0 {
-			return fmt.Errorf("validity must be positive")
+		if err := CheckLifetime("validity", d, false); err != nil {
+			return err
 		}
 		p.Validity = d
 	case "key-type":

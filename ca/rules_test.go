@@ -14,6 +14,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"strings"
 	"testing"
@@ -48,7 +50,7 @@ func TestValidityPeriod(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &Request{Profile: tt.profile, Name: "v.example.com", Validity: tt.validity}
+			r := &Request{Profile: tt.profile, Name: "v.example.com", Validity: tt.validity, AllowShort: tt.validity > 0 && tt.validity < MinLifetime}
 			if tt.profile == "server" {
 				r.DNS = []string{"v.example.com"}
 			}
@@ -331,5 +333,233 @@ func TestIssueRefusesCompromisedKey(t *testing.T) {
 				t.Errorf("a new key is refused: %v", err)
 			}
 		})
+	}
+}
+
+// A common name that looks like a host name or an email address is held
+// to the CA's name constraints like a SAN, through every way a request
+// reaches Check: a name, a name with SANs, a CSR; and email constraints
+// follow RFC 5280's host rule.
+func TestCheckNameConstraintsOnEveryName(t *testing.T) {
+	a := openTestCA(t, InitOptions{PermittedDNS: []string{"example.internal"}, ExcludedDNS: []string{"secret.example.internal"},
+		PermittedEmail: []string{"example.com"}})
+	csrFor := func(cn string) *Request {
+		k, _ := GenerateKey(ECDSAP256)
+		der, err := CreateCSR(k, &Request{Name: cn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		csr, err := x509.ParseCertificateRequest(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := a.RequestFromCSR(csr, "client")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	tests := []struct {
+		name string
+		r    *Request
+		ok   bool
+		want string // part of the message
+	}{
+		{"client named under an excluded subtree", &Request{Profile: "client", Name: "www.secret.example.internal"}, false,
+			`DNS name "www.secret.example.internal" (common name) is in the excluded subtree DNS:secret.example.internal`},
+		{"client named outside the permitted domain", &Request{Profile: "client", Name: "evil.com"}, false,
+			`DNS name "evil.com" (common name) is outside the permitted DNS:example.internal`},
+		{"a host-like name beside an allowed SAN", &Request{Profile: "client", Name: "evil.com", DNS: []string{"ok.example.internal"}}, false, `"evil.com" (common name)`},
+		{"client named like an email outside", &Request{Profile: "client", Name: "alice@evil.com"}, false, `email address "alice@evil.com" (common name)`},
+		{"email SAN at a host under a host constraint", &Request{Profile: "client", Name: "alice", Emails: []string{"a@sub.example.com"}}, false,
+			`email address "a@sub.example.com" is outside the permitted email:example.com`},
+		{"CSR whose CN is outside", csrFor("evil.com"), false, `"evil.com" (common name)`},
+		{"CSR whose CN is inside", csrFor("ok.example.internal"), true, ""},
+		{"plain client name", &Request{Profile: "client", Name: "alice"}, true, ""},
+		{"client named inside", &Request{Profile: "client", Name: "host.example.internal"}, true, ""},
+		{"email at the host", &Request{Profile: "client", Name: "alice@example.com", Emails: []string{"alice@example.com"}}, true, ""},
+	}
+	ctx := context.Background()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, _, err := a.Check(tt.r)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("Check: %v", err)
+				}
+				return
+			}
+			var re *RequestError
+			if !errors.As(err, &re) || !errors.Is(err, ErrNameConstraints) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Check: %v, want ErrNameConstraints with %q", err, tt.want)
+			}
+			n, _ := a.Store.Count(ctx)
+			if _, err := a.Issue(ctx, tt.r); !errors.Is(err, ErrNameConstraints) {
+				t.Errorf("Issue: %v", err)
+			}
+			if after, _ := a.Store.Count(ctx); after != n {
+				t.Errorf("store %d -> %d", n, after)
+			}
+		})
+	}
+	// The profile's SAN rules hold for such a name too.
+	a.Config.Profiles["mail"] = &Profile{Name: "mail", Validity: time.Hour, SANTypes: []string{"email"}}
+	if _, _, _, err := a.Check(&Request{Profile: "mail", Name: "www.example.internal"}); err == nil || !strings.Contains(err.Error(), `does not allow dns names`) {
+		t.Errorf("a host-like name under an email-only profile: %v", err)
+	}
+}
+
+// What the CA signs is verified against its chain with chain.Verify
+// before it is recorded: a chain that makes it unusable (here an
+// intermediate re-signed with a critical extension no one understands)
+// stops issuance with an internal error, and nothing is recorded.
+func TestIssueVerifiesBeforeRecording(t *testing.T) {
+	ctx := context.Background()
+	a := openTestCA(t, InitOptions{})
+	if _, err := a.Issue(ctx, &Request{Profile: "client", Name: "before"}); err != nil {
+		t.Fatal(err)
+	}
+	rootKey, err := a.Unlock("root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := a.CAs["intermediate"]
+	tmpl := *old
+	tmpl.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1}, Critical: true, Value: []byte{5, 0}}}
+	der, err := x509.CreateCertificate(rand.Reader, &tmpl, a.CAs["root"], old.PublicKey, rootKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.CAs["intermediate"] = changed
+	a.linkChains()
+	n, _ := a.Store.Count(ctx)
+	for _, r := range []*Request{{Profile: "client", Name: "after"}, {Profile: "server", Name: "www.example.com", DNS: []string{"www.example.com"}}} {
+		_, err = a.Issue(ctx, r)
+		if !errors.Is(err, ErrSelfCheck) || !strings.Contains(err.Error(), "critical extensions pkit does not understand") {
+			t.Fatalf("Issue: %v, want ErrSelfCheck naming the problem", err)
+		}
+	}
+	if after, _ := a.Store.Count(ctx); after != n {
+		t.Errorf("store %d -> %d: a certificate that fails the check was recorded", n, after)
+	}
+}
+
+// RSA keys with a small public exponent, and the key of a CA in the
+// directory, are not certified.
+func TestCheckRefusesKeys(t *testing.T) {
+	a := openTestCA(t, InitOptions{})
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []int{3, 17, 65535, 65538} {
+		pub := &rsa.PublicKey{N: k.N, E: e}
+		if _, _, _, err := a.Check(&Request{Profile: "client", Name: "a", PublicKey: pub}); !errors.Is(err, ErrWeakKey) || !strings.Contains(err.Error(), "exponent") {
+			t.Errorf("e=%d: %v, want ErrWeakKey", e, err)
+		}
+	}
+	if _, _, _, err := a.Check(&Request{Profile: "client", Name: "a", PublicKey: k.Public()}); err != nil {
+		t.Errorf("e=65537: %v", err)
+	}
+	for _, name := range []string{"intermediate", "root"} {
+		signer, err := a.Unlock(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := CreateCSR(signer, &Request{Name: "sneaky"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		csr, _ := x509.ParseCertificateRequest(der)
+		r, err := a.RequestFromCSR(csr, "client")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Issue(context.Background(), r); !errors.Is(err, ErrCAKey) || !strings.Contains(err.Error(), `CA "`+name+`"`) {
+			t.Errorf("a CSR made with the key of %s: %v, want ErrCAKey", name, err)
+		}
+	}
+}
+
+// A validity shorter than a minute is refused unless asked for.
+func TestCheckShortValidity(t *testing.T) {
+	a := openTestCA(t, InitOptions{})
+	if _, _, _, err := a.Check(&Request{Profile: "client", Name: "a", Validity: time.Nanosecond}); err == nil || !strings.Contains(err.Error(), "shorter than 1 minute") {
+		t.Errorf("1ns: %v", err)
+	}
+	if _, _, _, err := a.Check(&Request{Profile: "client", Name: "a", Validity: time.Second, AllowShort: true}); err != nil {
+		t.Errorf("1s with AllowShort: %v", err)
+	}
+}
+
+// Path lengths: negative ones are refused, and every CA above the parent
+// limits the new CA, not only the parent.
+func TestCheckIntermediatePathLen(t *testing.T) {
+	ctx := context.Background()
+	one := 1
+	a := openTestCA(t, InitOptions{Single: true, PathLen: &one})
+	// A CA with no path length limit under the pathlen:1 root, as another
+	// tool (or an older pkit) could have made it.
+	rootKey, err := a.Unlock("root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy, _, err := createCA(InitOptions{Name: "Test"}, "Test Legacy CA", a.CAs["root"], rootKey, 365*24*time.Hour, testNow, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.CAs["legacy"] = legacy
+	a.linkChains()
+	tests := []struct {
+		name    string
+		o       IntermediateOptions
+		wantErr string
+	}{
+		{"negative", IntermediateOptions{PathLen: -1}, "negative"},
+		{"under the root", IntermediateOptions{}, ""},
+		{"too long under the root", IntermediateOptions{PathLen: 1}, "path length 1 is too long"},
+		{"under an unlimited CA below a pathlen:1 root", IntermediateOptions{Parent: "legacy"}, `CA "Test Root CA" above "legacy" has path length 1, which leaves no room`},
+	}
+	for _, tt := range tests {
+		err := a.CheckIntermediate(ctx, "new", tt.o)
+		if tt.wantErr == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tt.name, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.wantErr)
+		}
+	}
+}
+
+// A new CA's common name: no control characters, at most 64 characters,
+// and not the name of a CA already there (the root's would make it look
+// self-issued: a root).
+func TestCheckIntermediateCommonName(t *testing.T) {
+	a := openTestCA(t, InitOptions{})
+	for cn, want := range map[string]string{
+		"Issuing\nCA":             "control character",
+		strings.Repeat("x", 65):   "65 characters",
+		"Test Root CA":            `CA "root" already has the common name`,
+		"test   intermediate  ca": `CA "intermediate" already has the common name`,
+		"Test Issuing 2026 CA":    "",
+		strings.Repeat("é", 64):   "",
+	} {
+		err := a.CheckIntermediate(context.Background(), "new", IntermediateOptions{CommonName: cn})
+		if want == "" {
+			if err != nil {
+				t.Errorf("%q: %v", cn, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrBadName) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want ErrBadName with %q", cn, err, want)
+		}
 	}
 }

@@ -344,16 +344,26 @@ func (n Names) list() []name {
 			case atv.Type.Equal(oidEmailAddress):
 				out = append(out, name{kind: "email", value: s, from: "emailAddress attribute"})
 			case atv.Type.Equal(oidCommonName) && n.CN != CNNever:
-				if HostLike(s) && (n.CN == CNAlways || len(n.DNS) == 0) {
+				// A common name that is also a SAN is checked once, as the SAN.
+				if HostLike(s) && (n.CN == CNAlways && !containsFold(n.DNS, s) || len(n.DNS) == 0) {
 					out = append(out, name{kind: "DNS", value: s, from: "common name"})
 				}
-				if EmailLike(s) && (n.CN == CNAlways || len(n.Emails) == 0) {
+				if EmailLike(s) && (n.CN == CNAlways && !containsFold(n.Emails, s) || len(n.Emails) == 0) {
 					out = append(out, name{kind: "email", value: s, from: "common name"})
 				}
 			}
 		}
 	}
 	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // count is the number of names [Names.list] returns, without building it.

@@ -134,6 +134,7 @@ EXAMPLES
 					&cli.StringFlag{Name: "cn", Usage: "its common name (default: ORG NAME CA)"},
 					&cli.StringFlag{Name: "key-type", Usage: "key type (default: the parent's)"},
 					&cli.StringFlag{Name: "validity", Value: "5y", Usage: "how long it is valid (capped at the parent's expiry)"},
+					allowShortFlag(),
 					&cli.IntFlag{Name: "pathlen", Value: 0, Usage: "how many CAs may follow it (0: it only issues leaves)"},
 					&cli.BoolFlag{Name: "make-issuer", Usage: "make it the CA that issues leaf certificates"},
 					&cli.BoolFlag{Name: "no-encrypt", Usage: "store its key unencrypted (mode 0600)"},
@@ -145,6 +146,9 @@ EXAMPLES
 					if c.IsSet("parent") && c.String("parent") == "" {
 						return usagef("--parent is empty").hint(`name the CA to sign with (see "pkit ca list"), or leave --parent out for the root`)
 					}
+					if n := c.Int("pathlen"); n < 0 {
+						return usagef("--pathlen must be 0 or more, got %d", n).hint("0 makes a CA that only issues leaves; the CAs above it limit how long a path may be")
+					}
 					o := ca.IntermediateOptions{Parent: c.String("parent"), PathLen: c.Int("pathlen"), MakeIssuer: c.Bool("make-issuer")}
 					var err error
 					if k := c.String("key-type"); k != "" {
@@ -152,14 +156,22 @@ EXAMPLES
 							return usagef("--key-type: %v", err)
 						}
 					}
-					if o.Validity, err = ca.ParseDuration(c.String("validity")); err != nil || o.Validity <= 0 {
-						return usagef("--validity: invalid duration %q", c.String("validity"))
+					if o.Validity, err = lifetimeFlag(c, "validity"); err != nil {
+						return err
+					}
+					if c.IsSet("cn") {
+						if o.CommonName = c.String("cn"); o.CommonName == "" {
+							return usagef("--cn is empty").hint("leave --cn out for the default (ORG NAME CA)")
+						}
 					}
 					a, err := e.openCA(c)
 					if err != nil {
 						return err
 					}
 					defer a.Close()
+					if o.CommonName == "" {
+						o.CommonName = firstOrgName(a.CAs["root"]) + " " + c.Args().First() + " CA"
+					}
 					// Check the name and the parent before any key is unlocked or
 					// passphrase asked for: the same error on every kind of CA.
 					if err := a.CheckIntermediate(ctxOf(c), c.Args().First(), o); err != nil {
@@ -188,11 +200,7 @@ EXAMPLES
 						o.Protection.Passphrase, o.Protection.WorkFactor = p, e.workFactor
 					}
 					name := c.Args().First()
-					cn := c.String("cn")
-					if cn == "" {
-						cn = firstOrgName(a.CAs["root"]) + " " + name + " CA"
-					}
-					if err := a.CreateIntermediate(c.Context, name, cn, o); err != nil {
+					if err := a.CreateIntermediate(c.Context, name, o.CommonName, o); err != nil {
 						return err
 					}
 					cert := a.CAs[name]

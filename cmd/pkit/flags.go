@@ -1,6 +1,9 @@
 package main
 
 import (
+	"time"
+
+	"github.com/pkit/pkit/ca"
 	"github.com/urfave/cli/v2"
 )
 
@@ -41,4 +44,29 @@ func flags(groups ...[]cli.Flag) []cli.Flag {
 		out = append(out, g...)
 	}
 	return out
+}
+
+// allowShortFlag lets a validity or CRL next-update interval be shorter
+// than [ca.MinLifetime] (one minute).
+func allowShortFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "allow-short", Usage: "allow a validity or next-update interval shorter than 1 minute (for tests of expiry)"}
+}
+
+// lifetimeFlag reads the duration flag name, a validity or CRL interval,
+// with the one parser ([ca.ParseDuration]) and rule ([ca.CheckLifetime]):
+// a usage error naming the flag when it does not parse, is longer than
+// 100 years, or is shorter than 1 minute without --allow-short.
+func lifetimeFlag(c *cli.Context, name string) (time.Duration, error) {
+	d, err := ca.ParseDuration(c.String(name))
+	if err != nil {
+		return 0, usagef("--%s: %v", name, err).hint("examples: 90d, 1y, 12h")
+	}
+	if err := ca.CheckLifetime("--"+name, d, c.Bool("allow-short")); err != nil {
+		ue := usagef("%v", err)
+		if d > 0 {
+			ue.hint("ask for 1m or more, or pass --allow-short")
+		}
+		return 0, ue
+	}
+	return d, nil
 }

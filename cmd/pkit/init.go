@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/user"
 	"strings"
@@ -38,6 +39,7 @@ EXAMPLES
 			&cli.StringFlag{Name: "name", Usage: "organization and CA name prefix (default \"pkit\" with user and host)"},
 			&cli.StringFlag{Name: "key-type", Value: string(ca.ECDSAP256), Usage: "CA key type"},
 			&cli.StringFlag{Name: "validity", Value: "10y", Usage: "root validity (the intermediate gets at most 5y)"},
+			allowShortFlag(),
 			&cli.BoolFlag{Name: "single", Usage: "create only a root CA, which issues certificates itself"},
 			&cli.IntFlag{Name: "pathlen", Value: -1, Usage: "root path length limit (default 1 for two tiers, none for --single)"},
 			&cli.StringSliceFlag{Name: "permit-dns", Usage: "name constraint: only DNS names under `DOMAIN` (repeatable)"},
@@ -71,8 +73,8 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 	if o.KeyType, err = ca.ParseKeyType(c.String("key-type")); err != nil {
 		return o, usagef("--key-type: %v", err)
 	}
-	if o.Validity, err = ca.ParseDuration(c.String("validity")); err != nil || o.Validity <= 0 {
-		return o, usagef("--validity: invalid duration %q", c.String("validity")).hint("examples: 10y, 3650d")
+	if o.Validity, err = lifetimeFlag(c, "validity"); err != nil {
+		return o, err
 	}
 	o.Name = c.String("name")
 	if o.Name == "" {
@@ -84,17 +86,14 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 		if !o.Single && n == 0 {
 			return o, usagef("--pathlen 0 leaves the root no room for the intermediate").hint("use --pathlen 1 or more, or --single")
 		}
-	} else if n < -1 {
-		return o, usagef("--pathlen must be 0 or more")
+	} else if c.IsSet("pathlen") {
+		return o, usagef("--pathlen must be 0 or more, got %d", n).hint("leave --pathlen out for the default (1 for two tiers, no limit for --single)")
 	}
-	for _, d := range c.StringSlice("permit-dns") {
-		if err := ca.CheckDNSName(strings.TrimPrefix(d, ".")); err != nil {
-			return o, usagef("--permit-dns: %v", err)
-		}
-	}
-	for _, d := range c.StringSlice("exclude-dns") {
-		if err := ca.CheckDNSName(strings.TrimPrefix(d, ".")); err != nil {
-			return o, usagef("--exclude-dns: %v", err)
+	for _, f := range []string{"permit-dns", "exclude-dns"} {
+		for _, d := range c.StringSlice(f) {
+			if err := checkDomainConstraint(d); err != nil {
+				return o, usagef("--%s: %v", f, err)
+			}
 		}
 	}
 	o.PermittedDNS, o.ExcludedDNS = c.StringSlice("permit-dns"), c.StringSlice("exclude-dns")
@@ -104,10 +103,21 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 	if o.ExcludedIPs, err = parseCIDRs("exclude-ip", c.StringSlice("exclude-ip")); err != nil {
 		return o, err
 	}
+	for _, f := range []string{"permit-email", "exclude-email"} {
+		for _, e := range c.StringSlice(f) {
+			if strings.Contains(e, "@") {
+				if err := ca.CheckEmail(e); err != nil {
+					return o, usagef("--%s: %v", f, err).hint("give a mailbox (a@example.com), a host (example.com: its mailboxes only) or a domain (.example.com: mailboxes at hosts under it)")
+				}
+			} else if err := checkDomainConstraint(e); err != nil {
+				return o, usagef("--%s: %v", f, err)
+			}
+		}
+	}
 	o.PermittedEmail, o.ExcludedEmail = c.StringSlice("permit-email"), c.StringSlice("exclude-email")
 	o.CRLURL = c.String("crl-url")
-	if o.CRLURL != "" && !strings.HasPrefix(o.CRLURL, "http://") {
-		return o, usagef("--crl-url %q must be an http:// URL", o.CRLURL).hint("relying parties fetch CRLs over plain HTTP (RFC 5280 section 4.2.1.13)")
+	if err := checkCRLURL(o.CRLURL); err != nil {
+		return o, err
 	}
 	enc := 0
 	if c.Bool("no-encrypt") {
@@ -178,16 +188,61 @@ func (e *env) initCA(c *cli.Context, dir string, o ca.InitOptions) error {
 	return nil
 }
 
+// parseCIDRs reads IP name constraints. An IPv4 range written as IPv6
+// (::ffff:10.0.0.0/104) is refused: name constraints keep IPv4 and IPv6
+// apart (RFC 5280, Go, OpenSSL), so it would constrain no IPv4 address,
+// which is not what anyone writing it means.
 func parseCIDRs(flag string, vals []string) ([]*net.IPNet, error) {
 	var out []*net.IPNet
 	for _, v := range vals {
-		_, n, err := net.ParseCIDR(v)
+		ip, n, err := net.ParseCIDR(v)
 		if err != nil {
 			return nil, usagef("--%s: %q is not a CIDR range like 10.0.0.0/8", flag, v)
+		}
+		if ip.To4() != nil && len(n.IP) == net.IPv6len {
+			ones, _ := n.Mask.Size()
+			v4 := &net.IPNet{IP: n.IP.To4(), Mask: net.CIDRMask(max(ones-96, 0), 32)}
+			return nil, usagef("--%s: %q is an IPv4 range written as IPv6; name constraints keep IPv4 and IPv6 apart, so it would not match any IPv4 address", flag, v).
+				hint("write it as %s", v4)
 		}
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// checkDomainConstraint reports whether d can be a DNS (or email host)
+// name constraint: a domain, optionally with a leading "." (names under
+// it only). A wildcard is not a constraint: "example.com" already covers
+// every name under it.
+func checkDomainConstraint(d string) error {
+	if strings.HasPrefix(d, "*") {
+		return fmt.Errorf("%q is a wildcard; a constraint is a domain and covers the names under it (write %q, or %q for the names under it only)",
+			d, strings.TrimPrefix(d, "*."), "."+strings.TrimPrefix(d, "*."))
+	}
+	return ca.CheckDNSName(strings.TrimPrefix(d, "."))
+}
+
+// checkCRLURL reports whether u can be the CRL distribution point of the
+// certificates the CA issues: an absolute http, https or ldap URL with a
+// host (RFC 5280 section 4.2.1.13). "" is fine: no distribution point.
+func checkCRLURL(u string) error {
+	if u == "" {
+		return nil
+	}
+	p, err := url.Parse(u)
+	ok := err == nil && p.Host != "" && p.Hostname() != "" && p.User == nil
+	if ok {
+		switch strings.ToLower(p.Scheme) {
+		case "http", "https", "ldap":
+		default:
+			ok = false
+		}
+	}
+	if !ok || ca.CheckName(u) != nil || strings.ContainsAny(u, " ") {
+		return usagef("--crl-url %q is not an absolute http, https or ldap URL", u).
+			hint("e.g. --crl-url http://pki.example.internal/crl.der; relying parties fetch CRLs over plain HTTP (RFC 5280 section 4.2.1.13)")
+	}
+	return nil
 }
 
 // defaultCAName is "pkit user@host", like mkcert, so CAs from different

@@ -89,6 +89,7 @@ EXAMPLES
 			&cli.StringSliceFlag{Name: "email", Usage: "add an email address (repeatable)"},
 			&cli.StringSliceFlag{Name: "uri", Usage: "add a URI, e.g. a SPIFFE ID (repeatable)"},
 			&cli.StringFlag{Name: "validity", Usage: "how long it is valid, e.g. 90d, 1y (default from the profile)"},
+			allowShortFlag(),
 			&cli.StringFlag{Name: "key-type", Usage: "key type of the new key (default from the profile)"},
 			&cli.StringFlag{Name: "key", Usage: "use the existing private key in `FILE` instead of making one"},
 			passwordFileFlag(),
@@ -299,13 +300,14 @@ func addSANs(r *ca.Request, dns, ips, emails, uris []string) error {
 
 // requestOptions reads --validity and --key-type.
 func requestOptions(c *cli.Context, r *ca.Request) error {
-	if v := c.String("validity"); v != "" {
-		d, err := ca.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return usagef("--validity: invalid duration %q", v).hint("examples: 90d, 1y, 12h")
+	if c.String("validity") != "" {
+		d, err := lifetimeFlag(c, "validity")
+		if err != nil {
+			return err
 		}
 		r.Validity = d
 	}
+	r.AllowShort = c.Bool("allow-short")
 	if k := c.String("key-type"); k != "" {
 		kt, err := ca.ParseKeyType(k)
 		if err != nil {

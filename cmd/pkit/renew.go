@@ -32,6 +32,7 @@ EXAMPLES
 			&cli.StringFlag{Name: "key", Usage: "with --reuse-key: the key `FILE`"},
 			passwordFileFlag(),
 			&cli.StringFlag{Name: "validity", Usage: "how long it is valid (default from the profile)"},
+			allowShortFlag(),
 			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
 			&cli.BoolFlag{Name: "chain", Usage: "also write the chain file"},
 			forceFlag(), jsonFlag(),

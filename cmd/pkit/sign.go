@@ -42,6 +42,7 @@ EXAMPLES
 			&cli.StringSliceFlag{Name: "email", Usage: "replace the SANs: email address (repeatable)"},
 			&cli.StringSliceFlag{Name: "uri", Usage: "replace the SANs: URI (repeatable)"},
 			&cli.StringFlag{Name: "validity", Usage: "how long it is valid (default from the profile)"},
+			allowShortFlag(),
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the certificate to `FILE` (- for stdout)"},
 			&cli.BoolFlag{Name: "chain", Usage: "write the certificate followed by the intermediates"},
 			forceFlag(), jsonFlag(),

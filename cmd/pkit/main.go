@@ -106,6 +106,7 @@ func newApp(e *env) *cli.App {
 			revokeCommand(e),
 			unrevokeCommand(e),
 			crlCommand(e),
+			storeCommand(e),
 		},
 	}
 	setUsageErrors(app.Commands)

@@ -19,10 +19,7 @@ import (
 // Java write into PKCS#12 files: RSASSA-PSS keys (an RSA key restricted to
 // PSS signatures) and DSA keys.
 
-var (
-	oidPSSKey = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	oidDSA    = asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 1}
-)
+var oidDSA = asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 1}
 
 // maxDSABits bounds the DSA prime pkit does arithmetic with.
 const maxDSABits = 8192
@@ -65,7 +62,7 @@ func parseOtherPKCS8(der []byte) (key crypto.Signer, ok bool, err error) {
 		return nil, false, nil
 	}
 	switch {
-	case oid.Equal(oidPSSKey):
+	case oid.Equal(oidRSAPSS):
 		k, err := x509.ParsePKCS1PrivateKey(privOctets)
 		if err != nil {
 			return nil, true, corrupt("RSASSA-PSS key: %v", err)
@@ -151,19 +148,10 @@ func CertificatePublicKey(c *x509.Certificate) (pub crypto.PublicKey, restrictio
 	if c.PublicKey != nil {
 		return c.PublicKey, ""
 	}
-	in := cryptobyte.String(c.RawSubjectPublicKeyInfo)
-	var spki, alg cryptobyte.String
-	var oid asn1.ObjectIdentifier
-	var bits asn1.BitString
-	if !in.ReadASN1(&spki, cbasn1.SEQUENCE) || !spki.ReadASN1(&alg, cbasn1.SEQUENCE) ||
-		!alg.ReadASN1ObjectIdentifier(&oid) || !spki.ReadASN1BitString(&bits) || !oid.Equal(oidPSSKey) {
-		return nil, ""
+	if k := pssPublicKey(c.RawSubjectPublicKeyInfo); k != nil {
+		return k, "RSASSA-PSS" // an rsaEncryption key crypto/x509 would have read
 	}
-	k, err := x509.ParsePKCS1PublicKey(bits.RightAlign())
-	if err != nil {
-		return nil, ""
-	}
-	return k, "RSASSA-PSS"
+	return nil, ""
 }
 
 // CertificateKeyDescription is [KeyDescription] of c's key, naming keys

@@ -705,21 +705,22 @@ func (r *p12Reader) finish() (*PKCS12, error) {
 	return out, nil
 }
 
-// issuesUp reports whether pile[i] issued the last certificate of chain
-// (or leaf when chain is empty): whether chainOrder's i-th index is still
-// part of the chain rather than the unrelated rest.
+// issuesUp reports whether pile[i] is the next issuer of chain (of leaf
+// when chain is empty): whether chainOrder's next index is still part of
+// the chain rather than the unrelated rest.
 func issuesUp(leaf *x509.Certificate, pile []*x509.Certificate, i int, chain []*PKCS12Cert) bool {
 	cur := leaf
 	if len(chain) > 0 {
 		cur = chain[len(chain)-1].Certificate
 	}
-	return !isSelfIssued(cur) && issued(pile[i], cur)
+	return !SelfIssued(cur) && NamesIssuer(pile[i], cur)
 }
 
 // OrderChain returns the certificates of pile that chain up from leaf, in
 // issuer order (leaf's issuer first), then the others in their original
-// order. It matches names and key identifiers and checks no signatures;
-// chain.Build does the full job.
+// order. Each issuer is found by [Issued] (names, key identifiers and
+// signature), else, when no certificate's signature checks (an algorithm
+// pkit cannot verify), by [NamesIssuer]; chain.Build does the full job.
 func OrderChain(leaf *x509.Certificate, pile []*x509.Certificate) []*x509.Certificate {
 	out := make([]*x509.Certificate, 0, len(pile))
 	for _, i := range chainOrder(leaf, pile) {
@@ -733,15 +734,10 @@ func chainOrder(leaf *x509.Certificate, pile []*x509.Certificate) []int {
 	used := make([]bool, len(pile))
 	var out []int
 	cur := leaf
-	for !isSelfIssued(cur) {
-		i := slices.IndexFunc(pile, func(c *x509.Certificate) bool { return issued(c, cur) })
-		for i >= 0 && used[i] {
-			j := slices.IndexFunc(pile[i+1:], func(c *x509.Certificate) bool { return issued(c, cur) })
-			if j < 0 {
-				i = -1
-			} else {
-				i += 1 + j
-			}
+	for !SelfIssued(cur) {
+		i := nextIssuer(pile, used, cur, Issued)
+		if i < 0 {
+			i = nextIssuer(pile, used, cur, NamesIssuer)
 		}
 		if i < 0 {
 			break
@@ -758,19 +754,16 @@ func chainOrder(leaf *x509.Certificate, pile []*x509.Certificate) []int {
 	return out
 }
 
-// issued reports whether parent's name (and key identifier, when both
-// have one) matches child's issuer. Signatures are not checked.
-func issued(parent, child *x509.Certificate) bool {
-	if !bytes.Equal(parent.RawSubject, child.RawIssuer) {
-		return false
+// nextIssuer is the index of the first unused certificate of pile that
+// issued child by the rule given, or -1.
+func nextIssuer(pile []*x509.Certificate, used []bool, child *x509.Certificate, issued func(parent, child *x509.Certificate) bool) int {
+	for i, c := range pile {
+		if !used[i] && issued(c, child) {
+			return i
+		}
 	}
-	if len(parent.SubjectKeyId) > 0 && len(child.AuthorityKeyId) > 0 {
-		return bytes.Equal(parent.SubjectKeyId, child.AuthorityKeyId)
-	}
-	return true
+	return -1
 }
-
-func isSelfIssued(c *x509.Certificate) bool { return issued(c, c) }
 
 // EncodePKCS12 writes key, its certificate and the chain (issuer order,
 // leaf's issuer first) as a PKCS#12 file protected by password. The layout

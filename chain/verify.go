@@ -83,6 +83,11 @@ const (
 	// ChainTooLong: more intermediates than [VerifyOptions.MaxDepth]
 	// allows.
 	ChainTooLong Kind = "chain-too-long"
+	// InvalidCertificate: a certificate that does not parse (valid DER,
+	// but an invalid key or field); reported by callers that read
+	// certificates, such as pkit chain verify, since Verify takes parsed
+	// ones.
+	InvalidCertificate Kind = "invalid-certificate"
 )
 
 // Problem is one thing wrong with a chain: what, which certificate, and
@@ -345,7 +350,7 @@ func (v *verifier) anchor(p *Path) {
 		if p.Complete && i < n-1 {
 			root = "the self-signed root " + strconv.Quote(v.chain[n-1].Subject.String())
 		} else if !p.Complete && i == n-1 {
-			root = fmt.Sprintf("the self-signed root above it (its issuer is %q)", p.Missing.Subject.String())
+			root = fmt.Sprintf("the self-signed root: add %q, the intermediate's issuer (and any CA above it up to the root)", p.Missing.Subject.String())
 		}
 		fix := fmt.Sprintf("put the root in the roots file: the file behind nginx ssl_client_certificate or HAProxy ca-file must contain the whole CA chain and end with %s; or have the client send its intermediate with its certificate; to trust the intermediate itself, as openssl verify -partial_chain does, pass --partial-chain", root)
 		v.addRule(UnknownAuthority, i, "", partialChainRefusers, "%s", fix, detail)

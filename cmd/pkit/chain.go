@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,6 +23,8 @@ import (
 	"github.com/pkit/pkit/formats"
 	"github.com/pkit/pkit/revoke"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 func chainCommand(e *env) *cli.Command {
@@ -107,10 +111,29 @@ func chainVerifyCommand(e *env) *cli.Command {
    are passed over. A .p12 password comes from --password-file or
    PKIT_PASSWORD.
 
+   Trust anchors are self-signed roots, as OpenSSL, nginx and HAProxy
+   take them: an intermediate given with --roots only helps build the
+   path, and a path that ends there is invalid — exactly what nginx
+   (ssl_client_certificate) and HAProxy (ca-file) refuse when their CA
+   file lacks the root. --partial-chain trusts such intermediates as
+   anchors, as openssl verify -partial_chain does. --max-depth N allows
+   at most N intermediates between the leaf and the anchor (openssl
+   -verify_depth). --policy, --explicit-policy, --inhibit-map and
+   --inhibit-any are the certificate-policy inputs of RFC 5280 6.1.1, as
+   in openssl verify. --lenient turns profile-only problems into
+   warnings.
+
+   A certificate in --bundle, --roots or the chain file that does not
+   parse is skipped with a note; a leaf that does not parse as a
+   certificate (an invalid public key, say) makes the chain invalid.
+
    Exit codes: 0 valid, 3 invalid, 1 error, 2 usage error.
 
 EXAMPLES (after "pkit quickstart")
    pkit chain verify pki/certs/localhost-chain.pem --purpose server --host localhost
+   pkit chain verify pki/certs/client.pem --purpose client --roots pki/certs/client-cas.pem
+   pkit chain verify pki/certs/client.pem --roots pki/ca/intermediate.crt --partial-chain
+   pkit chain verify pki/certs/localhost.pem --max-depth 1 --policy anyPolicy
    pkit chain verify pki/certs/client.pem --purpose client
    pkit crl && pkit chain verify pki/certs/client.pem --purpose client --revocation
    pkit chain verify pki/certs/localhost.pem --roots pki/ca/root.crt --bundle pki/ca/intermediate.crt --crl pki/crl/bundle.pem --json
@@ -126,6 +149,13 @@ EXAMPLES (after "pkit quickstart")
 			&cli.StringSliceFlag{Name: "crl", Usage: "check revocation against the CRLs in `FILE` (repeatable); each issuer on the path needs a current CRL"},
 			&cli.BoolFlag{Name: "revocation", Usage: "check revocation against the CA directory's published CRLs (crl/)"},
 			&cli.StringFlag{Name: "key", Usage: "check that the private key in `FILE` belongs to the certificate"},
+			&cli.BoolFlag{Name: "partial-chain", Usage: "trust certificates in --roots that are not self-signed (intermediates) as anchors, as openssl verify -partial_chain"},
+			&cli.IntFlag{Name: "max-depth", Usage: "allow at most `N` intermediate certificates between the leaf and the trust anchor, as openssl verify -verify_depth"},
+			&cli.BoolFlag{Name: "lenient", Usage: "report profile-only problems (RFC 5280 certificate profile rules path validation does not need) as warnings"},
+			&cli.StringSliceFlag{Name: "policy", Usage: "accept certificate policy `OID` (repeatable; the user-initial-policy-set, default any), as openssl verify -policy"},
+			&cli.BoolFlag{Name: "explicit-policy", Usage: "require a valid policy (of --policy) for the path, as openssl verify -explicit_policy"},
+			&cli.BoolFlag{Name: "inhibit-map", Usage: "do not follow policy mappings, as openssl verify -inhibit_map"},
+			&cli.BoolFlag{Name: "inhibit-any", Usage: "do not let anyPolicy in a CA match other policies, as openssl verify -inhibit_any"},
 			passwordFileFlag(),
 			jsonFlag(),
 		},
@@ -142,6 +172,15 @@ type pileReader struct {
 	password []byte
 	// notes say which files of a folder were left out, and why.
 	notes []string
+	// skipBad skips certificates that do not parse (with a note) instead
+	// of failing on the file: chain build and verify read piles where one
+	// broken certificate must not hide the others.
+	skipBad bool
+	// leafFile is the file whose first certificate is the leaf; when it
+	// does not parse, badLeaf says why (chain verify reports it as an
+	// invalid path, not a read error).
+	leafFile string
+	badLeaf  error
 }
 
 const maxInput = 64 << 20
@@ -165,6 +204,11 @@ func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, err
 		return nil, failf("%q is empty", path).hint("give a file holding certificates (PEM, DER, .p7b or .p12)")
 	}
 	certs, what, err := r.parse(path, data, quiet)
+	if err != nil && r.skipBad {
+		if cs, ok := r.skipBadCerts(path, data); ok {
+			return cs, nil
+		}
+	}
 	if err != nil {
 		var ue *userError
 		if errors.As(err, &ue) {
@@ -239,6 +283,84 @@ func (r *pileReader) parse(path string, data []byte, quiet bool) ([]*x509.Certif
 }
 
 func reasonName(code int) string { return revoke.Reason(code).String() }
+
+// skipBadCerts reads data item by item when it does not parse as a whole:
+// ok when every item that fails is a certificate (a CERTIFICATE PEM
+// block, or DER shaped like one) — those are skipped with a note naming
+// them, and the good certificates returned. The first certificate of
+// r.leafFile is not skipped but kept in r.badLeaf.
+func (r *pileReader) skipBadCerts(path string, data []byte) ([]*x509.Certificate, bool) {
+	type entry struct {
+		cert []*x509.Certificate
+		err  error
+	}
+	var entries []entry
+	if !bytes.Contains(data, []byte("-----BEGIN ")) {
+		if !certShaped(bytes.TrimSpace(data)) {
+			return nil, false
+		}
+		_, err := x509.ParseCertificate(bytes.TrimSpace(data))
+		if err == nil {
+			return nil, false // the whole file failed for another reason
+		}
+		entries = append(entries, entry{err: err})
+	} else {
+		rest := data
+		for {
+			var b *pem.Block
+			b, rest = pem.Decode(rest)
+			if b == nil {
+				break
+			}
+			items, err := formats.Parse(pem.EncodeToMemory(b), formats.ParseOptions{})
+			if err != nil {
+				if !strings.Contains(b.Type, "CERTIFICATE") || strings.Contains(b.Type, "REQUEST") {
+					return nil, false
+				}
+				entries = append(entries, entry{err: err})
+				continue
+			}
+			entries = append(entries, entry{cert: formats.Certificates(items)})
+		}
+	}
+	var out []*x509.Certificate
+	for i, e := range entries {
+		if e.err == nil {
+			out = append(out, e.cert...)
+			continue
+		}
+		if i == 0 && path == r.leafFile {
+			r.badLeaf = e.err
+			continue
+		}
+		which := fmt.Sprintf("certificate %d of %q", i+1, path)
+		if len(entries) == 1 {
+			which = fmt.Sprintf("%q", path)
+		}
+		r.note("skipped %s: it is not a valid certificate (%s)", which, certReason(e.err))
+	}
+	return out, true
+}
+
+// certShaped reports whether der has the shape of a certificate: a
+// SEQUENCE of a SEQUENCE, a SEQUENCE and a BIT STRING, and nothing after.
+func certShaped(der []byte) bool {
+	in := cryptobyte.String(der)
+	var cert cryptobyte.String
+	return in.ReadASN1(&cert, cbasn1.SEQUENCE) && in.Empty() && cert.SkipASN1(cbasn1.SEQUENCE) &&
+		cert.SkipASN1(cbasn1.SEQUENCE) && cert.SkipASN1(cbasn1.BIT_STRING) && cert.Empty()
+}
+
+// certReason is why a certificate did not parse, without Go's package
+// prefixes.
+func certReason(err error) string {
+	var pe *formats.ParseError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	s := strings.TrimPrefix(err.Error(), formats.ErrCorrupt.Error()+": ")
+	return strings.TrimPrefix(s, "x509: ")
+}
 
 // readAll reads every argument: files, directories (their files, not
 // recursing) and - for stdin.
@@ -333,7 +455,7 @@ func (e *env) chainBuild(c *cli.Context) error {
 	if out != "" && out != "-" && !c.Bool("force") && fileExists(out) {
 		return failf("%q: %v", out, fs.ErrExist).hint("remove it, choose another name, or pass -f/--force to overwrite")
 	}
-	r := &pileReader{e: e, c: c}
+	r := &pileReader{e: e, c: c, skipBad: true}
 	pile, err := r.readAll(c.Args().Slice())
 	if err != nil {
 		return err
@@ -613,7 +735,8 @@ func (e *env) chainVerify(c *cli.Context) error {
 	if err != nil {
 		return usagef("--purpose: %v", err)
 	}
-	o := chain.VerifyOptions{Purpose: purpose, Host: c.String("host"), ReasonName: reasonName}
+	o := chain.VerifyOptions{Purpose: purpose, Host: c.String("host"), ReasonName: reasonName,
+		PartialChain: c.Bool("partial-chain"), Lenient: c.Bool("lenient")}
 	if s := c.String("at"); s != "" {
 		if o.At, err = parseTime(s); err != nil {
 			return err
@@ -622,11 +745,28 @@ func (e *env) chainVerify(c *cli.Context) error {
 	if len(c.StringSlice("roots")) > 0 && c.Bool("system") {
 		return usagef("--roots and --system are mutually exclusive")
 	}
-	r := &pileReader{e: e, c: c}
+	if c.IsSet("max-depth") {
+		d := c.Int("max-depth")
+		if d < 0 {
+			return usagef("--max-depth %d is negative", d).hint("give the number of intermediate certificates allowed, 0 or more")
+		}
+		o.MaxDepth, o.MaxDepthZero = d, d == 0
+	}
+	if o.Policy, err = policyOptions(c); err != nil {
+		return err
+	}
+	r := &pileReader{e: e, c: c, skipBad: true}
 	file := c.Args().First()
+	r.leafFile = file
 	served, err := r.readFile(file, false)
 	if err != nil {
 		return err
+	}
+	if r.badLeaf != nil {
+		return e.invalidLeaf(c, file, r.badLeaf)
+	}
+	if len(served) == 0 {
+		return failf("%q holds no valid certificate", file)
 	}
 	for _, f := range c.StringSlice("bundle") {
 		cs, err := r.readFile(f, false)
@@ -708,8 +848,13 @@ func (e *env) chainVerify(c *cli.Context) error {
 		}
 	}
 	if c.Bool("json") {
-		if err := e.writeJSON(verifyJSON(file, res)); err != nil {
+		if err := e.writeJSON(verifyJSON(file, res, r.notes)); err != nil {
 			return err
+		}
+	}
+	for _, p := range res.Problems {
+		if p.Warning {
+			fmt.Fprintf(e.stderr, "pkit: warning: %s\n", oneLine(p.Detail))
 		}
 	}
 	if res.Valid() {
@@ -723,11 +868,18 @@ func (e *env) chainVerify(c *cli.Context) error {
 		fmt.Fprintf(e.stderr, "valid at %s for %s use: %s\n", res.At.UTC().Format(time.RFC3339), purpose, strings.Join(names, " → "))
 		return nil
 	}
+	n := 0
 	for _, p := range res.Problems {
+		if p.Warning {
+			continue
+		}
+		n++
 		fmt.Fprintf(e.stderr, "pkit: problem: %s\n", oneLine(p.Detail))
 		fmt.Fprintf(e.stderr, "pkit: fix: %s\n", oneLine(p.Fix))
+		if len(p.Refused) > 0 {
+			fmt.Fprintf(e.stderr, "pkit: refused by: %s\n", strings.Join(p.Refused, ", "))
+		}
 	}
-	n := len(res.Problems)
 	word := "problem"
 	if n > 1 {
 		word = "problems"
@@ -806,30 +958,95 @@ func (e *env) verifyCRLs(c *cli.Context, serials []*big.Int) ([]*x509.Revocation
 	return out, nil
 }
 
-func verifyJSON(file string, r *chain.Result) any {
-	type problemJSON struct {
-		Kind    chain.Kind `json:"kind"`
-		Index   int        `json:"cert_index"`
-		Subject string     `json:"subject,omitempty"`
-		Detail  string     `json:"detail"`
-		Fix     string     `json:"fix"`
-	}
-	v := struct {
-		File     string        `json:"file"`
-		Valid    bool          `json:"valid"`
-		At       time.Time     `json:"at"`
-		Trusted  bool          `json:"trusted"`
-		Chain    []certJSON    `json:"chain"`
-		Problems []problemJSON `json:"problems"`
-	}{File: file, Valid: r.Valid(), At: r.At.UTC(), Trusted: r.Trusted, Chain: describeCerts(r.Chain), Problems: []problemJSON{}}
+// problemJSON is one problem in chain verify --json.
+type problemJSON struct {
+	Kind      chain.Kind `json:"kind"`
+	Index     int        `json:"cert_index"`
+	Subject   string     `json:"subject,omitempty"`
+	Detail    string     `json:"detail"`
+	Fix       string     `json:"fix"`
+	Rule      string     `json:"rule,omitempty"`
+	Warning   bool       `json:"warning"`
+	RefusedBy []string   `json:"refused_by"`
+}
+
+// verifyReport is the output of chain verify --json.
+type verifyReport struct {
+	File     string        `json:"file"`
+	Valid    bool          `json:"valid"`
+	At       time.Time     `json:"at"`
+	Trusted  bool          `json:"trusted"`
+	Chain    []certJSON    `json:"chain"`
+	Problems []problemJSON `json:"problems"`
+	Notes    []string      `json:"notes"`
+}
+
+func verifyJSON(file string, r *chain.Result, notes []string) any {
+	v := verifyReport{File: file, Valid: r.Valid(), At: r.At.UTC(), Trusted: r.Trusted, Chain: describeCerts(r.Chain), Problems: []problemJSON{},
+		Notes: append([]string{}, notes...)}
 	for _, p := range r.Problems {
-		pj := problemJSON{Kind: p.Kind, Index: p.Index, Detail: p.Detail, Fix: p.Fix}
+		pj := problemJSON{Kind: p.Kind, Index: p.Index, Detail: p.Detail, Fix: p.Fix, Rule: p.Rule, Warning: p.Warning, RefusedBy: append([]string{}, p.Refused...)}
 		if p.Cert != nil {
 			pj.Subject = p.Cert.Subject.String()
 		}
 		v.Problems = append(v.Problems, pj)
 	}
 	return v
+}
+
+// invalidLeaf reports a leaf that does not parse as a certificate (valid
+// DER, but an invalid public key, say): the path is invalid (exit 3).
+func (e *env) invalidLeaf(c *cli.Context, file string, cause error) error {
+	detail := fmt.Sprintf("the leaf certificate in %q is not a valid certificate: %s", file, certReason(cause))
+	fix := "re-issue the certificate; no client accepts it as it is"
+	if c.Bool("json") {
+		v := verifyReport{File: file, Chain: []certJSON{}, Notes: []string{},
+			Problems: []problemJSON{{Kind: chain.InvalidCertificate, Detail: detail, Fix: fix, Rule: "RFC 5280 4.1", RefusedBy: []string{}}}}
+		if err := e.writeJSON(v); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stderr, "pkit: problem: %s\n", oneLine(detail))
+	fmt.Fprintf(e.stderr, "pkit: fix: %s\n", fix)
+	return checkFailed("%q is not valid: 1 problem", file)
+}
+
+// policyOptions reads --policy, --explicit-policy, --inhibit-map and
+// --inhibit-any.
+func policyOptions(c *cli.Context) (chain.PolicyOptions, error) {
+	o := chain.PolicyOptions{RequireExplicit: c.Bool("explicit-policy"), InhibitMapping: c.Bool("inhibit-map"), InhibitAny: c.Bool("inhibit-any")}
+	for _, s := range c.StringSlice("policy") {
+		oid, ok := parseOID(s)
+		if !ok {
+			return o, usagef("--policy %q is not an object identifier", s).hint("give a dotted OID such as 2.23.140.1.2.1, or anyPolicy")
+		}
+		o.Initial = append(o.Initial, oid)
+	}
+	return o, nil
+}
+
+// parseOID reads a dotted object identifier (or "anyPolicy"): at least
+// two arcs, the first 0, 1 or 2, the second below 40 under 0 and 1.
+func parseOID(s string) (asn1.ObjectIdentifier, bool) {
+	if strings.EqualFold(s, "anyPolicy") {
+		return asn1.ObjectIdentifier{2, 5, 29, 32, 0}, true
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 {
+		return nil, false
+	}
+	oid := make(asn1.ObjectIdentifier, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || p != strconv.Itoa(n) {
+			return nil, false
+		}
+		oid[i] = n
+	}
+	if oid[0] > 2 || oid[0] < 2 && oid[1] >= 40 {
+		return nil, false
+	}
+	return oid, true
 }
 
 // systemRoots reads the system's trusted roots from SSL_CERT_FILE,

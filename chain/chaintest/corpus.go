@@ -504,7 +504,7 @@ func list(b ...[]byte) [][]byte { return b }
 // tbsParts are the fields of a TBSCertificate, each as DER.
 type tbsParts struct {
 	version, serial, sigAlg, issuer, validity, subject, spki []byte
-	rest                                                    [][]byte
+	rest                                                     [][]byte
 }
 
 func (p *tbsParts) der() []byte {
@@ -732,10 +732,10 @@ func (g *gen) crl(s crlSpec) []byte {
 
 // idp encodes an issuingDistributionPoint (RFC 5280 5.2.5).
 type idpSpec struct {
-	uris                         []string
-	onlyUser, onlyCA, onlyAttr   bool
-	reasons                      []byte // onlySomeReasons: the BIT STRING's content (reasonFlags; nil: absent)
-	indirect                     bool
+	uris                       []string
+	onlyUser, onlyCA, onlyAttr bool
+	reasons                    []byte // onlySomeReasons: the BIT STRING's content (reasonFlags; nil: absent)
+	indirect                   bool
 }
 
 func (s idpSpec) ext() ext {

@@ -478,7 +478,9 @@ func (g *gen) nameConstraints() {
 		[]opt{dirLeaf(prt(oidC, "US"), utf8(oidO, "Example"), utf8(oidOU, "Good"), utf8(oidCN, "alice"))}, true, dirR)
 	nc("nc-dirname-san-outside", perm(gnDir(exOrg)),
 		[]opt{dirLeaf(prt(oidC, "US"), utf8(oidO, "Example"), utf8(oidCN, "alice")), sanOpt(false, gnDir(dn(prt(oidC, "US"), utf8(oidO, "Other"))))}, false, dirR+": a directoryName SAN outside the subtree")
-	nc("nc-dirname-only-dns-san", perm(gnDir(exOrg)), []opt{sanDNS("www.example.net"), func(t *x509.Certificate) { t.RawSubject = dn(prt(oidC, "US"), utf8(oidO, "Example"), utf8(oidCN, "www.example.net")) }}, true,
+	nc("nc-dirname-only-dns-san", perm(gnDir(exOrg)), []opt{sanDNS("www.example.net"), func(t *x509.Certificate) {
+		t.RawSubject = dn(prt(oidC, "US"), utf8(oidO, "Example"), utf8(oidCN, "www.example.net"))
+	}}, true,
 		"RFC 5280 4.2.1.10: only the directoryName form is constrained; the subject is inside")
 	// Where constraints may be, and how they are marked.
 	nc("nc-noncritical", []opt{ncOpt(false, list(gnDNS("example.com")), nil)}, []opt{sanDNS("www.example.com")}, false, "RFC 5280 4.2.1.10: conforming CAs MUST mark name constraints critical (a profile rule: strict)")
@@ -750,7 +752,11 @@ func (g *gen) crls() {
 		"RFC 5280 6.3.3(b)(1): the CRL from the cRLIssuer lacks indirectCRL in its IDP"+undetermined)
 	addInd("crl-indirect-dp-without-crlissuer", leaf, [][]byte{rootCRL, indirect(crlSpec{number: 5})}, false,
 		"RFC 5280 6.3.3(b)(1): the certificate names no cRLIssuer, so only its issuer's CRLs apply"+undetermined)
-	noSign := g.ca("Corpus CRL Issuer", root, func(t *x509.Certificate) { t.IsCA = false; t.MaxPathLen = 0; t.KeyUsage = x509.KeyUsageDigitalSignature })
+	noSign := g.ca("Corpus CRL Issuer", root, func(t *x509.Certificate) {
+		t.IsCA = false
+		t.MaxPathLen = 0
+		t.KeyUsage = x509.KeyUsageDigitalSignature
+	})
 	add("crl-indirect-signer-without-crlsign", indLeaf, [][]byte{rootCRL, g.crl(crlSpec{issuer: noSign, number: 5, exts: []ext{idpSpec{indirect: true}.ext()}})}, false,
 		"RFC 5280 6.3.3(f): the CRL issuer's key usage lacks cRLSign"+undetermined, func(s *spec) { s.bundle = ders(inter, noSign) })
 
@@ -782,7 +788,11 @@ func (g *gen) crls() {
 			s.bundle = ders(inter, foreign)
 			s.roots = ders(root, otherRoot)
 		})
-	weakSigner := g.caKey("", ecKey(), root, rawSubject(inter.RawSubject), func(t *x509.Certificate) { t.IsCA = false; t.MaxPathLen = 0; t.KeyUsage = x509.KeyUsageDigitalSignature })
+	weakSigner := g.caKey("", ecKey(), root, rawSubject(inter.RawSubject), func(t *x509.Certificate) {
+		t.IsCA = false
+		t.MaxPathLen = 0
+		t.KeyUsage = x509.KeyUsageDigitalSignature
+	})
 	add("crl-separate-signer-without-crlsign", leaf, [][]byte{rootCRL, g.crl(crlSpec{issuer: weakSigner, number: 2})}, false,
 		"RFC 5280 6.3.3(f): the signer's key usage lacks cRLSign"+undetermined, func(s *spec) { s.bundle = ders(inter, weakSigner) })
 	// Key rollover: the CA's new key signs CRLs for certificates of the old.

@@ -55,7 +55,9 @@ func (g *gen) profile() {
 	intNoSKI = g.parsed(g.resign(intNoSKI.Raw, root.Key, dropExt(oidExtSKI)), intNoSKI.Key)
 	underNoSKI := g.ee(noAKIParent(intNoSKI), sanDNS("www.example.com"), func(t *x509.Certificate) { t.AuthorityKeyId = ski })
 	g.profileCase("prof-ca-no-ski", g.chain3(underNoSKI, intNoSKI, root), "RFC 5280 4.2.1.2: a CA certificate MUST have a subject key identifier", true, "")
-	mismatch := g.ee(noAKIParent(inter), sanDNS("www.example.com"), func(t *x509.Certificate) { t.AuthorityKeyId = []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20} })
+	mismatch := g.ee(noAKIParent(inter), sanDNS("www.example.com"), func(t *x509.Certificate) {
+		t.AuthorityKeyId = []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}
+	})
 	g.profileCase("prof-aki-ski-mismatch", c3(mismatch), "RFC 5280 4.2.1.1: the leaf's key identifier does not match its issuer's subject key identifier", true, "")
 	// A root whose AKI names itself by key id, issuer and serial: still
 	// self-signed, against the Baseline Requirements only.
@@ -134,7 +136,10 @@ func (g *gen) profile() {
 		{"prof-dns-empty-label", "www..example.com", "an empty label"},
 		{"prof-dns-space", "www example.com", "a space"},
 	} {
-		l := g.ee(inter, sanDNS(d.dns), func(t *x509.Certificate) { t.Subject = pkix.Name{CommonName: "www.example.com"}; t.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth} })
+		l := g.ee(inter, sanDNS(d.dns), func(t *x509.Certificate) {
+			t.Subject = pkix.Name{CommonName: "www.example.com"}
+			t.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		})
 		g.profileCase(d.name, c3(l), "RFC 5280 4.2.1.6: a dNSName MUST be in the preferred name syntax (RFC 1034 3.5); this one has "+d.why, true, "")
 	}
 	for _, d := range []struct{ name, dns string }{{"prof-wildcard-tld", "*.com"}, {"prof-wildcard-public-suffix", "*.co.uk"}} {

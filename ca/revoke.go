@@ -19,7 +19,6 @@ import (
 
 	"github.com/pkit/pkit/formats"
 	"github.com/pkit/pkit/revoke"
-	"golang.org/x/sys/unix"
 )
 
 // Errors of [Store.Revoke], [Store.RevokeMany] and [Store.Unrevoke],
@@ -672,28 +671,30 @@ func lockCRLs(caDir string) (func(), error) {
 	return lockExclusive(filepath.Join(caDir, "crl", ".lock"), "the CRL folder")
 }
 
-// lockExclusive takes an exclusive flock(2) on the lock file path
-// (created when missing, in a folder that must exist), waiting for other
-// pkit processes to release it; the kernel drops it when the process dies.
-// what names the lock in errors ("the CRL folder"). The returned func
-// releases it. Lock files never lock the folders pkit writes into, which
-// [formats.WriteFiles] locks while it places files.
+// ErrLockLink is returned (wrapped) when a lock file is a symbolic link:
+// pkit never follows one, as it could make pkit create or lock a file
+// elsewhere.
+var ErrLockLink = errors.New("is a symbolic link; pkit does not follow lock files")
+
+// lockExclusive takes the exclusive lock file path ([formats.Lock]:
+// created when missing, in a folder that must exist, never through a
+// symbolic link), waiting for other pkit processes to release it; the
+// system drops it when the process dies. what names the lock in errors
+// ("the CRL folder"). The returned func releases it. Lock files never
+// lock the folders pkit writes into, which [formats.WriteFiles] locks
+// while it places files.
 func lockExclusive(path, what string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", what, err)
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, fmt.Errorf("locking %s: %q %w", what, path, ErrLockLink)
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if err != unix.EINTR {
-			break
+	unlock, err := formats.Lock(path)
+	if err != nil {
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, fmt.Errorf("locking %s: %q %w", what, path, ErrLockLink)
 		}
+		return nil, fmt.Errorf("locking %s: %w", what, formats.SystemReason(err))
 	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", what, err)
-	}
-	return func() { f.Close() }, nil
+	return unlock, nil
 }
 
 // ParseSerial reads a serial number as pkit and OpenSSL print it: hex,

@@ -49,6 +49,10 @@ func convertCommand(e *env) *cli.Command {
    Passwords of encrypted inputs come from --password-file, PKIT_PASSWORD or
    the terminal.
 
+   --key must hold the key of the certificate in IN (or --chain): a key
+   that belongs to none of them is a usage error (exit 2), since the files
+   written would not work together.
+
    OUT is never overwritten without -f/--force; files with a private key
    are written 0600, others 0644.
 
@@ -163,6 +167,7 @@ func (e *env) convert(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	var keyItems []formats.Item
 	if k := c.String("key"); k != "" {
 		more, err := e.readItems(c, k, true)
 		if err != nil {
@@ -171,6 +176,7 @@ func (e *env) convert(c *cli.Context) error {
 		if len(formats.PrivateKeys(more)) == 0 && !hasEncryptedKey(more) {
 			return failf("--key %q holds no private key", k)
 		}
+		keyItems = more
 		items = append(items, more...)
 	}
 	for _, ch := range c.StringSlice("chain") {
@@ -182,6 +188,9 @@ func (e *env) convert(c *cli.Context) error {
 			return failf("--chain %q holds no certificates", ch)
 		}
 		items = append(items, more...)
+	}
+	if err := keyBelongs(c.String("key"), j.in, keyItems, items); err != nil {
+		return err
 	}
 	if (c.Bool("encrypt-key") || c.Bool("decrypt-key") || j.keyFormat != "") && j.to != "p12" &&
 		len(formats.PrivateKeys(items)) == 0 && !hasEncryptedKey(items) {
@@ -233,6 +242,28 @@ func (e *env) convert(c *cli.Context) error {
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (%s)\n", j.out, summary)
 	return nil
+}
+
+// keyBelongs refuses a --key whose private key belongs to none of the
+// certificates given with it: the output would pair a certificate with
+// another key, which no server or importer can use. A usage error (exit
+// 2): the files given do not go together. A key still encrypted (no
+// password) cannot be compared and is let through.
+func keyBelongs(keyFile, in string, keyItems, all []formats.Item) error {
+	keys := formats.PrivateKeys(keyItems)
+	certs := formats.Certificates(all)
+	if keyFile == "" || len(keys) == 0 || len(certs) == 0 {
+		return nil
+	}
+	for _, k := range keys {
+		for _, cert := range certs {
+			if formats.PublicKeysEqual(cert.PublicKey, k.Public()) {
+				return nil
+			}
+		}
+	}
+	return usagef("the private key in --key %q does not belong to the certificate in %q", keyFile, in).
+		hint(`give the key the certificate was issued for (find the pair with "pkit match CERT KEY")`)
 }
 
 func hasEncryptedKey(items []formats.Item) bool {

@@ -159,11 +159,7 @@ func newGen(dir string) (*gen, error) {
 	if g.rsa2052, err = rsa.GenerateKey(rand.Reader, 2052); err != nil {
 		return nil, err
 	}
-	g.dsaKey = &dsa.PrivateKey{}
-	//lint:ignore SA1019 see the import
-	if err = dsa.GenerateParameters(&g.dsaKey.Parameters, rand.Reader, dsa.L2048N256); err != nil {
-		return nil, err
-	}
+	g.dsaKey = &dsa.PrivateKey{PublicKey: dsa.PublicKey{Parameters: dsaParams()}}
 	if err = dsa.GenerateKey(g.dsaKey, rand.Reader); err != nil {
 		return nil, err
 	}
@@ -796,6 +792,7 @@ type spec struct {
 	rootsFile   []byte
 	crls        [][]byte
 	at          time.Time
+	subSecond   bool   // pkit gets --at in RFC 3339 with nanoseconds, openssl the next whole second
 	purpose     string // server or client
 	host        string
 	pkit, ossl  []string // extra flags
@@ -857,7 +854,14 @@ func (g *gen) add(s spec) {
 	roots := write("roots.pem", rootsData)
 	unix := strconv.FormatInt(at.Unix(), 10)
 	c := Case{Name: s.name, Group: s.group, Dir: dir, Valid: s.valid, Reason: s.reason, OpenSSLNote: s.osslNote, GoNote: s.goNote, GoNA: s.goNA}
-	c.Pkit = []string{"chain", "verify", leaf, "--roots", roots, "--at", "@" + unix}
+	pkitAt := "@" + unix
+	if s.subSecond {
+		pkitAt = at.UTC().Format(time.RFC3339Nano)
+		if at.Nanosecond() != 0 {
+			unix = strconv.FormatInt(at.Unix()+1, 10)
+		}
+	}
+	c.Pkit = []string{"chain", "verify", leaf, "--roots", roots, "--at", pkitAt}
 	c.OpenSSL = []string{"verify", "-no-CApath", "-no-CAstore", "-CAfile", roots, "-attime", unix}
 	if !s.lenient {
 		c.OpenSSL = append(c.OpenSSL, "-x509_strict")
@@ -988,5 +992,37 @@ func dropExt(oid asn1.ObjectIdentifier) func(*tbsParts) {
 			}
 			return out
 		})
+	}
+}
+
+// dsaParams are fixed DSA domain parameters (L=2048, N=256), generated
+// once with dsa.GenerateParameters: generating them takes seconds, a key
+// for them microseconds.
+func dsaParams() dsa.Parameters {
+	hex := func(s string) *big.Int {
+		n, ok := new(big.Int).SetString(s, 16)
+		if !ok {
+			panic("bad DSA parameter")
+		}
+		return n
+	}
+	return dsa.Parameters{
+		P: hex("b67b7f8388fb474bdb5a6d2fab2797cc2351532a880763a2866e00522754c3a4" +
+			"6b708a76d1c42b66f2dd361c88aed4fee47aa3271b25691020f5b9ad5a649771" +
+			"a12b0c4fbc97ad4bdf6af4e0649dfc665455c3da3783f36e4e45d99d46c568cf" +
+			"51b0508df95e2cc241e5f25ee62dc6b9733e17aba388275a46aa815ebe123953" +
+			"74f010266a4128cf8d6e9dd59baa486d0674bbe917898dd17facbb2a9d79ed14" +
+			"096174caf36afa782734ce1b563f4b36fc684ccf0efe4802cfdc97738772c798" +
+			"85c2457cc4346b3ab192d6318fc42be87e4bf4ed269db1d46c43d82b9391fbf5" +
+			"a8c959b66f4d6ab8db424fb2f7c27325a0b0656743f585e079deabf61a8e880f"),
+		Q: hex("ca3a3b6a92be397328d64b0813b9aee3ab5023c5bff24f227cac51a17d764de5"),
+		G: hex("a6cb566e1417f6d5ba88c4ccb4d40fc330ec676446497991dcaa06d990312b71" +
+			"e862df44e2852f1d4937bb23eecefaaed5daf0d7cab6c7b39fe0ae05d9140a6d" +
+			"c541a5669ebced83cfc77707155eae976de0624647e364efc77378a0fbd5eecb" +
+			"127ca128da89734dd5ef1a92d32fa87c2cf49d95a4dcfdf5e5518e75a2f39af7" +
+			"efb0fd67f4b0a6a657516620a4481de2e950f6d17c6b02524056a40f45f55253" +
+			"808138d480052be078d46e4ac33b4066d20186b13c08c2a4475d13920b857c83" +
+			"f3526431c27c5c1bca09ff9f6a7516ead55dcbd44a8ce4d718218107f7d523ec" +
+			"d91885f3b065748be99e027936a039941106c384e0c1fbc40648fe9f94bd9177"),
 	}
 }

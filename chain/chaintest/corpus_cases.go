@@ -69,6 +69,19 @@ func (g *gen) basics() {
 	add("basic-eku-nested-refused", g.chain3(srvLeaf, srv, g.root).with(func(s *spec) { s.purpose = "client" }), false, "the CA's EKU lacks clientAuth: OpenSSL and Go refuse (RFC 5280 4.2.1.12 is silent on CA EKUs; the stricter validators win)")
 	clientLeaf := g.ee(g.inter, withDNS("www.example.com"), func(t *x509.Certificate) { t.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth} })
 	add("basic-client-leaf-for-server", g.chain3(clientLeaf, g.inter, g.root).with(func(s *spec) { s.purpose = "server" }), false, "RFC 5280 4.2.1.12: the leaf's EKU lacks serverAuth")
+	// --max-depth N, as openssl -verify_depth N: at most N intermediates
+	// (a local policy: RFC 5280 sets no depth limit).
+	depth := func(n string) func(*spec) {
+		return func(s *spec) {
+			s.pkit = append(s.pkit, "--max-depth", n)
+			s.ossl = append(s.ossl, "-verify_depth", n)
+			s.goNA = "Go's VerifyOptions have no depth limit"
+		}
+	}
+	add("basic-max-depth-1-one-int", base.with(depth("1")), true, "local policy --max-depth 1 (openssl -verify_depth 1): one intermediate is allowed")
+	add("basic-max-depth-0-one-int", base.with(depth("0")), false, "local policy --max-depth 0 (openssl -verify_depth 0): no intermediate is allowed")
+	add("basic-max-depth-1-three-ints", spec{leaf: g.ee(l3, withDNS("www.example.com")).Raw, bundle: ders(l1, l2, l3), roots: ders(g.root)}.with(depth("1")), false,
+		"local policy --max-depth 1 (openssl -verify_depth 1): three intermediates are too many")
 	unk := func(critical bool) opt { return withExt(oidExtUnknown, critical, derInt(1)) }
 	add("basic-unknown-critical-leaf", g.chain3(g.ee(g.inter, withDNS("www.example.com"), unk(true)), g.inter, g.root), false, "RFC 5280 6.1.5(f) (and 4.2): the leaf has a critical extension the validator does not know")
 	uInt := g.ca("Unknown Critical CA", g.root, unk(true))
@@ -104,6 +117,11 @@ func (g *gen) expiry() {
 	add("exp-leaf-notafter-plus-1s", s, leaf.NotAfter.Add(time.Second), false, "RFC 5280 6.1.3(a)(2): one second after notAfter")
 	add("exp-leaf-at-notbefore", s, leaf.NotBefore, true, "RFC 5280 4.1.2.5: the validity period includes notBefore")
 	add("exp-leaf-notbefore-minus-1s", s, leaf.NotBefore.Add(-time.Second), false, "RFC 5280 6.1.3(a)(2): one second before notBefore")
+	half := 500 * time.Millisecond
+	sub := func(s spec) spec { s.subSecond = true; return s }
+	add("exp-leaf-notafter-plus-half-second", sub(s), leaf.NotAfter.Add(half), false, "RFC 5280 4.1.2.5, 6.1.3(a)(2): half a second after notAfter is after it (openssl -attime takes whole seconds: it gets the next one)")
+	add("exp-leaf-notbefore-minus-half-second", sub(s), leaf.NotBefore.Add(-half), false, "RFC 5280 4.1.2.5, 6.1.3(a)(2): half a second before notBefore (openssl gets the whole second after, which is valid: a limit of its -attime)")
+	add("exp-leaf-notafter-minus-half-second", sub(s), leaf.NotAfter.Add(-half), true, "RFC 5280 4.1.2.5: half a second before notAfter (openssl gets notAfter itself)")
 	inter := g.ca("Short Intermediate", g.root, validity(Base.Add(-time.Hour), Base.Add(time.Hour)))
 	il := g.ee(inter, withDNS("www.example.com"), validity(Base.AddDate(0, 0, -1), Base.AddDate(0, 0, 1)))
 	add("exp-int-at-notafter", g.chain3(il, inter, g.root), inter.NotAfter, true, "RFC 5280 4.1.2.5: notAfter is inclusive for the intermediate too")

@@ -4,11 +4,13 @@ package chaintest
 // 5280 in a case, where that was checked against their output:
 // {OpenSSL note, Go note}.
 var caseNotes = map[string][2]string{
-	"exp-leaf-at-notafter":            {openSSLNotAfter, ""},
-	"exp-int-at-notafter":             {openSSLNotAfter, ""},
-	"exp-root-at-notafter":            {openSSLNotAfter, ""},
-	"exp-generalizedtime-last-second": {openSSLNotAfter, ""},
-	"exp-utctime-2049-last-second":    {openSSLNotAfter, ""},
+	"exp-leaf-at-notafter":                 {openSSLNotAfter, ""},
+	"exp-int-at-notafter":                  {openSSLNotAfter, ""},
+	"exp-root-at-notafter":                 {openSSLNotAfter, ""},
+	"exp-generalizedtime-last-second":      {openSSLNotAfter, ""},
+	"exp-utctime-2049-last-second":         {openSSLNotAfter, ""},
+	"exp-leaf-notbefore-minus-half-second": {"openssl -attime takes whole seconds: it is given notBefore itself", ""},
+	"exp-leaf-notafter-minus-half-second":  {"openssl -attime takes whole seconds: it is given notAfter itself, which it wrongly treats as expired", ""},
 
 	"nc-wildcard-vs-excluded":           {"OpenSSL compares the wildcard SAN as a literal name, which lies outside the excluded subtree", ""},
 	"nc-wildcard-vs-excluded-deeper":    {"OpenSSL compares the wildcard SAN as a literal name, which lies outside the excluded subtree", ""},

@@ -51,6 +51,7 @@ EXAMPLES
 		Flags: flags([]cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "next-update", Value: "7d", Usage: "how long the CRLs are valid: `DURATION` until nextUpdate"},
+			allowShortFlag(),
 			&cli.StringFlag{Name: "out", Usage: "publish into `DIR` instead of the CA directory's crl/"},
 			&cli.StringSliceFlag{Name: "ca", Usage: "sign only the CRL of CA `NAME` (repeatable); the bundle keeps the others' published CRLs"},
 			&cli.StringFlag{Name: "check-expiry", Usage: "sign nothing; exit 3 if a published CRL expires within `DURATION`"},
@@ -118,9 +119,9 @@ type publishedJSON struct {
 }
 
 func (e *env) crlPublish(c *cli.Context) error {
-	d, err := ca.ParseDuration(c.String("next-update"))
-	if err != nil || d <= 0 {
-		return usagef("--next-update: invalid duration %q", c.String("next-update")).hint("examples: 7d, 30d, 12h")
+	d, err := lifetimeFlag(c, "next-update") // overflow-checked; under a minute needs --allow-short
+	if err != nil {
+		return err
 	}
 	u, err := e.unlocker(c)
 	if err != nil {

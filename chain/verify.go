@@ -331,11 +331,12 @@ var partialChainRefusers = []string{"OpenSSL", "nginx", "HAProxy"}
 
 // anchor reports why the path does not reach a trusted root.
 func (v *verifier) anchor(p *Path) {
-	if p.Trusted {
-		return
-	}
 	n := len(v.chain)
 	top := v.chain[n-1]
+	if p.Trusted {
+		v.trustStoreOnly()
+		return
+	}
 	for i, c := range v.chain {
 		if !v.isNotAnchor(c) {
 			continue
@@ -384,6 +385,42 @@ func (v *verifier) anchor(p *Path) {
 		detail += fmt.Sprintf("; the search stopped after %d signature checks (the input holds too many candidate issuers of one name and key id)", p.SignatureChecks)
 	}
 	v.addRule(MissingIntermediate, n-1, "", nil, "%s", "add the issuer's certificate with --bundle FILE; if it is a root, trust it with --roots FILE", detail)
+}
+
+// trustStoreOnly reports a trusted path that OpenSSL (so nginx and
+// HAProxy) cannot build: it looks for issuers among the trusted
+// certificates first, and once it has taken one from there (an
+// intermediate given as a root) it looks for the issuers above it only
+// there. A path that goes on through an untrusted certificate is refused
+// ("unable to get issuer certificate") although RFC 5280 accepts it.
+func (v *verifier) trustStoreOnly() {
+	n := len(v.chain)
+	for i, c := range v.chain {
+		if !v.isNotAnchor(c) {
+			continue
+		}
+		for j := i + 1; j < n; j++ {
+			if v.isNotAnchor(v.chain[j]) || v.inRoots(v.chain[j]) {
+				continue
+			}
+			v.addRule(UnknownAuthority, i, "", partialChainRefusers,
+				"%s is among the trusted roots but its issuer %q is not: OpenSSL, nginx and HAProxy take %q from the trusted certificates and then look for its issuers only there, so they refuse this chain (\"unable to get issuer certificate\"; HAProxy: \"unknown ca\")",
+				fmt.Sprintf("add %q and every CA above it up to the self-signed root to the roots file (the file behind nginx ssl_client_certificate or HAProxy ca-file), or remove %q from it", v.chain[j].Subject.String(), c.Subject.String()),
+				Describe(c, i, n), v.chain[j].Subject.String(), c.Subject.String())
+			return
+		}
+		return
+	}
+}
+
+// inRoots reports whether c is one of the trust anchors.
+func (v *verifier) inRoots(c *x509.Certificate) bool {
+	for _, r := range v.o.Roots {
+		if bytes.Equal(r.Raw, c.Raw) {
+			return true
+		}
+	}
+	return false
 }
 
 // isNotAnchor reports whether c was given as a root but is not a trust

@@ -2,8 +2,14 @@ package main
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"io"
 	"net"
 	"os"
@@ -29,6 +35,8 @@ type matrixCase struct {
 	host      string
 	at        time.Time
 	valid     bool // pkit's expected answer
+	partial   bool   // --partial-chain, openssl -partial_chain
+	depth     string // --max-depth, openssl -verify_depth ("" for none)
 }
 
 // intendedDifferences are the cases where pkit deliberately answers
@@ -48,6 +56,7 @@ var intendedDifferences = map[string]string{
 	// OpenSSL's TLS stack (security level 1 and up in OpenSSL 3), browsers and
 	// Go refuse SHA-1 certificate signatures, and so does pkit.
 	"rsa-2048/sha1-leaf": "pkit rejects SHA-1 signatures",
+	"dsa-sha1-leaf":      "pkit rejects SHA-1 signatures",
 }
 
 func matrixCases(t *testing.T) []matrixCase {
@@ -182,7 +191,149 @@ func matrixCases(t *testing.T) []matrixCase {
 	ipLeaf := mk(chaintest.Spec{CN: "ip", IPs: []net.IP{net.ParseIP("10.1.2.3")}, Issuer: weakRoot, EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
 	add(matrixCase{name: "ip-host", leaf: ipLeaf, roots: []*chaintest.Cert{weakRoot}, host: "10.1.2.3", purpose: "server", valid: true})
 	add(matrixCase{name: "ip-host-wrong", leaf: ipLeaf, roots: []*chaintest.Cert{weakRoot}, host: "10.1.2.4", purpose: "server"})
+	cases = append(cases, anchorCases(t)...)
 	return cases
+}
+
+// anchorCases: trust anchors (partial chains), self-issued intermediates
+// and path length, RFC 5280 7.1 name comparison, -verify_depth, DSA and
+// RSASSA-PSS.
+func anchorCases(t *testing.T) []matrixCase {
+	at := chaintest.Base
+	mk := func(s chaintest.Spec) *chaintest.Cert {
+		t.Helper()
+		c, err := chaintest.New(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	var cases []matrixCase
+	add := func(c matrixCase) {
+		if c.at.IsZero() {
+			c.at = at
+		}
+		cases = append(cases, c)
+	}
+	root := mk(chaintest.Spec{CN: "Anchor Root", CA: true, PathLen: -1, NotBefore: at.AddDate(-2, 0, 0), NotAfter: at.AddDate(10, 0, 0)})
+	i1 := mk(chaintest.Spec{CN: "Anchor Int 1", CA: true, PathLen: -1, Issuer: root})
+	i2 := mk(chaintest.Spec{CN: "Anchor Int 2", CA: true, PathLen: -1, Issuer: i1})
+	leaf := mk(chaintest.Spec{CN: "anchor.example.com", DNS: []string{"anchor.example.com"}, Issuer: i2})
+	rs := []*chaintest.Cert{root}
+	both := []*chaintest.Cert{i2, i1}
+	// An intermediate as the client-CA file: nginx and HAProxy refuse it.
+	add(matrixCase{name: "intermediate-as-root", leaf: leaf, untrusted: []*chaintest.Cert{i1}, roots: []*chaintest.Cert{i2}})
+	add(matrixCase{name: "intermediate-as-root-alone", leaf: leaf, roots: []*chaintest.Cert{i2}})
+	add(matrixCase{name: "intermediate-as-root-partial", leaf: leaf, roots: []*chaintest.Cert{i2}, partial: true, valid: true})
+	add(matrixCase{name: "upper-intermediate-partial", leaf: leaf, untrusted: []*chaintest.Cert{i2}, roots: []*chaintest.Cert{i1}, partial: true, valid: true})
+	// OpenSSL takes i2 from the roots file, then looks for its issuers
+	// only there.
+	add(matrixCase{name: "intermediate-and-root", leaf: leaf, untrusted: []*chaintest.Cert{i1}, roots: []*chaintest.Cert{i2, root}})
+	add(matrixCase{name: "whole-chain-in-roots", leaf: leaf, roots: []*chaintest.Cert{i2, i1, root}, valid: true})
+	add(matrixCase{name: "upper-intermediate-and-root", leaf: leaf, untrusted: []*chaintest.Cert{i2}, roots: []*chaintest.Cert{i1, root}, valid: true})
+	add(matrixCase{name: "leaf-as-root-partial", leaf: leaf, roots: []*chaintest.Cert{leaf}, partial: true, valid: true})
+	// -verify_depth: intermediates between the leaf and the anchor.
+	add(matrixCase{name: "depth-2-of-2", leaf: leaf, untrusted: both, roots: rs, depth: "2", valid: true})
+	add(matrixCase{name: "depth-1-of-2", leaf: leaf, untrusted: both, roots: rs, depth: "1"})
+	add(matrixCase{name: "depth-0-of-2", leaf: leaf, untrusted: both, roots: rs, depth: "0"})
+	add(matrixCase{name: "depth-1-partial", leaf: leaf, untrusted: both, roots: []*chaintest.Cert{i1}, partial: true, depth: "1", valid: true})
+	add(matrixCase{name: "depth-0-partial", leaf: leaf, untrusted: both, roots: []*chaintest.Cert{i1}, partial: true, depth: "0"})
+
+	// Self-issued intermediates (key rollover) do not count against
+	// pathlen.
+	root0 := mk(chaintest.Spec{CN: "Rollover Root", CA: true, PathLen: 0, NotBefore: at.AddDate(-2, 0, 0), NotAfter: at.AddDate(10, 0, 0)})
+	// Go leaves out the authority key identifier when issuer and subject
+	// names are equal; a real rollover certificate has one (without it,
+	// OpenSSL takes the certificate for self-signed).
+	rollover := mk(chaintest.Spec{CN: "Rollover Root", CA: true, PathLen: -1, Issuer: root0})
+	rt := *rollover.Certificate
+	rt.AuthorityKeyId = root0.SubjectKeyId
+	rollover = &chaintest.Cert{Certificate: rawCert(t, &rt, root0.Certificate, rollover.Key.Public(), root0.Key), Key: rollover.Key}
+	sub := mk(chaintest.Spec{CN: "Rollover Sub", CA: true, PathLen: -1, Issuer: rollover})
+	add(matrixCase{name: "self-issued-pathlen0", leaf: mk(chaintest.Spec{CN: "si.example.com", DNS: []string{"si.example.com"}, Issuer: rollover}),
+		untrusted: []*chaintest.Cert{rollover}, roots: []*chaintest.Cert{root0}, valid: true})
+	add(matrixCase{name: "self-issued-pathlen0-sub", leaf: mk(chaintest.Spec{CN: "sub.example.com", DNS: []string{"sub.example.com"}, Issuer: sub}),
+		untrusted: []*chaintest.Cert{rollover, sub}, roots: []*chaintest.Cert{root0}})
+
+	// Issuer names that differ from the root's subject only in case,
+	// spaces or string type (RFC 5280 7.1, OpenSSL's X509_NAME_cmp).
+	rk, err := chaintest.NewKey(chaintest.EC256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootT := &x509.Certificate{SerialNumber: big.NewInt(71), RawSubject: cnName(t, 19, "Acme  Root CA"), NotBefore: at.AddDate(-1, 0, 0), NotAfter: at.AddDate(5, 0, 0),
+		BasicConstraintsValid: true, IsCA: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, SubjectKeyId: []byte{7, 1}}
+	dnRoot := &chaintest.Cert{Certificate: rawCert(t, rootT, rootT, rk.Public(), rk), Key: rk}
+	for _, v := range []struct {
+		name  string
+		tag   byte
+		cn    string
+		valid bool
+	}{{"dn-utf8-vs-printable", 12, "Acme  Root CA", true}, {"dn-case", 12, "ACME  ROOT ca", true}, {"dn-spaces", 19, " Acme Root   CA  ", true}, {"dn-other-name", 12, "Acme Root CA 2", false}} {
+		parent := *dnRoot.Certificate
+		parent.RawSubject = cnName(t, v.tag, v.cn)
+		lt := &x509.Certificate{SerialNumber: big.NewInt(72), Subject: pkix.Name{CommonName: "dn.example.com"}, DNSNames: []string{"dn.example.com"}, NotBefore: at.AddDate(0, 0, -1), NotAfter: at.AddDate(1, 0, 0)}
+		lk, err := chaintest.NewKey(chaintest.EC256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		add(matrixCase{name: v.name, leaf: &chaintest.Cert{Certificate: rawCert(t, lt, &parent, lk.Public(), rk)}, roots: []*chaintest.Cert{dnRoot}, valid: v.valid})
+	}
+
+	// DSA and RSASSA-PSS chains made by OpenSSL (chain/testdata).
+	for _, f := range []string{"dsa", "pss"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "chain", "testdata", f+".pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cs []*chaintest.Cert
+		for len(data) > 0 {
+			var b *pem.Block
+			if b, data = pem.Decode(data); b == nil {
+				break
+			}
+			c, err := x509.ParseCertificate(b.Bytes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs = append(cs, &chaintest.Cert{Certificate: c})
+		}
+		when := cs[0].NotBefore.Add(time.Hour)
+		if f == "dsa" {
+			// DSA with SHA-256 up to the intermediate; the leaf is signed
+			// with DSA-SHA1.
+			add(matrixCase{name: "dsa-sha256", leaf: cs[1], roots: cs[2:], at: when, valid: true})
+			add(matrixCase{name: "dsa-sha1-leaf", leaf: cs[0], untrusted: cs[1:2], roots: cs[2:], at: when})
+			continue
+		}
+		add(matrixCase{name: "rsassa-pss", leaf: cs[0], untrusted: cs[1:2], roots: cs[2:], at: when, purpose: "server", valid: true})
+	}
+	return cases
+}
+
+// cnName encodes the name CN=cn with the given string type tag.
+func cnName(t *testing.T, tag byte, cn string) []byte {
+	v, err := asn1.Marshal(asn1.RawValue{Tag: int(tag), Bytes: []byte(cn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := asn1.Marshal([]pkix.RelativeDistinguishedNameSET{{{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: asn1.RawValue{FullBytes: v}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+func rawCert(t *testing.T, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func writePEM(t *testing.T, path string, data []byte) string {
@@ -228,6 +379,14 @@ func TestChainVerifyAgreesWithOpenSSL(t *testing.T) {
 				} else {
 					osslArgs = append(osslArgs, "-verify_hostname", c.host)
 				}
+			}
+			if c.partial {
+				pkitArgs = append(pkitArgs, "--partial-chain")
+				osslArgs = append(osslArgs, "-partial_chain")
+			}
+			if c.depth != "" {
+				pkitArgs = append(pkitArgs, "--max-depth", c.depth)
+				osslArgs = append(osslArgs, "-verify_depth", c.depth)
 			}
 			if len(c.crls) > 0 {
 				var b []byte

@@ -88,9 +88,11 @@ var (
 	// ErrOutputEscapes: the name cannot be a file name in its folder
 	// (".", "..", empty, or a folder path).
 	ErrOutputEscapes = errors.New("not a file name in the output folder")
-	// ErrOutputCollides: two outputs of the run are the same file, or an
-	// output is one of the CA directory's own files.
+	// ErrOutputCollides: two outputs of the run are the same file.
 	ErrOutputCollides = errors.New("the same file as another output")
+	// ErrOutputInCADir: the output is one of the CA directory's own files,
+	// or in its ca/ or crl/ folder.
+	ErrOutputInCADir = errors.New("in the CA directory")
 	// ErrOutputIsFolder: the path names an existing folder.
 	ErrOutputIsFolder = errors.New("is a folder")
 )
@@ -110,6 +112,8 @@ func (e *OutputError) Error() string {
 	switch {
 	case errors.Is(e.Err, ErrOutputEscapes):
 		return fmt.Sprintf("%q cannot name the output files: it is not a file name inside the output folder", e.Path)
+	case errors.Is(e.Err, ErrOutputInCADir):
+		return fmt.Sprintf("%q is in the CA directory, which holds only the CA's own files", e.Path)
 	case errors.Is(e.Err, ErrOutputCollides):
 		return fmt.Sprintf("%q is written twice: it is also %s", e.Path, e.Other)
 	case errors.Is(e.Err, ErrOutputIsFolder):
@@ -126,10 +130,12 @@ func (e *OutputError) Error() string {
 func (e *OutputError) Unwrap() error { return e.Err }
 
 // Mistake reports whether the error is in what was asked (a name that
-// leaves its folder, outputs that collide, names too long), rather than
+// leaves its folder, outputs that collide or go into the CA directory,
+// names too long), rather than
 // in the state of the disk (an existing file, an unwritable folder).
 func (e *OutputError) Mistake() bool {
-	return errors.Is(e.Err, ErrOutputEscapes) || errors.Is(e.Err, ErrOutputCollides) || errors.Is(e.Err, formats.ErrNameTooLong)
+	return errors.Is(e.Err, ErrOutputEscapes) || errors.Is(e.Err, ErrOutputCollides) || errors.Is(e.Err, ErrOutputInCADir) ||
+		errors.Is(e.Err, formats.ErrNameTooLong)
 }
 
 // FileStem is the start of the file names of a certificate called name,
@@ -230,7 +236,7 @@ func (p *Plan) Add(owner string, outs ...Output) error {
 		}
 		for _, r := range p.reserved {
 			if k == r || (strings.HasSuffix(r, string(filepath.Separator)) && strings.HasPrefix(k, r)) {
-				return &OutputError{Path: o.Path, Other: "a file of the CA directory", Err: ErrOutputCollides}
+				return &OutputError{Path: o.Path, Err: ErrOutputInCADir}
 			}
 		}
 		keys[i] = k
@@ -407,6 +413,9 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 		return nil
 	})
 	if err != nil {
+		if staged != nil { // staged, then the record failed (a full disk)
+			return nil, fmt.Errorf("%w; nothing was recorded or written", err)
+		}
 		return nil, err
 	}
 	if err := staged.Place(); err != nil {

@@ -463,11 +463,19 @@ func (e *env) issueBatch(c *cli.Context) error {
 			return err
 		}
 	}
-	sig, err := e.runBatch(c, a, plan, jobs, pw)
+	sig, syncErr, err := e.runBatch(c, a, plan, jobs, pw)
 	if err != nil {
 		return err
 	}
-	return e.reportBatch(c, path, dir, jobs, bad, sig)
+	err = e.reportBatch(c, path, dir, jobs, bad, sig)
+	if syncErr != nil {
+		// After the report, which says which rows were recorded.
+		if ue, ok := err.(*userError); ok {
+			syncErr.hints = append(syncErr.hints, ue.hints...)
+		}
+		return syncErr
+	}
+	return err
 }
 
 // planBatch turns the rows into jobs and plans their files, all before
@@ -502,7 +510,7 @@ func planBatch(plan *ca.Plan, rows []manifestRow, bad []rowError, path, dir stri
 		ue := mistakes[0].(*userError)
 		ue.msg += "; nothing was issued"
 		if len(mistakes) > 1 {
-			ue.hint("%d more rows have such problems; --json is not printed for a manifest refused as a whole", len(mistakes)-1)
+			ue.hint("%d more rows have such problems", len(mistakes)-1)
 		}
 		return nil, nil, ue
 	}
@@ -512,20 +520,21 @@ func planBatch(plan *ca.Plan, rows []manifestRow, bad []rowError, path, dir stri
 // runBatch issues the planned jobs on a few workers, each all or nothing
 // (ca.Authority.IssueTo), and syncs the store and the files once at the
 // end. SIGINT or SIGTERM stops it taking new rows; the rows in flight
-// finish. It returns the signal that stopped it, or nil.
-func (e *env) runBatch(c *cli.Context, a *ca.Authority, plan *ca.Plan, jobs []*batchJob, pw string) (os.Signal, error) {
+// finish. It returns the signal that stopped it, or nil, and the error of
+// the final sync (reported after the rows).
+func (e *env) runBatch(c *cli.Context, a *ca.Authority, plan *ca.Plan, jobs []*batchJob, pw string) (os.Signal, *userError, error) {
 	if len(jobs) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	// A revoked issuing CA fails the whole batch once, not every row.
 	if err := a.IssuerStanding(c.Context); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := a.Unlock(a.Config.Issuer); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := a.Store.SetBulk(c.Context, true); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	progress := false
 	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -566,12 +575,12 @@ dispatch:
 	}
 	// One sync for the whole batch, before anything is reported as issued.
 	if err := a.Store.Sync(c.Context); err != nil {
-		return sig, failf("syncing the store: %v", err).hint("the rows were recorded and written; run \"pkit list\" to see them, and check the disk")
+		return sig, failf("syncing the store: %v", err).hint("the rows reported as issued are recorded and written, but not yet flushed to the disk; free some space"), nil
 	}
 	if err := plan.Sync(); err != nil {
-		return sig, failf("%v", err).hint("the rows were recorded and written; check the disk")
+		return sig, failf("%v", err).hint("the rows reported as issued are recorded and written, but their files may not be flushed to the disk"), nil
 	}
-	return sig, nil
+	return sig, nil, nil
 }
 
 // reportBatch prints every row's outcome (stderr lines, --json), the

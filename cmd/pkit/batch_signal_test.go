@@ -157,7 +157,7 @@ func TestBatchSignal(t *testing.T) {
 			if len(names) != len(issued) {
 				t.Errorf("%d records of this batch in the store, %d reported as issued", len(names), len(issued))
 			}
-			checkKeysMatch(t, out, names)
+			checkKeysMatch(t, out, names, false)
 		})
 	}
 }

@@ -212,6 +212,8 @@ func outputError(err error, where string) error {
 	switch {
 	case errors.Is(err, ca.ErrOutputEscapes):
 		return usagef("%s", msg).hint("use a name that can be a file name")
+	case errors.Is(err, ca.ErrOutputInCADir):
+		return usagef("%s", msg).hint("write certificates outside the CA directory (--out-dir, or the file flags)")
 	case errors.Is(err, ca.ErrOutputCollides):
 		return usagef("%s", msg).hint("give every output its own file name")
 	case errors.Is(err, formats.ErrNameTooLong):

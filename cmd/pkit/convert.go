@@ -313,8 +313,35 @@ func (e *env) keyOut(c *cli.Context, j *convertJob, it formats.Item, asPEM bool)
 	return e.encodeKey(c, j, it.PrivateKey, asPEM)
 }
 
+// writablePKCS8 refuses a private key pkit cannot write as PKCS#8 itself
+// (encrypted, or in a .p12): DSA keys, which it copies only as they are.
+// Without it Go's "x509: unknown key type" reached the user.
+func writablePKCS8(key crypto.Signer, as string) error {
+	if _, ok := key.(*formats.DSAKey); ok {
+		return failf("pkit cannot write a DSA key %s; it copies DSA keys only as they are", as).
+			hint("use an RSA, ECDSA or Ed25519 key, or openssl (openssl pkcs8 -topk8, openssl pkcs12 -export) for this one")
+	}
+	return nil
+}
+
+// publicKeyDER is the SubjectPublicKeyInfo of a public key item: Go's
+// encoding, or, for a key Go cannot encode (DSA), the bytes as read.
+func publicKeyDER(it formats.Item) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(it.PublicKey)
+	if err == nil {
+		return der, nil
+	}
+	if len(it.Raw) > 0 && (it.PEMType == "" || it.PEMType == "PUBLIC KEY") {
+		return it.Raw, nil
+	}
+	return nil, failf("pkit cannot re-encode this public key (%s)", strings.TrimPrefix(err.Error(), "x509: "))
+}
+
 func (e *env) encodeKey(c *cli.Context, j *convertJob, key crypto.Signer, asPEM bool) ([]byte, error) {
 	if c.Bool("encrypt-key") {
+		if err := writablePKCS8(key, "encrypted (--encrypt-key)"); err != nil {
+			return nil, err
+		}
 		pw, err := e.readSecret(c, secretSource{fileFlag: "key-password-file", envVar: "PKIT_KEY_PASSWORD", what: "key password", confirm: true})
 		if err != nil {
 			return nil, err
@@ -357,7 +384,7 @@ func (e *env) convertPEM(c *cli.Context, j *convertJob, items []formats.Item) ([
 			buf.Write(b)
 			what = append(what, "private key")
 		case it.PublicKey != nil:
-			der, err := x509.MarshalPKIXPublicKey(it.PublicKey)
+			der, err := publicKeyDER(it)
 			if err != nil {
 				return nil, "", err
 			}
@@ -428,7 +455,7 @@ func (e *env) convertDER(c *cli.Context, j *convertJob, items []formats.Item) ([
 	case it.CRL != nil:
 		return it.CRL.Raw, "CRL", nil
 	case it.PublicKey != nil:
-		der, err := x509.MarshalPKIXPublicKey(it.PublicKey)
+		der, err := publicKeyDER(it)
 		return der, "public key", err
 	default:
 		b, err := e.keyOut(c, j, it, false)
@@ -493,6 +520,9 @@ func (e *env) convertP12(c *cli.Context, items []formats.Item) ([]byte, string, 
 		return der, fmt.Sprintf("trust store, %s marked trusted for Java", plural(len(certs), "certificate")), nil
 	}
 	key := keys[0]
+	if err := writablePKCS8(key, "into a .p12"); err != nil {
+		return nil, "", err
+	}
 	var leaf *x509.Certificate
 	var rest []*x509.Certificate
 	for _, cert := range certs {

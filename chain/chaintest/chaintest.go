@@ -138,6 +138,8 @@ func New(s Spec) (*Cert, error) {
 		ExcludedDNSDomains:    s.ExcludedDNS,
 		SignatureAlgorithm:    s.SigAlg,
 	}
+	// Name constraints are critical (RFC 5280 4.2.1.10).
+	t.PermittedDNSDomainsCritical = len(s.PermittedDNS)+len(s.ExcludedDNS) > 0
 	if s.CA {
 		if t.KeyUsage == 0 {
 			t.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
@@ -163,6 +165,8 @@ func New(s Spec) (*Cert, error) {
 		parent, signer = s.Issuer.Certificate, s.Issuer.Key
 		if s.NoKeyIDs {
 			t.AuthorityKeyId = nil
+		} else {
+			t.AuthorityKeyId = parent.SubjectKeyId // Go leaves it out of a self-issued certificate
 		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, t, parent, key.Public(), signer)

@@ -260,7 +260,13 @@ func (g *gen) broken() {
 	add("broken-leaf-duplicate-extension", spec{leaf: dup, bundle: ders(inter), roots: ders(root)}, false, "RFC 5280 4.2: a certificate MUST NOT include more than one instance of an extension")
 	badBC := g.resign(base.Raw, inter.Key, func(p *tbsParts) {
 		p.editExts(func(exts [][]byte) [][]byte {
-			return append(exts, ext{oid: oidExtBC, critical: true, value: []byte{0x30, 0x03, 0x02, 0x05, 0x00}}.der())
+			for i, e := range exts {
+				if extOID(e).Equal(oidExtBC) {
+					// An INTEGER of length 5 holding one byte.
+					exts[i] = ext{oid: oidExtBC, critical: true, value: []byte{0x30, 0x03, 0x02, 0x05, 0x00}}.der()
+				}
+			}
+			return exts
 		})
 	})
 	add("broken-leaf-malformed-basic-constraints", spec{leaf: badBC, bundle: ders(inter), roots: ders(root)}, false, "RFC 5280 4.2.1.9: the basicConstraints value is not valid DER")

@@ -165,9 +165,6 @@ func TestVerifySelfIssuedPathLen(t *testing.T) {
 	leafUnderRollover := mk(chaintest.Spec{CN: "si.example.com", Issuer: rollover})
 	sub := mk(chaintest.Spec{CN: "SI Sub", CA: true, PathLen: -1, Issuer: rollover})
 	leafUnderSub := mk(chaintest.Spec{CN: "sub.example.com", Issuer: sub})
-	// pathlen 1 on an intermediate, two self-issued below it, then a CA.
-	top := mk(chaintest.Spec{CN: "SI Top", CA: true, PathLen: 1, Issuer: root})
-	_ = top
 	tests := []struct {
 		name  string
 		leaf  *chaintest.Cert

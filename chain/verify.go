@@ -596,7 +596,7 @@ func (v *verifier) checkCert(i int) {
 		}
 	}
 	if len(ids) > 0 {
-		v.add(UnhandledCritical, i, "%s has critical extensions pkit does not understand: %s", "re-issue it without them, or mark them non-critical", v.name(i), strings.Join(ids, ", "))
+		v.addRule(UnhandledCritical, i, "RFC 5280 4.2", nil, "%s has critical extensions pkit does not understand: %s", "re-issue it without them, or mark them non-critical", v.name(i), strings.Join(ids, ", "))
 	}
 }
 
@@ -627,7 +627,7 @@ func (v *verifier) purpose(i int) {
 			} else {
 				fix = fmt.Sprintf("re-issue the CA without extended key usages, or with %s", wantName)
 			}
-			v.add(WrongEKU, i, "%s does not allow %s use: its extended key usages are %s, %s is missing", fix, v.name(i), v.o.Purpose, strings.Join(formats.ExtKeyUsageNames(c.ExtKeyUsage, c.UnknownExtKeyUsage), ", "), wantName)
+			v.addRule(WrongEKU, i, "RFC 5280 4.2.1.12", nil, "%s does not allow %s use: its extended key usages are %s, %s is missing", fix, v.name(i), v.o.Purpose, strings.Join(formats.ExtKeyUsageNames(c.ExtKeyUsage, c.UnknownExtKeyUsage), ", "), wantName)
 		}
 	}
 	if i == 0 && c.KeyUsage != 0 {
@@ -651,5 +651,5 @@ func (v *verifier) host() {
 	if len(names) > 0 {
 		list = strings.Join(names, ", ")
 	}
-	v.add(HostMismatch, 0, "%s is not valid for %q: its subject alternative names are %s", fmt.Sprintf("re-issue it with %q among its names (pkit issue server %s); the common name is not used for matching", v.o.Host, v.o.Host), v.name(0), v.o.Host, list)
+	v.addRule(HostMismatch, 0, "RFC 6125 6.4", nil, "%s is not valid for %q: its subject alternative names are %s", fmt.Sprintf("re-issue it with %q among its names (pkit issue server %s); the common name is not used for matching", v.o.Host, v.o.Host), v.name(0), v.o.Host, list)
 }

@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"crypto/dsa"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -166,5 +167,21 @@ func FuzzSameName(f *testing.F) {
 		if !SameName(a, a) {
 			t.Fatalf("a name differs from itself: %x", a)
 		}
+	})
+}
+
+// FuzzIssuerParsers feeds arbitrary bytes to the hand-written readers of
+// this file: names, RSASSA-PSS parameters (from a certificate's
+// signature algorithm), PSS-only public keys and DSA signatures.
+func FuzzIssuerParsers(f *testing.F) {
+	f.Add(rawName(cn(cbasn1.UTF8String, "Acme CA")))
+	f.Add([]byte{0x30, 0x0d, 0x30, 0x00, 0x30, 0x09, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a})
+	f.Add([]byte{0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01})
+	f.Fuzz(func(t *testing.T, der []byte) {
+		canonicalName(der)
+		pssParams(der)
+		pssPublicKey(der)
+		k := &dsa.PublicKey{Parameters: dsa.Parameters{P: big.NewInt(23), Q: big.NewInt(11), G: big.NewInt(4)}, Y: big.NewInt(3)}
+		verifyDSA(k, []byte{1, 2, 3}, der)
 	})
 }

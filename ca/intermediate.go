@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pkit/pkit/chain"
 	"github.com/pkit/pkit/formats"
 )
 
@@ -201,6 +202,9 @@ func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName str
 	if err != nil {
 		return err
 	}
+	if err := a.verifyCA(cert, o.Parent); err != nil {
+		return err
+	}
 	data, suffix, err := SealKey(key, o.Protection)
 	if err != nil {
 		return err
@@ -238,6 +242,33 @@ func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName str
 	}
 	a.CAs[name] = cert
 	a.linkChains()
+	return nil
+}
+
+// verifyCA checks a new CA certificate, signed by the CA parent, with
+// [chain.Verify] before it is recorded, as [Authority.verifySigned] does
+// for leaves: it must chain to the directory's root, within the path
+// length and name constraints of every CA above. Rules of the leaf
+// profile (a CA certificate checked as the end of a path has CA:TRUE and
+// keyCertSign) are only warnings here.
+func (a *Authority) verifyCA(cert *x509.Certificate, parent string) error {
+	cas := a.Chain(parent)
+	if len(cas) == 0 {
+		return fmt.Errorf("%w: no chain for CA %q", ErrSelfCheck, parent)
+	}
+	res, err := chain.Verify(cert, chain.VerifyOptions{Roots: cas[len(cas)-1:], Intermediates: cas[:len(cas)-1], At: a.now(), Lenient: true})
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrSelfCheck, err)
+	}
+	var ps []string
+	for _, p := range res.Problems {
+		if !p.Warning {
+			ps = append(ps, p.Detail)
+		}
+	}
+	if len(ps) > 0 {
+		return fmt.Errorf("%w: %s; nothing was recorded or written", ErrSelfCheck, strings.Join(ps, "; "))
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package ca
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -95,5 +96,29 @@ func TestCreateIntermediateNameTakenSinceOpen(t *testing.T) {
 	}
 	if _, ok := late.CAs["dup"]; ok {
 		t.Error("the refused Authority lists dup as its own CA")
+	}
+}
+
+// A new CA certificate is verified with chain.Verify before it is
+// recorded: under a root that has expired it would be born invalid, and
+// is neither recorded nor written.
+func TestCreateIntermediateVerifiesBeforeRecording(t *testing.T) {
+	a := openTestCA(t, InitOptions{})
+	later := a.CAs["root"].NotAfter.Add(24 * time.Hour)
+	b, err := Open(a.Dir, OpenOptions{Now: func() time.Time { return later }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	n, _ := b.Store.Count(t.Context())
+	err = b.CreateIntermediate(t.Context(), "late", "Test Late CA", IntermediateOptions{Protection: Protection{None: true}})
+	if !errors.Is(err, ErrSelfCheck) || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("CreateIntermediate under an expired root: %v, want ErrSelfCheck naming the expiry", err)
+	}
+	if after, _ := b.Store.Count(t.Context()); after != n {
+		t.Errorf("store %d -> %d", n, after)
+	}
+	if _, err := os.Stat(filepath.Join(a.Dir, "ca", "late.crt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ca/late.crt: %v, want no file", err)
 	}
 }

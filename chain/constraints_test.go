@@ -238,6 +238,7 @@ func makeNC(t testing.TB, subject pkix.Name, parent *ncCert, ca bool, edit func(
 	p, pk := tmpl, key
 	if parent != nil {
 		p, pk = parent.cert, parent.key
+		tmpl.AuthorityKeyId = parent.cert.SubjectKeyId // Go leaves it out of a self-issued certificate
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, p, &key.PublicKey, pk)
 	if err != nil {
@@ -296,7 +297,7 @@ func TestVerifyNameConstraints(t *testing.T) {
 		many = append(many, "d"+big.NewInt(int64(i)).String()+".example.com")
 	}
 	bigCA := makeNC(t, pkix.Name{CommonName: "Big CA"}, root, true, func(c *x509.Certificate) {
-		c.PermittedDNSDomains = many
+		c.PermittedDNSDomains, c.PermittedDNSDomainsCritical = many, true
 	})
 	var names []string
 	for i := range 500 {

@@ -455,7 +455,7 @@ func (v *verifier) runPolicies() (st policyStats) {
 		if by == "" {
 			by = "the caller"
 		}
-		v.addRule(NoValidPolicy, 0, "RFC 5280 6.1.5 (g)", policyRefused,
+		v.addRule(NoValidPolicy, 0, "RFC 5280 6.1.5 (g)", s.refusedFor(),
 			"no acceptable policy is valid for the path of %s: the CAs and the leaf agree on %s, the acceptable policies are %s, and %s requires an explicit policy",
 			"issue the leaf under a policy its CAs assert and the verifier accepts (--policy), or verify for one of the path's policies",
 			v.name(0), oids.names(setKeys(authority)), oids.names(setKeys(initial)), by)
@@ -511,6 +511,17 @@ func sortedNodes(m map[string]*policyNode) []*policyNode {
 // processing fails (see policy_test.go).
 var policyRefused = []string{"Go", "OpenSSL -policy_check"}
 
+// refusedFor is who refuses a path without an acceptable policy: when
+// the caller asked for an explicit policy, a consumer asked the same
+// (Go cannot be); when a CA's policy constraints did, Go and OpenSSL
+// checking policies.
+func (s policyState) refusedFor() []string {
+	if s.explicitBy == "" || strings.HasPrefix(s.explicitBy, "the caller") {
+		return []string{"OpenSSL -explicit_policy"}
+	}
+	return policyRefused
+}
+
 func (v *verifier) policyTooComplex(k int) {
 	v.addRule(PolicyTooComplex, k, "RFC 9618", []string{"OpenSSL -policy_check"},
 		"the certificate policies and policy mappings of the path up to %s make a policy graph of more than %d nodes or %d edges, which pkit does not evaluate",
@@ -529,7 +540,7 @@ func (v *verifier) noExplicitPolicy(k int, c *x509.Certificate, s policyState, l
 	default:
 		why = fmt.Sprintf("none of the policies of %s (%s) is valid below its issuer (valid there: %s)", v.name(k), oidNames(c.Policies), oids.names(last))
 	}
-	v.addRule(NoValidPolicy, k, "RFC 5280 6.1.3 (f)", policyRefused,
+	v.addRule(NoValidPolicy, k, "RFC 5280 6.1.3 (f)", s.refusedFor(),
 		"%s, but %s requires an explicit policy", "re-issue it with a certificate policies extension naming a policy its issuer allows (or anyPolicy for a CA)",
 		why, by)
 }

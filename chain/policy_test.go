@@ -131,11 +131,25 @@ var testSerial int64 = 1000
 // self-signed), with a fresh P-256 key and key identifiers.
 func mkCert(t testing.TB, tmpl *x509.Certificate, issuer *tcert) *tcert {
 	t.Helper()
+	return mkCertKey(t, tmpl, issuer, newP256(t))
+}
+
+func newP256(t testing.TB) crypto.Signer {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mkCertKey(t, tmpl, issuer, key)
+	return key
+}
+
+// keyID is the subject key identifier of key, as pkit makes it.
+func keyID(t testing.TB, key crypto.Signer) []byte {
+	der, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(der)
+	return sum[:20]
 }
 
 func mkCertKey(t testing.TB, tmpl *x509.Certificate, issuer *tcert, key crypto.Signer) *tcert {
@@ -148,20 +162,31 @@ func mkCertKey(t testing.TB, tmpl *x509.Certificate, issuer *tcert, key crypto.S
 		tmpl.NotBefore = time.Now().Add(-time.Hour)
 		tmpl.NotAfter = time.Now().Add(48 * time.Hour)
 	}
-	if tmpl.SubjectKeyId == nil {
-		der, err := x509.MarshalPKIXPublicKey(key.Public())
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(der)
-		tmpl.SubjectKeyId = sum[:20]
+	switch {
+	case tmpl.SubjectKeyId == nil:
+		tmpl.SubjectKeyId = keyID(t, key)
+	case len(tmpl.SubjectKeyId) == 0: // none wanted
+		tmpl.SubjectKeyId = nil
 	}
 	parent, signer := tmpl, key
 	if issuer != nil {
 		parent, signer = issuer.Certificate, issuer.key
-		// Go leaves the AKI out of a self-issued certificate.
-		if tmpl.AuthorityKeyId == nil {
+		switch {
+		case tmpl.AuthorityKeyId == nil && len(issuer.SubjectKeyId) == 0:
+			// Go takes the AKI from the parent's SKI only.
+			id := keyID(t, issuer.key)
+			tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, ext(t, oidExtAKI, false, func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					b.AddASN1(cbasn1.Tag(0).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(id) })
+				})
+			}))
+		case tmpl.AuthorityKeyId == nil:
+			// Go leaves the AKI out of a self-issued certificate.
 			tmpl.AuthorityKeyId = issuer.SubjectKeyId
+		case len(tmpl.AuthorityKeyId) == 0:
+			// None wanted: Go takes it from the parent's SKI.
+			p := *issuer.Certificate
+			p.SubjectKeyId, parent, tmpl.AuthorityKeyId = nil, &p, nil
 		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)

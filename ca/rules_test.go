@@ -563,3 +563,31 @@ func TestCheckIntermediateCommonName(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkIssueClient issues client certificates (ECDSA P-256, new keys)
+// into the store, verify-before-record included; BenchmarkVerifySigned is
+// that verification alone, to see its share of an issuance.
+func BenchmarkIssueClient(b *testing.B) {
+	a := openTestCA(b, InitOptions{})
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := a.Issue(ctx, &Request{Profile: "client", Name: "bench"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerifySigned(b *testing.B) {
+	a := openTestCA(b, InitOptions{})
+	iss, err := a.Issue(context.Background(), &Request{Profile: "client", Name: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := a.verifySigned(iss.Cert, a.Config.Issuer, "client"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -27,6 +27,21 @@
 // The directory itself is mode 0700. Every file is written atomically with
 // [formats.WriteFile]; the store is safe to use from many processes at once.
 //
+// Issuing with files ([Authority.IssueTo]) keeps the store and the output
+// folders in step: every output of a run is planned and checked before
+// anything is signed ([Plan]: no name leaves its folder, no two outputs
+// are one file, names fit the file system, folders take files); then, per
+// certificate, the files are staged (written and synced under no name),
+// the certificate is recorded, and the files are placed; if placing fails
+// the record is deleted again. The one crash window: a process killed
+// after the record is committed and before its files are all in place
+// leaves a recorded certificate without (all of) its files, for the time
+// of a few link(2) and rename(2) calls; hidden links it left are settled
+// by the next write into that folder ([formats.Recover]), which finishes a
+// set whose links were all made (a renewed certificate and its key end as
+// a pair) and removes the rest. Files first would be worse: a certificate
+// in use that the CA has no record of cannot be revoked by serial.
+//
 // Threat model: the CA key files are the secret. Sealed with a passphrase
 // (age scrypt) they resist offline guessing at the cost of one scrypt
 // derivation per unlock ([DefaultWorkFactor]); sealed to age recipients they

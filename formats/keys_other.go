@@ -162,18 +162,22 @@ func CertificateKeyDescription(c *x509.Certificate) string {
 		return fmt.Sprintf("%s %d", r, pub.(*rsa.PublicKey).N.BitLen())
 	}
 	if pub == nil {
-		return "unknown (" + spkiAlgorithm(c.RawSubjectPublicKeyInfo) + ")"
+		return spkiAlgorithm(c.RawSubjectPublicKeyInfo)
 	}
 	return KeyDescription(pub)
 }
 
-// spkiAlgorithm names the algorithm OID of a SubjectPublicKeyInfo.
+// spkiAlgorithm describes a SubjectPublicKeyInfo crypto/x509 did not
+// read: "ECDSA, explicit curve parameters", or the algorithm's OID.
 func spkiAlgorithm(der []byte) string {
 	in := cryptobyte.String(der)
 	var spki, alg cryptobyte.String
 	var oid asn1.ObjectIdentifier
 	if !in.ReadASN1(&spki, cbasn1.SEQUENCE) || !spki.ReadASN1(&alg, cbasn1.SEQUENCE) || !alg.ReadASN1ObjectIdentifier(&oid) {
-		return "unreadable key"
+		return "unknown (unreadable key)"
 	}
-	return "algorithm " + oid.String()
+	if oid.Equal(oidECPublicKey) && alg.PeekASN1Tag(cbasn1.SEQUENCE) {
+		return "ECDSA, explicit curve parameters"
+	}
+	return "unknown (algorithm " + oid.String() + ")"
 }

@@ -34,6 +34,16 @@ type Item struct {
 	PublicKey  crypto.PublicKey
 	PKCS7      *PKCS7
 	PKCS12     *PKCS12
+	// Partial is set instead of Certificate, with [ParseOptions].Partial,
+	// for a legal certificate crypto/x509 cannot read (explicit curve
+	// parameters, a name attribute that is not a string): only its
+	// identifying fields are filled in (Raw, Version, SerialNumber,
+	// Subject, Issuer and their raw forms, NotBefore, NotAfter,
+	// RawSubjectPublicKeyInfo, PublicKeyAlgorithm, Signature); its
+	// extensions are not read, so it must not be used to build or verify
+	// chains. Unsupported says what pkit cannot use (wraps ErrUnsupported).
+	Partial     *x509.Certificate
+	Unsupported error
 }
 
 // ParseOptions configures [Parse]. The zero value reads everything that is
@@ -45,6 +55,19 @@ type ParseOptions struct {
 	// private keys stay encrypted (Item.PrivateKey nil) and a PKCS#12 file
 	// is tried with the empty password only. Any other error stops Parse.
 	Password func() ([]byte, error)
+	// Skipped, when not nil, makes a PEM bundle readable around its bad
+	// blocks: a block that cannot be read (a certificate with an invalid
+	// public key, a broken key block) is passed to Skipped as a
+	// [*ParseError] naming it (Block) and left out, and parsing goes on
+	// with the next. A wrong or missing password still fails the parse.
+	// Without Skipped, or in a file of one block, such a block fails the
+	// whole parse.
+	Skipped func(*ParseError)
+	// Partial keeps legal certificates crypto/x509 cannot read as items
+	// with [Item].Partial set, for display; without it they fail the parse
+	// with an error wrapping ErrUnsupported that names what is not
+	// supported (never ErrCorrupt).
+	Partial bool
 	// KDFBudget, when not nil, is key-derivation work shared with other
 	// parses (see [KDFBudget]); every parse is capped at
 	// [MaxPKCS12KDFIterations] either way.
@@ -58,6 +81,8 @@ type passwords struct {
 	pw    []byte
 	err   error
 	work  *kdfWork // the parse's key-derivation budget
+	// partial is ParseOptions.Partial (this struct is the parse's context).
+	partial bool
 }
 
 func (p *passwords) get() ([]byte, error) {
@@ -85,55 +110,107 @@ func (e *passwordSourceError) Unwrap() error { return e.err }
 // any number and mix of blocks, returned in file order. Every error is a
 // [*ParseError]; Block tells which PEM block failed.
 func Parse(data []byte, o ParseOptions) ([]Item, error) {
-	items, err := parse(data, o)
-	var se *passwordSourceError
-	if errors.As(err, &se) {
-		return nil, se.err // about the password source, not the data
+	var items []Item
+	err := ParseEach(data, o, func(it Item, _, total int) error {
+		if items == nil {
+			items = make([]Item, 0, total)
+		}
+		items = append(items, it)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return items, err
+	return items, nil
 }
 
-func parse(data []byte, o ParseOptions) ([]Item, error) {
-	pw := &passwords{fn: o.Password, work: newKDFWork(o.KDFBudget)}
+// ParseEach is [Parse] for large files: it calls f with each item as it
+// is read (index is 1-based, total the number of items in the file)
+// instead of returning them all, so a bundle of many certificates needs
+// memory for one parsed item at a time. The PEM structure of the whole
+// file is checked before f is first called; an item that fails to parse
+// stops ParseEach after f has seen the items before it (unless
+// [ParseOptions].Skipped takes it). An error f returns is returned as it
+// is; every other error is a [*ParseError].
+func ParseEach(data []byte, o ParseOptions, f func(it Item, index, total int) error) error {
+	var fErr error
+	err := parse(data, o, func(it Item, i, n int) error {
+		if fErr = f(it, i, n); fErr != nil {
+			return errStop
+		}
+		return nil
+	})
+	if err == errStop {
+		return fErr
+	}
+	var se *passwordSourceError
+	if errors.As(err, &se) {
+		return se.err // about the password source, not the data
+	}
+	return err
+}
+
+var errStop = errors.New("stopped")
+
+func parse(data []byte, o ParseOptions, f func(Item, int, int) error) error {
+	pw := &passwords{fn: o.Password, work: newKDFWork(o.KDFBudget), partial: o.Partial}
 	if err := checkSize(data); err != nil {
-		return nil, err
+		return err
 	}
 	if err := refuseKnown(data); err != nil {
-		return nil, err
+		return err
 	}
 	k, err := detectDER(data)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if k != KindUnknown {
 		it, err := parseDER(k, data, "", pw)
 		if err != nil {
-			return nil, parseErr(k, 0, err)
+			return parseErr(k, 0, err)
 		}
 		it.Encoding = EncodingDER
-		return []Item{it}, nil
+		return f(it, 1, 1)
 	}
-	blocks, err := splitPEM(data)
+	total, err := eachPEM(data, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	items := make([]Item, 0, len(blocks))
-	for i, b := range blocks {
+	i := 0
+	_, err = eachPEM(data, func(b pemBlock) error {
+		i++
 		it, err := parsePEMBlock(b, pw)
 		if err != nil {
-			if len(blocks) == 1 {
-				return nil, parseErr(b.kind, 0, err)
+			var se *passwordSourceError
+			if errors.As(err, &se) {
+				return err
 			}
-			return nil, parseErr(b.kind, i+1, err)
+			pe := parseErr(b.kind, i, err)
+			if total == 1 {
+				pe.Block = 0
+			}
+			if o.Skipped != nil && total > 1 && skippable(err) {
+				o.Skipped(pe)
+				return nil
+			}
+			return pe
 		}
 		it.Encoding = EncodingPEM
 		it.PEMType = b.block.Type
 		if len(b.block.Headers) > 0 {
 			it.PEMHeaders = b.block.Headers
 		}
-		items = append(items, it)
-	}
-	return items, nil
+		return f(it, i, total)
+	})
+	return err
+}
+
+// skippable tells which item failures [ParseOptions].Skipped may take:
+// an item that is damaged or of an unsupported kind, not a wrong or
+// missing password or a file over the work limits.
+func skippable(err error) bool {
+	return !errors.Is(err, ErrWrongPassword) && !errors.Is(err, ErrPasswordRequired) &&
+		!errors.Is(err, ErrTooMuchWork) && !errors.Is(err, ErrUnsafeIntegrity)
 }
 
 func parsePEMBlock(b pemBlock, pw *passwords) (Item, error) {
@@ -172,7 +249,10 @@ func parseDER(k Kind, der []byte, pemType string, pw *passwords) (Item, error) {
 	var err error
 	switch k {
 	case KindCertificate:
-		it.Certificate, err = x509.ParseCertificate(der)
+		if it.Certificate, err = parseCertificate(der); errors.Is(err, ErrUnsupported) && pw.partial {
+			c, _, _ := readPartialCertificate(der, nil)
+			it.Partial, it.Unsupported, err = c, err, nil
+		}
 	case KindCSR:
 		it.CSR, err = x509.ParseCertificateRequest(der)
 	case KindCRL:
@@ -259,6 +339,43 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 		return nil, parseErr(KindPKCS7, 0, errors.New("no certificates in the file"))
 	}
 	return certs, nil
+}
+
+// ParseCertificatePile reads the certificates in data as
+// [ParseCertificates] does, but around what it cannot use: each PEM block
+// that is damaged, that holds a legal certificate pkit cannot read (see
+// [Item].Partial), or that is not a certificate is left out with a note,
+// a [*ParseError] naming the block, instead of failing the whole file.
+// For callers reading piles of certificates (chain build and verify) that
+// print the notes and go on. err is set when the file as a whole cannot
+// be read, or holds no certificate pkit can use (then it says why, from
+// the first note).
+func ParseCertificatePile(data []byte) (certs []*x509.Certificate, notes []*ParseError, err error) {
+	err = ParseEach(data, ParseOptions{Skipped: func(pe *ParseError) { notes = append(notes, pe) }}, func(it Item, i, total int) error {
+		switch {
+		case it.Certificate != nil:
+			certs = append(certs, it.Certificate)
+		case it.PKCS7 != nil:
+			certs = append(certs, it.PKCS7.Certificates...)
+		default:
+			block := i
+			if total == 1 {
+				block = 0
+			}
+			notes = append(notes, parseErr(it.Kind, block, fmt.Errorf("not a certificate (%s)", it.Kind)))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(certs) == 0 {
+		if len(notes) > 0 {
+			return nil, notes, notes[0]
+		}
+		return nil, nil, parseErr(KindPKCS7, 0, errors.New("no certificates in the file"))
+	}
+	return certs, notes, nil
 }
 
 // parseOne parses data and returns its only item of kind k.

@@ -50,9 +50,20 @@ var (
 // BEGIN line without its END line, so a damaged file is never read as a
 // shorter one.
 func splitPEM(data []byte) ([]pemBlock, error) {
-	data = bytes.TrimPrefix(data, utf8BOM)
 	var out []pemBlock
-	n := 0
+	_, err := eachPEM(data, func(b pemBlock) error {
+		out = append(out, b)
+		return nil
+	})
+	return out, err
+}
+
+// eachPEM calls f (when not nil) with every PEM block of data in turn,
+// decoding one at a time, and returns how many there are. Its errors are
+// splitPEM's; an error from f stops it and is returned as it is.
+func eachPEM(data []byte, f func(pemBlock) error) (int, error) {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	count, n := 0, 0
 	for {
 		i := lineStart(data, pemBegin)
 		if i < 0 {
@@ -63,7 +74,7 @@ func splitPEM(data []byte) ([]pemBlock, error) {
 		typ := blockType(data)
 		j := bytes.Index(data, pemEnd)
 		if j < 0 {
-			return nil, parseErr(pemKinds[typ], n, fmt.Errorf("%w: the PEM block has no END line (truncated file?)", ErrCorrupt))
+			return 0, parseErr(pemKinds[typ], n, fmt.Errorf("%w: the PEM block has no END line (truncated file?)", ErrCorrupt))
 		}
 		end := len(data)
 		if k := bytes.IndexByte(data[j:], '\n'); k >= 0 {
@@ -71,7 +82,7 @@ func splitPEM(data []byte) ([]pemBlock, error) {
 		}
 		block, _ := pem.Decode(data[:end])
 		if block == nil {
-			return nil, parseErr(pemKinds[typ], n, fmt.Errorf("%w: broken PEM block (bad base64 body, bad headers or mismatched END line)", ErrCorrupt))
+			return 0, parseErr(pemKinds[typ], n, fmt.Errorf("%w: broken PEM block (bad base64 body, bad headers or mismatched END line)", ErrCorrupt))
 		}
 		data = data[end:]
 		if pemIgnored[block.Type] {
@@ -80,20 +91,25 @@ func splitPEM(data []byte) ([]pemBlock, error) {
 		}
 		k, ok := pemKinds[block.Type]
 		if !ok {
-			return nil, parseErr(KindUnknown, n, fmt.Errorf("%w: PEM block type %q", ErrUnsupported, block.Type))
+			return 0, parseErr(KindUnknown, n, fmt.Errorf("%w: PEM block type %q", ErrUnsupported, block.Type))
 		}
 		if k == KindPrivateKey && block.Headers["Proc-Type"] == "4,ENCRYPTED" {
 			k = KindEncryptedPrivateKey
 		}
-		out = append(out, pemBlock{block: block, kind: k})
-	}
-	if len(out) == 0 {
-		if n > 0 {
-			return nil, parseErr(KindUnknown, 0, errors.New("the file holds only EC PARAMETERS, no key"))
+		count++
+		if f != nil {
+			if err := f(pemBlock{block: block, kind: k}); err != nil {
+				return count, err
+			}
 		}
-		return nil, parseErr(KindUnknown, 0, ErrUnknownFormat)
 	}
-	return out, nil
+	if count == 0 {
+		if n > 0 {
+			return 0, parseErr(KindUnknown, 0, errors.New("the file holds only EC PARAMETERS, no key"))
+		}
+		return 0, parseErr(KindUnknown, 0, ErrUnknownFormat)
+	}
+	return count, nil
 }
 
 // lineStart returns the index of the first occurrence of prefix at the

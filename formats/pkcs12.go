@@ -596,9 +596,9 @@ func (r *p12Reader) bag(b safeBag) error {
 		if !cb.ID.Equal(oidCertTypeX509) {
 			return nil // SDSI certificates: nobody uses them
 		}
-		c, err := x509.ParseCertificate(cb.Data)
+		c, err := parseCertificate(cb.Data)
 		if err != nil {
-			return corrupt("certificate: %v", err)
+			return fmt.Errorf("certificate: %w", err)
 		}
 		r.certs = append(r.certs, &PKCS12Cert{Certificate: c, FriendlyName: name, LocalKeyID: keyID, JavaTrusted: trusted})
 	case b.ID.Equal(oidSafeContentsBag):

@@ -83,9 +83,9 @@ func decodePKCS7(der []byte) (*PKCS7, error) {
 		if tag != cbasn1.SEQUENCE {
 			return nil // attribute or other certificate formats: skip
 		}
-		c, err := x509.ParseCertificate(e)
+		c, err := parseCertificate(e)
 		if err != nil {
-			return corrupt("certificate %d: %v", len(p.Certificates)+1, err)
+			return fmt.Errorf("certificate %d: %w", len(p.Certificates)+1, err)
 		}
 		p.Certificates = append(p.Certificates, c)
 		return nil

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -57,23 +60,76 @@ EXAMPLES
 				return usagef("inspect takes one FILE, got %d", c.NArg()).hint("e.g. pkit inspect server.pem")
 			}
 			path := c.Args().First()
-			items, err := e.readItems(c, path, true)
+			data, pw, err := e.readInputFile(c, path, true)
 			if err != nil {
 				return err
 			}
-			now := time.Now()
-			rep := inspectReport{Schema: "pkit.inspect/v1", File: path, Encoding: items[0].Encoding.String(), Items: make([]inspItem, len(items))}
-			rep.Encoding = strings.ToLower(rep.Encoding)
-			for i, it := range items {
-				rep.Items[i] = describeItem(i+1, it, now)
-			}
-			if c.Bool("json") {
-				return e.printJSON(rep)
-			}
-			printReport(e.stdout, rep)
-			return nil
+			return e.inspect(path, data, pw, c.Bool("json"))
 		},
 	}
+}
+
+// inspect describes every item of data as it is parsed (formats.ParseEach),
+// printing each before reading the next, so a bundle of 70,000
+// certificates needs memory for one at a time (docs/inspect-json.md).
+// Blocks that cannot be read are left out with a "pkit: note:" line.
+func (e *env) inspect(path string, data []byte, pw func() ([]byte, error), asJSON bool) error {
+	now := time.Now()
+	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	started := false
+	enc := ""
+	var notes []*formats.ParseError
+	err := formats.ParseEach(data, formats.ParseOptions{Password: pw, Partial: true, Skipped: func(pe *formats.ParseError) { notes = append(notes, pe) }},
+		func(it formats.Item, index, total int) error {
+			for _, n := range notes {
+				fmt.Fprintf(e.stderr, "pkit: note: %q: %v (left out)\n", path, n)
+			}
+			notes = notes[:0]
+			j := describeItem(index, it, now)
+			if !started {
+				started = true
+				enc = strings.ToLower(it.Encoding.String())
+				if asJSON {
+					fmt.Fprintf(out, "{\n  \"schema\": \"pkit.inspect/v1\",\n  \"file\": %s,\n  \"encoding\": %q,\n  \"items\": [\n", jsonString(path), enc)
+				}
+			} else if asJSON {
+				out.WriteString(",\n")
+			}
+			if asJSON {
+				b, err := json.MarshalIndent(j, "    ", "  ")
+				if err != nil {
+					return err
+				}
+				out.WriteString("    ")
+				out.Write(b)
+				return nil
+			}
+			if index > 1 {
+				fmt.Fprintln(out)
+			}
+			printItem(out, j, enc, total)
+			return nil
+		})
+	for _, n := range notes {
+		fmt.Fprintf(e.stderr, "pkit: note: %q: %v (left out)\n", path, n)
+	}
+	if err != nil {
+		out.Flush()
+		return explainParse(path, err)
+	}
+	if !started {
+		return failf("%q holds nothing pkit can read", path)
+	}
+	if asJSON {
+		out.WriteString("\n  ]\n}\n")
+	}
+	return out.Flush()
+}
+
+// jsonString is s as a JSON string.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // passwordFileFlag is where the password of an input file comes from.
@@ -135,36 +191,49 @@ func haveTerminal() bool {
 // one clear line. Encrypted keys are opened only when wantKeys is set (a
 // PKCS#12 file always needs its password).
 func (e *env) readItems(c *cli.Context, path string, wantKeys bool) ([]formats.Item, error) {
-	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() > formats.MaxInputSize && path != "-" {
-		return nil, tooLarge(path)
-	}
-	data, err := e.readInput(path, formats.MaxInputSize)
+	data, pw, err := e.readInputFile(c, path, wantKeys)
 	if err != nil {
-		var ue *userError
-		if errors.As(err, &ue) {
-			return nil, err
-		}
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, failf("%q does not exist", path)
-		}
-		if strings.Contains(err.Error(), "larger than") {
-			return nil, tooLarge(path)
-		}
-		return nil, failf("reading %q: %v", path, err)
-	}
-	name := path
-	if path == "-" {
-		name = "standard input"
-	}
-	pw := e.passwordFunc(c, fmt.Sprintf("%q", name))
-	if f, err := formats.Detect(data); err == nil && !wantKeys && !slices.Contains(f.Kinds, formats.KindPKCS12) {
-		pw = nil
+		return nil, err
 	}
 	items, err := formats.Parse(data, formats.ParseOptions{Password: pw})
 	if err != nil {
 		return nil, explainParse(path, err)
 	}
 	return items, nil
+}
+
+// readInputFile reads one input file (or - for stdin) and returns the
+// password source for parsing it: nil when wantKeys is not set and the
+// file holds no PKCS#12.
+func (e *env) readInputFile(c *cli.Context, path string, wantKeys bool) ([]byte, func() ([]byte, error), error) {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() > formats.MaxInputSize && path != "-" {
+		return nil, nil, tooLarge(path)
+	}
+	data, err := e.readInput(path, formats.MaxInputSize)
+	if err != nil {
+		var ue *userError
+		if errors.As(err, &ue) {
+			return nil, nil, err
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil, failf("%q does not exist", path)
+		}
+		if strings.Contains(err.Error(), "larger than") {
+			return nil, nil, tooLarge(path)
+		}
+		return nil, nil, failf("reading %q: %v", path, err)
+	}
+	name := path
+	if path == "-" {
+		name = "standard input"
+	}
+	pw := e.passwordFunc(c, fmt.Sprintf("%q", name))
+	if !wantKeys && !bytes.Contains(data, []byte("PKCS12")) {
+		if f, err := formats.Detect(data); err == nil && !slices.Contains(f.Kinds, formats.KindPKCS12) {
+			pw = nil
+		}
+	}
+	return data, pw, nil
 }
 
 func tooLarge(path string) error {
@@ -220,6 +289,10 @@ type inspItem struct {
 	PublicKey   *inspPubKey  `json:"public_key,omitempty"`
 	PKCS7       *inspPKCS7   `json:"pkcs7,omitempty"`
 	PKCS12      *inspPKCS12  `json:"pkcs12,omitempty"`
+	// Unsupported says why pkit cannot use a legal certificate it shows
+	// only partly (explicit curve parameters, a name attribute that is not
+	// a string); its extensions are then not shown.
+	Unsupported string `json:"unsupported,omitempty"`
 }
 
 type inspPubKey struct {
@@ -343,6 +416,9 @@ func describeItem(index int, it formats.Item, now time.Time) inspItem {
 	switch {
 	case it.Certificate != nil:
 		j.Certificate = describeCert(it.Certificate, now)
+	case it.Partial != nil:
+		j.Certificate = describeCert(it.Partial, now)
+		j.Unsupported = strings.TrimPrefix(it.Unsupported.Error(), formats.ErrUnsupported.Error()+": ")
 	case it.CSR != nil:
 		j.CSR = describeCSR(it.CSR)
 	case it.CRL != nil:
@@ -417,6 +493,15 @@ func describePublicKey(pub crypto.PublicKey) inspPubKey {
 	return j
 }
 
+// signatureName is the name of a signature algorithm, "unknown" for one
+// crypto/x509 does not name.
+func signatureName(a x509.SignatureAlgorithm) string {
+	if a == x509.UnknownSignatureAlgorithm {
+		return "unknown"
+	}
+	return a.String()
+}
+
 // describeCertKey describes a certificate's key, including those Go's
 // crypto/x509 does not read (RSASSA-PSS keys are shown as such).
 func describeCertKey(c *x509.Certificate) inspPubKey {
@@ -456,7 +541,7 @@ func describeCert(c *x509.Certificate, now time.Time) *inspCert {
 		SelfSigned:            bytesEqual(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil,
 		SANs:                  nonNil(formats.SANStrings(c)),
 		PublicKey:             describeCertKey(c),
-		SignatureAlgorithm:    c.SignatureAlgorithm.String(),
+		SignatureAlgorithm:    signatureName(c.SignatureAlgorithm),
 		KeyUsage:              formats.KeyUsageNames(c.KeyUsage),
 		ExtKeyUsage:           formats.ExtKeyUsageNames(c.ExtKeyUsage, c.UnknownExtKeyUsage),
 		SubjectKeyID:          hexColonLower(c.SubjectKeyId),
@@ -572,39 +657,43 @@ func printReport(w io.Writer, r inspectReport) {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		head := it.Type
-		if it.Certificate != nil {
-			head = "certificate"
-		}
-		where := r.Encoding
-		if it.PEMType != "" {
-			where = fmt.Sprintf("PEM %q", it.PEMType)
-		} else {
-			where = strings.ToUpper(where)
-		}
-		if len(r.Items) > 1 {
-			fmt.Fprintf(w, "%s (%d of %d, %s)\n", strings.ReplaceAll(head, "_", " "), it.Index, len(r.Items), where)
-		} else {
-			fmt.Fprintf(w, "%s (%s)\n", strings.ReplaceAll(head, "_", " "), where)
-		}
-		p := &inspPrinter{w: w, indent: "  "}
-		switch {
-		case it.Certificate != nil:
-			p.cert(it.Certificate)
-		case it.CSR != nil:
-			p.csr(it.CSR)
-		case it.CRL != nil:
-			p.crl(it.CRL)
-		case it.PrivateKey != nil:
-			p.privateKey(it.PrivateKey)
-		case it.PublicKey != nil:
-			p.field("public key", it.PublicKey.Description)
-			p.field("SHA-256 key fingerprint", it.PublicKey.FingerprintSHA256)
-		case it.PKCS7 != nil:
-			p.pkcs7(it.PKCS7)
-		case it.PKCS12 != nil:
-			p.pkcs12(it.PKCS12)
-		}
+		printItem(w, it, r.Encoding, len(r.Items))
+	}
+}
+
+// printItem writes the human form of one item of a file of total items.
+func printItem(w io.Writer, it inspItem, encoding string, total int) {
+	head := it.Type
+	if it.Certificate != nil {
+		head = "certificate"
+	}
+	where := strings.ToUpper(encoding)
+	if it.PEMType != "" {
+		where = fmt.Sprintf("PEM %q", it.PEMType)
+	}
+	if total > 1 {
+		fmt.Fprintf(w, "%s (%d of %d, %s)\n", strings.ReplaceAll(head, "_", " "), it.Index, total, where)
+	} else {
+		fmt.Fprintf(w, "%s (%s)\n", strings.ReplaceAll(head, "_", " "), where)
+	}
+	p := &inspPrinter{w: w, indent: "  "}
+	p.field("unsupported", it.Unsupported)
+	switch {
+	case it.Certificate != nil:
+		p.cert(it.Certificate)
+	case it.CSR != nil:
+		p.csr(it.CSR)
+	case it.CRL != nil:
+		p.crl(it.CRL)
+	case it.PrivateKey != nil:
+		p.privateKey(it.PrivateKey)
+	case it.PublicKey != nil:
+		p.field("public key", it.PublicKey.Description)
+		p.field("SHA-256 key fingerprint", it.PublicKey.FingerprintSHA256)
+	case it.PKCS7 != nil:
+		p.pkcs7(it.PKCS7)
+	case it.PKCS12 != nil:
+		p.pkcs12(it.PKCS12)
 	}
 }
 

@@ -58,3 +58,11 @@ for a in first second; do
   keytool -genkeypair -storetype PKCS12 -keystore keytool-two.p12 -storepass changeit -alias $a -keyalg EC \
     -dname CN=$a.example -validity $days >/dev/null 2>&1
 done
+# Legal certificates crypto/x509 refuses or reads partly (TestUnusualCertificates):
+# explicit curve parameters, version 1, DSA and RSASSA-PSS keys.
+openssl ecparam -name prime256v1 -param_enc explicit -genkey -noout -out "$tmp/exp.key"
+openssl req -x509 -key "$tmp/exp.key" -subj /CN=explicit.example -days $days -out explicit-ec.pem
+openssl req -new -key leaf.key -subj /CN=v1.example -out "$tmp/v1.csr"
+openssl x509 -req -in "$tmp/v1.csr" -key leaf.key -days $days -set_serial 7 -out v1.pem 2>/dev/null
+openssl pkcs12 -in dsa.p12 -nokeys -passin pass:pw | openssl x509 -out dsa-cert.pem
+openssl pkcs12 -in pss.p12 -nokeys -passin pass:pw | openssl x509 -out pss-cert.pem

@@ -1,0 +1,135 @@
+package formats
+
+import (
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+)
+
+// certWith makes a certificate signed by the test root with extra
+// extensions, and a raw subject when rawSubject is not nil.
+func certWith(t *testing.T, rawSubject []byte, exts ...pkix.Extension) []byte {
+	t.Helper()
+	p := newPKI(t)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(42), Subject: pkix.Name{CommonName: "odd.example"}, RawSubject: rawSubject,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtraExtensions: exts}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.root, p.leafKey.Public(), p.rootKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// bitStringSubject is CN=uid.example plus an x500UniqueIdentifier (a BIT
+// STRING, legal in names, refused by crypto/x509).
+func bitStringSubject(t *testing.T) []byte {
+	cn := mustMarshal(t, pkix.AttributeTypeAndValue{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: "uid.example"})
+	uid := mustMarshal(t, struct {
+		Type  asn1.ObjectIdentifier
+		Value asn1.BitString
+	}{oidX500UID, asn1.BitString{Bytes: []byte{0xa5}, BitLength: 8}})
+	set := func(b []byte) asn1.RawValue {
+		return asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: b}
+	}
+	return mustMarshal(t, []asn1.RawValue{set(cn), set(uid)})
+}
+
+// TestUnusualCertificates: legal but uncommon certificates are never
+// called damaged. Those crypto/x509 reads (v1, DSA, RSASSA-PSS) parse;
+// those it refuses (explicit curve parameters, a BIT STRING in a name)
+// are unsupported, named, and with ParseOptions.Partial kept as items
+// with their subject, issuer, serial and validity. Malformed extension
+// contents are damaged certificates whose error names the extension.
+func TestUnusualCertificates(t *testing.T) {
+	for _, f := range []string{"v1.pem", "dsa-cert.pem", "pss-cert.pem"} {
+		certs, err := ParseCertificates(readFixture(t, f))
+		if err != nil || len(certs) != 1 {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	bitString := EncodePEM("CERTIFICATE", certWith(t, bitStringSubject(t)))
+	for _, tt := range []struct {
+		name, why string
+		data      []byte
+		subject   string
+		serial    int64
+		keyDesc   string
+	}{
+		{"explicit curve parameters", "explicit curve parameters", readFixture(t, "explicit-ec.pem"), "CN=explicit.example", 0, "ECDSA, explicit curve parameters"},
+		{"BIT STRING in the subject", "x500UniqueIdentifier", bitString, "CN=uid.example", 42, "ECDSA P-256"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseCertificates(tt.data)
+			var pe *ParseError
+			if !errors.As(err, &pe) || !errors.Is(err, ErrUnsupported) || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tt.why) {
+				t.Fatalf("strict parse: %v", err)
+			}
+			items, err := Parse(tt.data, ParseOptions{Partial: true})
+			if err != nil || len(items) != 1 || items[0].Partial == nil || items[0].Certificate != nil || !errors.Is(items[0].Unsupported, ErrUnsupported) {
+				t.Fatalf("partial parse: %v %+v", err, items)
+			}
+			c := items[0].Partial
+			if !strings.Contains(c.Subject.String(), tt.subject) || c.NotAfter.Before(c.NotBefore) || c.NotBefore.IsZero() {
+				t.Fatalf("partial certificate: %s %v %v", c.Subject, c.NotBefore, c.NotAfter)
+			}
+			if tt.serial != 0 && c.SerialNumber.Int64() != tt.serial {
+				t.Fatalf("serial %v", c.SerialNumber)
+			}
+			if tt.name == "explicit curve parameters" {
+				if d := CertificateKeyDescription(c); d != tt.keyDesc {
+					t.Fatalf("key: %s", d)
+				}
+			}
+		})
+	}
+	for _, tt := range []struct {
+		name, ext string
+		e         pkix.Extension
+	}{
+		{"AKI", "authorityKeyIdentifier", pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 35}, Value: []byte{0x30, 0x03, 0x80, 0x05, 0x01}}},
+		{"basicConstraints length", "basicConstraints", pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 19}, Value: []byte{0x30, 0x05, 0x01, 0x01, 0xff}}},
+		{"SAN", "subjectAltName", pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Value: []byte{0x30, 0x04, 0x82, 0x05, 'a', 'b'}}},
+		{"SAN directoryName not a name", "subjectAltName", pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Value: []byte{0x30, 0x04, 0xa4, 0x02, 0x05, 0x00}}},
+		{"negative inhibitAnyPolicy", "inhibitAnyPolicy", pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 54}, Value: []byte{0x02, 0x01, 0xff}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseCertificates(EncodePEM("CERTIFICATE", certWith(t, nil, tt.e)))
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tt.ext) {
+				t.Fatalf("got %v, want a damaged certificate naming %s", err, tt.ext)
+			}
+		})
+	}
+}
+
+// TestCertificatePile: a pile with bad blocks gives its good certificates
+// and one note per bad block (naming it), instead of failing.
+func TestCertificatePile(t *testing.T) {
+	p := newPKI(t)
+	garbageKey := []byte("-----BEGIN PRIVATE KEY-----\nMAMCAQA=\n-----END PRIVATE KEY-----\n")
+	badKey := EncodePEM("CERTIFICATE", certWith(t, bitStringSubject(t)))
+	pile := append(append(append(append(EncodePEM("CERTIFICATE", p.leaf.Raw), garbageKey...), readFixture(t, "explicit-ec.pem")...), badKey...), EncodePEM("CERTIFICATE", p.root.Raw)...)
+	certs, notes, err := ParseCertificatePile(pile)
+	if err != nil || len(certs) != 2 || !certs[0].Equal(p.leaf) || !certs[1].Equal(p.root) {
+		t.Fatalf("certificates: %d, %v", len(certs), err)
+	}
+	if len(notes) != 3 || notes[0].Block != 2 || notes[1].Block != 3 || notes[2].Block != 4 {
+		t.Fatalf("notes: %v", notes)
+	}
+	if !errors.Is(notes[1], ErrUnsupported) || !strings.Contains(notes[1].Error(), "item 3") {
+		t.Fatalf("note: %v", notes[1])
+	}
+	// Strict parsing still fails on the first bad block.
+	if _, err := ParseCertificates(pile); err == nil {
+		t.Fatal("ParseCertificates accepted a pile with a broken key")
+	}
+	// Nothing usable: the error says why.
+	if _, _, err := ParseCertificatePile(append(readFixture(t, "explicit-ec.pem"), badKey...)); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("nothing usable: %v", err)
+	}
+}

@@ -340,6 +340,7 @@ func TestPolicies(t *testing.T) {
 		{"leaf other policy", []pspec{{cn: "CA1", policies: []string{p1}}, leaf(p2)}, PolicyOptions{}, nil, nil},
 		{"leaf other policy explicit", []pspec{{cn: "CA1", policies: []string{p1}}, leaf(p2)}, PolicyOptions{RequireExplicit: true}, []string{"no-valid-policy@0"}, nil},
 		// Initial set intersection.
+		{"initial anyPolicy given", []pspec{{cn: "CA1", policies: []string{p1}}, leaf(p1)}, PolicyOptions{RequireExplicit: true, Initial: []asn1.ObjectIdentifier{oidAnyPolicy}}, nil, []string{p1}},
 		{"intersection", []pspec{{cn: "CA1", policies: []string{p1, p2}}, leaf(p1, p2)}, PolicyOptions{RequireExplicit: true, Initial: []asn1.ObjectIdentifier{oidOf(t, p2), oidOf(t, p3)}}, nil, []string{p2}},
 		// anyPolicy in the intermediate.
 		{"any in CA", []pspec{{cn: "CA1", policies: []string{pa}}, leaf(p1)}, PolicyOptions{RequireExplicit: true}, nil, []string{p1}},
@@ -365,6 +366,11 @@ func TestPolicies(t *testing.T) {
 		{"inhibitPolicyMapping 1", []pspec{{cn: "CA1", policies: []string{p1}, inhMap: n64(1)}, {cn: "CA2", policies: []string{p1}, maps: [][2]string{{p1, p2}}}, leaf(p2)}, PolicyOptions{RequireExplicit: true}, nil, []string{p1}},
 		{"inhibitPolicyMapping 1 deeper", []pspec{{cn: "CA1", policies: []string{p1}, inhMap: n64(1)}, {cn: "CA2", policies: []string{p1}}, {cn: "CA3", policies: []string{p1}, maps: [][2]string{{p1, p2}}}, leaf(p2)}, PolicyOptions{RequireExplicit: true}, []string{"no-valid-policy@0"}, nil},
 		{"inhibitPolicyMapping 1 self-issued", []pspec{{cn: "CA1", policies: []string{p1}, inhMap: n64(1)}, {cn: "CA1", selfIssued: true, policies: []string{p1}}, {cn: "CA3", policies: []string{p1}, maps: [][2]string{{p1, p2}}}, leaf(p2)}, PolicyOptions{RequireExplicit: true}, nil, []string{p1}},
+		// One policy mapped to two, two mapped to one (RFC 9618: one node
+		// with two parents, where RFC 5280's tree had two).
+		{"mapping to two", []pspec{{cn: "CA1", policies: []string{p1}, maps: [][2]string{{p1, p2}, {p1, p3}}}, leaf(p3)}, PolicyOptions{RequireExplicit: true, Initial: []asn1.ObjectIdentifier{oidOf(t, p1)}}, nil, []string{p1}},
+		{"two mapped to one", []pspec{{cn: "CA1", policies: []string{p1, p2}, maps: [][2]string{{p1, p3}, {p2, p3}}}, leaf(p3)}, PolicyOptions{RequireExplicit: true}, nil, []string{p1, p2}},
+		{"two mapped to one wanted p2", []pspec{{cn: "CA1", policies: []string{p1, p2}, maps: [][2]string{{p1, p3}, {p2, p3}}}, {cn: "CA2", policies: []string{p3}}, leaf(p3)}, PolicyOptions{RequireExplicit: true, Initial: []asn1.ObjectIdentifier{oidOf(t, p2)}}, nil, []string{p2}},
 		{"map to any", []pspec{{cn: "CA1", policies: []string{p1}, maps: [][2]string{{p1, pa}}}, leaf(p1)}, PolicyOptions{}, []string{"bad-policy-mapping@1"}, nil},
 		{"map from any", []pspec{{cn: "CA1", policies: []string{p1}, maps: [][2]string{{pa, p1}}}, leaf(p1)}, PolicyOptions{}, []string{"bad-policy-mapping@1"}, nil},
 		// inhibitAnyPolicy.
@@ -484,6 +490,13 @@ func TestPolicies(t *testing.T) {
 			err := goVerify(cs, pols, x509.ExtKeyUsageServerAuth)
 			if want := policyOK(cs, tc.o); (err == nil) != want {
 				t.Errorf("%s: Go Verify: %v, pkit %v (problems %v)", tc.name, err, want, tc.want)
+			}
+			// "Go" is claimed among the refusers exactly when it refuses.
+			r, _ := Verify(cs[0], VerifyOptions{Roots: cs[len(cs)-1:], Intermediates: cs[1 : len(cs)-1], Policy: tc.o})
+			for _, p := range r.Problems {
+				if slices.Contains(policyKinds, p.Kind) && !p.Warning && slices.Contains(p.Refused, "Go") != (err != nil) {
+					t.Errorf("%s: %s claims Refused %q, Go Verify says %v", tc.name, p.Kind, p.Refused, err)
+				}
 			}
 		}
 	})
@@ -654,3 +667,34 @@ func (r *fuzzReader) byte() byte {
 }
 
 func (r *fuzzReader) done() bool { return r.off >= len(r.data) }
+
+// BenchmarkPolicyGraph measures policy processing alone (no signatures):
+// a usual chain, and hostile ones that reach the node and edge caps.
+func BenchmarkPolicyGraph(b *testing.B) {
+	root := mkCert(b, caTemplate(pkix.Name{CommonName: "Policy Bench Root"}), nil)
+	many := manyPolicies("1.3.6.1.4.1.55555.1", 600)
+	var maps [][2]string
+	ps, qs := manyPolicies("1.3.6.1.4.1.55555.2", 101), manyPolicies("1.3.6.1.4.1.55555.3", 100)
+	for _, p := range ps {
+		for _, q := range qs {
+			maps = append(maps, [2]string{p, q})
+		}
+	}
+	for _, bc := range []struct {
+		name  string
+		specs []pspec
+	}{
+		{"usual", []pspec{{cn: "CA1", policies: []string{p1, p2}, maps: [][2]string{{p1, p3}}}, {cn: "CA2", policies: []string{pa}, inhAny: n64(0)}, {cn: "leaf.example", policies: []string{p3}}}},
+		{"hostile-nodes", []pspec{{cn: "CA1", policies: many}, {cn: "CA2", policies: many}, {cn: "leaf.example", policies: many}}},
+		{"hostile-edges", []pspec{{cn: "CA1", policies: ps, maps: maps}, {cn: "leaf.example", policies: qs}}},
+	} {
+		cs := x509s(policyChain(b, root, bc.specs))
+		o := VerifyOptions{Roots: cs[len(cs)-1:], Policy: PolicyOptions{RequireExplicit: true}}
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				v := &verifier{o: o, chain: cs}
+				v.runPolicies()
+			}
+		})
+	}
+}

@@ -279,6 +279,9 @@ type Names struct {
 	IPs    []net.IP
 	Emails []string
 	URIs   []*url.URL
+	// DirNames are the DER-encoded directoryName SANs (crypto/x509 does
+	// not parse them; [NamesOf] reads them from the extension).
+	DirNames [][]byte
 	// CN says when the subject's common names are checked.
 	CN CNRule
 }
@@ -286,11 +289,43 @@ type Names struct {
 // NamesOf returns the names of c: its subject and SANs, and, when leaf is
 // true, its common names under [CNIfNoSAN].
 func NamesOf(c *x509.Certificate, leaf bool) Names {
-	n := Names{Subject: c.RawSubject, DNS: c.DNSNames, IPs: c.IPAddresses, Emails: c.EmailAddresses, URIs: c.URIs}
+	n := Names{Subject: c.RawSubject, DNS: c.DNSNames, IPs: c.IPAddresses, Emails: c.EmailAddresses, URIs: c.URIs,
+		DirNames: sanDirNames(c)}
 	if leaf {
 		n.CN = CNIfNoSAN
 	}
 	return n
+}
+
+var oidSubjectAltName = asn1.ObjectIdentifier{2, 5, 29, 17}
+
+// sanDirNames returns the directoryName entries of c's subject alternative
+// name extension, as DER Names. A malformed extension yields none
+// (crypto/x509 refused to parse such a certificate already).
+func sanDirNames(c *x509.Certificate) [][]byte {
+	var out [][]byte
+	for _, e := range c.Extensions {
+		if !e.Id.Equal(oidSubjectAltName) {
+			continue
+		}
+		in := cryptobyte.String(e.Value)
+		var seq cryptobyte.String
+		if !in.ReadASN1(&seq, cbasn1.SEQUENCE) {
+			return nil
+		}
+		for !seq.Empty() {
+			var v cryptobyte.String
+			var tag cbasn1.Tag
+			if !seq.ReadAnyASN1(&v, &tag) {
+				return nil
+			}
+			var dn cryptobyte.String
+			if tag == tagDirName && v.ReadASN1Element(&dn, cbasn1.SEQUENCE) {
+				out = append(out, []byte(dn))
+			}
+		}
+	}
+	return out
 }
 
 // name is one name to check.
@@ -299,6 +334,7 @@ type name struct {
 	value string
 	ip    net.IP
 	uri   *url.URL
+	der   []byte // a directory name
 	from  string // "" for a SAN, else "common name", "emailAddress attribute", "subject"
 }
 
@@ -327,13 +363,16 @@ func (n Names) list() []name {
 	for _, u := range n.URIs {
 		out = append(out, name{kind: "URI", value: u.String(), uri: u})
 	}
+	for _, d := range n.DirNames {
+		out = append(out, name{kind: "DN", value: dnString(d), der: d})
+	}
 	var subj pkix.RDNSequence
 	if rest, err := asn1.Unmarshal(n.Subject, &subj); err != nil || len(rest) > 0 || len(subj) == 0 {
 		return out
 	}
 	var dn pkix.Name
 	dn.FillFromRDNSequence(&subj)
-	out = append(out, name{kind: "DN", value: dn.String(), from: "subject"})
+	out = append(out, name{kind: "DN", value: dn.String(), der: n.Subject, from: "subject"})
 	for _, rdn := range subj {
 		for _, atv := range rdn {
 			s, ok := atv.Value.(string)
@@ -368,7 +407,7 @@ func containsFold(list []string, s string) bool {
 
 // count is the number of names [Names.list] returns, without building it.
 func (n Names) count() int {
-	c := len(n.DNS) + len(n.IPs) + len(n.Emails) + len(n.URIs)
+	c := len(n.DNS) + len(n.IPs) + len(n.Emails) + len(n.URIs) + len(n.DirNames)
 	if len(n.Subject) > 2 {
 		c += 4 // the DN, and allowance for common names and emailAddress attributes
 	}
@@ -488,7 +527,7 @@ func (nc *Constraints) check(nm name, n Names) (Violation, bool) {
 		match = func(t any) bool { return hostMatch(host, t.(string)) }
 	case "DN":
 		pTrees, eTrees = anys(nc.Permitted.DirNames), anys(nc.Excluded.DirNames)
-		match = func(t any) bool { return dnWithin(n.Subject, t.([]byte)) }
+		match = func(t any) bool { return dnWithin(nm.der, t.([]byte)) }
 		prefix = "DirName:"
 	}
 	show := func(t any) string {

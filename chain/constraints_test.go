@@ -124,6 +124,10 @@ func TestConstraintsCheck(t *testing.T) {
 			Names{Subject: mustDN(t, pkix.Name{Country: []string{"DE"}, Organization: []string{"Other"}, CommonName: "x"})}, false, "excluded subtree DirName:O=Other,C=DE"},
 		{"dn: shorter than the subtree", &Constraints{Permitted: Subtrees{DirNames: [][]byte{acme}}},
 			Names{Subject: mustDN(t, pkix.Name{Country: []string{"DE"}})}, false, "outside"},
+		{"dn: a directoryName SAN outside", &Constraints{Permitted: Subtrees{DirNames: [][]byte{acme}}},
+			Names{Subject: mustDN(t, pkix.Name{Organization: []string{"Acme"}}), DirNames: [][]byte{other}}, false, `directory name "O=Other,C=DE" is outside`},
+		{"dn: a directoryName SAN excluded", &Constraints{Excluded: Subtrees{DirNames: [][]byte{other}}},
+			Names{DirNames: [][]byte{mustDN(t, pkix.Name{Country: []string{"DE"}, Organization: []string{"Other"}, OrganizationalUnit: []string{"x"}})}}, false, "excluded subtree DirName:O=Other,C=DE"},
 		{"dn: an empty subject is not checked", &Constraints{Permitted: Subtrees{DirNames: [][]byte{acme}}},
 			Names{Subject: mustDN(t, pkix.Name{}), DNS: []string{"x.example.com"}}, true, ""},
 		// common names
@@ -274,6 +278,23 @@ func TestVerifyNameConstraints(t *testing.T) {
 	})
 	inDN := makeNC(t, pkix.Name{Organization: []string{"Acme"}, CommonName: "leaf"}, dnCA, false, func(c *x509.Certificate) { c.DNSNames = []string{"a.example.com"} })
 	outDN := makeNC(t, pkix.Name{Organization: []string{"Evil"}, CommonName: "leaf"}, dnCA, false, func(c *x509.Certificate) { c.DNSNames = []string{"a.example.com"} })
+	// A directoryName SAN, which crypto/x509 does not parse, read from the
+	// extension: Evil under a CA that permits Acme only.
+	evilSAN := makeNC(t, pkix.Name{Organization: []string{"Acme"}, CommonName: "leaf"}, dnCA, false, func(c *x509.Certificate) {
+		var b cryptobyte.Builder
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1(tagDNSName, func(b *cryptobyte.Builder) { b.AddBytes([]byte("a.example.com")) })
+			b.AddASN1(tagDN, func(b *cryptobyte.Builder) { b.AddBytes(mustDN(t, pkix.Name{Organization: []string{"Evil"}})) })
+		})
+		der, err := b.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.ExtraExtensions = []pkix.Extension{{Id: oidSubjectAltName, Value: der}}
+	})
+	if n := NamesOf(evilSAN.cert, true); len(n.DirNames) != 1 || len(n.DNS) != 1 {
+		t.Fatalf("NamesOf: %d directoryName and %d DNS SANs, want 1 and 1", len(n.DirNames), len(n.DNS))
+	}
 	cnOnly := makeNC(t, pkix.Name{Organization: []string{"Acme"}, CommonName: "evil.com"}, dnCA, false, nil)
 	// A self-issued intermediate (a key rollover: same name, new key) whose
 	// own name breaks the constraints above it is exempt; the leaf is not.
@@ -314,6 +335,7 @@ func TestVerifyNameConstraints(t *testing.T) {
 	}{
 		{"directoryName within, critical extension handled", inDN, []*ncCert{dnCA}, nil, ""},
 		{"directoryName outside", outDN, []*ncCert{dnCA}, map[Kind]int{NameConstraints: 1}, `directory name "CN=leaf,O=Evil" (subject) is outside the permitted DirName:O=Acme`},
+		{"directoryName SAN outside", evilSAN, []*ncCert{dnCA}, map[Kind]int{NameConstraints: 1}, `directory name "O=Evil" is outside the permitted DirName:O=Acme`},
 		{"common name without a DNS SAN", cnOnly, []*ncCert{dnCA}, map[Kind]int{NameConstraints: 1}, `DNS name "evil.com" (common name) is outside the permitted DNS:example.com`},
 		{"self-issued intermediate exempt", underSelf, []*ncCert{selfIssued, dnsCA}, nil, ""},
 		{"leaf under a self-issued intermediate checked", badUnderSelf, []*ncCert{selfIssued, dnsCA}, map[Kind]int{NameConstraints: 1}, `"www.evil.com"`},

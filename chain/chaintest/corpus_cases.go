@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"fmt"
 	"math/big"
 	"net"
 	"net/url"
@@ -525,6 +526,17 @@ func (g *gen) nameConstraints() {
 		reason: "RFC 5280 6.1.4(g)(1): within both subtrees"})
 	g.add(spec{name: "nc-nested-narrower-outside", group: "nc", leaf: g.ee(inner2, sanDNS("api.example.com")).Raw, bundle: ders(outer, inner2), roots: ders(g.root),
 		reason: "RFC 5280 6.1.4(g)(1): inside the outer subtree, outside the inner one"})
+	// Bounded work: 1100 constraints × 1100 names is over a million
+	// comparisons, above OpenSSL's limit (2^20) and Go's (250000).
+	var many, names [][]byte
+	var dns []string
+	for i := range 1100 {
+		many = append(many, gnDNS(fmt.Sprintf("d%d.example.com", i)))
+		dns = append(dns, fmt.Sprintf("h.d%d.example.com", i))
+	}
+	_ = names
+	nc("nc-too-many-comparisons", []opt{ncOpt(true, many, nil)}, []opt{sanDNS(dns...)}, false,
+		"issue 9 rule 5: name-constraint checking is bounded; 1100 constraints × 1100 names (every name permitted) is refused, as OpenSSL (over 2^20 checks) and Go (over 250000) refuse it")
 	n += 4
 	_ = n
 }

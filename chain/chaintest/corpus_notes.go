@@ -50,12 +50,16 @@ var caseNotes = map[string][2]string{
 	"prof-root-aki-issuer-serial-lenient": {"OpenSSL checks the AKI's issuer and serial against the issuer (X509_check_akid): the root is not its own issuer", "Go does not take the root as its own issuer"},
 	"prof-server-only-any-eku-lenient":    {"OpenSSL's sslserver purpose wants serverAuth itself, anyExtendedKeyUsage is not enough", ""},
 
-	"alg-dsa-ca":                       {"", "Go verifies no DSA signatures"},
-	"alg-rsassa-pss-key-ca":            {"", "Go does not parse id-RSASSA-PSS public keys"},
-	"alg-sha1-signature":               {"openssl verify checks no signature strength unless given -auth_level", ""},
-	"broken-leaf-rsa-negative-modulus": {"OpenSSL does not decode the leaf's key when nothing needs it", ""},
-	"broken-leaf-unknown-version":      {"OpenSSL does not check the version number", ""},
-	"broken-roots-garbage-cert":        {"OpenSSL refuses the whole CA file when one certificate in it does not parse", ""},
+	"alg-dsa-ca":                        {"", "Go verifies no DSA signatures"},
+	"alg-rsassa-pss-key-ca":             {"", "Go does not parse id-RSASSA-PSS public keys"},
+	"alg-sha1-signature":                {"openssl verify checks no signature strength unless given -auth_level", ""},
+	"broken-leaf-rsa-negative-modulus":  {"OpenSSL does not decode the leaf's key when nothing needs it", ""},
+	"broken-leaf-unknown-version":       {"OpenSSL does not check the version number", ""},
+	"broken-int-negative-inhibit-any":   {"openssl verify reads policy extensions only with -policy_check (or another policy flag)", "Go accepts a negative inhibitAnyPolicy"},
+	"broken-leaf-malformed-san-dirname": {"", "Go skips directoryName SANs without decoding them"},
+	"nc-too-many-comparisons":           {"", "Go 1.26 checks them all (its comparison limit does not trigger here) and accepts"},
+	"broken-v1-root":                    {"OpenSSL -x509_strict refuses a version 1 root (without -x509_strict it takes it as a CA)", ""},
+	"broken-roots-garbage-cert":         {"OpenSSL refuses the whole CA file when one certificate in it does not parse", ""},
 }
 
 const (

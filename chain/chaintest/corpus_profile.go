@@ -1,6 +1,7 @@
 package chaintest
 
 import (
+	"crypto/elliptic"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -272,6 +273,60 @@ func (g *gen) broken() {
 	add("broken-leaf-malformed-basic-constraints", spec{leaf: badBC, bundle: ders(inter), roots: ders(root)}, false, "RFC 5280 4.2.1.9: the basicConstraints value is not valid DER")
 	badVersion := g.resign(base.Raw, inter.Key, func(p *tbsParts) { p.version = tagged(cbasn1.Tag(0).ContextSpecific().Constructed(), derInt(7)) })
 	add("broken-leaf-unknown-version", spec{leaf: badVersion, bundle: ders(inter), roots: ders(root)}, false, "RFC 5280 4.1.2.1: version 8 does not exist")
+	// Malformed extension contents.
+	replaceExt := func(der []byte, key any, oid []int, critical bool, value []byte) []byte {
+		return g.resign(der, key, func(p *tbsParts) {
+			p.editExts(func(exts [][]byte) [][]byte {
+				var out [][]byte
+				for _, e := range exts {
+					if !extOID(e).Equal(oid) {
+						out = append(out, e)
+					}
+				}
+				return append(out, ext{oid: oid, critical: critical, value: value}.der())
+			})
+		})
+	}
+	add("broken-leaf-malformed-aki", spec{leaf: replaceExt(base.Raw, inter.Key, oidExtAKI, false, []byte{0x30, 0x03, 0x80, 0x05, 0x01}), bundle: ders(inter), roots: ders(root)}, false,
+		"RFC 5280 4.2.1.1: the authority key identifier is not a valid AuthorityKeyIdentifier (its keyIdentifier overruns it)")
+	add("broken-leaf-malformed-san-dirname", spec{leaf: replaceExt(base.Raw, inter.Key, oidExtSAN, false, seq(gnDNS("www.example.com"), tagged(cbasn1.Tag(4).ContextSpecific().Constructed(), []byte{0x30, 0x05, 0x31, 0x01}))), bundle: ders(inter), roots: ders(root)}, false,
+		"RFC 5280 4.2.1.6: a directoryName in the SAN is not a valid Name")
+	negIA := g.ca("Negative InhibitAny CA", root)
+	negIADER := replaceExt(negIA.Raw, root.Key, oidExtInhibitAny, true, derInt(-1))
+	add("broken-int-negative-inhibit-any", spec{leaf: g.ee(negIA, sanDNS("www.example.com")).Raw, bundle: [][]byte{negIADER}, roots: ders(root)}, false,
+		"RFC 5280 4.2.1.14: SkipCerts is INTEGER (0..MAX); -1 makes the intermediate invalid")
+	// Explicit curve parameters (RFC 5480 2.1.1: specifiedCurve MUST NOT be used).
+	cp := elliptic.P256().Params()
+	fe := func(n *big.Int) []byte { return derOctets(n.FillBytes(make([]byte, 32))) }
+	ecParams := seq(derInt(1),
+		seq(derOID(asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}), derBigInt(cp.P)),
+		seq(fe(new(big.Int).Sub(cp.P, big.NewInt(3))), fe(cp.B)),
+		derOctets(append(append([]byte{4}, cp.Gx.FillBytes(make([]byte, 32))...), cp.Gy.FillBytes(make([]byte, 32))...)),
+		derBigInt(cp.N), derInt(1))
+	pub := g.leafKey.PublicKey
+	point := append(append([]byte{4}, pub.X.FillBytes(make([]byte, 32))...), pub.Y.FillBytes(make([]byte, 32))...)
+	add("broken-leaf-ec-explicit-params", spec{leaf: withSPKI(seq(seq(derOID(oidECPublicKey), ecParams), derBitString(point))), bundle: ders(inter), roots: ders(root)}, false,
+		"RFC 5480 2.1.1: the EC key's parameters MUST name a curve (namedCurve); specifiedCurve MUST NOT be used")
+	// Version 1: no extensions at all.
+	v1 := func(der []byte, key any) []byte {
+		return g.resign(der, key, func(p *tbsParts) { p.version, p.rest = nil, nil })
+	}
+	v1Int := g.ca("V1 Intermediate", root)
+	add("broken-int-v1", spec{leaf: g.ee(v1Int, sanDNS("www.example.com")).Raw, bundle: [][]byte{v1(v1Int.Raw, root.Key)}, roots: ders(root)}, false,
+		"RFC 5280 6.1.4(k): a version 1 intermediate is no CA unless known out of band")
+	v1Root := g.issue(func() *x509.Certificate {
+		t := g.tmpl("V1 Root")
+		t.IsCA = true
+		t.KeyUsage = x509.KeyUsageCertSign
+		t.MaxPathLen = -1
+		return t
+	}(), ecKey(), nil)
+	v1RootDER := v1(v1Root.Raw, v1Root.Key)
+	v1RootInt := g.ca("Under V1 Root", v1Root)
+	add("broken-v1-root", spec{leaf: g.ee(v1RootInt, sanDNS("www.example.com")).Raw, bundle: ders(v1RootInt), roots: [][]byte{v1RootDER}}, true,
+		"RFC 5280 6.1.1(d): a trust anchor is a name and a key; a version 1 self-signed root (as old roots are) is one")
+	g.profileCase("prof-leaf-v1", spec{leaf: v1(base.Raw, inter.Key), bundle: ders(inter), roots: ders(root)}, "RFC 5280 4.1.2.1 and 4.2.1.1: a version 1 leaf has no authority key identifier (conforming CAs issue version 3)", true, "")
+	g.cases[len(g.cases)-2].Group, g.cases[len(g.cases)-1].Group = "broken", "broken"
 	garbage := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{0x30, 0x82, 0x01, 0x00, 0x01, 0x02, 0x03}})
 	add("broken-bundle-garbage-cert", spec{leaf: base.Raw, bundleFile: append(append([]byte(nil), garbage...), pemCerts(ders(inter))...), roots: ders(root)}, true,
 		"issue 9 rule 5: an unparseable certificate in --bundle is skipped with a note; the path through the real intermediate is valid")

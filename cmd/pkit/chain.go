@@ -948,7 +948,12 @@ func (e *env) verifyCRLs(c *cli.Context, serials []*big.Int) ([]*x509.Revocation
 		return nil, failf("reading the published CRLs: %v", formats.SystemReason(err))
 	}
 	for _, ent := range ents {
-		if !ent.Type().IsRegular() || strings.HasPrefix(ent.Name(), ".") {
+		if strings.HasPrefix(ent.Name(), ".") {
+			continue
+		}
+		// pkit crl publishes NAME.crl, NAME.crl.pem and bundle.pem as
+		// links through .current: follow them.
+		if st, err := os.Stat(filepath.Join(crlDir, ent.Name())); err != nil || !st.Mode().IsRegular() {
 			continue
 		}
 		if err := read(filepath.Join(crlDir, ent.Name()), true); err != nil {

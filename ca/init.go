@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pkit/pkit/formats"
 )
@@ -46,6 +47,25 @@ type InitOptions struct {
 	Now func() time.Time
 }
 
+// MaxOrgName is the longest organization name [Init] takes: its longest
+// common name, "NAME Intermediate CA", must fit RFC 5280's 64 characters.
+const MaxOrgName = maxCommonName - len(" Intermediate CA")
+
+// CheckOrgName reports whether name can be the organization of a new CA
+// and the start of its common names: a certificate name ([CheckName]) of
+// at most [MaxOrgName] characters. The error is a [*RequestError]
+// wrapping [ErrBadName].
+func CheckOrgName(name string) error {
+	if err := CheckName(name); err != nil {
+		return &RequestError{Msg: err.Error(), Err: ErrBadName}
+	}
+	if n := utf8.RuneCountInString(name); n > MaxOrgName {
+		return &RequestError{Msg: fmt.Sprintf("the CA name has %d characters; at most %d fit in its common names (%q, 64 characters at most by RFC 5280)", n, MaxOrgName, "NAME Intermediate CA"),
+			Err: ErrBadName}
+	}
+	return nil
+}
+
 // Init creates a CA in dir: the keys, certificates, config and store are
 // built in a temporary directory and moved into place at the end, so dir
 // either holds a whole CA or is left as it was. dir must not exist or be
@@ -70,6 +90,9 @@ func Init(dir string, o InitOptions) (err error) {
 	}
 	if o.Name == "" {
 		o.Name = "pkit"
+	}
+	if err := CheckOrgName(o.Name); err != nil {
+		return err
 	}
 	if o.Validity == 0 {
 		o.Validity = 10 * 365 * 24 * time.Hour

@@ -17,6 +17,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -482,6 +484,24 @@ func TestCheckRefusesKeys(t *testing.T) {
 		if _, err := a.Issue(context.Background(), r); !errors.Is(err, ErrCAKey) || !strings.Contains(err.Error(), `CA "`+name+`"`) {
 			t.Errorf("a CSR made with the key of %s: %v, want ErrCAKey", name, err)
 		}
+	}
+}
+
+// A CA's organization name must fit its common names and be a
+// certificate name; Init refuses others and creates nothing.
+func TestInitRefusesBadOrgName(t *testing.T) {
+	for _, name := range []string{strings.Repeat("a", MaxOrgName+1), "Acme\nInc", "Acme\u202eInc"} {
+		dir := filepath.Join(t.TempDir(), "pki")
+		err := Init(dir, InitOptions{Name: name, Protection: Protection{None: true}})
+		if !errors.Is(err, ErrBadName) {
+			t.Errorf("Init(name %q): %v, want ErrBadName", name, err)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("Init(name %q) left %s: %v", name, dir, err)
+		}
+	}
+	if err := CheckOrgName(strings.Repeat("é", MaxOrgName)); err != nil {
+		t.Errorf("a %d-character name: %v", MaxOrgName, err)
 	}
 }
 

@@ -77,6 +77,11 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 		return o, err
 	}
 	o.Name = c.String("name")
+	if c.IsSet("name") {
+		if err := ca.CheckOrgName(o.Name); err != nil {
+			return o, usagef("--name: %v", err)
+		}
+	}
 	if o.Name == "" {
 		o.Name = defaultCAName()
 	}
@@ -253,6 +258,9 @@ func defaultCAName() string {
 	h, _ := os.Hostname()
 	if u != nil && h != "" {
 		name += " " + u.Username + "@" + h
+	}
+	if ca.CheckOrgName(name) != nil {
+		return "pkit" // a user or host name too long, or odd, for a common name
 	}
 	return name
 }

@@ -161,3 +161,22 @@ func FuzzParsePrivateKey(f *testing.F) {
 		checkErr(t, err)
 	})
 }
+
+// FuzzParseCertificatePile reads piles around their bad blocks: every
+// error and every note must be a *ParseError naming what it is about.
+func FuzzParseCertificatePile(f *testing.F) {
+	addFixtures(f, "leaf.pem", "ca.pem", "explicit-ec.pem", "v1.pem", "dsa-cert.pem", "pss-cert.pem", "chain.p7b")
+	f.Add(append(append(readFixtureF(f, "leaf.pem"), "-----BEGIN PRIVATE KEY-----\nMAMCAQA=\n-----END PRIVATE KEY-----\n"...), readFixtureF(f, "explicit-ec.pem")...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		certs, notes, err := ParseCertificatePile(data)
+		checkErr(t, err)
+		for _, n := range notes {
+			if n == nil || n.Error() == "" {
+				t.Fatal("empty note")
+			}
+		}
+		if err == nil && len(certs) == 0 {
+			t.Fatal("no certificates and no error")
+		}
+	})
+}

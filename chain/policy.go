@@ -57,10 +57,10 @@ var (
 	anyPolicy    = mustOID(oidAnyPolicy)
 	anyKey       = oidKey(anyPolicy)
 
-	oidExtCertPolicies    = asn1.ObjectIdentifier{2, 5, 29, 32}
-	oidExtPolicyMappings  = asn1.ObjectIdentifier{2, 5, 29, 33}
-	oidExtPolicyConstr    = asn1.ObjectIdentifier{2, 5, 29, 36}
-	oidExtInhibitAnyPolcy = asn1.ObjectIdentifier{2, 5, 29, 54}
+	oidExtCertPolicies     = asn1.ObjectIdentifier{2, 5, 29, 32}
+	oidExtPolicyMappings   = asn1.ObjectIdentifier{2, 5, 29, 33}
+	oidExtPolicyConstr     = asn1.ObjectIdentifier{2, 5, 29, 36}
+	oidExtInhibitAnyPolicy = asn1.ObjectIdentifier{2, 5, 29, 54}
 )
 
 func mustOID(o asn1.ObjectIdentifier) x509.OID {
@@ -206,6 +206,36 @@ func oidNames(os []x509.OID) string {
 type policyState struct {
 	explicit, mapping, inhibitAny int
 	explicitBy, mappingBy, anyBy  string
+	// notes say where anyPolicy or mappings were inhibited, for the
+	// message when no policy is left.
+	notes []string
+}
+
+// fix adds to fix what the caller can change: the explicit policy or
+// the inhibition it asked for.
+func (s policyState) fix(fix string) string {
+	var opts []string
+	if strings.HasPrefix(s.explicitBy, "the caller") {
+		opts = append(opts, "--explicit-policy")
+	}
+	if strings.HasPrefix(s.anyBy, "the caller") {
+		opts = append(opts, "--inhibit-any")
+	}
+	if strings.HasPrefix(s.mappingBy, "the caller") {
+		opts = append(opts, "--inhibit-map")
+	}
+	if len(opts) == 0 {
+		return fix
+	}
+	return fix + "; or verify without " + strings.Join(opts, " and ") + " if the chain need not meet it"
+}
+
+// why is the explanation of s.notes, "" when there is none.
+func (s policyState) why() string {
+	if len(s.notes) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(s.notes, "; ") + ")"
 }
 
 // policies runs the certificate-policy processing of RFC 5280 section 6.1
@@ -286,6 +316,13 @@ func (v *verifier) runPolicies() (st policyStats) {
 				if len(parents) > 0 && !g.add(i, key, []string{key}, parents) {
 					break
 				}
+			}
+			if certAny && !(s.inhibitAny > 0 || (i < n && self)) {
+				by := s.anyBy
+				if by == "" {
+					by = "the path's length"
+				}
+				s.notes = append(s.notes, fmt.Sprintf("the anyPolicy of %s does not count: inhibited by %s", v.name(k), by))
 			}
 			if certAny && (s.inhibitAny > 0 || (i < n && self)) {
 				missing := map[string][]*policyNode{}
@@ -376,6 +413,11 @@ func (v *verifier) runPolicies() (st policyStats) {
 					}
 				}
 			} else {
+				by := s.mappingBy
+				if by == "" {
+					by = "the path's length"
+				}
+				s.notes = append(s.notes, fmt.Sprintf("the policy mappings of %s do not count: inhibited by %s", v.name(k), by))
 				for _, mp := range c.PolicyMappings {
 					if node := cur[oidKey(mp.IssuerDomainPolicy)]; node != nil {
 						g.remove(i, node)
@@ -456,9 +498,9 @@ func (v *verifier) runPolicies() (st policyStats) {
 			by = "the caller"
 		}
 		v.addRule(NoValidPolicy, 0, "RFC 5280 6.1.5 (g)", s.refusedFor(),
-			"no acceptable policy is valid for the path of %s: the CAs and the leaf agree on %s, the acceptable policies are %s, and %s requires an explicit policy",
-			"issue the leaf under a policy its CAs assert and the verifier accepts (--policy), or verify for one of the path's policies",
-			v.name(0), oids.names(setKeys(authority)), oids.names(setKeys(initial)), by)
+			"no acceptable policy is valid for the path of %s: the CAs and the leaf agree on %s, the acceptable policies are %s, and %s requires an explicit policy%s",
+			s.fix("issue the leaf under a policy its CAs assert and the verifier accepts (--policy), or verify for one of the path's policies"),
+			v.name(0), oids.names(setKeys(authority)), oids.names(setKeys(initial)), by, s.why())
 		return
 	}
 	var out []x509.OID
@@ -541,8 +583,8 @@ func (v *verifier) noExplicitPolicy(k int, c *x509.Certificate, s policyState, l
 		why = fmt.Sprintf("none of the policies of %s (%s) is valid below its issuer (valid there: %s)", v.name(k), oidNames(c.Policies), oids.names(last))
 	}
 	v.addRule(NoValidPolicy, k, "RFC 5280 6.1.3 (f)", s.refusedFor(),
-		"%s, but %s requires an explicit policy", "re-issue it with a certificate policies extension naming a policy its issuer allows (or anyPolicy for a CA)",
-		why, by)
+		"%s, but %s requires an explicit policy%s", s.fix("re-issue it with a certificate policies extension naming a policy its issuer allows (or anyPolicy for a CA)"),
+		why, by, s.why())
 }
 
 // policyExtensionsValid checks the policy extensions of certificate k for
@@ -551,7 +593,8 @@ func (v *verifier) noExplicitPolicy(k int, c *x509.Certificate, s policyState, l
 // counts. It reports each as a problem and returns false if there was one.
 func (v *verifier) policyExtensionsValid(k int) bool {
 	c := v.chain[k]
-	var bad []string
+	type bad struct{ rule, what string }
+	var bads []bad
 	for _, e := range c.Extensions {
 		switch {
 		case e.Id.Equal(oidExtCertPolicies) && len(c.Policies) == 0:
@@ -562,26 +605,26 @@ func (v *verifier) policyExtensionsValid(k int) bool {
 				v.name(k))
 			v.problems[len(v.problems)-1].Warning = v.o.Lenient
 		case e.Id.Equal(oidExtPolicyMappings) && len(c.PolicyMappings) == 0:
-			bad = append(bad, "its policy mappings extension (2.5.29.33) is empty (RFC 5280 4.2.1.5)")
+			bads = append(bads, bad{"RFC 5280 4.2.1.5", "its policy mappings extension (2.5.29.33) is empty"})
 		case e.Id.Equal(oidExtPolicyConstr) && c.RequireExplicitPolicy == 0 && !c.RequireExplicitPolicyZero && c.InhibitPolicyMapping == 0 && !c.InhibitPolicyMappingZero:
-			bad = append(bad, "its policy constraints extension (2.5.29.36) has neither requireExplicitPolicy nor inhibitPolicyMapping (RFC 5280 4.2.1.11)")
+			bads = append(bads, bad{"RFC 5280 4.2.1.11", "its policy constraints extension (2.5.29.36) has neither requireExplicitPolicy nor inhibitPolicyMapping"})
 		}
 	}
 	if c.RequireExplicitPolicy < 0 {
-		bad = append(bad, fmt.Sprintf("the requireExplicitPolicy of its policy constraints extension (2.5.29.36) is negative (%d)", c.RequireExplicitPolicy))
+		bads = append(bads, bad{"RFC 5280 4.2.1.11", fmt.Sprintf("the requireExplicitPolicy of its policy constraints extension (2.5.29.36) is negative (%d)", c.RequireExplicitPolicy)})
 	}
 	if c.InhibitPolicyMapping < 0 {
-		bad = append(bad, fmt.Sprintf("the inhibitPolicyMapping of its policy constraints extension (2.5.29.36) is negative (%d)", c.InhibitPolicyMapping))
+		bads = append(bads, bad{"RFC 5280 4.2.1.11", fmt.Sprintf("the inhibitPolicyMapping of its policy constraints extension (2.5.29.36) is negative (%d)", c.InhibitPolicyMapping)})
 	}
 	if c.InhibitAnyPolicy < 0 {
-		bad = append(bad, fmt.Sprintf("its inhibitAnyPolicy extension (2.5.29.54) is negative (%d)", c.InhibitAnyPolicy))
+		bads = append(bads, bad{"RFC 5280 4.2.1.14", fmt.Sprintf("its inhibitAnyPolicy extension (2.5.29.54) is negative (%d)", c.InhibitAnyPolicy)})
 	}
-	for _, b := range bad {
-		v.addRule(BadPolicyExtension, k, "RFC 5280 4.2.1", []string{"OpenSSL -policy_check"},
+	for _, b := range bads {
+		v.addRule(BadPolicyExtension, k, b.rule, []string{"OpenSSL -policy_check"},
 			"%s has a malformed policy extension: %s", "re-issue the certificate with a well-formed extension (skip counts are 0 or more; the lists are not empty)",
-			v.name(k), b)
+			v.name(k), b.what)
 	}
-	return len(bad) == 0
+	return len(bads) == 0
 }
 
 // addRule adds a problem that breaks a written rule.

@@ -120,7 +120,7 @@ func (s pspec) extensions(t testing.TB) []pkix.Extension {
 		}))
 	}
 	if s.inhAny != nil {
-		out = append(out, ext(t, oidExtInhibitAnyPolcy, true, func(b *cryptobyte.Builder) { b.AddASN1Int64(*s.inhAny) }))
+		out = append(out, ext(t, oidExtInhibitAnyPolicy, true, func(b *cryptobyte.Builder) { b.AddASN1Int64(*s.inhAny) }))
 	}
 	return out
 }

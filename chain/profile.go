@@ -495,7 +495,7 @@ func policyConstraintsNotCritical(v *verifier, i int) (string, string) {
 }
 
 func inhibitAnyNotCritical(v *verifier, i int) (string, string) {
-	e := extension(v.chain[i], oidExtInhibitAnyPolcy)
+	e := extension(v.chain[i], oidExtInhibitAnyPolicy)
 	if !e.present || e.critical {
 		return "", ""
 	}

@@ -159,7 +159,7 @@ func profileCases(t *testing.T) []profileCase {
 			}))
 		}, nil},
 		{"inhibitAnyPolicy not critical", PolicyExtNotCrit, 1, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
-			ca.ExtraExtensions = append(ca.ExtraExtensions, ext(t, oidExtInhibitAnyPolcy, false, func(b *cryptobyte.Builder) { b.AddASN1Int64(5) }))
+			ca.ExtraExtensions = append(ca.ExtraExtensions, ext(t, oidExtInhibitAnyPolicy, false, func(b *cryptobyte.Builder) { b.AddASN1Int64(5) }))
 		}, nil},
 		{"CA basic constraints not critical", BasicConstraintsNC, 1, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
 			ca.ExtraExtensions = append(ca.ExtraExtensions, bcExt(t, false, true))

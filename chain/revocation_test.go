@@ -33,7 +33,9 @@ func TestVerifyRevocationRFC5280(t *testing.T) {
 	one := big.NewInt(1)
 	rootCRL := rt.CRL{Signer: root, Number: one}.MustParse()
 	revokedLeaf := []rt.Entry{{Serial: leaf.SerialNumber, Reason: revoke.KeyCompromise}}
-	crl := func(s *rt.Cert, e ...rt.Entry) *x509.RevocationList { return rt.CRL{Signer: s, Number: one, Entries: e}.MustParse() }
+	crl := func(s *rt.Cert, e ...rt.Entry) *x509.RevocationList {
+		return rt.CRL{Signer: s, Number: one, Entries: e}.MustParse()
+	}
 	critical := rt.CRL{Signer: ca, Number: one, Extra: []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 2, 3, 4}, Critical: true, Value: []byte{5, 0}}}}.MustParse()
 
 	x := func(cs ...*rt.Cert) []*x509.Certificate {

@@ -676,6 +676,12 @@ func (k *checker) signerOf(c *cand) *x509.Certificate {
 				k.note(&CRLError{Problem: BadSignature, CRL: c.rl, Err: err})
 				continue
 			}
+			// A revoked CA's CRLs are not trusted either (its key may be
+			// in other hands).
+			if e := k.signerRevoked(s); e != nil {
+				k.note(&CRLError{Problem: SignerRefused, CRL: c.rl, Detail: fmt.Sprintf("%s, its signer, was revoked %s (%s)", certText(s), e.RevocationTime.UTC().Format(time.RFC3339), Reason(e.ReasonCode))})
+				continue
+			}
 			c.signer = s
 			return s
 		}

@@ -22,7 +22,7 @@ import (
 // pki is the hierarchy the RFC 5280 6.3 tests use.
 type pki struct {
 	root, ca, otherRoot, otherCA                  *rt.Cert
-	leaf, noDP, sub, indLeaf                      *rt.Cert
+	leaf, noDP, sub, indLeaf, twoDPs              *rt.Cert
 	signer, noCRLSign, foreign, expired, rollover *rt.Cert
 	foreignRollover, authority                    *rt.Cert
 }
@@ -37,6 +37,10 @@ func newPKI() *pki {
 	p.otherCA = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("Other CA"), Issuer: p.root, CA: true}))
 	p.leaf = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("leaf"), Issuer: p.ca, DPs: []rt.DP{{URIs: []string{"http://crl.example/ca.crl"}}}}))
 	p.noDP = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("no dp"), Issuer: p.ca}))
+	// Two distribution points: one for key compromises, one for the rest.
+	p.twoDPs = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("two dps"), Issuer: p.ca, DPs: []rt.DP{
+		{URIs: []string{"http://crl.example/kc.crl"}, Reasons: []revoke.Reason{revoke.KeyCompromise, revoke.CACompromise}},
+		{URIs: []string{"http://crl.example/rest.crl"}}}}))
 	p.sub = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("Sub CA"), Issuer: p.ca, CA: true}))
 	p.authority = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("CRL Authority"), Issuer: p.root, KeyUsage: x509.KeyUsageCRLSign}))
 	p.indLeaf = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("indirect leaf"), Issuer: p.ca, DPs: []rt.DP{{CRLIssuer: p.authority.RawSubject}}}))
@@ -120,6 +124,9 @@ func TestCheckWith(t *testing.T) {
 		// Reasons.
 		{"onlySomeReasons leaves reasons uncovered", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, IDP: &rt.IDP{Reasons: kcca}})}, false, revoke.PartialReasons, 0},
 		{"two partitions cover every reason", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, IDP: &rt.IDP{Reasons: kcca}}), crl(rt.CRL{Number: two, IDP: &rt.IDP{Reasons: otherReasons}})}, false, good, 0},
+		{"distribution point reasons: one partition", p.twoDPs, []*x509.RevocationList{crl(rt.CRL{Number: one, IDP: &rt.IDP{URIs: []string{"http://crl.example/kc.crl"}, Reasons: kcca}})}, false, revoke.PartialReasons, 0},
+		{"distribution point reasons: both", p.twoDPs, []*x509.RevocationList{crl(rt.CRL{Number: one, IDP: &rt.IDP{URIs: []string{"http://crl.example/kc.crl"}, Reasons: kcca}}),
+			crl(rt.CRL{Number: two, IDP: &rt.IDP{URIs: []string{"http://crl.example/rest.crl"}}})}, false, good, 0},
 		{"a partition that lists the certificate", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, IDP: &rt.IDP{Reasons: kcca}, Entries: []rt.Entry{entry(p.leaf, revoke.KeyCompromise)}})}, false, revoked, revoke.KeyCompromise},
 
 		// Delta CRLs.
@@ -152,6 +159,7 @@ func TestCheckWith(t *testing.T) {
 		{"signer certified by another CA", p.leaf, []*x509.RevocationList{crl(rt.CRL{Signer: p.foreign, Number: one})}, false, revoke.SignerRefused, 0},
 		{"signer whose path fails", p.leaf, []*x509.RevocationList{crl(rt.CRL{Signer: p.expired, Number: one})}, false, revoke.SignerRefused, 0},
 		{"revoked signer", p.leaf, []*x509.RevocationList{crl(rt.CRL{Signer: p.signer, Number: one, Entries: []rt.Entry{entry(p.signer, revoke.KeyCompromise)}})}, false, revoke.SignerRefused, 0},
+		{"CA revoked on the root's CRL", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one}), crl(rt.CRL{Signer: p.root, Number: one, Entries: []rt.Entry{entry(p.ca, revoke.KeyCompromise)}})}, false, revoke.SignerRefused, 0},
 		{"key rollover", p.leaf, []*x509.RevocationList{crl(rt.CRL{Signer: p.rollover, Number: one, Entries: []rt.Entry{entry(p.leaf, revoke.CessationOfOperation)}})}, false, revoked, revoke.CessationOfOperation},
 		{"rollover certificate from another root", p.leaf, []*x509.RevocationList{crl(rt.CRL{Signer: p.foreignRollover, Number: one})}, false, revoke.SignerRefused, 0},
 
@@ -222,9 +230,11 @@ var opensslSays = map[string]string{
 	"distribution point name differs":                  "unknown",
 	"distribution point name, certificate without one": "unknown",
 
-	"onlySomeReasons leaves reasons uncovered": "unknown",
-	"two partitions cover every reason":        "good",
-	"a partition that lists the certificate":   "revoked",
+	"onlySomeReasons leaves reasons uncovered":  "unknown",
+	"two partitions cover every reason":         "good",
+	"a partition that lists the certificate":    "revoked",
+	"distribution point reasons: one partition": "unknown",
+	"distribution point reasons: both":          "good",
 
 	"delta CRL alone":                                  "unknown",
 	"delta CRL on its complete CRL":                    "revoked",

@@ -185,11 +185,12 @@ type Plan struct {
 	dirs     map[string]error  // folders checked, with the outcome
 	order    []string          // folders in the order first seen
 	reserved []string          // collision keys of the CA directory's files and folders
+	real     map[string]string // folder -> its absolute path, symbolic links resolved
 }
 
 // NewPlan returns an empty plan.
 func NewPlan(o PlanOptions) *Plan {
-	return &Plan{o: o, owners: map[string]string{}, dirs: map[string]error{}}
+	return &Plan{o: o, owners: map[string]string{}, dirs: map[string]error{}, real: map[string]string{}}
 }
 
 // NewPlan returns an empty plan that also keeps outputs off the CA
@@ -198,10 +199,10 @@ func NewPlan(o PlanOptions) *Plan {
 func (a *Authority) NewPlan(o PlanOptions) *Plan {
 	p := NewPlan(o)
 	for _, n := range []string{"config", "store", "store-wal", "store-shm", "store-journal"} {
-		p.reserved = append(p.reserved, collisionKey(filepath.Join(a.Dir, n)))
+		p.reserved = append(p.reserved, p.collisionKey(filepath.Join(a.Dir, n)))
 	}
 	for _, n := range []string{"ca", "crl"} {
-		p.reserved = append(p.reserved, collisionKey(filepath.Join(a.Dir, n))+string(filepath.Separator))
+		p.reserved = append(p.reserved, p.collisionKey(filepath.Join(a.Dir, n))+string(filepath.Separator))
 	}
 	return p
 }
@@ -225,7 +226,7 @@ func (p *Plan) Add(owner string, outs ...Output) error {
 		if err := formats.CheckPath(o.Path); err != nil {
 			return &OutputError{Path: o.Path, Err: err}
 		}
-		k := collisionKey(o.Path)
+		k := p.collisionKey(o.Path)
 		if prev, ok := p.owners[k]; ok {
 			return &OutputError{Path: o.Path, Other: prev, Err: ErrOutputCollides}
 		}
@@ -337,17 +338,22 @@ func (p *Plan) Sync() error {
 }
 
 // collisionKey is the identity of an output path: absolute, with the
-// folder's symbolic links resolved when it exists, and case-folded on
-// systems whose file systems usually ignore case.
-func collisionKey(path string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		abs = filepath.Clean(path)
+// folder's symbolic links resolved when it exists (once per folder), and
+// case-folded on systems whose file systems usually ignore case.
+func (p *Plan) collisionKey(path string) string {
+	dir, base := filepath.Split(path)
+	real, ok := p.real[dir]
+	if !ok {
+		var err error
+		if real, err = filepath.Abs(dir); err != nil {
+			real = filepath.Clean(dir)
+		}
+		if r, err := filepath.EvalSymlinks(real); err == nil {
+			real = r
+		}
+		p.real[dir] = real
 	}
-	dir, base := filepath.Split(abs)
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		abs = filepath.Join(real, base)
-	}
+	abs := filepath.Join(real, base)
 	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
 		abs = strings.ToLower(abs)
 	}

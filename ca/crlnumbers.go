@@ -184,7 +184,7 @@ func (s *Store) RaiseCRLNumber(ctx context.Context, caName string, n *big.Int) e
 	_, err := s.db.ExecContext(ctx, `INSERT INTO crl_numbers (ca, number) VALUES (?, ?)
 		ON CONFLICT (ca) DO UPDATE SET number = max(number, excluded.number)`, caName, n.Int64())
 	if err != nil {
-		return fmt.Errorf("raising the CRL number of %q: %w", caName, err)
+		return s.failure(fmt.Errorf("raising the CRL number of %q: %w", caName, err))
 	}
 	return nil
 }

@@ -1,12 +1,14 @@
 package ca
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // CRLFolderLayout documents how [Authority.PublishCRLs] places the CRL
@@ -31,6 +33,32 @@ import (
 // a generation of the same files, which changes no content.
 const CRLFolderLayout = ".current"
 
+// ErrCRLsNotPublished is wrapped by the errors of [Authority.PublishCRLs]
+// that left the published CRLs as they were, such as a full disk
+// ([ErrDiskFull]).
+var ErrCRLsNotPublished = errors.New("the published CRLs are unchanged")
+
+// notPublished says that publishing into dir failed before the new set
+// was placed; a full disk is named as such.
+func notPublished(dir string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, ErrDiskFull) {
+		return publishFull(dir)
+	}
+	return err
+}
+
+// publishFull is a publication into the folder it names that met a full
+// disk; it wraps [ErrDiskFull] and [ErrCRLsNotPublished].
+type publishFull string
+
+func (e publishFull) Error() string {
+	return fmt.Sprintf("no space left on the disk to publish the CRLs in %q; the published CRLs are unchanged", string(e))
+}
+
+func (e publishFull) Is(target error) bool {
+	return target == ErrDiskFull || target == ErrCRLsNotPublished
+}
+
 // genPrefix starts the names of generation folders.
 const genPrefix = ".gen-"
 
@@ -41,11 +69,11 @@ const genPrefix = ".gen-"
 func publishSet(dir string, write func(gen string) ([]string, error)) error {
 	cur := filepath.Join(dir, CRLFolderLayout)
 	if err := adoptPlainFiles(dir); err != nil {
-		return err
+		return notPublished(dir, err)
 	}
 	gen, err := os.MkdirTemp(dir, genPrefix)
 	if err != nil {
-		return fmt.Errorf("publishing in %q: %w", dir, err)
+		return notPublished(dir, fmt.Errorf("publishing in %q: %w", dir, err))
 	}
 	if err := os.Chmod(gen, 0o755); err != nil {
 		os.RemoveAll(gen)
@@ -54,12 +82,12 @@ func publishSet(dir string, write func(gen string) ([]string, error)) error {
 	names, err := write(gen)
 	if err != nil {
 		os.RemoveAll(gen)
-		return err
+		return notPublished(dir, err)
 	}
 	old, _ := os.Readlink(cur)
 	if err := replaceLink(filepath.Base(gen), cur); err != nil {
 		os.RemoveAll(gen)
-		return fmt.Errorf("publishing in %q: %w", dir, err)
+		return notPublished(dir, fmt.Errorf("publishing in %q: %w", dir, err))
 	}
 	// The new set is published; the names of files new to the folder (a
 	// CA added since) get their links now.

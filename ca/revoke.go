@@ -77,7 +77,8 @@ func (s *Store) Revoke(ctx context.Context, r Revocation, at time.Time) (*Record
 // a [*RevokeError] naming it. A certificate on [revoke.CertificateHold] may
 // be revoked again with another reason; it keeps its revocation date. It
 // returns the records as they were before.
-func (s *Store) RevokeMany(ctx context.Context, rs []Revocation, at time.Time) ([]*Record, error) {
+func (s *Store) RevokeMany(ctx context.Context, rs []Revocation, at time.Time) (_ []*Record, err error) {
+	defer func() { err = s.failure(err) }()
 	if err := s.writable(); err != nil {
 		return nil, err
 	}
@@ -143,7 +144,8 @@ func (s *Store) RevokeMany(ctx context.Context, rs []Revocation, at time.Time) (
 // again and leaves the next CRL. Any other revocation is final
 // ([ErrNotOnHold]); a certificate that is not revoked gives
 // [ErrNotRevoked]. Both come wrapped in a [*RevokeError].
-func (s *Store) Unrevoke(ctx context.Context, serial *big.Int) (*Record, error) {
+func (s *Store) Unrevoke(ctx context.Context, serial *big.Int) (_ *Record, err error) {
+	defer func() { err = s.failure(err) }()
 	if err := s.writable(); err != nil {
 		return nil, err
 	}
@@ -185,7 +187,7 @@ func (s *Store) NextCRLNumber(ctx context.Context, caName string) (*big.Int, err
 	err := s.db.QueryRowContext(ctx, `INSERT INTO crl_numbers (ca, number) VALUES (?, 1)
 		ON CONFLICT (ca) DO UPDATE SET number = number + 1 RETURNING number`, caName).Scan(&n)
 	if err != nil {
-		return nil, fmt.Errorf("incrementing the CRL number of %q: %w", caName, err)
+		return nil, s.failure(fmt.Errorf("incrementing the CRL number of %q: %w", caName, err))
 	}
 	return big.NewInt(n), nil
 }

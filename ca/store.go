@@ -13,11 +13,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pkit/pkit/formats"
 	"github.com/pkit/pkit/revoke"
-	_ "modernc.org/sqlite" // pure-Go SQLite driver, keeps the binary static
+	sqlite "modernc.org/sqlite" // pure-Go SQLite driver, keeps the binary static
 )
 
 // Status is a certificate's state in the store.
@@ -105,6 +106,8 @@ func (e *StoreError) Error() string {
 		return fmt.Sprintf("the CA's store %q is missing", e.Path)
 	case errors.Is(e.Err, ErrStoreReadOnly):
 		return fmt.Sprintf("the CA's store %q is read-only", e.Path)
+	case errors.Is(e.Err, ErrDiskFull):
+		return fmt.Sprintf("the CA's store %q cannot be written: %v; nothing was changed", e.Path, ErrDiskFull)
 	}
 	return fmt.Sprintf("the CA's store %q: %v", e.Path, e.Err)
 }
@@ -121,7 +124,36 @@ var (
 	// ErrStoreReadOnly: the store (or its folder) is not writable, so it
 	// was opened for reading only, and a change was asked for.
 	ErrStoreReadOnly = errors.New("store read-only")
+	// ErrDiskFull: the file system holding the CA directory has no space
+	// left. A store change that fails with it was not made (SQLite rolls
+	// the transaction back); CRLs that fail with it were not published.
+	ErrDiskFull = errors.New("no space left on its disk")
 )
+
+// failure turns an error of a store operation caused by a full disk into
+// a [*StoreError] wrapping [ErrDiskFull]; other errors are returned as
+// they are.
+func (s *Store) failure(err error) error { return storeFailure(s.path, err) }
+
+func storeFailure(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	full := errors.Is(err, syscall.ENOSPC)
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 13: // SQLITE_FULL
+			full = true
+		case 10: // SQLITE_IOERR: growing the WAL or its index can fail so
+			full = full || noSpace(filepath.Dir(path))
+		}
+	}
+	if full {
+		return &StoreError{Path: path, Err: ErrDiskFull}
+	}
+	return err
+}
 
 // CreateStore creates a new, empty store at path, which must not exist.
 // Only [Init] creates stores.
@@ -180,7 +212,7 @@ func openStore(path, mode string) (*Store, error) {
 	var version int
 	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("opening store %q: %w", path, err)
+		return nil, storeFailure(path, fmt.Errorf("opening store %q: %w", path, err))
 	}
 	if version < schemaVersion {
 		if readOnly {
@@ -189,7 +221,7 @@ func openStore(path, mode string) (*Store, error) {
 		}
 		if _, err := db.Exec(schema + fmt.Sprintf("PRAGMA user_version = %d;", schemaVersion)); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("opening store %q: %w", path, err)
+			return nil, storeFailure(path, fmt.Errorf("opening store %q: %w", path, err))
 		}
 	}
 	return &Store{db: db, path: path, readOnly: readOnly}, nil
@@ -269,7 +301,7 @@ func (s *Store) Insert(ctx context.Context, r *Record) error {
 		if strings.Contains(err.Error(), "UNIQUE constraint") {
 			return ErrDuplicateSerial
 		}
-		return fmt.Errorf("recording certificate: %w", err)
+		return s.failure(fmt.Errorf("recording certificate: %w", err))
 	}
 	return nil
 }

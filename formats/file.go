@@ -589,6 +589,7 @@ func StaleTempLinks(dir string) map[string]int {
 // Links of live processes are left alone. Every write into a folder runs
 // it once per process; callers that read pairs of files may run it first.
 func Recover(dir string) error {
+	recovered.Store(dir, true)
 	links := tempLinks(dir)
 	if len(links) == 0 {
 		return nil

@@ -202,6 +202,13 @@ func pbDecrypt(alg pkix.AlgorithmIdentifier, data, pw, bmp []byte, work *kdfWork
 	if err != nil {
 		return nil, enc, err
 	}
+	if block == nil {
+		_, _, stream, _, _, err := legacyPBE(alg, pw, bmp, true)
+		if err != nil {
+			return nil, enc, err
+		}
+		return rc4Decrypt(stream, data), enc, nil
+	}
 	bs := block.BlockSize()
 	if len(data) == 0 || len(data)%bs != 0 {
 		return nil, enc, corrupt("encrypted data is not a whole number of blocks")
@@ -273,8 +280,9 @@ func pbCipher(alg pkix.AlgorithmIdentifier, pw, bmp []byte, derive bool) (cipher
 			block = newRC2(key, 40)
 		}
 		return block, iv, enc, err
-	case alg.Algorithm.Equal(oidPBESHA1RC4128):
-		return nil, nil, &Encryption{Cipher: "RC4-128", KDF: "PKCS12-KDF-SHA1"}, errUnknownCipher
+	}
+	if block, iv, _, enc, ok, err := legacyPBE(alg, pw, bmp, derive); ok {
+		return block, iv, enc, err // a nil block with derive set: an RC4 stream
 	}
 	return nil, nil, nil, fmt.Errorf("%w (OID %v)", errUnknownCipher, alg.Algorithm)
 }
@@ -296,6 +304,8 @@ func pbes2Cipher(alg pkix.AlgorithmIdentifier, pw []byte, derive bool) (cipher.B
 		enc.Cipher, keyLen = "AES-256-CBC", 32
 	case p.Scheme.Algorithm.Equal(oidDESEDE3CBC):
 		enc.Cipher, keyLen = "3DES-CBC", 24
+	case p.Scheme.Algorithm.Equal(oidDESCBC):
+		enc.Cipher, keyLen = "DES-CBC", 8
 	case p.Scheme.Algorithm.Equal(oidRC2CBC):
 		var err error
 		if iv, keyLen, rc2Bits, err = rc2Params(p); err != nil {
@@ -325,6 +335,8 @@ func pbes2Cipher(alg pkix.AlgorithmIdentifier, pw []byte, derive bool) (cipher.B
 	var block cipher.Block
 	if keyLen == 24 && enc.Cipher == "3DES-CBC" {
 		block, err = des.NewTripleDESCipher(key)
+	} else if enc.Cipher == "DES-CBC" {
+		block, err = des.NewCipher(key)
 	} else if rc2Bits > 0 {
 		block = newRC2(key, rc2Bits)
 	} else {

@@ -107,3 +107,46 @@ func checkSigns(t *testing.T, k crypto.Signer, pub crypto.PublicKey) {
 		}
 	}
 }
+
+// TestPKCS12LegacyPBE: the old encryption schemes OpenSSL 3 reads with
+// -legacy (PKCS#12's RC4, PKCS#5 v1.5's PBES1 with MD5 or SHA-1 and DES
+// or RC2-64, PBES2 with single DES) open with the right password, give
+// the key and its certificate, and say "wrong password" for another.
+func TestPKCS12LegacyPBE(t *testing.T) {
+	want := readFixture(t, "leaf.key")
+	wantKey, err := ParsePrivateKey(want, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ file, cipher string }{
+		{"PBE-SHA1-RC4-128.p12", "RC4-128"},
+		{"PBE-SHA1-RC4-40.p12", "RC4-40"},
+		{"PBE-MD5-DES.p12", "DES-CBC"},
+		{"PBE-SHA1-DES.p12", "DES-CBC"},
+		{"PBE-MD5-RC2-64.p12", "RC2-64-CBC"},
+		{"PBE-SHA1-RC2-64.p12", "RC2-64-CBC"},
+		{"des-cbc.p12", "DES-CBC"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			data := readFixture(t, "legacy/"+tt.file)
+			got, err := DecodePKCS12(data, password("pw"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !PublicKeysEqual(got.Key.Public(), wantKey.Public()) || got.Leaf == nil || len(got.Chain) != 1 ||
+				got.KeyEncryption.Cipher != tt.cipher || got.CertEncryption.Cipher != tt.cipher {
+				t.Fatalf("%+v key %v cert %v", got, got.KeyEncryption, got.CertEncryption)
+			}
+			if _, err := DecodePKCS12(data, password("nope")); !errors.Is(err, ErrWrongPassword) {
+				t.Fatalf("wrong password: %v", err)
+			}
+		})
+	}
+	k, err := ParsePrivateKey(readFixture(t, "legacy/pbe-md5-des.key"), password("pw"))
+	if err != nil || !PublicKeysEqual(k.Public(), wantKey.Public()) {
+		t.Fatalf("PBES1 PKCS#8 key: %v", err)
+	}
+	if _, err := ParsePrivateKey(readFixture(t, "legacy/pbe-md5-des.key"), password("nope")); !errors.Is(err, ErrWrongPassword) {
+		t.Fatalf("PBES1 key, wrong password: %v", err)
+	}
+}

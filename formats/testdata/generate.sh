@@ -66,3 +66,10 @@ openssl req -new -key leaf.key -subj /CN=v1.example -out "$tmp/v1.csr"
 openssl x509 -req -in "$tmp/v1.csr" -key leaf.key -days $days -set_serial 7 -out v1.pem 2>/dev/null
 openssl pkcs12 -in dsa.p12 -nokeys -passin pass:pw | openssl x509 -out dsa-cert.pem
 openssl pkcs12 -in pss.p12 -nokeys -passin pass:pw | openssl x509 -out pss-cert.pem
+# Old password-based encryption OpenSSL 3 reads with -legacy (TestPKCS12LegacyPBE)
+mkdir -p legacy
+for pbe in PBE-SHA1-RC4-128 PBE-SHA1-RC4-40 PBE-MD5-DES PBE-SHA1-DES PBE-MD5-RC2-64 PBE-SHA1-RC2-64 des-cbc; do
+  openssl pkcs12 -export -legacy -inkey leaf.key -in leaf.pem -certfile ca.pem -name leaf -keypbe $pbe -certpbe $pbe \
+    -passout pass:pw -out legacy/$pbe.p12
+done
+openssl pkcs8 -topk8 -v1 PBE-MD5-DES -provider legacy -provider default -in leaf.key -passout pass:pw -out legacy/pbe-md5-des.key

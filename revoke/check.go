@@ -589,8 +589,9 @@ func nameText(der []byte) string {
 	return n.String()
 }
 
-// sameName reports whether two DER distinguished names are the same.
-func sameName(a, b []byte) bool { return bytes.Equal(a, b) }
+// sameName reports whether two DER distinguished names are the same, as
+// RFC 5280 section 7.1 compares them (see [formats.SameName]).
+func sameName(a, b []byte) bool { return bytes.Equal(a, b) || formats.SameName(a, b) }
 
 // delta returns the newest delta CRL for complete CRL c that is
 // authentic (signed by an accepted signer) and applies to it: the same

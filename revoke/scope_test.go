@@ -95,6 +95,10 @@ func TestCheckWith(t *testing.T) {
 		revoke.CertificateHold, revoke.PrivilegeWithdrawn, revoke.AACompromise}
 	kcca := []revoke.Reason{revoke.KeyCompromise, revoke.CACompromise}
 	const fresh = "http://crl.example/delta.crl"
+	otherwise, err := asn1.Marshal(pkix.Name{CommonName: "ISSUING  ca ", Organization: []string{"PKIT test"}}.ToRDNSequence())
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	const good, revoked = -1, -2
 	tests := []struct {
@@ -107,6 +111,7 @@ func TestCheckWith(t *testing.T) {
 	}{
 		{"plain, not listed", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one})}, false, good, 0},
 		{"plain, listed", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, Entries: []rt.Entry{entry(p.leaf, revoke.KeyCompromise)}})}, false, revoked, revoke.KeyCompromise},
+		{"issuer name written otherwise (RFC 5280 7.1)", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, Issuer: otherwise, Entries: []rt.Entry{entry(p.leaf, revoke.KeyCompromise)}})}, false, revoked, revoke.KeyCompromise},
 		{"newest complete CRL answers", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, Entries: []rt.Entry{entry(p.leaf, revoke.KeyCompromise)}}), crl(rt.CRL{Number: two, ThisUpdate: rt.Base.Add(-time.Hour)})}, false, good, 0},
 		{"expired", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, ThisUpdate: rt.Base.AddDate(0, 0, -9), NextUpdate: rt.Base.AddDate(0, 0, -2)})}, false, revoke.Expired, 0},
 		{"not yet valid", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, ThisUpdate: rt.Base.AddDate(0, 0, 1), NextUpdate: rt.Base.AddDate(0, 0, 9)})}, false, revoke.NotYetValid, 0},
@@ -215,11 +220,12 @@ var survey = os.Getenv("PKIT_OPENSSL_SURVEY") != ""
 // good, revoked or unknown (any other error). Where it differs from pkit,
 // the comment says why.
 var opensslSays = map[string]string{
-	"plain, not listed":           "good",
-	"plain, listed":               "revoked",
-	"newest complete CRL answers": "good",
-	"expired":                     "unknown",
-	"not yet valid":               "unknown",
+	"plain, not listed":                            "good",
+	"plain, listed":                                "revoked",
+	"newest complete CRL answers":                  "good",
+	"issuer name written otherwise (RFC 5280 7.1)": "revoked",
+	"expired":       "unknown",
+	"not yet valid": "unknown",
 
 	"user-only CRL covers a leaf":                      "revoked",
 	"user-only CRL leaves out a CA":                    "unknown",

@@ -243,6 +243,9 @@ type CRL struct {
 	// Signer signs the CRL; its subject is the CRL's issuer and its
 	// subject key identifier the authority key identifier.
 	Signer *Cert
+	// Issuer, when set, is the DER name put in the CRL's issuer field
+	// instead of the signer's subject (the same name written otherwise).
+	Issuer []byte
 	// V1 makes a version 1 CRL: no version field and no extensions.
 	V1 bool
 	// Number is the CRL number; nil leaves it out.
@@ -308,7 +311,11 @@ func (c CRL) DER() ([]byte, error) {
 			b.AddASN1Int64(1)
 		}
 		b.AddBytes(ai)
-		b.AddBytes(c.Signer.RawSubject)
+		if c.Issuer != nil {
+			b.AddBytes(c.Issuer)
+		} else {
+			b.AddBytes(c.Signer.RawSubject)
+		}
 		addTime(b, this)
 		if next.Year() > 1950 {
 			addTime(b, next)

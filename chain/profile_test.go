@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"math/big"
+	"net"
 	"regexp"
 	"slices"
 	"strings"
@@ -24,7 +25,7 @@ type profileCase struct {
 	kind    Kind
 	idx     int
 	purpose Purpose
-	mutate  func(t *testing.T, root, ca, leaf *x509.Certificate)
+	mutate  func(t testing.TB, root, ca, leaf *x509.Certificate)
 	leafKey crypto.Signer // nil: P-256
 }
 
@@ -94,103 +95,103 @@ func profileCases(t *testing.T) []profileCase {
 		return k
 	}
 	return []profileCase{
-		{"leaf without AKI", MissingAKI, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) { l.AuthorityKeyId = noAKI }, nil},
-		{"self-issued CA without AKI", MissingAKI, 1, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"leaf without AKI", MissingAKI, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) { l.AuthorityKeyId = noAKI }, nil},
+		{"self-issued CA without AKI", MissingAKI, 1, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			ca.Subject, ca.AuthorityKeyId = r.Subject, noAKI
 		}, nil},
-		{"CA without SKI", MissingSKI, 1, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"CA without SKI", MissingSKI, 1, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			ca.IsCA, ca.BasicConstraintsValid, ca.SubjectKeyId = false, false, noSKI
 			ca.ExtraExtensions = append(ca.ExtraExtensions, bcExt(t, true, true))
 		}, nil},
-		{"root AKI with issuer and serial", AKIIssuerSerial, 2, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"root AKI with issuer and serial", AKIIssuerSerial, 2, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			r.SerialNumber = big.NewInt(77)
 			r.ExtraExtensions = append(r.ExtraExtensions, akiFullExt(t, r.SubjectKeyId, rdnOf(t, r.Subject), 77))
 		}, nil},
-		{"CN not in SANs", CNNotInSAN, 0, PurposeServer, func(t *testing.T, r, ca, l *x509.Certificate) { l.DNSNames = []string{"api.example.com"} }, nil},
-		{"no SAN", NoSAN, 0, PurposeServer, func(t *testing.T, r, ca, l *x509.Certificate) { l.DNSNames = nil }, nil},
-		{"no EKU", NoServerEKU, 0, PurposeServer, func(t *testing.T, r, ca, l *x509.Certificate) { l.ExtKeyUsage = nil }, nil},
-		{"anyEKU only", AnyEKU, 0, PurposeServer, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"CN not in SANs", CNNotInSAN, 0, PurposeServer, func(t testing.TB, r, ca, l *x509.Certificate) { l.DNSNames = []string{"api.example.com"} }, nil},
+		{"no SAN", NoSAN, 0, PurposeServer, func(t testing.TB, r, ca, l *x509.Certificate) { l.DNSNames = nil }, nil},
+		{"no EKU", NoServerEKU, 0, PurposeServer, func(t testing.TB, r, ca, l *x509.Certificate) { l.ExtKeyUsage = nil }, nil},
+		{"anyEKU only", AnyEKU, 0, PurposeServer, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageAny}
 		}, nil},
-		{"anyEKU beside serverAuth", AnyEKU, 0, PurposeServer, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"anyEKU beside serverAuth", AnyEKU, 0, PurposeServer, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageAny}
 		}, nil},
-		{"empty EKU", BadEKUExtension, 0, PurposeServer, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"empty EKU", BadEKUExtension, 0, PurposeServer, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.ExtKeyUsage = nil
 			l.ExtraExtensions = append(l.ExtraExtensions, ekuExt(t, false))
 		}, nil},
-		{"critical EKU", BadEKUExtension, 0, PurposeServer, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"critical EKU", BadEKUExtension, 0, PurposeServer, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.ExtKeyUsage = nil
 			l.ExtraExtensions = append(l.ExtraExtensions, ekuExt(t, true, oidEKUServer))
 		}, nil},
-		{"EKU on root", EKUOnRoot, 2, PurposeServer, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"EKU on root", EKUOnRoot, 2, PurposeServer, func(t testing.TB, r, ca, l *x509.Certificate) {
 			r.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 		}, nil},
-		{"serial 0", BadSerial, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) { l.SerialNumber = big.NewInt(0) }, nil},
-		{"serial of 21 octets", BadSerial, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"serial 0", BadSerial, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) { l.SerialNumber = big.NewInt(0) }, nil},
+		{"serial of 21 octets", BadSerial, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.SerialNumber = new(big.Int).Lsh(big.NewInt(1), 160)
 		}, nil},
-		{"empty subject, SAN not critical", EmptyName, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"empty subject, SAN not critical", EmptyName, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.Subject, l.DNSNames = pkix.Name{}, nil
 			l.ExtraExtensions = append(l.ExtraExtensions, sanExt(t, false, "www.example.com"))
 		}, nil},
-		{"empty EKU, no purpose", BadEKUExtension, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"empty EKU, no purpose", BadEKUExtension, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.ExtKeyUsage = nil
 			l.ExtraExtensions = append(l.ExtraExtensions, ekuExt(t, false))
 		}, nil},
-		{"empty subject, no SAN", EmptyName, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"empty subject, no SAN", EmptyName, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.Subject, l.DNSNames = pkix.Name{}, nil
 		}, nil},
-		{"empty SAN", EmptySAN, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"empty SAN", EmptySAN, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.DNSNames = nil
 			l.ExtraExtensions = append(l.ExtraExtensions, sanExt(t, false))
 		}, nil},
-		{"leaf with path length", PathLenNotCA, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"leaf with path length", PathLenNotCA, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.ExtraExtensions = append(l.ExtraExtensions, ext(t, oidExtBasicConstraint, true, func(b *cryptobyte.Builder) {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1Int64(0) })
 			}))
 		}, nil},
-		{"DNS name with a space", BadDNSName, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"DNS name with a space", BadDNSName, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.DNSNames = append(l.DNSNames, "www example.com")
 		}, nil},
-		{"policy constraints not critical", PolicyExtNotCrit, 1, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"policy constraints not critical", PolicyExtNotCrit, 1, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			ca.ExtraExtensions = append(ca.ExtraExtensions, ext(t, oidExtPolicyConstr, false, func(b *cryptobyte.Builder) {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1Int64WithTag(5, cbasn1.Tag(0).ContextSpecific()) })
 			}))
 		}, nil},
-		{"inhibitAnyPolicy not critical", PolicyExtNotCrit, 1, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"inhibitAnyPolicy not critical", PolicyExtNotCrit, 1, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			ca.ExtraExtensions = append(ca.ExtraExtensions, ext(t, oidExtInhibitAnyPolicy, false, func(b *cryptobyte.Builder) { b.AddASN1Int64(5) }))
 		}, nil},
-		{"CA basic constraints not critical", BasicConstraintsNC, 1, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"CA basic constraints not critical", BasicConstraintsNC, 1, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			ca.ExtraExtensions = append(ca.ExtraExtensions, bcExt(t, false, true))
 		}, nil},
-		{"CA without key usage", CAKeyUsageMissing, 1, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) { ca.KeyUsage = 0 }, nil},
-		{"leaf CA:TRUE", LeafCA, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) { l.IsCA = true }, nil},
-		{"leaf keyCertSign", LeafCA, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"CA without key usage", CAKeyUsageMissing, 1, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) { ca.KeyUsage = 0 }, nil},
+		{"leaf CA:TRUE", LeafCA, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) { l.IsCA = true }, nil},
+		{"leaf keyCertSign", LeafCA, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.KeyUsage |= x509.KeyUsageCertSign
 		}, nil},
-		{"name constraints not critical", NameConstraintsForm, 1, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"name constraints not critical", NameConstraintsForm, 1, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			ca.PermittedDNSDomains = []string{"example.com"}
 		}, nil},
-		{"name constraints on a leaf", NameConstraintsForm, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"name constraints on a leaf", NameConstraintsForm, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.PermittedDNSDomains, l.PermittedDNSDomainsCritical = []string{"example.com"}, true
 		}, nil},
-		{"DNS name with underscore", BadDNSName, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"DNS name with underscore", BadDNSName, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.DNSNames = append(l.DNSNames, "bad_host.example.com")
 		}, nil},
-		{"DNS name with leading dot", BadDNSName, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"DNS name with leading dot", BadDNSName, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.DNSNames = append(l.DNSNames, ".example.com")
 		}, nil},
-		{"DNS name with empty label", BadDNSName, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"DNS name with empty label", BadDNSName, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.DNSNames = append(l.DNSNames, "a..example.com")
 		}, nil},
-		{"wildcard over com", PublicSuffixWild, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"wildcard over com", PublicSuffixWild, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.DNSNames = append(l.DNSNames, "*.com")
 		}, nil},
-		{"wildcard over co.uk", PublicSuffixWild, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {
+		{"wildcard over co.uk", PublicSuffixWild, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
 			l.DNSNames = append(l.DNSNames, "*.co.uk")
 		}, nil},
-		{"RSA modulus of 2052 bits", RSAModulusSize, 0, PurposeAny, func(t *testing.T, r, ca, l *x509.Certificate) {}, rsaKey(2052)},
+		{"RSA modulus of 2052 bits", RSAModulusSize, 0, PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {}, rsaKey(2052)},
 	}
 }
 
@@ -204,7 +205,7 @@ func rdnOf(t testing.TB, n pkix.Name) []byte {
 
 // profileChain makes root -> CA -> leaf from good templates changed by
 // mutate (nil: unchanged); leaf first.
-func profileChain(t *testing.T, mutate func(t *testing.T, r, ca, l *x509.Certificate), leafKey crypto.Signer) []*x509.Certificate {
+func profileChain(t testing.TB, mutate func(t testing.TB, r, ca, l *x509.Certificate), leafKey crypto.Signer) []*x509.Certificate {
 	rootKey, caKey := newP256(t), newP256(t)
 	if leafKey == nil {
 		leafKey = newP256(t)
@@ -343,7 +344,7 @@ func TestProfileRefused(t *testing.T) {
 // on a chain whose leaf names another key as its issuer's.
 func TestProfileRefusedAKIMismatch(t *testing.T) {
 	lookTool(t, "openssl")
-	cs := profileChain(t, func(t *testing.T, r, ca, l *x509.Certificate) {
+	cs := profileChain(t, func(t testing.TB, r, ca, l *x509.Certificate) {
 		l.ExtraExtensions = append(l.ExtraExtensions, ext(t, oidExtAKI, false, func(b *cryptobyte.Builder) {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 				b.AddASN1(cbasn1.Tag(0).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 20)) })
@@ -438,4 +439,77 @@ func TestDNSSyntax(t *testing.T) {
 			t.Errorf("dnsSyntax(%q) = %q, want %q", tc.name, got, tc.why)
 		}
 	}
+}
+
+// Certificates close to a rule's edge that keep to it: no profile
+// problem.
+func TestProfilePasses(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		purpose Purpose
+		mutate  func(t testing.TB, r, ca, l *x509.Certificate)
+	}{
+		{"empty subject with a critical SAN", PurposeServer, func(t testing.TB, r, ca, l *x509.Certificate) {
+			l.Subject, l.DNSNames = pkix.Name{}, nil
+			l.ExtraExtensions = append(l.ExtraExtensions, sanExt(t, true, "www.example.com"))
+		}},
+		{"serial of 20 octets", PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
+			l.SerialNumber = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 159), big.NewInt(1))
+		}},
+		{"wildcard under a registered domain", PurposeServer, func(t testing.TB, r, ca, l *x509.Certificate) {
+			l.DNSNames = append(l.DNSNames, "*.example.com", "*.example.co.uk")
+		}},
+		{"wildcard under a private suffix", PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
+			l.DNSNames = append(l.DNSNames, "*.internal", "*.appspot.com")
+		}},
+		{"common name that is no host name", PurposeServer, func(t testing.TB, r, ca, l *x509.Certificate) {
+			l.Subject = pkix.Name{CommonName: "Web Server"}
+		}},
+		{"IP common name among the SANs", PurposeServer, func(t testing.TB, r, ca, l *x509.Certificate) {
+			l.Subject, l.DNSNames, l.IPAddresses = pkix.Name{CommonName: "192.0.2.7"}, nil, []net.IP{net.ParseIP("192.0.2.7")}
+		}},
+		{"client leaf without SAN or serverAuth", PurposeClient, func(t testing.TB, r, ca, l *x509.Certificate) {
+			l.Subject, l.DNSNames, l.ExtKeyUsage = pkix.Name{CommonName: "alice"}, nil, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		}},
+		{"self-issued CA with an AKI", PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) { ca.Subject = r.Subject }},
+		{"critical name constraints", PurposeAny, func(t testing.TB, r, ca, l *x509.Certificate) {
+			ca.PermittedDNSDomains, ca.PermittedDNSDomainsCritical = []string{"example.com"}, true
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs := profileChain(t, tc.mutate, nil)
+			r, err := Verify(cs[0], VerifyOptions{Roots: cs[2:], Intermediates: cs[1:2], Purpose: tc.purpose})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Problems) > 0 {
+				t.Errorf("problems: %v", r.Problems)
+			}
+		})
+	}
+}
+
+// FuzzProfile feeds arbitrary bytes to the profile checks that read
+// extensions and names themselves (the authority key identifier, the
+// subject alternative name, the issuer and subject): no panic.
+func FuzzProfile(f *testing.F) {
+	f.Add([]byte{0x30, 0x00})
+	f.Add([]byte{0x30, 0x06, 0x80, 0x01, 0x01, 0x82, 0x01, 0x01})
+	f.Add([]byte{0x30, 0x80, 0x80})
+	f.Add([]byte{})
+	cs := profileChain(f, nil, nil)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		root := *cs[2]
+		leaf := *cs[0]
+		root.Extensions = []pkix.Extension{{Id: oidExtAKI, Value: data}, {Id: oidExtSAN, Value: data}}
+		leaf.Extensions = root.Extensions
+		leaf.RawIssuer, leaf.RawSubject = data, data
+		v := &verifier{chain: []*x509.Certificate{&leaf, cs[1], &root}, o: VerifyOptions{Purpose: PurposeServer}}
+		v.profile()
+		for _, p := range v.problems {
+			if p.Rule == "" || p.Detail == "" || p.Fix == "" {
+				t.Fatalf("incomplete problem %+v", p)
+			}
+		}
+	})
 }

@@ -184,17 +184,6 @@ func (e element) children() ([]element, error) {
 	return out, nil
 }
 
-// hasIndefinite reports whether the first element of b uses an indefinite
-// length or a constructed OCTET STRING anywhere, the BER-only forms Go's
-// encoding/asn1 refuses.
-func hasIndefinite(b []byte) bool { return needsDER(b, 0) }
-
-func needsDER(b []byte, depth int) bool {
-	var m berMeasure
-	_, _, changed, err := m.measure(b, depth)
-	return err == nil && changed
-}
-
 // berMeasure is the first pass of the conversion: the DER content length
 // of every element that changes, in the order the second pass meets them.
 type berMeasure struct {

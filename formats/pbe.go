@@ -172,7 +172,9 @@ func hashByOID(oid asn1.ObjectIdentifier) (func() hash.Hash, string, bool) {
 func unmarshalDER(b []byte, v any) error {
 	rest, err := asn1.Unmarshal(b, v)
 	if err != nil {
-		if der, berRest, derr := toDER(b, 0); derr == nil && len(der) > 0 && (len(der) != len(b)-len(berRest) || &der[0] != &b[0]) {
+		// BER (indefinite lengths, segmented strings): retry as DER when
+		// the conversion changed something (else it returns b's bytes).
+		if der, berRest, derr := toDER(b, 0); derr == nil && len(der) > 0 && &der[0] != &b[0] {
 			if len(berRest) > 0 {
 				return corrupt("trailing data")
 			}

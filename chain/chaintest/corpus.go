@@ -32,8 +32,9 @@ import (
 type Case struct {
 	// Name is unique in the corpus; Group is its topic (policy, nc, crl…).
 	Name, Group string
-	// Dir is the case's folder: leaf.pem, and as needed bundle.pem (the
-	// untrusted intermediates), roots.pem and crls.pem.
+	// Dir is the case's folder: leaf.pem (the leaf, or the served chain:
+	// leaf first, then its intermediates), roots.pem, and as needed
+	// bundle.pem (untrusted intermediates) and crls.pem.
 	Dir string
 	// Pkit is the argument list of pkit (starting with "chain", "verify").
 	Pkit []string
@@ -793,6 +794,7 @@ type spec struct {
 	crls        [][]byte
 	at          time.Time
 	subSecond   bool   // pkit gets --at in RFC 3339 with nanoseconds, openssl the next whole second
+	served      bool   // leaf.pem is the served chain: the leaf, then the bundle (no --bundle)
 	purpose     string // server or client
 	host        string
 	pkit, ossl  []string // extra flags
@@ -846,6 +848,10 @@ func (g *gen) add(s spec) {
 	if leafData == nil {
 		leafData = pemCerts([][]byte{s.leaf})
 	}
+	if s.served {
+		// The chain file as a server sends it: leaf, then the bundle.
+		leafData = pemCerts(append([][]byte{s.leaf}, s.bundle...))
+	}
 	leaf := write("leaf.pem", leafData)
 	rootsData := s.rootsFile
 	if rootsData == nil {
@@ -868,7 +874,9 @@ func (g *gen) add(s spec) {
 	} else {
 		c.Pkit = append(c.Pkit, "--lenient")
 	}
-	if s.bundle != nil || s.bundleFile != nil {
+	if s.served {
+		c.OpenSSL = append(c.OpenSSL, "-untrusted", leaf)
+	} else if s.bundle != nil || s.bundleFile != nil {
 		data := s.bundleFile
 		if data == nil {
 			data = pemCerts(s.bundle)

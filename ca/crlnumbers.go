@@ -122,11 +122,18 @@ func (a *Authority) PublishedCRLNumber(name string, extra ...string) (n *big.Int
 	}
 	dirs := append([]string{filepath.Join(a.Dir, "crl")}, extra...)
 	for _, d := range dirs {
+		// The DER and PEM files are published as one set (see
+		// [CRLFolderLayout]): the PEM is read only when the DER is not
+		// there, which spares reading a large CRL twice.
 		pemPath, derPath := CRLFiles(d, name)
-		for _, p := range []string{derPath, pemPath} {
-			if v := publishedNumber(p, a.CAs[name]); v != nil && v.Cmp(n) > 0 {
-				n, where = v, p
-			}
+		p := derPath
+		v := publishedNumber(p, a.CAs[name])
+		if v == nil {
+			p = pemPath
+			v = publishedNumber(p, a.CAs[name])
+		}
+		if v != nil && v.Cmp(n) > 0 {
+			n, where = v, p
 		}
 	}
 	return n, where, nil

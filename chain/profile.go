@@ -20,28 +20,64 @@ import (
 // validation does not need but strict consumers enforce. Under
 // [VerifyOptions.Lenient] they are warnings.
 const (
-	MissingAKI          Kind = "missing-authority-key-id"
-	MissingSKI          Kind = "missing-subject-key-id"
-	AKIMismatch         Kind = "authority-key-id-mismatch"
-	AKIIssuerSerial     Kind = "authority-key-id-issuer-serial"
-	CNNotInSAN          Kind = "common-name-not-in-san"
-	NoSAN               Kind = "san-missing"
-	EmptySAN            Kind = "san-empty"
-	NoServerEKU         Kind = "server-eku-missing"
-	AnyEKU              Kind = "any-extended-key-usage"
-	BadEKUExtension     Kind = "bad-eku-extension"
-	EKUOnRoot           Kind = "eku-on-root"
-	BadSerial           Kind = "bad-serial"
-	EmptyName           Kind = "empty-name"
-	BasicConstraintsNC  Kind = "basic-constraints-not-critical"
-	CAKeyUsageMissing   Kind = "ca-key-usage-missing"
-	LeafCA              Kind = "leaf-is-ca"
-	PathLenNotCA        Kind = "pathlen-without-ca"
-	PolicyExtNotCrit    Kind = "policy-extension-not-critical"
+	// MissingAKI: a certificate other than a self-signed root has no
+	// authority key identifier.
+	MissingAKI Kind = "missing-authority-key-id"
+	// MissingSKI: a CA has no subject key identifier.
+	MissingSKI Kind = "missing-subject-key-id"
+	// AKIMismatch: a certificate's authority key identifier is not its
+	// issuer's subject key identifier.
+	AKIMismatch Kind = "authority-key-id-mismatch"
+	// AKIIssuerSerial: a root's authority key identifier names an issuer
+	// and serial number.
+	AKIIssuerSerial Kind = "authority-key-id-issuer-serial"
+	// CNNotInSAN: a server leaf's host-like common name is not among its
+	// subject alternative names.
+	CNNotInSAN Kind = "common-name-not-in-san"
+	// NoSAN: a server leaf has a host-like common name and no DNS or IP
+	// subject alternative names.
+	NoSAN Kind = "san-missing"
+	// EmptySAN: a subject alternative name extension holds no name.
+	EmptySAN Kind = "san-empty"
+	// NoServerEKU: a server leaf has no extended key usage extension.
+	NoServerEKU Kind = "server-eku-missing"
+	// AnyEKU: a server leaf has anyExtendedKeyUsage.
+	AnyEKU Kind = "any-extended-key-usage"
+	// BadEKUExtension: an extended key usage extension is empty, or
+	// critical in a server leaf.
+	BadEKUExtension Kind = "bad-eku-extension"
+	// EKUOnRoot: a root has an extended key usage extension.
+	EKUOnRoot Kind = "eku-on-root"
+	// BadSerial: a serial number is 0, negative or longer than 20
+	// octets.
+	BadSerial Kind = "bad-serial"
+	// EmptyName: an empty issuer, or an empty subject in a CA or without
+	// a critical subject alternative name.
+	EmptyName Kind = "empty-name"
+	// BasicConstraintsNC: a CA's basic constraints are not critical.
+	BasicConstraintsNC Kind = "basic-constraints-not-critical"
+	// CAKeyUsageMissing: a CA has no key usage extension.
+	CAKeyUsageMissing Kind = "ca-key-usage-missing"
+	// LeafCA: the leaf is a CA or has keyCertSign.
+	LeafCA Kind = "leaf-is-ca"
+	// PathLenNotCA: a certificate that is not a CA has a path length
+	// constraint.
+	PathLenNotCA Kind = "pathlen-without-ca"
+	// PolicyExtNotCrit: policy constraints or inhibitAnyPolicy are not
+	// critical.
+	PolicyExtNotCrit Kind = "policy-extension-not-critical"
+	// NameConstraintsForm: name constraints that are not critical or are
+	// in a certificate that is not a CA.
 	NameConstraintsForm Kind = "name-constraints-form"
-	BadDNSName          Kind = "bad-dns-name"
-	PublicSuffixWild    Kind = "wildcard-public-suffix"
-	RSAModulusSize      Kind = "rsa-modulus-size"
+	// BadDNSName: a DNS subject alternative name is not a valid host
+	// name (or leftmost wildcard).
+	BadDNSName Kind = "bad-dns-name"
+	// PublicSuffixWild: a wildcard DNS name over a public suffix
+	// (*.com, *.co.uk).
+	PublicSuffixWild Kind = "wildcard-public-suffix"
+	// RSAModulusSize: an RSA modulus whose size is not a multiple of 8
+	// bits.
+	RSAModulusSize Kind = "rsa-modulus-size"
 )
 
 // A profileRule is one rule of the profile: the kind of problem, the rule

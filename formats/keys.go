@@ -120,6 +120,12 @@ func parsePublicKeyDER(der []byte, pemType string) (crypto.PublicKey, error) {
 	}
 	k, err := x509.ParsePKIXPublicKey(der)
 	if err != nil {
+		if pk := pssPublicKey(der); pk != nil {
+			return pk, nil // an RSASSA-PSS key: the RSA key inside
+		}
+		if d := spkiAlgorithm(der); d == "ECDSA, explicit curve parameters" {
+			return nil, fmt.Errorf("%w: an elliptic-curve key with explicit curve parameters instead of a named curve", ErrUnsupported)
+		}
 		return nil, corrupt("%v", err)
 	}
 	return k, nil

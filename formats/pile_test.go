@@ -133,3 +133,24 @@ func TestCertificatePile(t *testing.T) {
 		t.Fatalf("nothing usable: %v", err)
 	}
 }
+
+// TestUnusualPublicKeys: an RSASSA-PSS public key reads as its RSA key; a
+// key with explicit curve parameters is unsupported, not damaged.
+func TestUnusualPublicKeys(t *testing.T) {
+	pss, err := ParseCertificates(readFixture(t, "pss-cert.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := Parse(EncodePEM("PUBLIC KEY", pss[0].RawSubjectPublicKeyInfo), ParseOptions{})
+	if err != nil || items[0].PublicKey == nil || KeyDescription(items[0].PublicKey) != "RSA 2048" {
+		t.Fatalf("PSS public key: %v", err)
+	}
+	exp, err := Parse(readFixture(t, "explicit-ec.pem"), ParseOptions{Partial: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Parse(EncodePEM("PUBLIC KEY", exp[0].Partial.RawSubjectPublicKeyInfo), ParseOptions{})
+	if !errors.Is(err, ErrUnsupported) || errors.Is(err, ErrCorrupt) {
+		t.Fatalf("explicit curve public key: %v", err)
+	}
+}

@@ -135,11 +135,11 @@ const linkMark = ".pkit-link-"
 
 // adoptPlainFiles turns the plain CRL files an older pkit published in
 // dir into a generation, so that the next publication replaces them all at
-// once: the files are hard-linked (copied where links fail) into a
-// generation that .current is pointed at, then each name becomes a link
-// through .current. Content never changes, so a crash part-way leaves
-// every name with the content it had. Files already in the current
-// generation are only relinked.
+// once: a new generation gets the plain files (hard links, or copies
+// where links fail) and the current generation's other files, .current is
+// pointed at it, and each plain name then becomes a link through
+// .current. No name's content changes on the way, so a crash part-way
+// leaves every name as it was.
 func adoptPlainFiles(dir string) error {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -155,32 +155,37 @@ func adoptPlainFiles(dir string) error {
 	if len(plain) == 0 {
 		return nil
 	}
-	cur := filepath.Join(dir, CRLFolderLayout)
-	gen, err := os.Readlink(cur)
+	g, err := os.MkdirTemp(dir, genPrefix)
 	if err != nil {
-		g, err := os.MkdirTemp(dir, genPrefix)
-		if err != nil {
-			return fmt.Errorf("publishing in %q: %w", dir, err)
-		}
-		if err := os.Chmod(g, 0o755); err != nil {
-			return err
-		}
-		gen = filepath.Base(g)
+		return fmt.Errorf("publishing in %q: %w", dir, err)
+	}
+	if err := os.Chmod(g, 0o755); err != nil {
+		os.RemoveAll(g)
+		return err
+	}
+	fail := func(err error) error {
+		os.RemoveAll(g)
+		return fmt.Errorf("publishing in %q: %w", dir, err)
 	}
 	for _, n := range plain {
-		dst := filepath.Join(dir, gen, n)
-		if _, err := os.Lstat(dst); err == nil {
-			continue
-		}
-		if err := linkOrCopy(filepath.Join(dir, n), dst); err != nil {
-			return fmt.Errorf("publishing in %q: %w", dir, err)
+		if err := linkOrCopy(filepath.Join(dir, n), filepath.Join(g, n)); err != nil {
+			return fail(err)
 		}
 	}
-	syncDir(filepath.Join(dir, gen))
-	if _, err := os.Readlink(cur); err != nil {
-		if err := replaceLink(gen, cur); err != nil {
-			return fmt.Errorf("publishing in %q: %w", dir, err)
+	cur := filepath.Join(dir, CRLFolderLayout)
+	if old, err := os.ReadDir(cur); err == nil {
+		for _, e := range old {
+			if _, err := os.Lstat(filepath.Join(g, e.Name())); err == nil || !e.Type().IsRegular() {
+				continue
+			}
+			if err := linkOrCopy(filepath.Join(cur, e.Name()), filepath.Join(g, e.Name())); err != nil {
+				return fail(err)
+			}
 		}
+	}
+	syncDir(g)
+	if err := replaceLink(filepath.Base(g), cur); err != nil {
+		return fail(err)
 	}
 	for _, n := range plain {
 		if err := linkName(dir, n); err != nil {

@@ -382,3 +382,41 @@ func TestPublishCRLsLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestAdoptPlainFiles: plain files in a published folder (written by an
+// older pkit over the links) become links into a new generation with the
+// same content; no name's content changes.
+func TestAdoptPlainFiles(t *testing.T) {
+	a := newTestCA(t, time.Now())
+	dir := filepath.Join(a.Dir, "crl")
+	if _, err := a.PublishCRLs(context.Background(), CRLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"root.crl", "root.crl.pem", "intermediate.crl", "intermediate.crl.pem", CRLBundle}
+	want := map[string]string{}
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[n] = string(data)
+	}
+	plain := filepath.Join(dir, "root.crl")
+	os.Remove(plain)
+	if err := os.WriteFile(plain, []byte("written by an older pkit"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want["root.crl"] = "written by an older pkit"
+	if err := adoptPlainFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil || string(data) != want[n] {
+			t.Errorf("%s changed in the adoption (%v)", n, err)
+		}
+		if target, err := os.Readlink(filepath.Join(dir, n)); err != nil || target != filepath.Join(CRLFolderLayout, n) {
+			t.Errorf("%s links to %q (%v), want it through %s", n, target, err, CRLFolderLayout)
+		}
+	}
+}

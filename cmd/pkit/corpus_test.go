@@ -24,7 +24,7 @@ type corpusResult struct {
 	goErr              string
 }
 
-func verdict(valid bool) string {
+func corpusVerdict(valid bool) string {
 	if valid {
 		return "valid"
 	}
@@ -96,7 +96,7 @@ func TestCorpus(t *testing.T) {
 	fmt.Fprintln(tw, "case\texpected\tpkit\topenssl\tgo\treason / notes")
 	for i, c := range cases {
 		r := results[i]
-		want := verdict(c.Valid)
+		want := corpusVerdict(c.Valid)
 		gt := groups[c.Group]
 		if gt == nil {
 			gt = &tally{}
@@ -138,7 +138,7 @@ func TestCorpus(t *testing.T) {
 			notes += " | Go: " + c.GoNote
 		}
 		if c.OpenSSLNote == "" && r.openssl != want && r.openssl != "n/a" {
-			notes += " | openssl said: " + lastLine(r.osslOut)
+			notes += " | openssl said: " + corpusLastLine(r.osslOut)
 		}
 		if c.GoNote == "" && r.goV != want && r.goV != "n/a" {
 			notes += " | Go said: " + r.goErr
@@ -159,7 +159,7 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("case %s now passes; remove it from pendingCases in chain/chaintest (it was pending: %s)", c.Name, c.Pending)
 		case c.Pending == "" && r.pkit != want:
 			t.Errorf("case %s: pkit says %s, RFC 5280 says %s (%s)\n  pkit %s\n%s", c.Name, r.pkit, want, c.Reason,
-				strings.Join(c.Pkit, " "), indent(r.pkitOut))
+				strings.Join(c.Pkit, " "), corpusIndent(r.pkitOut))
 		}
 	}
 	tw.Flush()
@@ -182,9 +182,9 @@ func TestCorpus(t *testing.T) {
 		total.pkit, total.n, total.ossl, total.osslN, total.goOK, total.goN, total.n-total.goN, total.pending)
 }
 
-// lastLine is openssl's last error line ("error N at D depth lookup:
+// corpusLastLine is openssl's last error line ("error N at D depth lookup:
 // …"), or its last line.
-func lastLine(s string) string {
+func corpusLastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
 		if strings.Contains(lines[i], "lookup:") {
@@ -194,7 +194,7 @@ func lastLine(s string) string {
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
-func indent(s string) string {
+func corpusIndent(s string) string {
 	s = strings.TrimRight(s, "\n")
 	if s == "" {
 		return ""

@@ -66,9 +66,12 @@ const batchFormats = `BATCH MANIFESTS (--batch FILE, - for stdin)
         {"profile": "client", "name": "bob", "email": ["bob@example.com"], "p12": true}
       ]
 
-   Each certificate is all-or-nothing; a bad row is reported with its line
-   and written nowhere, the others are issued, and the exit code is 1 if any
-   row failed. --json prints every row: {"row", "line", "name", "profile"}
+   Each certificate is all-or-nothing: recorded in the store and written, or
+   neither. A bad row is reported with its line, the others are issued, and
+   the exit code is 1 if any row failed. Rows whose files would leave
+   --out-dir (a name like ".."), would be another row's files, or have
+   names too long for the file system stop the whole batch before anything
+   is signed (exit 2). --json prints every row: {"row", "line", "name", "profile"}
    and either "result" (serial, subject, sans, not_after, files) or "error".
 
    SIGINT (Ctrl-C) or SIGTERM stops a batch between rows: the rows already

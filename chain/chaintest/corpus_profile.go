@@ -223,6 +223,7 @@ func (g *gen) algorithms() {
 		add("alg-rsa-1024-leaf", g.chain3(g.eeKey(inter, weak, sanDNS("www.example.com")), inter, root), false,
 			"CA/Browser Forum BR 6.1.5: RSA keys of at least 2048 bits (RFC 5280 is silent)")
 		g.cases[len(g.cases)-1].OpenSSLNote = "OpenSSL's default security level 1 accepts 1024-bit RSA"
+		g.cases[len(g.cases)-1].GoNote = "Go accepts RSA keys of 1024 bits"
 	}
 	sha1 := g.ee(rsaCA, sanDNS("www.example.com"), func(t *x509.Certificate) { t.SignatureAlgorithm = x509.SHA1WithRSA })
 	add("alg-sha1-signature", g.chain3(sha1, rsaCA, root), false, "CA/Browser Forum BR 7.1.3.2: no SHA-1 signatures; Go and browsers refuse them (RFC 5280 is silent)")

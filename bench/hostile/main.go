@@ -207,7 +207,7 @@ func distinct(n, pad int) []*x509.Certificate {
 
 // bundles: DER and BER PKCS#7 certificate bundles of about size bytes.
 func bundles(size int) (der, ber []byte) {
-	pool := distinct(200, 0)
+	pool := distinct(200, 8)
 	var certs []byte
 	for i := 0; len(certs) < size; i++ {
 		certs = append(certs, pool[i%len(pool)].Raw...)

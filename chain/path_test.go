@@ -380,3 +380,30 @@ func TestVerifyMaxDepth(t *testing.T) {
 		})
 	}
 }
+
+// Validity is compared at full precision: half a second after notAfter
+// is expired, half a second before notBefore not yet valid, and notAfter
+// itself is still valid (RFC 5280 4.1.2.5: "inclusive").
+func TestVerifyValidityPrecision(t *testing.T) {
+	root := chaintest.Must(chaintest.New(chaintest.Spec{CN: "Precise Root", CA: true, PathLen: -1, NotBefore: at.AddDate(-1, 0, 0), NotAfter: at.AddDate(5, 0, 0)}))
+	leaf := chaintest.Must(chaintest.New(chaintest.Spec{CN: "precise", Issuer: root, NotBefore: at, NotAfter: at.Add(time.Hour)}))
+	tests := []struct {
+		at   time.Time
+		want []chain.Kind
+	}{
+		{at.Add(time.Hour), nil},
+		{at.Add(time.Hour + 500*time.Millisecond), []chain.Kind{chain.Expired}},
+		{at.Add(time.Hour + time.Nanosecond), []chain.Kind{chain.Expired}},
+		{at, nil},
+		{at.Add(-500 * time.Millisecond), []chain.Kind{chain.NotYetValid}},
+	}
+	for _, tt := range tests {
+		r, err := chain.Verify(leaf.Certificate, chain.VerifyOptions{At: tt.at, Roots: chaintest.X509(root)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := problemKinds(r.Problems); !slices.Equal(got, append([]chain.Kind{}, tt.want...)) {
+			t.Errorf("at %s: %v, want %v", tt.at.Format(time.RFC3339Nano), got, tt.want)
+		}
+	}
+}

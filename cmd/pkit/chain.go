@@ -583,7 +583,7 @@ func buildNotes(p *chain.Path, haveRoots bool) []string {
 		notes = append(notes, s+"; pass --roots FILE to pick the path to the root your clients trust")
 	}
 	if p.Truncated {
-		notes = append(notes, "the input has too many cross-signatures to try every path; the best path found is shown")
+		notes = append(notes, fmt.Sprintf("the input has too many candidate issuers (cross-signatures, or certificates sharing one name and key id) to try every path; the search stopped after %d signature checks and the best path found is shown", p.SignatureChecks))
 	}
 	dropped := map[string]int{}
 	for _, u := range p.Unused {

@@ -607,11 +607,11 @@ func copyPublished(dir, name string, caCert *x509.Certificate, bundle io.Writer,
 	defer f.Close()
 	ders, err := revoke.ReadCRLs(f, 0)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%q: %w", src, err)
+		return nil, nil, fmt.Errorf("%q is not a readable CRL (%w)", src, revoke.ErrNotCRL)
 	}
 	rl, err := revoke.ParseCRLFor(ders[0])
 	if err != nil {
-		return nil, nil, fmt.Errorf("%q: %w", src, err)
+		return nil, nil, fmt.Errorf("%q is not a readable CRL (%w)", src, revoke.ErrNotCRL)
 	}
 	if err := rl.CheckSignatureFrom(caCert); err != nil {
 		return nil, nil, fmt.Errorf("%q is not a CRL of CA %q (its signature does not verify)", src, name)

@@ -468,7 +468,7 @@ func (s *Store) CompromisedKey(ctx context.Context, pub crypto.PublicKey, issuer
 		}
 		c, err := r.Certificate()
 		if err != nil {
-			return nil, fmt.Errorf("store holds a bad certificate (serial %s): %w", SerialHex(r.Serial), err)
+			return nil, fmt.Errorf("the store holds a certificate it cannot read (serial %s); see \"pkit store check\"", SerialHex(r.Serial))
 		}
 		if formats.PublicKeysEqual(c.PublicKey, pub) {
 			return r, nil

@@ -146,7 +146,7 @@ func (a *Authority) CheckStore(ctx context.Context, o StoreCheckOptions) (*Store
 			continue
 		}
 		if err != nil {
-			problem("crl", n, "", "%s: %v", derPath, err)
+			problem("crl", n, "", "%s is not a readable CRL", derPath)
 			continue
 		}
 		if rl.CheckSignatureFrom(a.CAs[n]) != nil {

@@ -29,6 +29,11 @@ func TestVerifyRevocationRFC5280(t *testing.T) {
 		NotBefore: rt.Base.AddDate(-1, 0, 0), NotAfter: rt.Base.AddDate(0, 0, -3)}))
 	rollover := rt.Must(rt.NewCert(rt.CertSpec{Subject: n("Issuing CA"), Issuer: root, CA: true}))
 	foreignRollover := rt.Must(rt.NewCert(rt.CertSpec{Subject: n("Issuing CA"), Issuer: otherRoot, CA: true}))
+	// Another root of the same name: a rollover certificate under it has
+	// the right names but its path ends at another anchor.
+	namesakeRoot := rt.Must(rt.NewCert(rt.CertSpec{Subject: n("Root"), CA: true}))
+	namesakeRollover := rt.Must(rt.NewCert(rt.CertSpec{Subject: n("Issuing CA"), Issuer: namesakeRoot, CA: true}))
+	rootSigner := rt.Must(rt.NewCert(rt.CertSpec{Subject: n("Issuing CA"), Issuer: root, KeyUsage: x509.KeyUsageCRLSign}))
 
 	one := big.NewInt(1)
 	rootCRL := rt.CRL{Signer: root, Number: one}.MustParse()
@@ -66,7 +71,10 @@ func TestVerifyRevocationRFC5280(t *testing.T) {
 			want: []chain.Kind{chain.RevocationUnknown}, detail: "was revoked"},
 		{name: "key rollover", inter: []*rt.Cert{ca, rollover}, crls: []*x509.RevocationList{rootCRL, crl(rollover, revokedLeaf...)}, want: []chain.Kind{chain.Revoked}},
 		{name: "rollover certificate under another root", inter: []*rt.Cert{ca, foreignRollover}, roots: []*rt.Cert{root, otherRoot},
-			crls: []*x509.RevocationList{rootCRL, crl(foreignRollover)}, want: []chain.Kind{chain.RevocationUnknown}, detail: `chains to the root "CN=Other Root`},
+			crls: []*x509.RevocationList{rootCRL, crl(foreignRollover)}, want: []chain.Kind{chain.RevocationUnknown}, detail: `certified by "CN=Other Root,O=pkit chain test", neither the CA nor its issuer`},
+		{name: "rollover certificate under a namesake root", inter: []*rt.Cert{ca, namesakeRollover}, roots: []*rt.Cert{root, namesakeRoot},
+			crls: []*x509.RevocationList{rootCRL, crl(namesakeRollover)}, want: []chain.Kind{chain.RevocationUnknown}, detail: `chains to the root "CN=Root`},
+		{name: "CRL signer certified by the root", inter: []*rt.Cert{ca, rootSigner}, crls: []*x509.RevocationList{rootCRL, crl(rootSigner, revokedLeaf...)}, want: []chain.Kind{chain.Revoked}},
 		{name: "CA-only root CRL covers the intermediate", inter: []*rt.Cert{ca},
 			crls: []*x509.RevocationList{rt.CRL{Signer: root, Number: one, IDP: &rt.IDP{CAOnly: true}}.MustParse(), crl(ca)}},
 		{name: "user-only root CRL does not", inter: []*rt.Cert{ca},

@@ -102,11 +102,15 @@ const (
 	PartialReasons
 	// Malformed: the CRL cannot be read.
 	Malformed
+	// NoNextUpdate: the CRL has no nextUpdate (RFC 5280 5.1.2.5 requires
+	// one), so nothing says until when it is current; pkit does not use
+	// it for checking.
+	NoNextUpdate
 )
 
 // rank orders problems from the most to the least telling, for the one
 // reported when no CRL answers.
-var rank = map[CRLProblem]int{PartialReasons: 0, BadSignature: 1, SignerRefused: 2, UnhandledCritical: 3, NoNumber: 4,
+var rank = map[CRLProblem]int{PartialReasons: 0, BadSignature: 1, SignerRefused: 2, UnhandledCritical: 3, NoNumber: 4, NoNextUpdate: 4,
 	Malformed: 5, NotYetValid: 6, Expired: 7, DeltaOnly: 8, OutOfScope: 9, NoCRL: 10}
 
 // CRLError is returned by [Check] when no usable CRL from the issuer was
@@ -144,6 +148,8 @@ func (e *CRLError) Error() string {
 		s = fmt.Sprintf("the CRL of %q cannot be used: it has a critical extension pkit does not process", who)
 	case NoNumber:
 		s = fmt.Sprintf("the CRL of %q has no CRL number, which RFC 5280 5.2.3 requires of a version 2 CRL; pkit does not use it for checking (OpenSSL does; a version 1 CRL, which has no extensions, is used)", who)
+	case NoNextUpdate:
+		s = fmt.Sprintf("the CRL of %q has no nextUpdate, which RFC 5280 5.1.2.5 requires, so nothing says until when it is current; pkit does not use it for checking (OpenSSL does)", who)
 	case DeltaOnly:
 		s = fmt.Sprintf("only a delta CRL of %q, no complete CRL it applies to", who)
 	case SignerRefused:
@@ -234,11 +240,13 @@ func Check(cert, issuer *x509.Certificate, crls []*x509.RevocationList, at time.
 //     indirect CRL; its issuing distribution point, if any, covers cert
 //     (user or CA certificates, one of cert's distribution point names);
 //   - it verifies: signed by the issuer, or by a signer of [Options]
-//     with cRLSign that [Options.VerifySigner] accepts and no CRL lists
-//     as revoked;
-//   - it is fresh at at (thisUpdate passed, nextUpdate not), has a CRL
-//     number (version 2) and no critical CRL or entry extension pkit does
-//     not process.
+//     with cRLSign, certified by the issuer or by the issuer's own issuer
+//     (a separate CRL signer, or the CA's certificate for a new key), that
+//     [Options.VerifySigner] accepts and no CRL lists as revoked; a
+//     revoked issuer's CRLs do not count either;
+//   - it is fresh at at (thisUpdate passed, nextUpdate given and not
+//     passed), has a CRL number (version 2) and no critical CRL or entry
+//     extension pkit does not process.
 //
 // Among several, the newest (highest CRL number, then latest thisUpdate)
 // answers first; a delta CRL of the same issuer and scope whose
@@ -511,6 +519,10 @@ func (k *checker) usable(c *cand) bool {
 		k.note(&CRLError{Problem: NoNumber, CRL: c.rl})
 		return false
 	}
+	if c.h.nextUpdate.IsZero() {
+		k.note(&CRLError{Problem: NoNextUpdate, CRL: c.rl})
+		return false
+	}
 	if k.signerOf(c) == nil {
 		return false
 	}
@@ -621,7 +633,10 @@ func (k *checker) delta(c *cand) (d *cand, ok bool) {
 		case k.at.Before(d.h.thisUpdate):
 			k.note(&CRLError{Problem: NotYetValid, CRL: d.rl, Detail: what})
 			return nil, false
-		case !d.h.nextUpdate.IsZero() && k.at.After(d.h.nextUpdate):
+		case d.h.nextUpdate.IsZero():
+			k.note(&CRLError{Problem: NoNextUpdate, CRL: d.rl, Detail: what})
+			return nil, false
+		case k.at.After(d.h.nextUpdate):
 			k.note(&CRLError{Problem: Expired, CRL: d.rl, Detail: what + " expired " + d.h.nextUpdate.UTC().Format(time.RFC3339) + "; pass a current one"})
 			return nil, false
 		}
@@ -696,11 +711,12 @@ func (k *checker) signerOf(c *cand) *x509.Certificate {
 			c.signer = s // the issuer's own key, in another certificate
 			return s
 		}
-		// Another key. For the issuer's own CRLs it must be the CA's:
-		// a CRL signer the CA certified, or a certificate of the CA
-		// itself for another key (key rollover).
-		if direct && !sameName(s.RawIssuer, k.issuer.RawSubject) && !(s.BasicConstraintsValid && s.IsCA) {
-			k.note(&CRLError{Problem: SignerRefused, CRL: c.rl, Detail: fmt.Sprintf("%s is certified by %q, another CA", certText(s), s.Issuer.String())})
+		// Another key. For the issuer's own CRLs it must be certified by
+		// the CA itself (a CRL signer) or by the authority that certified
+		// the CA (a CRL signer, or the CA's certificate for another key
+		// after a rollover): not by a sibling CA under the same root.
+		if direct && !sameName(s.RawIssuer, k.issuer.RawSubject) && !sameName(s.RawIssuer, k.issuer.RawIssuer) {
+			k.note(&CRLError{Problem: SignerRefused, CRL: c.rl, Detail: fmt.Sprintf("%s is certified by %q, neither the CA nor its issuer", certText(s), s.Issuer.String())})
 			continue
 		}
 		if k.o.VerifySigner == nil {

@@ -9,7 +9,7 @@
 // certificate), verifies (signed by the issuer, by a CRL signer the CA
 // certified, or by the CA's other key across a rollover, on a valid path
 // to the same trust anchor and not revoked), is fresh at the time of the
-// check, carries a CRL number (version 2 CRLs) and no critical extension
+// check, carries a CRL number (version 2 CRLs), a nextUpdate and no critical extension
 // pkit does not process. Delta CRLs are applied on top of the complete
 // CRL they belong to; CRLs covering only some reasons are combined.
 //

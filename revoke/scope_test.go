@@ -25,6 +25,7 @@ type pki struct {
 	leaf, noDP, sub, indLeaf, twoDPs              *rt.Cert
 	signer, noCRLSign, foreign, expired, rollover *rt.Cert
 	foreignRollover, authority                    *rt.Cert
+	rootSigner, siblingSigner                     *rt.Cert
 }
 
 func name(cn string) pkix.Name { return pkix.Name{CommonName: cn, Organization: []string{"pkit test"}} }
@@ -50,6 +51,10 @@ func newPKI() *pki {
 	p.foreign = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("Issuing CA"), Issuer: p.otherRoot, KeyUsage: x509.KeyUsageCRLSign}))
 	p.expired = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("Issuing CA"), Issuer: p.ca, KeyUsage: x509.KeyUsageCRLSign,
 		NotBefore: rt.Base.AddDate(-1, 0, 0), NotAfter: rt.Base.AddDate(0, 0, -2)}))
+	// A CRL signer with the CA's name certified by the CA's own issuer,
+	// and one certified by a sibling CA under the same root.
+	p.rootSigner = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("Issuing CA"), Issuer: p.root, KeyUsage: x509.KeyUsageCRLSign}))
+	p.siblingSigner = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("Issuing CA"), Issuer: p.otherCA, KeyUsage: x509.KeyUsageCRLSign}))
 	p.rollover = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("Issuing CA"), Issuer: p.root, CA: true}))
 	p.foreignRollover = rt.Must(rt.NewCert(rt.CertSpec{Subject: name("Issuing CA"), Issuer: p.otherRoot, CA: true}))
 	return p
@@ -60,14 +65,14 @@ func newPKI() *pki {
 // chain.CRLSigners does with full path validation.
 func (p *pki) options() revoke.Options {
 	var all []*x509.Certificate
-	for _, c := range []*rt.Cert{p.root, p.ca, p.otherRoot, p.otherCA, p.signer, p.noCRLSign, p.foreign, p.expired, p.rollover, p.foreignRollover, p.authority} {
+	for _, c := range []*rt.Cert{p.root, p.ca, p.otherRoot, p.otherCA, p.signer, p.noCRLSign, p.foreign, p.expired, p.rollover, p.foreignRollover, p.authority, p.rootSigner, p.siblingSigner} {
 		all = append(all, c.Certificate)
 	}
 	return revoke.Options{Signers: all, VerifySigner: func(s *x509.Certificate) error {
 		if rt.Base.After(s.NotAfter) {
 			return errors.New("expired")
 		}
-		for _, up := range []*rt.Cert{p.ca, p.root} {
+		for _, up := range []*rt.Cert{p.ca, p.root, p.otherCA} {
 			if s.CheckSignatureFrom(up.Certificate) == nil {
 				return nil
 			}
@@ -172,6 +177,9 @@ func TestCheckWith(t *testing.T) {
 		{"unknown critical CRL extension", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, Extra: []pkix.Extension{unknownExt}})}, false, revoke.UnhandledCritical, 0},
 		{"unknown non-critical CRL extension", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, Extra: []pkix.Extension{quietExt}})}, false, good, 0},
 		{"unknown critical entry extension", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, Entries: []rt.Entry{{Serial: big.NewInt(99), Extra: []pkix.Extension{unknownExt}}}})}, false, revoke.UnhandledCritical, 0},
+		{"no nextUpdate", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, NextUpdate: time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC)})}, false, revoke.NoNextUpdate, 0},
+		{"signer certified by the CA's issuer", p.leaf, []*x509.RevocationList{crl(rt.CRL{Signer: p.rootSigner, Number: one, Entries: []rt.Entry{entry(p.leaf, revoke.KeyCompromise)}})}, false, revoked, revoke.KeyCompromise},
+		{"signer certified by a sibling CA", p.leaf, []*x509.RevocationList{crl(rt.CRL{Signer: p.siblingSigner, Number: one})}, false, revoke.SignerRefused, 0},
 		{"no CRL number", p.leaf, []*x509.RevocationList{crl(rt.CRL{})}, false, revoke.NoNumber, 0},
 		{"version 1 CRL, listed", p.leaf, []*x509.RevocationList{crl(rt.CRL{V1: true, Entries: []rt.Entry{entry(p.leaf, revoke.Unspecified)}})}, false, revoked, revoke.Unspecified},
 		{"version 1 CRL, not listed", p.leaf, []*x509.RevocationList{crl(rt.CRL{V1: true})}, false, good, 0},
@@ -269,6 +277,7 @@ var opensslSays = map[string]string{
 	// its CRLs at all.
 	"signer certified by another CA":         "unknown",
 	"key rollover":                           "revoked",
+	"signer certified by the CA's issuer":    "revoked",
 	"rollover certificate from another root": "unknown",
 
 	"unknown critical CRL extension":     "unknown",
@@ -276,7 +285,10 @@ var opensslSays = map[string]string{
 	"unknown critical entry extension":   "unknown",
 	// OpenSSL uses a version 2 CRL without a CRL number; pkit, stricter,
 	// does not (RFC 5280 5.2.3).
-	"no CRL number":             "good",
+	"no CRL number": "good",
+	// OpenSSL uses a CRL without nextUpdate; pkit, stricter, does not
+	// (RFC 5280 5.1.2.5).
+	"no nextUpdate":             "good",
 	"version 1 CRL, listed":     "revoked",
 	"version 1 CRL, not listed": "good",
 }
@@ -304,7 +316,7 @@ func opensslVerdict(t *testing.T, p *pki, cert *rt.Cert, crls []*x509.Revocation
 	// The CA and the certificates whose keys signed the CRLs: OpenSSL
 	// picks a CRL signer by name and may take the wrong one of several.
 	untrusted = append(untrusted, rt.PEM("CERTIFICATE", p.ca.Raw))
-	for _, c := range []*rt.Cert{p.signer, p.noCRLSign, p.foreign, p.expired, p.rollover, p.foreignRollover, p.authority} {
+	for _, c := range []*rt.Cert{p.signer, p.noCRLSign, p.foreign, p.expired, p.rollover, p.foreignRollover, p.authority, p.rootSigner, p.siblingSigner} {
 		for _, l := range crls {
 			if bytes.Equal(l.AuthorityKeyId, c.SubjectKeyId) {
 				untrusted = append(untrusted, rt.PEM("CERTIFICATE", c.Raw))

@@ -205,7 +205,7 @@ func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, err
 	}
 	certs, what, err := r.parse(path, data, quiet)
 	if err != nil && r.skipBad {
-		if cs, ok := r.skipBadCerts(path, data); ok {
+		if cs, ok := r.skipBadCerts(path, data, err); ok {
 			return cs, nil
 		}
 	}
@@ -288,22 +288,20 @@ func reasonName(code int) string { return revoke.Reason(code).String() }
 // ok when every item that fails is a certificate (a CERTIFICATE PEM
 // block, or DER shaped like one) — those are skipped with a note naming
 // them, and the good certificates returned. The first certificate of
-// r.leafFile is not skipped but kept in r.badLeaf.
-func (r *pileReader) skipBadCerts(path string, data []byte) ([]*x509.Certificate, bool) {
+// r.leafFile is not skipped but kept in r.badLeaf. parseErr is the error
+// of the whole file.
+func (r *pileReader) skipBadCerts(path string, data []byte, parseErr error) ([]*x509.Certificate, bool) {
 	type entry struct {
 		cert []*x509.Certificate
 		err  error
 	}
 	var entries []entry
 	if !bytes.Contains(data, []byte("-----BEGIN ")) {
-		if !certShaped(bytes.TrimSpace(data)) {
+		var pe *formats.ParseError
+		if !certShaped(bytes.TrimSpace(data)) || !errors.As(parseErr, &pe) || pe.Kind != formats.KindCertificate {
 			return nil, false
 		}
-		_, err := x509.ParseCertificate(bytes.TrimSpace(data))
-		if err == nil {
-			return nil, false // the whole file failed for another reason
-		}
-		entries = append(entries, entry{err: err})
+		entries = append(entries, entry{err: parseErr})
 	} else {
 		rest := data
 		for {

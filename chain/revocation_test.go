@@ -82,8 +82,8 @@ func TestVerifyRevocationRFC5280(t *testing.T) {
 			want: []chain.Kind{chain.RevocationUnknown}, detail: "onlyContainsUserCerts", fix: "scope"},
 		{name: "unknown critical extension", inter: []*rt.Cert{ca}, crls: []*x509.RevocationList{rootCRL, critical},
 			want: []chain.Kind{chain.RevocationUnknown}, detail: "1.2.3.4", fix: "pkit can use"},
-		{name: "version 1 CRLs", inter: []*rt.Cert{ca}, crls: []*x509.RevocationList{rt.CRL{Signer: root, V1: true}.MustParse(), rt.CRL{Signer: ca, V1: true, Entries: revokedLeaf[:1]}.MustParse()},
-			want: []chain.Kind{chain.Revoked}},
+		{name: "version 1 CRLs are not used", inter: []*rt.Cert{ca}, crls: []*x509.RevocationList{rootCRL, rt.CRL{Signer: ca, V1: true, Entries: revokedLeaf[:1]}.MustParse()},
+			want: []chain.Kind{chain.RevocationUnknown}, detail: "it is a version 1 CRL", fix: "with a CRL number"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -85,8 +85,9 @@ const (
 	// extension pkit does not process; RFC 5280 section 5.2 forbids
 	// using such a CRL.
 	UnhandledCritical
-	// NoNumber: a version 2 CRL without a CRL number (RFC 5280 5.2.3
-	// requires one); pkit does not use it for checking.
+	// NoNumber: a CRL without a CRL number (RFC 5280 5.2.3 requires
+	// one), a version 1 CRL among them; pkit reads it but does not use
+	// it for checking.
 	NoNumber
 	// DeltaOnly: only a delta CRL, and no complete CRL it can be applied
 	// to (same scope, CRL number at least its BaseCRLNumber, older).
@@ -147,7 +148,7 @@ func (e *CRLError) Error() string {
 	case UnhandledCritical:
 		s = fmt.Sprintf("the CRL of %q cannot be used: it has a critical extension pkit does not process", who)
 	case NoNumber:
-		s = fmt.Sprintf("the CRL of %q has no CRL number, which RFC 5280 5.2.3 requires of a version 2 CRL; pkit does not use it for checking (OpenSSL does; a version 1 CRL, which has no extensions, is used)", who)
+		s = fmt.Sprintf("the CRL of %q has no CRL number, which RFC 5280 5.2.3 requires: pkit reads it but does not use it for checking (OpenSSL does use it)", who)
 	case NoNextUpdate:
 		s = fmt.Sprintf("the CRL of %q has no nextUpdate, which RFC 5280 5.1.2.5 requires, so nothing says until when it is current; pkit does not use it for checking (OpenSSL does)", who)
 	case DeltaOnly:
@@ -245,8 +246,9 @@ func Check(cert, issuer *x509.Certificate, crls []*x509.RevocationList, at time.
 //     [Options.VerifySigner] accepts and no CRL lists as revoked; a
 //     revoked issuer's CRLs do not count either;
 //   - it is fresh at at (thisUpdate passed, nextUpdate given and not
-//     passed), has a CRL number (version 2) and no critical CRL or entry
-//     extension pkit does not process.
+//     passed), has a CRL number (so version 1 CRLs, which have none, are
+//     read but not used) and no critical CRL or entry extension pkit does
+//     not process.
 //
 // Among several, the newest (highest CRL number, then latest thisUpdate)
 // answers first; a delta CRL of the same issuer and scope whose
@@ -515,8 +517,12 @@ func (k *checker) usable(c *cand) bool {
 		k.note(&CRLError{Problem: UnhandledCritical, CRL: c.rl, Detail: "CRL extension " + strings.Join(ids, ", ")})
 		return false
 	}
-	if c.h.version == 2 && c.h.number == nil {
-		k.note(&CRLError{Problem: NoNumber, CRL: c.rl})
+	if c.h.number == nil {
+		e := &CRLError{Problem: NoNumber, CRL: c.rl}
+		if c.h.version == 1 {
+			e.Detail = "it is a version 1 CRL, which has none (Go's crypto/x509 refuses those outright); publish a version 2 CRL"
+		}
+		k.note(e)
 		return false
 	}
 	if c.h.nextUpdate.IsZero() {

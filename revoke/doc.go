@@ -9,14 +9,15 @@
 // certificate), verifies (signed by the issuer, by a CRL signer the CA
 // certified, or by the CA's other key across a rollover, on a valid path
 // to the same trust anchor and not revoked), is fresh at the time of the
-// check, carries a CRL number (version 2 CRLs), a nextUpdate and no critical extension
+// check, carries a CRL number and a nextUpdate (so version 1 CRLs, which
+// have no CRL number, are read but not used) and no critical extension
 // pkit does not process. Delta CRLs are applied on top of the complete
 // CRL they belong to; CRLs covering only some reasons are combined.
 //
 // The parser is pkit's own, on cryptobyte, for two measured reasons:
-// crypto/x509 refuses version 1 CRLs, which RFC 5280 section 5 requires
-// applications to read; and it decodes every entry into objects, while
-// checking a certificate needs one: on a 62 MB CRL of a million entries
+// crypto/x509 refuses version 1 CRLs, which pkit reads (to say what they
+// are, and why they are not used); and crypto/x509 decodes every entry
+// into objects, while checking a certificate needs one: on a 62 MB CRL of a million entries
 // (bench/crl.sh) pkit crl check steps over the entries in the DER instead
 // (checking each for critical extensions) and is about 9 times faster
 // than "openssl crl -noout" at an eighth of its memory.

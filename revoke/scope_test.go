@@ -181,8 +181,8 @@ func TestCheckWith(t *testing.T) {
 		{"signer certified by the CA's issuer", p.leaf, []*x509.RevocationList{crl(rt.CRL{Signer: p.rootSigner, Number: one, Entries: []rt.Entry{entry(p.leaf, revoke.KeyCompromise)}})}, false, revoked, revoke.KeyCompromise},
 		{"signer certified by a sibling CA", p.leaf, []*x509.RevocationList{crl(rt.CRL{Signer: p.siblingSigner, Number: one})}, false, revoke.SignerRefused, 0},
 		{"no CRL number", p.leaf, []*x509.RevocationList{crl(rt.CRL{})}, false, revoke.NoNumber, 0},
-		{"version 1 CRL, listed", p.leaf, []*x509.RevocationList{crl(rt.CRL{V1: true, Entries: []rt.Entry{entry(p.leaf, revoke.Unspecified)}})}, false, revoked, revoke.Unspecified},
-		{"version 1 CRL, not listed", p.leaf, []*x509.RevocationList{crl(rt.CRL{V1: true})}, false, good, 0},
+		{"version 1 CRL, listed", p.leaf, []*x509.RevocationList{crl(rt.CRL{V1: true, Entries: []rt.Entry{entry(p.leaf, revoke.Unspecified)}})}, false, revoke.NoNumber, 0},
+		{"version 1 CRL, not listed", p.leaf, []*x509.RevocationList{crl(rt.CRL{V1: true})}, false, revoke.NoNumber, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -283,8 +283,9 @@ var opensslSays = map[string]string{
 	"unknown critical CRL extension":     "unknown",
 	"unknown non-critical CRL extension": "good",
 	"unknown critical entry extension":   "unknown",
-	// OpenSSL uses a version 2 CRL without a CRL number; pkit, stricter,
-	// does not (RFC 5280 5.2.3).
+	// OpenSSL uses a CRL without a CRL number, version 1 CRLs included;
+	// pkit, stricter, reads them but does not use them (RFC 5280 5.2.3;
+	// Go's crypto/x509 cannot read version 1 CRLs at all).
 	"no CRL number": "good",
 	// OpenSSL uses a CRL without nextUpdate; pkit, stricter, does not
 	// (RFC 5280 5.1.2.5).

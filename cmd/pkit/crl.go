@@ -78,10 +78,11 @@ func crlCheckCommand(e *env) *cli.Command {
 		Description: `Looks the certificate up on the CRLs that cover it (RFC 5280 section 6.3):
    issued by its issuer (or an indirect CRL of the CRL issuer its distribution
    point names), with a scope (issuing distribution point) that includes it,
-   signed by the issuer, by a CRL signer the issuer certified or by the CA's
-   other key after a rollover, fresh (thisUpdate passed, nextUpdate not), with
-   a CRL number (version 1 CRLs have none and are used) and no critical
-   extension pkit does not process. A delta CRL is applied on top of its
+   signed by the issuer, by a CRL signer the issuer (or its issuer) certified
+   or by the CA's other key after a rollover, fresh (thisUpdate passed,
+   nextUpdate given and not passed), with a CRL number (version 1 CRLs have
+   none: they are read, not used) and no critical extension pkit does not
+   process. A delta CRL is applied on top of its
    complete CRL. The CRLs come from --crl (PEM, DER or a bundle; repeatable),
    by default the CA directory's crl/bundle.pem; the issuer is found among the
    CA directory's CAs, or given with --issuer (a file that may also hold the

@@ -486,8 +486,20 @@ func caKeyUsageMissing(v *verifier, i int) (string, string) {
 		"re-issue the CA certificate with key usage keyCertSign and cRLSign"
 }
 
+// leafIsCA: a CA certificate in the place of an end-entity certificate,
+// told from a CA verified on its own (pkit chain verify intermediate.pem)
+// by the purpose asked for or by the end-entity names or usages it
+// carries.
 func leafIsCA(v *verifier, i int) (string, string) {
-	if i != 0 || len(v.chain) == 1 || !v.chain[i].IsCA {
+	c := v.chain[i]
+	if i != 0 || len(v.chain) == 1 || !c.IsCA {
+		return "", ""
+	}
+	endEntity := v.o.Purpose != PurposeAny || len(c.DNSNames)+len(c.IPAddresses)+len(c.EmailAddresses)+len(c.URIs) > 0
+	for _, u := range c.ExtKeyUsage {
+		endEntity = endEntity || u == x509.ExtKeyUsageServerAuth || u == x509.ExtKeyUsageClientAuth
+	}
+	if !endEntity {
 		return "", ""
 	}
 	return fmt.Sprintf("%s is used as an end-entity certificate but is a CA (basic constraints CA:TRUE)", v.name(i)),

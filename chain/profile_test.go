@@ -245,6 +245,10 @@ func TestProfile(t *testing.T) {
 			t.Fatalf("good chain for %s: %v", purpose, r.Problems)
 		}
 	}
+	// A CA certificate verified on its own is no leaf that is a CA.
+	if r, err := Verify(good[1], VerifyOptions{Roots: good[2:]}); err != nil || len(r.Problems) > 0 {
+		t.Fatalf("CA verified on its own: %v %v", err, r.Problems)
+	}
 	for _, tc := range profileCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			cs := profileChain(t, tc.mutate, tc.leafKey)

@@ -74,6 +74,12 @@ func (a *Authority) CheckStore(ctx context.Context, o StoreCheckOptions) (*Store
 		if err := a.Store.writable(); err != nil {
 			return nil, err
 		}
+		// Repairs change CRL numbers: no "pkit crl" may run meanwhile.
+		unlock, err := lockCRLs(a.Dir)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 	}
 	rep := &StoreReport{Problems: []StoreProblem{}, Repaired: []string{}}
 	problem := func(check, caName, serial, format string, args ...any) {

@@ -39,6 +39,9 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 var (
@@ -205,12 +208,40 @@ func distinct(n, pad int) []*x509.Certificate {
 	return out
 }
 
-// bundles: DER and BER PKCS#7 certificate bundles of about size bytes.
+// indefinite re-encodes DER with an indefinite length on every
+// constructed element (legal BER; its DER is the original again).
+func indefinite(der []byte) []byte {
+	var out []byte
+	in := cryptobyte.String(der)
+	for !in.Empty() {
+		var e, body cryptobyte.String
+		var tag cbasn1.Tag
+		if !in.ReadAnyASN1Element(&e, &tag) {
+			log.Fatal("bad DER")
+		}
+		if tag&0x20 == 0 {
+			out = append(out, e...)
+			continue
+		}
+		el := cryptobyte.String(e)
+		el.ReadAnyASN1(&body, &tag)
+		out = append(out, byte(tag), 0x80)
+		out = append(out, indefinite(body)...)
+		out = append(out, 0, 0)
+	}
+	return out
+}
+
+// bundles: DER and BER PKCS#7 certificate bundles of about size bytes
+// (the BER one is about size bytes and has indefinite lengths on every
+// level of every certificate; the DER one has the same certificates and
+// is a little smaller).
 func bundles(size int) (der, ber []byte) {
 	pool := distinct(200, 8)
-	var certs []byte
-	for i := 0; len(certs) < size; i++ {
+	var certs, berCerts []byte
+	for i := 0; len(berCerts) < size; i++ {
 		certs = append(certs, pool[i%len(pool)].Raw...)
+		berCerts = append(berCerts, indefinite(pool[i%len(pool)].Raw)...) // every level of every certificate
 	}
 	emptySet := asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: []byte{}}
 	sd := marshal(struct {
@@ -235,7 +266,7 @@ func bundles(size int) (der, ber []byte) {
 	b.Write(set)
 	b.Write(dataCI)
 	b.Write([]byte{0xa0, 0x80})
-	b.Write(certs)
+	b.Write(berCerts)
 	b.Write([]byte{0, 0})
 	b.Write(set)
 	b.Write([]byte{0, 0, 0, 0, 0, 0})

@@ -61,6 +61,13 @@ func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 		}
 		msg = "unknown flag " + f
 	}
+	// "invalid value "x" for flag -max-depth: parse error": the long
+	// flag as users write it, and Go's parse error in words.
+	if before, after, ok := strings.Cut(msg, " for flag -"); ok && strings.HasPrefix(msg, "invalid value ") {
+		if name, rest, _ := strings.Cut(after, ":"); len(name) > 1 {
+			msg = before + " for flag --" + name + ":" + strings.Replace(rest, " parse error", " not a number", 1)
+		}
+	}
 	return usagef("%s", msg).hint("run %q for usage", name+" --help")
 }
 

@@ -21,6 +21,8 @@ const (
 	KeyFormatPKCS8 KeyFormat = iota + 1 // "PRIVATE KEY" (any algorithm)
 	KeyFormatPKCS1                      // "RSA PRIVATE KEY"
 	KeyFormatSEC1                       // "EC PRIVATE KEY"
+	// KeyFormatTraditionalDSA is OpenSSL's "DSA PRIVATE KEY", read only.
+	KeyFormatTraditionalDSA
 )
 
 // String returns "PKCS#8", "PKCS#1" or "SEC 1".
@@ -32,6 +34,8 @@ func (f KeyFormat) String() string {
 		return "PKCS#1"
 	case KeyFormatSEC1:
 		return "SEC 1"
+	case KeyFormatTraditionalDSA:
+		return "traditional DSA"
 	}
 	return "unknown"
 }
@@ -45,6 +49,8 @@ func (f KeyFormat) MarshalText() ([]byte, error) {
 		return []byte("pkcs1"), nil
 	case KeyFormatSEC1:
 		return []byte("sec1"), nil
+	case KeyFormatTraditionalDSA:
+		return []byte("dsa"), nil
 	}
 	return []byte("unknown"), nil
 }
@@ -79,6 +85,12 @@ func parsePrivateKeyDER(der []byte, pemType string) (crypto.Signer, KeyFormat, e
 	case "PRIVATE KEY":
 		f = KeyFormatPKCS8
 		k, err = x509.ParsePKCS8PrivateKey(der)
+	case "DSA PRIVATE KEY":
+		dk, err := parseDSATraditional(der)
+		if err != nil {
+			return nil, 0, err
+		}
+		return dk, KeyFormatTraditionalDSA, nil
 	default:
 		if k, err = x509.ParsePKCS8PrivateKey(der); err == nil {
 			f = KeyFormatPKCS8

@@ -90,6 +90,28 @@ func parseOtherPKCS8(der []byte) (key crypto.Signer, ok bool, err error) {
 	return nil, false, nil
 }
 
+// parseDSATraditional reads OpenSSL's traditional "DSA PRIVATE KEY":
+// SEQUENCE { 0, p, q, g, y, x }.
+func parseDSATraditional(der []byte) (*DSAKey, error) {
+	in := cryptobyte.String(der)
+	var seq cryptobyte.String
+	var version int
+	var p, q, g, y, x big.Int
+	if !in.ReadASN1(&seq, cbasn1.SEQUENCE) || !in.Empty() || !seq.ReadASN1Integer(&version) || version != 0 ||
+		!seq.ReadASN1Integer(&p) || !seq.ReadASN1Integer(&q) || !seq.ReadASN1Integer(&g) ||
+		!seq.ReadASN1Integer(&y) || !seq.ReadASN1Integer(&x) || !seq.Empty() {
+		return nil, corrupt("not a DSA private key")
+	}
+	one := big.NewInt(1)
+	if p.BitLen() > maxDSABits || p.Cmp(one) <= 0 || q.Cmp(one) <= 0 || g.Cmp(one) <= 0 || g.Cmp(&p) >= 0 ||
+		x.Sign() <= 0 || x.Cmp(&q) >= 0 || new(big.Int).Exp(&g, &x, &p).Cmp(&y) != 0 {
+		return nil, corrupt("DSA key parameters out of range")
+	}
+	k := &DSAKey{}
+	k.P, k.Q, k.G, k.Y, k.X = &p, &q, &g, &y, &x
+	return k, nil
+}
+
 // marshalDSAPKCS8 writes a DSA key as PKCS#8, the form OpenSSL writes.
 func marshalDSAPKCS8(k *DSAKey) ([]byte, error) {
 	var b cryptobyte.Builder

@@ -25,7 +25,7 @@ type Item struct {
 	CRL         *x509.RevocationList
 	// PrivateKey is set for KindPrivateKey, and for KindEncryptedPrivateKey
 	// once decrypted. It is an *rsa.PrivateKey, *ecdsa.PrivateKey or
-	// ed25519.PrivateKey.
+	// ed25519.PrivateKey, or a *DSAKey (RSASSA-PSS keys are *rsa.PrivateKey).
 	PrivateKey crypto.Signer
 	// KeyFormat is the encoding the private key was stored in.
 	KeyFormat KeyFormat

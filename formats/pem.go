@@ -27,6 +27,7 @@ var pemKinds = map[string]Kind{
 	"PRIVATE KEY":             KindPrivateKey,
 	"RSA PRIVATE KEY":         KindPrivateKey,
 	"EC PRIVATE KEY":          KindPrivateKey,
+	"DSA PRIVATE KEY":         KindPrivateKey,
 	"ENCRYPTED PRIVATE KEY":   KindEncryptedPrivateKey,
 	"PUBLIC KEY":              KindPublicKey,
 	"RSA PUBLIC KEY":          KindPublicKey,

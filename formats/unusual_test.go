@@ -150,3 +150,19 @@ func TestPKCS12LegacyPBE(t *testing.T) {
 		t.Fatalf("PBES1 key, wrong password: %v", err)
 	}
 }
+
+// TestDSATraditionalKey: OpenSSL's "DSA PRIVATE KEY" reads as the DSA key
+// of dsa.p12.
+func TestDSATraditionalKey(t *testing.T) {
+	p12, err := DecodePKCS12(readFixture(t, "dsa.p12"), password("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := Parse(readFixture(t, "dsa-trad.key"), ParseOptions{})
+	if err != nil || items[0].KeyFormat != KeyFormatTraditionalDSA || !PublicKeysEqual(items[0].PrivateKey.Public(), p12.Key.Public()) {
+		t.Fatalf("traditional DSA key: %v", err)
+	}
+	if _, err := Parse(EncodePEM("DSA PRIVATE KEY", []byte{0x30, 0x03, 0x02, 0x01, 0x00}), ParseOptions{}); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("broken DSA key: %v", err)
+	}
+}

@@ -812,7 +812,7 @@ func (p *inspPrinter) privateKey(k *inspPrivKey) {
 		p.field("key", "encrypted; give its password (--password-file or PKIT_PASSWORD) to see the key type")
 		return
 	}
-	p.field("format", map[string]string{"pkcs8": "PKCS#8", "pkcs1": "PKCS#1", "sec1": "SEC 1"}[k.Format])
+	p.field("format", map[string]string{"pkcs8": "PKCS#8", "pkcs1": "PKCS#1", "sec1": "SEC 1", "dsa": "traditional DSA"}[k.Format])
 	p.field("key", k.PublicKey.Description)
 	p.field("SHA-256 key fingerprint", k.PublicKey.FingerprintSHA256)
 }

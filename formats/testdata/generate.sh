@@ -73,3 +73,4 @@ for pbe in PBE-SHA1-RC4-128 PBE-SHA1-RC4-40 PBE-MD5-DES PBE-SHA1-DES PBE-MD5-RC2
     -passout pass:pw -out legacy/$pbe.p12
 done
 openssl pkcs8 -topk8 -v1 PBE-MD5-DES -provider legacy -provider default -in leaf.key -passout pass:pw -out legacy/pbe-md5-des.key
+openssl pkcs12 -in dsa.p12 -nocerts -nodes -passin pass:pw | openssl pkey -traditional -out dsa-trad.key

@@ -488,9 +488,13 @@ func checkNameConstraints(cas []*x509.Certificate, subject pkix.Name, r *Request
 		for _, v := range ce.Violations {
 			vs = append(vs, v.String())
 		}
+		hint := "ask only for names the CA may issue for (see them with \"pkit ca show NAME\")"
+		if net.ParseIP(subject.CommonName) != nil && len(r.DNS) == 0 {
+			hint = "OpenSSL checks a common name that is an IP address as a DNS name when there is no DNS SAN: add a DNS name the CA may issue for (--dns), or name the certificate by one"
+		}
 		return &RequestError{Err: ErrNameConstraints,
 			Msg:  fmt.Sprintf("%s (name constraints of CA %q)", strings.Join(vs, "; "), ce.CA.Subject.CommonName),
-			Hint: "ask only for names the CA may issue for (see them with \"pkit ca show NAME\")"}
+			Hint: hint}
 	}
 	if err != nil {
 		return &RequestError{Err: ErrNameConstraints, Msg: err.Error()}

@@ -384,8 +384,18 @@ func (n Names) list() []name {
 				out = append(out, name{kind: "email", value: s, from: "emailAddress attribute"})
 			case atv.Type.Equal(oidCommonName) && n.CN != CNNever:
 				// A common name that is also a SAN is checked once, as the SAN.
-				if HostLike(s) && (n.CN == CNAlways && !containsFold(n.DNS, s) || len(n.DNS) == 0) {
+				// An IP address in it: OpenSSL checks it as a DNS name when
+				// there is no DNS SAN (so pkit does, CNIfNoSAN or not), and
+				// what pkit signs is checked as the IP address it is too.
+				ip := net.ParseIP(s)
+				if HostLike(s) && (len(n.DNS) == 0 || n.CN == CNAlways && ip == nil && !containsFold(n.DNS, s)) {
 					out = append(out, name{kind: "DNS", value: s, from: "common name"})
+				}
+				if ip != nil && n.CN == CNAlways && !containsIP(n.IPs, ip) {
+					if v4 := ip.To4(); v4 != nil {
+						ip = v4
+					}
+					out = append(out, name{kind: "IP", value: ip.String(), ip: ip, from: "common name"})
 				}
 				if EmailLike(s) && (n.CN == CNAlways && !containsFold(n.Emails, s) || len(n.Emails) == 0) {
 					out = append(out, name{kind: "email", value: s, from: "common name"})
@@ -394,6 +404,15 @@ func (n Names) list() []name {
 		}
 	}
 	return out
+}
+
+func containsIP(list []net.IP, ip net.IP) bool {
+	for _, x := range list {
+		if x.Equal(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 func containsFold(list []string, s string) bool {

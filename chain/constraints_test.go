@@ -138,6 +138,12 @@ func TestConstraintsCheck(t *testing.T) {
 		{"cn: not host-like", dnsNC, Names{Subject: mustDN(t, pkix.Name{CommonName: "Alice Smith"}), CN: CNIfNoSAN}, true, ""},
 		{"cn: one label is not a host name", dnsNC, Names{Subject: mustDN(t, pkix.Name{CommonName: "alice"}), CN: CNIfNoSAN}, true, ""},
 		{"cn: of a CA is never checked", dnsNC, Names{Subject: mustDN(t, pkix.Name{CommonName: "evil.com"}), CN: CNNever}, true, ""},
+		{"cn: an IP address without a DNS SAN is checked as a DNS name (OpenSSL)", dnsNC,
+			Names{Subject: mustDN(t, pkix.Name{CommonName: "10.1.2.3"}), IPs: []net.IP{net.IPv4(10, 1, 2, 3).To4()}, CN: CNIfNoSAN}, false, `DNS name "10.1.2.3" (common name)`},
+		{"cn: an IP address beside a DNS SAN, issuance", dnsNC,
+			Names{Subject: mustDN(t, pkix.Name{CommonName: "10.1.2.3"}), DNS: []string{"a.example.internal"}, IPs: []net.IP{net.IPv4(10, 1, 2, 3).To4()}, CN: CNAlways}, true, ""},
+		{"cn: an IP address outside the IP constraints, issuance", &Constraints{Permitted: Subtrees{IPs: []*net.IPNet{cidr("10.0.0.0/8")}}},
+			Names{Subject: mustDN(t, pkix.Name{CommonName: "192.168.1.1"}), DNS: []string{"a.example.internal"}, CN: CNAlways}, false, `IP address "192.168.1.1" (common name) is outside`},
 		{"cn: email-like", &Constraints{Permitted: Subtrees{Emails: []string{"example.com"}}},
 			Names{Subject: mustDN(t, pkix.Name{CommonName: "alice@evil.com"}), CN: CNIfNoSAN}, false, `email address "alice@evil.com" (common name)`},
 	}

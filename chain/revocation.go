@@ -51,8 +51,8 @@ func fixUnknown(err error, iss *x509.Certificate) string {
 			return fmt.Sprintf("pass the CRLs of %q for the missing reasons too, with --crl FILE", who)
 		case revoke.SignerRefused:
 			return fmt.Sprintf("pass a CRL signed by %q or by a CRL signer it certified with cRLSign, whose certificate (--bundle FILE) chains to the same root and is not revoked", who)
-		case revoke.UnhandledCritical, revoke.NoNumber, revoke.NoNextUpdate, revoke.Malformed:
-			return fmt.Sprintf("ask the issuer of %q for a CRL pkit can use (with a CRL number and a nextUpdate, no unknown critical extensions, as pkit crl makes)", who)
+		case revoke.UnhandledCritical, revoke.NoNumber, revoke.Malformed:
+			return fmt.Sprintf("ask the issuer of %q for a CRL pkit can use (version 2 with a CRL number, no unknown critical extensions, as pkit crl makes)", who)
 		case revoke.BadSignature:
 			return fmt.Sprintf("the CRL was changed or signed by another key: pass the CRL as %q signed it, with --crl FILE", who)
 		}

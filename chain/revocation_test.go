@@ -83,7 +83,7 @@ func TestVerifyRevocationRFC5280(t *testing.T) {
 		{name: "unknown critical extension", inter: []*rt.Cert{ca}, crls: []*x509.RevocationList{rootCRL, critical},
 			want: []chain.Kind{chain.RevocationUnknown}, detail: "1.2.3.4", fix: "pkit can use"},
 		{name: "version 1 CRLs are not used", inter: []*rt.Cert{ca}, crls: []*x509.RevocationList{rootCRL, rt.CRL{Signer: ca, V1: true, Entries: revokedLeaf[:1]}.MustParse()},
-			want: []chain.Kind{chain.RevocationUnknown}, detail: "it is a version 1 CRL", fix: "with a CRL number"},
+			want: []chain.Kind{chain.RevocationUnknown}, detail: "it is a version 1 CRL", fix: "version 2 with a CRL number"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

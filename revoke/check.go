@@ -103,15 +103,11 @@ const (
 	PartialReasons
 	// Malformed: the CRL cannot be read.
 	Malformed
-	// NoNextUpdate: the CRL has no nextUpdate (RFC 5280 5.1.2.5 requires
-	// one), so nothing says until when it is current; pkit does not use
-	// it for checking.
-	NoNextUpdate
 )
 
 // rank orders problems from the most to the least telling, for the one
 // reported when no CRL answers.
-var rank = map[CRLProblem]int{PartialReasons: 0, BadSignature: 1, SignerRefused: 2, UnhandledCritical: 3, NoNumber: 4, NoNextUpdate: 4,
+var rank = map[CRLProblem]int{PartialReasons: 0, BadSignature: 1, SignerRefused: 2, UnhandledCritical: 3, NoNumber: 4,
 	Malformed: 5, NotYetValid: 6, Expired: 7, DeltaOnly: 8, OutOfScope: 9, NoCRL: 10}
 
 // CRLError is returned by [Check] when no usable CRL from the issuer was
@@ -149,8 +145,6 @@ func (e *CRLError) Error() string {
 		s = fmt.Sprintf("the CRL of %q cannot be used: it has a critical extension pkit does not process", who)
 	case NoNumber:
 		s = fmt.Sprintf("the CRL of %q has no CRL number, which RFC 5280 5.2.3 requires: pkit reads it but does not use it for checking (OpenSSL does use it)", who)
-	case NoNextUpdate:
-		s = fmt.Sprintf("the CRL of %q has no nextUpdate, which RFC 5280 5.1.2.5 requires, so nothing says until when it is current; pkit does not use it for checking (OpenSSL does)", who)
 	case DeltaOnly:
 		s = fmt.Sprintf("only a delta CRL of %q, no complete CRL it applies to", who)
 	case SignerRefused:
@@ -245,8 +239,8 @@ func Check(cert, issuer *x509.Certificate, crls []*x509.RevocationList, at time.
 //     (a separate CRL signer, or the CA's certificate for a new key), that
 //     [Options.VerifySigner] accepts and no CRL lists as revoked; a
 //     revoked issuer's CRLs do not count either;
-//   - it is fresh at at (thisUpdate passed, nextUpdate given and not
-//     passed), has a CRL number (so version 1 CRLs, which have none, are
+//   - it is fresh at at (thisUpdate passed, nextUpdate, when given, not
+//     passed: RFC 5280 6.3.3 a, as OpenSSL), has a CRL number (so version 1 CRLs, which have none, are
 //     read but not used) and no critical CRL or entry extension pkit does
 //     not process.
 //
@@ -525,10 +519,6 @@ func (k *checker) usable(c *cand) bool {
 		k.note(e)
 		return false
 	}
-	if c.h.nextUpdate.IsZero() {
-		k.note(&CRLError{Problem: NoNextUpdate, CRL: c.rl})
-		return false
-	}
 	if k.signerOf(c) == nil {
 		return false
 	}
@@ -639,10 +629,7 @@ func (k *checker) delta(c *cand) (d *cand, ok bool) {
 		case k.at.Before(d.h.thisUpdate):
 			k.note(&CRLError{Problem: NotYetValid, CRL: d.rl, Detail: what})
 			return nil, false
-		case d.h.nextUpdate.IsZero():
-			k.note(&CRLError{Problem: NoNextUpdate, CRL: d.rl, Detail: what})
-			return nil, false
-		case k.at.After(d.h.nextUpdate):
+		case !d.h.nextUpdate.IsZero() && k.at.After(d.h.nextUpdate):
 			k.note(&CRLError{Problem: Expired, CRL: d.rl, Detail: what + " expired " + d.h.nextUpdate.UTC().Format(time.RFC3339) + "; pass a current one"})
 			return nil, false
 		}

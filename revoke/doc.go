@@ -9,9 +9,8 @@
 // certificate), verifies (signed by the issuer, by a CRL signer the CA
 // certified, or by the CA's other key across a rollover, on a valid path
 // to the same trust anchor and not revoked), is fresh at the time of the
-// check, carries a CRL number and a nextUpdate (so version 1 CRLs, which
-// have no CRL number, are read but not used) and no critical extension
-// pkit does not process. Delta CRLs are applied on top of the complete
+// check, carries a CRL number (so version 1 CRLs, which have none, are
+// read but not used) and no critical extension pkit does not process. Delta CRLs are applied on top of the complete
 // CRL they belong to; CRLs covering only some reasons are combined.
 //
 // The parser is pkit's own, on cryptobyte, for two measured reasons:

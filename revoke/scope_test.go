@@ -177,7 +177,7 @@ func TestCheckWith(t *testing.T) {
 		{"unknown critical CRL extension", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, Extra: []pkix.Extension{unknownExt}})}, false, revoke.UnhandledCritical, 0},
 		{"unknown non-critical CRL extension", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, Extra: []pkix.Extension{quietExt}})}, false, good, 0},
 		{"unknown critical entry extension", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, Entries: []rt.Entry{{Serial: big.NewInt(99), Extra: []pkix.Extension{unknownExt}}}})}, false, revoke.UnhandledCritical, 0},
-		{"no nextUpdate", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, NextUpdate: time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC)})}, false, revoke.NoNextUpdate, 0},
+		{"no nextUpdate", p.leaf, []*x509.RevocationList{crl(rt.CRL{Number: one, NextUpdate: time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC)})}, false, good, 0},
 		{"signer certified by the CA's issuer", p.leaf, []*x509.RevocationList{crl(rt.CRL{Signer: p.rootSigner, Number: one, Entries: []rt.Entry{entry(p.leaf, revoke.KeyCompromise)}})}, false, revoked, revoke.KeyCompromise},
 		{"signer certified by a sibling CA", p.leaf, []*x509.RevocationList{crl(rt.CRL{Signer: p.siblingSigner, Number: one})}, false, revoke.SignerRefused, 0},
 		{"no CRL number", p.leaf, []*x509.RevocationList{crl(rt.CRL{})}, false, revoke.NoNumber, 0},

@@ -80,7 +80,7 @@ func crlCheckCommand(e *env) *cli.Command {
    point names), with a scope (issuing distribution point) that includes it,
    signed by the issuer, by a CRL signer the issuer (or its issuer) certified
    or by the CA's other key after a rollover, fresh (thisUpdate passed,
-   nextUpdate given and not passed), with a CRL number (version 1 CRLs have
+   nextUpdate, if any, not passed), with a CRL number (version 1 CRLs have
    none: they are read, not used) and no critical extension pkit does not
    process. A delta CRL is applied on top of its
    complete CRL. The CRLs come from --crl (PEM, DER or a bundle; repeatable),

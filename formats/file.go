@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // File is one output of a command: where it goes, what it holds and the
@@ -32,7 +33,7 @@ var ErrNameTooLong = errors.New("name too long")
 // MaxName is the longest file name, in bytes, that [WriteFiles] writes:
 // NAME_MAX (255 bytes on Linux, macOS and Windows file systems) less room
 // for the hidden temporary names a write makes beside the file
-// (".NAME.pkit-new-PID.I.N", ".NAME.tmpDIGITS").
+// (".NAME.pkit-new-PID.SEQ.I.N", ".NAME.tmpDIGITS").
 const MaxName = 255 - 40
 
 // CheckPath reports whether path is a file name [WriteFiles] can write
@@ -338,9 +339,10 @@ func CommitStaged(files []*Staged, overwrite bool) error {
 // one's certificate beside the other's key):
 //
 //  1. every file is linked to a hidden name beside its destination,
-//     ".NAME.pkit-new-PID.I.N" (or pkit-add- without overwrite): file I of
-//     the N the set puts in that folder. A failure here removes those
-//     links and changes nothing.
+//     ".NAME.pkit-new-PID.SEQ.I.N" (or pkit-add- without overwrite): file
+//     I of the N the set puts in that folder, SEQ telling the sets of one
+//     process apart. A failure here removes those links and changes
+//     nothing.
 //  2. each link becomes its destination, in the same order: rename(2)
 //     with overwrite; without, link(2) to the destination, which fails
 //     atomically when it exists, then unlink of the hidden name (a
@@ -370,10 +372,13 @@ func place(staged []*stagedFile, overwrite bool) error {
 			os.Remove(t)
 		}
 	}
-	pid := strconv.Itoa(os.Getpid())
+	// The set's name: the PID and a number of this process's own, so that
+	// the sets of parallel writers in one process (batch workers) stay
+	// apart.
+	set := strconv.Itoa(os.Getpid()) + "." + strconv.FormatUint(setSeq.Add(1), 10)
 	for _, s := range staged {
 		dir := filepath.Dir(s.dst)
-		tmp := filepath.Join(dir, "."+filepath.Base(s.dst)+mark+pid+"."+strconv.Itoa(index[dir])+"."+strconv.Itoa(count[dir]))
+		tmp := filepath.Join(dir, "."+filepath.Base(s.dst)+mark+set+"."+strconv.Itoa(index[dir])+"."+strconv.Itoa(count[dir]))
 		index[dir]++
 		os.Remove(tmp)
 		if err := s.link(tmp); err != nil {
@@ -501,8 +506,8 @@ func placeError(dst string, err error) error {
 }
 
 // tempLinkMark and tempLinkAdd name the short-lived hidden links a write
-// makes beside its destinations, ".NAME.pkit-new-PID.I.N" (overwrite) and
-// ".NAME.pkit-add-PID.I.N", between linking and placing (see place;
+// makes beside its destinations, ".NAME.pkit-new-PID.SEQ.I.N" (overwrite) and
+// ".NAME.pkit-add-PID.SEQ.I.N", between linking and placing (see place;
 // Linux cannot link an O_TMPFILE file over an existing name). The marks
 // are pkit's own, so cleaning up never touches a user's files. Links
 // named ".NAME.pkit-new-PID" come from older pkit versions.
@@ -516,7 +521,8 @@ type tempLink struct {
 	path      string
 	dst       string // the destination it is on its way to
 	pid       int
-	i, n      int // -1 for an old-style name
+	set       string // PID.SEQ; "" for an old-style name
+	i, n      int    // -1 for an old-style name
 	overwrite bool
 }
 
@@ -548,14 +554,16 @@ func tempLinks(dir string) []tempLink {
 				continue
 			}
 			l.pid, err = strconv.Atoi(f[0])
-		case 3:
-			var e1, e2 error
+		case 4:
+			var e1, e2, e3 error
 			l.pid, err = strconv.Atoi(f[0])
-			l.i, e1 = strconv.Atoi(f[1])
-			l.n, e2 = strconv.Atoi(f[2])
-			if e1 != nil || e2 != nil || l.i < 0 || l.i >= l.n {
+			_, e1 = strconv.ParseUint(f[1], 10, 64)
+			l.i, e2 = strconv.Atoi(f[2])
+			l.n, e3 = strconv.Atoi(f[3])
+			if e1 != nil || e2 != nil || e3 != nil || l.i < 0 || l.i >= l.n {
 				continue
 			}
+			l.set = f[0] + "." + f[1]
 		default:
 			continue
 		}
@@ -595,10 +603,14 @@ func Recover(dir string) error {
 		return nil
 	}
 	defer lockAll([]string{dir})()
-	sets := map[int][]tempLink{}
+	sets := map[string][]tempLink{}
 	for _, l := range tempLinks(dir) { // again, under the lock
 		if l.pid != os.Getpid() && !processAlive(l.pid) {
-			sets[l.pid] = append(sets[l.pid], l)
+			key := l.set
+			if key == "" {
+				key = l.path // an old-style link is a set of its own, removed
+			}
+			sets[key] = append(sets[key], l)
 		}
 	}
 	var errs []error
@@ -632,6 +644,9 @@ func recoverOnce(dir string) {
 	}
 	Recover(dir)
 }
+
+// setSeq numbers the sets of files this process places.
+var setSeq atomic.Uint64
 
 // recovered holds the directories recoverOnce has settled.
 var recovered sync.Map

@@ -342,35 +342,41 @@ func TestRecover(t *testing.T) {
 		{
 			name: "killed between the two renames: rolled forward",
 			files: map[string]string{"a.pem": "new", "a-key.pem": "old",
-				".a-key.pem.pkit-new-" + pid + ".1.2": "new"},
+				".a-key.pem.pkit-new-" + pid + ".7.1.2": "new"},
 			want: map[string]string{"a.pem": "new", "a-key.pem": "new"},
 		},
 		{
 			name: "killed after linking every file: rolled forward",
 			files: map[string]string{"a.pem": "old", "a-key.pem": "old",
-				".a.pem.pkit-new-" + pid + ".0.2": "new", ".a-key.pem.pkit-new-" + pid + ".1.2": "new"},
+				".a.pem.pkit-new-" + pid + ".7.0.2": "new", ".a-key.pem.pkit-new-" + pid + ".7.1.2": "new"},
 			want: map[string]string{"a.pem": "new", "a-key.pem": "new"},
 		},
 		{
 			name: "killed while linking: rolled back",
 			files: map[string]string{"a.pem": "old", "a-key.pem": "old",
-				".a.pem.pkit-new-" + pid + ".0.2": "new"},
+				".a.pem.pkit-new-" + pid + ".7.0.2": "new"},
 			want: map[string]string{"a.pem": "old", "a-key.pem": "old"},
 		},
 		{
 			name:  "a new pair killed half-way: the missing file is added",
-			files: map[string]string{"b.pem": "new", ".b-key.pem.pkit-add-" + pid + ".1.2": "new"},
+			files: map[string]string{"b.pem": "new", ".b-key.pem.pkit-add-" + pid + ".7.1.2": "new"},
 			want:  map[string]string{"b.pem": "new", "b-key.pem": "new"},
 		},
 		{
 			name:  "a new file whose name was taken since is not overwritten",
-			files: map[string]string{"b.pem": "someone else's", ".b.pem.pkit-add-" + pid + ".0.1": "ours"},
+			files: map[string]string{"b.pem": "someone else's", ".b.pem.pkit-add-" + pid + ".7.0.1": "ours"},
 			want:  map[string]string{"b.pem": "someone else's"},
 		},
 		{
+			name: "two sets of one process (batch workers): each settled on its own",
+			files: map[string]string{"a.pem": "old", "a-key.pem": "old", ".a.pem.pkit-new-" + pid + ".1.0.2": "new",
+				"b.pem": "new", "b-key.pem": "old", ".b-key.pem.pkit-new-" + pid + ".2.1.2": "new"},
+			want: map[string]string{"a.pem": "old", "a-key.pem": "old", "b.pem": "new", "b-key.pem": "new"},
+		},
+		{
 			name:  "a live process's links stay",
-			files: map[string]string{"c.pem": "old", ".c.pem.pkit-new-" + live + ".0.1": "new"},
-			want:  map[string]string{"c.pem": "old", ".c.pem.pkit-new-" + live + ".0.1": "new"},
+			files: map[string]string{"c.pem": "old", ".c.pem.pkit-new-" + live + ".7.0.1": "new"},
+			want:  map[string]string{"c.pem": "old", ".c.pem.pkit-new-" + live + ".7.0.1": "new"},
 		},
 		{
 			name:  "an old-style link of a dead process is removed",

@@ -172,13 +172,13 @@ func TestCrashSafety(t *testing.T) {
 		}
 	}
 	// Every output file is whole. A write killed while it placed its
-	// files leaves hidden ".NAME.pkit-new-PID.I.N" (--force) or
-	// ".NAME.pkit-add-PID.I.N" links (Linux cannot link an unnamed
+	// files leaves hidden ".NAME.pkit-new-PID.SEQ.I.N" (--force) or
+	// ".NAME.pkit-add-PID.SEQ.I.N" links (Linux cannot link an unnamed
 	// O_TMPFILE over an existing name); such a leftover must belong to a
 	// killed run, and the next write into that folder settles it
 	// (formats.Recover).
 	outputs := regexp.MustCompile(`^(warm0|c\d+-\d+|b\d+-\d+)-client(-key\.pem|-chain\.pem|\.pem|\.p12)$`)
-	leftover := regexp.MustCompile(`^\.((c\d+-\d+|b\d+-\d+)-client(-key\.pem|-chain\.pem|\.pem|\.p12))\.pkit-(new|add)-\d+\.\d+\.\d+$`)
+	leftover := regexp.MustCompile(`^\.((c\d+-\d+|b\d+-\d+)-client(-key\.pem|-chain\.pem|\.pem|\.p12))\.pkit-(new|add)-\d+(\.\d+){3}$`)
 	killedNames := map[string]bool{}
 	for _, r := range runs {
 		if r.killed {

@@ -1,7 +1,6 @@
 package chaintest
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/dsa" //lint:ignore SA1019 DSA is the subject of some cases: RFC 5280 profiles it (RFC 3279) and OpenSSL verifies it
 	"crypto/ecdsa"
@@ -950,8 +949,6 @@ func (g *gen) chain3(leaf, inter, root *Cert) spec {
 }
 
 func (s spec) with(f func(*spec)) spec { f(&s); return s }
-
-var _ = bytes.Equal
 
 // editExts rewrites the extensions of the TBS: f gets each extension's
 // DER and returns the new list.

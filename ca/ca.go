@@ -440,7 +440,7 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 	}
 	if err := CheckLifetime("validity", validity, r.AllowShort); err != nil {
 		return nil, time.Time{}, time.Time{}, &RequestError{Msg: err.Error(),
-			Hint: "ask for 1m or more, or pass --allow-short to issue it anyway"}
+			Hint: "ask for 1m or more (issue, sign and renew take --allow-short to sign it anyway)"}
 	}
 	now := a.now()
 	notBefore, notAfter := validityPeriod(p, now, validity)

@@ -57,7 +57,12 @@ func (e *CRLNumberError) Unwrap() error { return ErrCRLNumberBehind }
 // ReadCRLNumbers reads [CRLNumbersFile] of the CA directory dir; a missing
 // file is an empty record.
 func ReadCRLNumbers(dir string) (map[string]*big.Int, error) {
-	path := filepath.Join(dir, CRLNumbersFile)
+	return readNumbersFile(filepath.Join(dir, CRLNumbersFile))
+}
+
+// readNumbersFile reads a file of "NAME NUMBER" lines ([CRLNumbersFile],
+// a generation's [GenerationNumbers]); a missing file is an empty map.
+func readNumbersFile(path string) (map[string]*big.Int, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]*big.Int{}, nil
@@ -81,6 +86,27 @@ func ReadCRLNumbers(dir string) (map[string]*big.Int, error) {
 	return out, nil
 }
 
+// formatNumbers writes nums as "NAME NUMBER" lines, sorted by name.
+func formatNumbers(nums map[string]*big.Int) []byte {
+	names := make([]string, 0, len(nums))
+	for n := range nums {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s %s\n", n, nums[n])
+	}
+	return []byte(b.String())
+}
+
+// GenerationNumbers is the file in each published generation (see
+// [CRLFolderLayout]) that lists the CRL number of each CRL in the set,
+// written with the set: reading it back is how pkit learns the published
+// numbers without reading CRLs of many megabytes. CRL folders without one
+// (published by an older pkit) are read from their DER CRLs.
+const GenerationNumbers = "crl-numbers"
+
 // writeCRLNumbers records nums in [CRLNumbersFile], keeping the higher of
 // the recorded and the new number of each CA.
 func writeCRLNumbers(dir string, nums map[string]*big.Int) error {
@@ -93,16 +119,7 @@ func writeCRLNumbers(dir string, nums map[string]*big.Int) error {
 			old[n] = v
 		}
 	}
-	names := make([]string, 0, len(old))
-	for n := range old {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, n := range names {
-		fmt.Fprintf(&b, "%s %s\n", n, old[n])
-	}
-	return formats.WriteFile(filepath.Join(dir, CRLNumbersFile), []byte(b.String()), 0o644, true)
+	return formats.WriteFile(filepath.Join(dir, CRLNumbersFile), formatNumbers(old), 0o644, true)
 }
 
 // PublishedCRLNumber returns the highest CRL number of the CA named name
@@ -122,15 +139,22 @@ func (a *Authority) PublishedCRLNumber(name string, extra ...string) (n *big.Int
 	}
 	dirs := append([]string{filepath.Join(a.Dir, "crl")}, extra...)
 	for _, d := range dirs {
-		// The DER and PEM files are published as one set (see
-		// [CRLFolderLayout]): the PEM is read only when the DER is not
-		// there, which spares reading a large CRL twice.
-		pemPath, derPath := CRLFiles(d, name)
-		p := derPath
-		v := publishedNumber(p, a.CAs[name])
+		// The files are published as one set with their numbers listed
+		// beside them (see [GenerationNumbers]); a folder an older pkit
+		// wrote is read from the DER, else the PEM CRL.
+		p := filepath.Join(d, CRLFolderLayout, GenerationNumbers)
+		var v *big.Int
+		if gen, err := readNumbersFile(p); err == nil {
+			v = gen[name]
+		}
 		if v == nil {
-			p = pemPath
+			pemPath, derPath := CRLFiles(d, name)
+			p = derPath
 			v = publishedNumber(p, a.CAs[name])
+			if v == nil {
+				p = pemPath
+				v = publishedNumber(p, a.CAs[name])
+			}
 		}
 		if v != nil && v.Cmp(n) > 0 {
 			n, where = v, p

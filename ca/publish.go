@@ -20,8 +20,9 @@ import (
 //	NAME.crl.pem       -> .current/NAME.crl.pem
 //	NAME.crl           -> .current/NAME.crl
 //	.current           -> .gen-XXXXXX
-//	.gen-XXXXXX/       the files of one publication, written and synced
-//	                   before .current points at them
+//	.gen-XXXXXX/       the files of one publication, and crl-numbers (the
+//	                   CRL number of each, [GenerationNumbers]), written
+//	                   and synced before .current points at them
 //
 // A new set is written into a new generation folder, and .current is then
 // replaced by rename(2), which is atomic: readers (nginx, HAProxy, a web

@@ -505,7 +505,8 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 	}
 
 	now := a.now().UTC().Truncate(time.Second)
-	nums := map[string]*big.Int{}
+	nums := map[string]*big.Int{}    // the numbers signed now
+	setNums := map[string]*big.Int{} // the numbers of every CRL in the set
 	err = publishSet(dir, func(gen string) ([]string, error) {
 		files := []string{CRLBundle}
 		bundle, err := formats.Stage(filepath.Join(gen, CRLBundle), 0o644)
@@ -521,12 +522,15 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 		for _, n := range names {
 			pemPath, derPath := CRLFiles(gen, n)
 			if signers[n] == nil {
-				pemFile, derFile, err := copyPublished(dir, n, a.CAs[n], bundle, pemPath, derPath)
+				pemFile, derFile, num, err := copyPublished(dir, n, a.CAs[n], bundle, pemPath, derPath)
 				if errors.Is(err, ErrNoPublishedCRL) && skipped[n] != nil {
 					continue // a compromised CA that never published: nothing to keep
 				}
 				if err != nil {
 					return nil, err
+				}
+				if num != nil {
+					setNums[n] = num
 				}
 				staged = append(staged, pemFile, derFile)
 				files = append(files, filepath.Base(pemPath), filepath.Base(derPath))
@@ -536,7 +540,7 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 			if err != nil {
 				return nil, err
 			}
-			nums[n] = num
+			nums[n], setNums[n] = num, num
 			b, err := revoke.NewBuilder(a.CAs[n], revoke.Template{Number: num, ThisUpdate: now, NextUpdate: now.Add(validity)})
 			if err != nil {
 				return nil, err
@@ -570,8 +574,16 @@ func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedC
 				Entries: crl.Entries(), PEM: pubPEM, DER: pubDER})
 		}
 		// The numbers are recorded outside the store before any CRL that
-		// carries them can be seen.
+		// carries them can be seen, and listed in the set itself.
 		if err := writeCRLNumbers(a.Dir, nums); err != nil {
+			return nil, err
+		}
+		list, err := formats.Stage(filepath.Join(gen, GenerationNumbers), 0o644)
+		if err != nil {
+			return nil, err
+		}
+		staged = append(staged, list)
+		if _, err := list.Write(formatNumbers(setNums)); err != nil {
 			return nil, err
 		}
 		err = formats.CommitStaged(staged, false)
@@ -594,50 +606,51 @@ var ErrNoPublishedCRL = errors.New("no published CRL")
 
 // copyPublished stages copies of the published CRL of CA name (from the
 // CRL folder dir) as pemPath and derPath, and appends it to bundle, after
-// checking that it is a CRL signed by the CA.
-func copyPublished(dir, name string, caCert *x509.Certificate, bundle io.Writer, pemPath, derPath string) (*formats.Staged, *formats.Staged, error) {
+// checking that it is a CRL signed by the CA. It returns its CRL number.
+func copyPublished(dir, name string, caCert *x509.Certificate, bundle io.Writer, pemPath, derPath string) (_, _ *formats.Staged, number *big.Int, err error) {
 	src, _ := CRLFiles(dir, name)
 	f, err := os.Open(src)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("%w of CA %q in %q to put in the bundle", ErrNoPublishedCRL, name, dir)
+		return nil, nil, nil, fmt.Errorf("%w of CA %q in %q to put in the bundle", ErrNoPublishedCRL, name, dir)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer f.Close()
 	ders, err := revoke.ReadCRLs(f, 0)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%q is not a readable CRL (%w)", src, revoke.ErrNotCRL)
+		return nil, nil, nil, fmt.Errorf("%q is not a readable CRL (%w)", src, revoke.ErrNotCRL)
 	}
 	rl, err := revoke.ParseCRLFor(ders[0])
 	if err != nil {
-		return nil, nil, fmt.Errorf("%q is not a readable CRL (%w)", src, revoke.ErrNotCRL)
+		return nil, nil, nil, fmt.Errorf("%q is not a readable CRL (%w)", src, revoke.ErrNotCRL)
 	}
 	if err := rl.CheckSignatureFrom(caCert); err != nil {
-		return nil, nil, fmt.Errorf("%q is not a CRL of CA %q (its signature does not verify)", src, name)
+		return nil, nil, nil, fmt.Errorf("%q is not a CRL of CA %q (its signature does not verify)", src, name)
 	}
 	p := formats.EncodePEM("X509 CRL", ders[0])
 	if _, err := bundle.Write(p); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	pemFile, err := formats.Stage(pemPath, 0o644)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	derFile, err := formats.Stage(derPath, 0o644)
 	if err != nil {
 		pemFile.Discard()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if _, err := pemFile.Write(p); err == nil {
+	_, err = pemFile.Write(p)
+	if err == nil {
 		_, err = derFile.Write(ders[0])
 	}
 	if err != nil {
 		pemFile.Discard()
 		derFile.Discard()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return pemFile, derFile, nil
+	return pemFile, derFile, rl.Number, nil
 }
 
 // multiWriter writes to both files; unlike io.MultiWriter it needs no

@@ -307,10 +307,15 @@ func TestPublishCRLsRestoredStore(t *testing.T) {
 	if n, _ := a.Store.CRLNumber(ctx, "root"); n.Int64() != 1 {
 		t.Fatalf("the refusal changed the store's CRL number to %v", n)
 	}
-	// Without the record, the published files still tell.
+	// Without the record, the published set's list of numbers still
+	// tells; without that (a folder an older pkit wrote), the CRLs do.
 	os.Remove(filepath.Join(a.Dir, CRLNumbersFile))
-	if _, err := a.PublishCRLs(ctx, CRLOptions{}); !errors.Is(err, ErrCRLNumberBehind) {
+	if _, err := a.PublishCRLs(ctx, CRLOptions{}); !errors.As(err, &ne) || ne.Where != filepath.Join(a.Dir, "crl", CRLFolderLayout, GenerationNumbers) {
 		t.Fatalf("publishing from an older store, no record: %v", err)
+	}
+	os.Remove(filepath.Join(a.Dir, "crl", CRLFolderLayout, GenerationNumbers))
+	if _, err := a.PublishCRLs(ctx, CRLOptions{}); !errors.As(err, &ne) || ne.Where != filepath.Join(a.Dir, "crl", "root.crl") {
+		t.Fatalf("publishing from an older store, no record, no list of numbers: %v", err)
 	}
 	if after := crlNumbersOf(t, a, filepath.Join(a.Dir, "crl")); len(after) != len(before) || after["bundle.pem/root"] != 3 {
 		t.Fatalf("the refusals changed the published CRLs: %v, before %v", after, before)

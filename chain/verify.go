@@ -343,7 +343,7 @@ func (v *verifier) anchor(p *Path) {
 		}
 		// The path reaches a certificate given as a root that is not
 		// self-signed: valid only with --partial-chain.
-		detail := fmt.Sprintf("%s is given as a trusted root but is not self-signed, so it is not a trust anchor: OpenSSL, nginx and HAProxy trust only self-signed roots and refuse this chain (openssl: \"unable to get issuer certificate\"; nginx: \"unable to get issuer certificate\"; HAProxy: \"unknown ca\")", Describe(c, i, n))
+		detail := fmt.Sprintf("%s is given as a trusted root but is not self-signed, so it is not a trust anchor: OpenSSL, nginx and HAProxy trust only self-signed roots and refuse this chain (openssl: \"unable to get issuer certificate\"; nginx: \"client SSL certificate verify error: (2:unable to get issuer certificate)\", or with ssl_crl \"(3:unable to get certificate CRL)\"; HAProxy: the \"unknown ca\" alert)", Describe(c, i, n))
 		if !p.Complete {
 			detail += fmt.Sprintf("; its issuer, %q, is not given", p.Missing.Subject.String())
 		}

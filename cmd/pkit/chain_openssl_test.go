@@ -561,3 +561,63 @@ func TestChainBuildCrossSignedAndLoops(t *testing.T) {
 		t.Errorf("loop under a leaf: exit %d, stderr:\n%s", code, errs)
 	}
 }
+
+// TestServersRefuseIntermediateOnlyClientCAs checks what chain verify
+// says about a client-CA file holding only the intermediate against what
+// nginx (ssl_client_certificate) and HAProxy (ca-file) do with it: they
+// refuse the client, pkit says invalid (exit 3) and names them; with
+// --partial-chain pkit accepts it, as openssl verify -partial_chain.
+func TestServersRefuseIntermediateOnlyClientCAs(t *testing.T) {
+	needTool(t, "nginx", "haproxy", "curl")
+	s := newMTLSSet(t)
+	inter := filepath.Join(s.caDir, "ca", "intermediate.crt")
+	s.clientCAs = filepath.Join(s.dir, "intermediate-only.pem")
+	cat(t, s.clientCAs, inter)
+	alice := filepath.Join(s.dir, "alice-client.pem")
+
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"pkit", "chain", "verify", alice, "--roots", s.clientCAs, "--purpose", "client"}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitNo || !strings.Contains(stderr.String(), "pkit: refused by: OpenSSL, nginx, HAProxy") || !strings.Contains(stderr.String(), "ssl_client_certificate") {
+		t.Fatalf("pkit: exit %d\n%s", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run([]string{"pkit", "chain", "verify", alice, "--roots", s.clientCAs, "--purpose", "client", "--partial-chain"}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("pkit --partial-chain: exit %d\n%s", code, stderr.String())
+	}
+
+	srv := startNginx(t, s)
+	s.expect(t, srv.port, map[string]bool{"alice": false, "bob": false})
+	log, err := os.ReadFile(filepath.Join(s.dir, "nginx", "logs", "error.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// startNginx sets ssl_crl, which turns the last error OpenSSL reports
+	// into the missing CRL of the absent root.
+	if !strings.Contains(string(log), "(2:unable to get issuer certificate)") && !strings.Contains(string(log), "(3:unable to get certificate CRL)") {
+		t.Errorf("nginx's log does not say what pkit says it says:\n%s", log)
+	}
+
+	crt := filepath.Join(s.dir, "localhost-haproxy.pem")
+	pkitIn(t, "convert", s.serverChain, crt, "--key", s.key)
+	port := freePort(t)
+	conf := fmt.Sprintf(`global
+	maxconn 64
+defaults
+	mode http
+	timeout connect 5s
+	timeout client 10s
+	timeout server 10s
+frontend mtls
+	bind 127.0.0.1:%d ssl crt %s ca-file %s verify required
+	http-request return status 200 content-type text/plain string "%s"
+`, port, crt, s.clientCAs, marker)
+	confPath := filepath.Join(s.dir, "haproxy-intermediate-only.cfg")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hsrv := startServer(t, port, "haproxy", "-W", "-db", "-f", confPath)
+	s.expect(t, hsrv.port, map[string]bool{"alice": false})
+	if _, out := s.curl(t, hsrv.port, "alice"); !strings.Contains(out, "unknown ca") {
+		t.Errorf("curl against HAProxy does not show the alert pkit names (unknown ca):\n%s", out)
+	}
+}

@@ -209,19 +209,6 @@ type Options struct {
 	VerifySigner func(signer *x509.Certificate) error
 }
 
-// IssuedBy reports whether crl names issuer as its issuer: the same
-// subject and, when both carry one, the same key identifier. It does not
-// check the signature.
-func IssuedBy(crl *x509.RevocationList, issuer *x509.Certificate) bool {
-	if !sameName(crl.RawIssuer, issuer.RawSubject) {
-		return false
-	}
-	if len(crl.AuthorityKeyId) > 0 && len(issuer.SubjectKeyId) > 0 && !bytes.Equal(crl.AuthorityKeyId, issuer.SubjectKeyId) {
-		return false
-	}
-	return true
-}
-
 // Check looks cert up on the CRLs of issuer as of at, accepting only
 // CRLs signed with the issuer's own key; see [CheckWith].
 func Check(cert, issuer *x509.Certificate, crls []*x509.RevocationList, at time.Time) (*Status, error) {

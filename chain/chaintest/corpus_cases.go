@@ -683,8 +683,8 @@ func (g *gen) crls() {
 	add("crl-int-crl-missing", leaf, [][]byte{rootCRL}, false, "RFC 5280 6.3: the leaf's status"+undetermined)
 	add("crl-expired", leaf, [][]byte{rootCRL, interCRL(crlSpec{number: 2, this: Base.AddDate(0, 0, -10), next: Base.AddDate(0, 0, -1)})}, false, "RFC 5280 6.3.3(a): the CRL's nextUpdate has passed"+undetermined)
 	add("crl-not-yet-valid", leaf, [][]byte{rootCRL, interCRL(crlSpec{number: 2, this: Base.AddDate(0, 0, 1), next: Base.AddDate(0, 0, 30)})}, false, "RFC 5280 5.1.2.4: the CRL's thisUpdate is in the future"+undetermined)
-	add("crl-no-next-update", leaf, [][]byte{rootCRL, interCRL(crlSpec{number: 2, noNext: true})}, false,
-		"RFC 5280 5.1.2.5: conforming CRL issuers MUST include nextUpdate; without it nothing says when the CRL goes stale, so pkit's strict reading does not use it (6.3.3(a) alone would)")
+	add("crl-no-next-update", leaf, [][]byte{rootCRL, interCRL(crlSpec{number: 2, noNext: true})}, true,
+		"RFC 5280 6.3.3(a) tests nextUpdate only when it is there (5.1.2.5's MUST binds the CRL issuer, not the relying party); OpenSSL uses such a CRL too")
 	badSig := interCRL(crlSpec{number: 2})
 	badSig[len(badSig)-3] ^= 0x55
 	add("crl-bad-signature", leaf, [][]byte{rootCRL, badSig}, false, "RFC 5280 6.3.3(g): the CRL's signature does not verify"+undetermined)

@@ -40,7 +40,6 @@ var caseNotes = map[string][2]string{
 	"dn-printable-vs-utf8":              {"", goDNBytes},
 	"dn-unicode-case":                   {"OpenSSL folds the case of ASCII letters only", goDNBytes},
 
-	"crl-no-next-update":                  {"OpenSSL uses a CRL without nextUpdate", ""},
 	"crl-no-number":                       {"OpenSSL uses a CRL without a CRL number", ""},
 	"crl-v1":                              {"OpenSSL uses v1 CRLs", ""},
 	"crl-indirect-signer-without-crlsign": {openSSLCRLPath, ""},

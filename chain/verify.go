@@ -347,13 +347,13 @@ func (v *verifier) anchor(p *Path) {
 		if !p.Complete {
 			detail += fmt.Sprintf("; its issuer, %q, is not given", p.Missing.Subject.String())
 		}
-		root := "the self-signed root above it"
+		root := "the self-signed root"
 		if p.Complete && i < n-1 {
 			root = "the self-signed root " + strconv.Quote(v.chain[n-1].Subject.String())
 		} else if !p.Complete && i == n-1 {
-			root = fmt.Sprintf("the self-signed root: add %q, the intermediate's issuer (and any CA above it up to the root)", p.Missing.Subject.String())
+			root = fmt.Sprintf("the self-signed root (add %q, the issuer of %q, and any CA above it up to the root)", p.Missing.Subject.String(), c.Subject.String())
 		}
-		fix := fmt.Sprintf("put the root in the roots file: the file behind nginx ssl_client_certificate or HAProxy ca-file must contain the whole CA chain and end with %s; or have the client send its intermediate with its certificate; to trust the intermediate itself, as openssl verify -partial_chain does, pass --partial-chain", root)
+		fix := fmt.Sprintf("put the root in the roots file: the file behind nginx ssl_client_certificate or HAProxy ca-file must end with %s, after the intermediate (or hold the root alone, with the clients sending their intermediate along with their certificate); to trust the intermediate itself, as openssl verify -partial_chain does, pass --partial-chain", root)
 		v.addRule(UnknownAuthority, i, "", partialChainRefusers, "%s", fix, detail)
 		return
 	}

@@ -168,13 +168,26 @@ func extension(c *x509.Certificate, id asn1.ObjectIdentifier) (e struct {
 	return e
 }
 
-func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) && checkSignature(c, c) == nil
+// selfSigned reports (and caches: a signature check is most of a rule's
+// cost, and several rules ask) whether certificate i of the path signed
+// itself.
+func (v *verifier) selfSigned(i int) bool {
+	if v.ss == nil {
+		v.ss = make([]int8, len(v.chain))
+	}
+	if v.ss[i] == 0 {
+		c := v.chain[i]
+		v.ss[i] = -1
+		if bytes.Equal(c.RawIssuer, c.RawSubject) && checkSignature(c, c) == nil {
+			v.ss[i] = 1
+		}
+	}
+	return v.ss[i] > 0
 }
 
 // isRoot: the top of a complete path, self-signed.
 func (v *verifier) isRoot(i int) bool {
-	return i == len(v.chain)-1 && selfSigned(v.chain[i])
+	return i == len(v.chain)-1 && v.selfSigned(i)
 }
 
 func missingAKI(v *verifier, i int) (string, string) {
@@ -193,7 +206,7 @@ func missingAKI(v *verifier, i int) (string, string) {
 // unless told.)
 func missingAKISelfIssued(v *verifier, i int) (string, string) {
 	c := v.chain[i]
-	if len(c.AuthorityKeyId) > 0 || !bytes.Equal(c.RawIssuer, c.RawSubject) || selfSigned(c) {
+	if len(c.AuthorityKeyId) > 0 || !bytes.Equal(c.RawIssuer, c.RawSubject) || v.selfSigned(i) {
 		return "", ""
 	}
 	return fmt.Sprintf("%s is self-issued (its issuer has the same name) but has no authority key identifier, so it cannot be told from a self-signed root", v.name(i)),

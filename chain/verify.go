@@ -276,8 +276,8 @@ type verifier struct {
 	// notAnchors are the certificates given as roots that are not trust
 	// anchors (not self-signed, and no PartialChain).
 	notAnchors []*x509.Certificate
-	// si caches selfIssued: 0 unknown, 1 yes, -1 no.
-	si []int8
+	// si caches selfIssued, ss selfSigned: 0 unknown, 1 yes, -1 no.
+	si, ss []int8
 }
 
 // selfIssued reports whether certificate i of the path is self-issued

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +24,9 @@ type corpusResult struct {
 	pkit, openssl, goV string // "valid", "invalid", "n/a" or "error …"
 	pkitOut, osslOut   string
 	goErr              string
+	// refusedBy lists, per consumer named in pkit's refused_by, the
+	// problem kinds pkit says that consumer refuses.
+	refusedBy map[string][]string
 }
 
 func corpusVerdict(valid bool) string {
@@ -93,6 +98,7 @@ func TestCorpus(t *testing.T) {
 	groups := map[string]*tally{}
 	var table strings.Builder
 	tw := tabwriter.NewWriter(&table, 0, 0, 1, ' ', 0)
+	var claims []string
 	fmt.Fprintln(tw, "case\texpected\tpkit\topenssl\tgo\treason / notes")
 	for i, c := range cases {
 		r := results[i]
@@ -154,6 +160,7 @@ func TestCorpus(t *testing.T) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, want, mark(pk), mark(r.openssl), mark(r.goV), notes)
 
+		claims = append(claims, corpusClaims(c, r)...)
 		switch {
 		case c.Pending != "" && r.pkit == want:
 			t.Errorf("case %s now passes; remove it from pendingCases in chain/chaintest (it was pending: %s)", c.Name, c.Pending)
@@ -177,9 +184,44 @@ func TestCorpus(t *testing.T) {
 		}
 		t.Logf("by group:\n%s", b.String())
 	}
+	if len(claims) > 0 {
+		t.Logf("pkit's refused_by claims that the run contradicts (%d):\n  %s", len(claims), strings.Join(claims, "\n  "))
+	}
 	t.Logf("corpus totals: %d cases (generated in %v, checked in %v): pkit %d/%d, openssl %d/%d, Go %d/%d (Go n/a %d: CRLs, policy flags, raw files); %d pending",
 		total.n, gen.Round(time.Millisecond), time.Since(start).Round(time.Millisecond)-gen.Round(time.Millisecond),
 		total.pkit, total.n, total.ossl, total.osslN, total.goOK, total.goN, total.n-total.goN, total.pending)
+}
+
+// corpusClaims checks pkit's refused_by against what OpenSSL and Go
+// answered in this run: a claim that OpenSSL refuses (with the flags it
+// names, when the case passes them) or that Go refuses, where that one
+// said valid, is returned as a line for the log.
+func corpusClaims(c chaintest.Case, r corpusResult) []string {
+	var out []string
+	for who, kinds := range r.refusedBy {
+		fields := strings.Fields(who)
+		var said string
+		switch {
+		case len(fields) > 0 && fields[0] == "OpenSSL":
+			ok := true
+			for _, f := range fields[1:] {
+				ok = ok && slices.Contains(c.OpenSSL, f)
+			}
+			if !ok {
+				continue
+			}
+			said = r.openssl
+		case who == "Go":
+			said = r.goV
+		default:
+			continue
+		}
+		if said == "valid" {
+			out = append(out, fmt.Sprintf("%s: pkit says %s refuses it (%s), but %s accepted it", c.Name, who, strings.Join(kinds, ", "), fields[0]))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // corpusLastLine is openssl's last error line ("error N at D depth lookup:
@@ -205,12 +247,27 @@ func corpusIndent(s string) string {
 // runCorpusCase runs one case through the three validators.
 func runCorpusCase(ctx context.Context, bin string, env []string, haveOpenSSL bool, c chaintest.Case) corpusResult {
 	var r corpusResult
-	cmd := exec.CommandContext(ctx, bin, c.Pkit...)
+	cmd := exec.CommandContext(ctx, bin, append(c.Pkit[:len(c.Pkit):len(c.Pkit)], "--json")...)
 	cmd.Dir, cmd.Env = c.Dir, env
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	var stdout, out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &out
 	err := cmd.Run()
 	r.pkitOut = out.String()
+	var js struct {
+		Problems []struct {
+			Kind      string   `json:"kind"`
+			Warning   bool     `json:"warning"`
+			RefusedBy []string `json:"refused_by"`
+		} `json:"problems"`
+	}
+	if json.Unmarshal(stdout.Bytes(), &js) == nil {
+		r.refusedBy = map[string][]string{}
+		for _, p := range js.Problems {
+			for _, who := range p.RefusedBy {
+				r.refusedBy[who] = append(r.refusedBy[who], p.Kind)
+			}
+		}
+	}
 	var ee *exec.ExitError
 	switch {
 	case err == nil:

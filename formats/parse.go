@@ -72,6 +72,10 @@ type ParseOptions struct {
 	// parses (see [KDFBudget]); every parse is capped at
 	// [MaxPKCS12KDFIterations] either way.
 	KDFBudget *KDFBudget
+	// ParseCRL, when not nil, reads CRLs instead of crypto/x509's
+	// ParseRevocationList, which refuses version 1 CRLs; callers pass
+	// revoke.ParseCRL (formats cannot import revoke, which imports it).
+	ParseCRL func(der []byte) (*x509.RevocationList, error)
 }
 
 // passwords caches the answer of ParseOptions.Password.
@@ -83,6 +87,8 @@ type passwords struct {
 	work  *kdfWork // the parse's key-derivation budget
 	// partial is ParseOptions.Partial (this struct is the parse's context).
 	partial bool
+	// parseCRL is ParseOptions.ParseCRL.
+	parseCRL func([]byte) (*x509.RevocationList, error)
 }
 
 func (p *passwords) get() ([]byte, error) {
@@ -153,7 +159,7 @@ func ParseEach(data []byte, o ParseOptions, f func(it Item, index, total int) er
 var errStop = errors.New("stopped")
 
 func parse(data []byte, o ParseOptions, f func(Item, int, int) error) error {
-	pw := &passwords{fn: o.Password, work: newKDFWork(o.KDFBudget), partial: o.Partial}
+	pw := &passwords{fn: o.Password, work: newKDFWork(o.KDFBudget), partial: o.Partial, parseCRL: o.ParseCRL}
 	if err := checkSize(data); err != nil {
 		return err
 	}
@@ -256,7 +262,11 @@ func parseDER(k Kind, der []byte, pemType string, pw *passwords) (Item, error) {
 	case KindCSR:
 		it.CSR, err = x509.ParseCertificateRequest(der)
 	case KindCRL:
-		it.CRL, err = x509.ParseRevocationList(der)
+		if pw.parseCRL != nil {
+			it.CRL, err = pw.parseCRL(der)
+		} else {
+			it.CRL, err = x509.ParseRevocationList(der)
+		}
 	case KindPrivateKey:
 		it.PrivateKey, it.KeyFormat, err = parsePrivateKeyDER(der, pemType)
 	case KindEncryptedPrivateKey:

@@ -21,6 +21,7 @@ import (
 
 	"github.com/pkit/pkit/ca"
 	"github.com/pkit/pkit/formats"
+	"github.com/pkit/pkit/revoke"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 )
@@ -79,7 +80,7 @@ func (e *env) inspect(path string, data []byte, pw func() ([]byte, error), asJSO
 	started := false
 	enc := ""
 	var notes []*formats.ParseError
-	err := formats.ParseEach(data, formats.ParseOptions{Password: pw, Partial: true, Skipped: func(pe *formats.ParseError) { notes = append(notes, pe) }},
+	err := formats.ParseEach(data, formats.ParseOptions{Password: pw, Partial: true, ParseCRL: revoke.ParseCRL, Skipped: func(pe *formats.ParseError) { notes = append(notes, pe) }},
 		func(it formats.Item, index, total int) error {
 			for _, n := range notes {
 				fmt.Fprintf(e.stderr, "pkit: note: %q: %v (left out)\n", path, n)
@@ -195,7 +196,7 @@ func (e *env) readItems(c *cli.Context, path string, wantKeys bool) ([]formats.I
 	if err != nil {
 		return nil, err
 	}
-	items, err := formats.Parse(data, formats.ParseOptions{Password: pw})
+	items, err := formats.Parse(data, formats.ParseOptions{Password: pw, ParseCRL: revoke.ParseCRL})
 	if err != nil {
 		return nil, explainParse(path, err)
 	}

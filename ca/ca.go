@@ -172,7 +172,7 @@ func (a *Authority) linkChains() {
 			var next *x509.Certificate
 			var found []*x509.Certificate
 			for _, p := range a.CAs {
-				if p != cur && string(p.RawSubject) == string(cur.RawIssuer) && string(p.SubjectKeyId) == string(cur.AuthorityKeyId) {
+				if p != cur && formats.NamesIssuer(p, cur) {
 					found = append(found, p)
 				}
 			}
@@ -180,7 +180,7 @@ func (a *Authority) linkChains() {
 			// settle the issuer, and signatures are checked only to choose
 			// between look-alikes.
 			for _, p := range found {
-				if len(found) == 1 || cur.CheckSignatureFrom(p) == nil {
+				if len(found) == 1 || formats.CheckSignature(p, cur) == nil {
 					next = p
 					break
 				}
@@ -194,10 +194,10 @@ func (a *Authority) linkChains() {
 	}
 }
 
-func isSelfSigned(c *x509.Certificate) bool {
-	return string(c.RawIssuer) == string(c.RawSubject) &&
-		(len(c.AuthorityKeyId) == 0 || string(c.AuthorityKeyId) == string(c.SubjectKeyId))
-}
+// isSelfSigned reports whether c is its own issuer by names and key
+// identifiers ([formats.NamesIssuer]); in pkit's own directory that
+// settles it without a signature check.
+func isSelfSigned(c *x509.Certificate) bool { return formats.NamesIssuer(c, c) }
 
 // Unlock opens the private key of the CA named name, asking for the
 // passphrase through the [Unlocker] if needed. Later calls reuse it.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/pkit/pkit/formats"
 )
 
 // PolicyOptions are the certificate-policy inputs of RFC 5280 section
@@ -288,7 +290,7 @@ func (v *verifier) runPolicies() (st policyStats) {
 		if !v.policyExtensionsValid(k) {
 			return
 		}
-		self := bytes.Equal(c.RawIssuer, c.RawSubject)
+		self := v.selfIssued(k)
 
 		// 6.1.3 (d) and (e).
 		if g != nil && len(c.Policies) > 0 {
@@ -529,7 +531,7 @@ func (v *verifier) isAnchor(c *x509.Certificate) bool {
 			return true
 		}
 	}
-	return bytes.Equal(c.RawIssuer, c.RawSubject)
+	return formats.SelfIssued(c)
 }
 
 func keys(m map[string]*policyNode) []string {

@@ -178,7 +178,7 @@ func (v *verifier) selfSigned(i int) bool {
 	if v.ss[i] == 0 {
 		c := v.chain[i]
 		v.ss[i] = -1
-		if bytes.Equal(c.RawIssuer, c.RawSubject) && checkSignature(c, c) == nil {
+		if SelfSigned(c) {
 			v.ss[i] = 1
 		}
 	}
@@ -192,7 +192,7 @@ func (v *verifier) isRoot(i int) bool {
 
 func missingAKI(v *verifier, i int) (string, string) {
 	c := v.chain[i]
-	if len(c.AuthorityKeyId) > 0 || bytes.Equal(c.RawIssuer, c.RawSubject) {
+	if len(c.AuthorityKeyId) > 0 || v.selfIssued(i) {
 		return "", ""
 	}
 	return fmt.Sprintf("%s has no authority key identifier (required in every certificate but a self-signed root)", v.name(i)),
@@ -206,7 +206,7 @@ func missingAKI(v *verifier, i int) (string, string) {
 // unless told.)
 func missingAKISelfIssued(v *verifier, i int) (string, string) {
 	c := v.chain[i]
-	if len(c.AuthorityKeyId) > 0 || !bytes.Equal(c.RawIssuer, c.RawSubject) || v.selfSigned(i) {
+	if len(c.AuthorityKeyId) > 0 || !v.selfIssued(i) || v.selfSigned(i) {
 		return "", ""
 	}
 	return fmt.Sprintf("%s is self-issued (its issuer has the same name) but has no authority key identifier, so it cannot be told from a self-signed root", v.name(i)),

@@ -105,7 +105,7 @@ func fixRevoked(i int) string {
 func CRLSignersFor(issuer *x509.Certificate, pile []*x509.Certificate, at time.Time) revoke.Options {
 	var roots []*x509.Certificate
 	for _, c := range pile {
-		if bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(c) == nil {
+		if SelfSigned(c) {
 			roots = append(roots, c)
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"io"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -34,7 +34,7 @@ type matrixCase struct {
 	purpose   string // "", "server" or "client"
 	host      string
 	at        time.Time
-	valid     bool // pkit's expected answer
+	valid     bool   // pkit's expected answer
 	partial   bool   // --partial-chain, openssl -partial_chain
 	depth     string // --max-depth, openssl -verify_depth ("" for none)
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/chain"
 	"github.com/pkit/pkit/formats"
 	"github.com/pkit/pkit/revoke"
 	"github.com/urfave/cli/v2"
@@ -539,7 +540,7 @@ func describeCert(c *x509.Certificate, now time.Time) *inspCert {
 		ExpiresInDays:         daysUntil(c.NotAfter, now),
 		Expired:               now.After(c.NotAfter),
 		NotYetValid:           now.Before(c.NotBefore),
-		SelfSigned:            bytesEqual(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil,
+		SelfSigned:            chain.SelfSigned(c),
 		SANs:                  nonNil(formats.SANStrings(c)),
 		PublicKey:             describeCertKey(c),
 		SignatureAlgorithm:    signatureName(c.SignatureAlgorithm),
@@ -629,8 +630,6 @@ func extCritical(c *x509.Certificate, oid asn1.ObjectIdentifier) bool {
 	}
 	return false
 }
-
-func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
 
 func nonNil(s []string) []string {
 	if s == nil {

@@ -256,7 +256,7 @@ func (a *Authority) verifyCA(cert *x509.Certificate, parent string) error {
 	if len(cas) == 0 {
 		return fmt.Errorf("%w: no chain for CA %q", ErrSelfCheck, parent)
 	}
-	res, err := chain.Verify(cert, chain.VerifyOptions{Roots: cas[len(cas)-1:], Intermediates: cas[:len(cas)-1], At: a.now(), Lenient: true})
+	res, err := chain.Verify(cert, chain.VerifyOptions{Roots: cas[len(cas)-1:], Intermediates: cas[:len(cas)-1], At: a.signedAt(cert), Lenient: true})
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrSelfCheck, err)
 	}

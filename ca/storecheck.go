@@ -175,7 +175,7 @@ func (a *Authority) CheckStore(ctx context.Context, o StoreCheckOptions) (*Store
 		for _, hex := range missing {
 			r := revokedBy[n][hex]
 			what := "is missing from"
-			if r.RevokedAt.After(rl.ThisUpdate) {
+			if !r.RevokedAt.Before(rl.ThisUpdate) { // missing and not older than the CRL: revoked since (both in seconds)
 				what = "was revoked after"
 			}
 			problem("crl-unpublished", n, hex, "%q (serial %s), revoked in the store on %s, %s the published CRL %s of %q (%s)",

@@ -81,10 +81,10 @@ func readPartialCertificate(der []byte, goErr error) (*x509.Certificate, error, 
 	if c.Subject, ok = lenientName(subject, &odd); !ok {
 		return nil, nil, false
 	}
-	if c.NotBefore, ok = readTime(&validity); !ok {
+	if c.NotBefore, ok = ReadASN1Time(&validity); !ok {
 		return nil, nil, false
 	}
-	if c.NotAfter, ok = readTime(&validity); !ok || !validity.Empty() {
+	if c.NotAfter, ok = ReadASN1Time(&validity); !ok || !validity.Empty() {
 		return nil, nil, false
 	}
 	// What pkit cannot use: a non-string name attribute, or a key with
@@ -113,7 +113,9 @@ func readPartialCertificate(der []byte, goErr error) (*x509.Certificate, error, 
 	return c, fmt.Errorf("%w: a certificate with %s", ErrUnsupported, strings.Join(reasons, " and ")), true
 }
 
-func readTime(s *cryptobyte.String) (time.Time, bool) {
+// ReadASN1Time reads an X.509 Time (UTCTime or GeneralizedTime, RFC 5280
+// 4.1.2.5) from s, reporting whether it was one.
+func ReadASN1Time(s *cryptobyte.String) (time.Time, bool) {
 	var t time.Time
 	switch {
 	case s.PeekASN1Tag(cbasn1.UTCTime):

@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/pkit/pkit/formats"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -162,12 +163,12 @@ func parseTBS(raw []byte) (*crlInfo, error) {
 	h.sigAI, h.issuer = ai, iss
 	var ok bool
 	rest := tbs
-	if h.thisUpdate, ok = readTime(&tbs); !ok {
+	if h.thisUpdate, ok = formats.ReadASN1Time(&tbs); !ok {
 		return nil, malformed("thisUpdate")
 	}
 	h.thisRaw = rest[:len(rest)-len(tbs)]
 	if tbs.PeekASN1Tag(cbasn1.UTCTime) || tbs.PeekASN1Tag(cbasn1.GeneralizedTime) {
-		if h.nextUpdate, ok = readTime(&tbs); !ok {
+		if h.nextUpdate, ok = formats.ReadASN1Time(&tbs); !ok {
 			return nil, malformed("nextUpdate")
 		}
 	}
@@ -192,17 +193,6 @@ func parseTBS(raw []byte) (*crlInfo, error) {
 		return nil, malformed("TBSCertList (data after the extensions)")
 	}
 	return h, nil
-}
-
-func readTime(s *cryptobyte.String) (time.Time, bool) {
-	var t time.Time
-	switch {
-	case s.PeekASN1Tag(cbasn1.UTCTime):
-		return t, s.ReadASN1UTCTime(&t)
-	case s.PeekASN1Tag(cbasn1.GeneralizedTime):
-		return t, s.ReadASN1GeneralizedTime(&t)
-	}
-	return t, false
 }
 
 // readExtension reads one Extension: its OID (content bytes), whether it
@@ -582,7 +572,7 @@ func decodeEntry(full []byte) (x509.RevocationListEntry, error) {
 		return e, malformed("revoked certificate serial number")
 	}
 	var ok bool
-	if e.RevocationTime, ok = readTime(&s); !ok {
+	if e.RevocationTime, ok = formats.ReadASN1Time(&s); !ok {
 		return e, malformed("revocation date")
 	}
 	if s.Empty() {

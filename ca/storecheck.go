@@ -12,6 +12,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/pkit/pkit/formats"
 	"github.com/pkit/pkit/revoke"
 )
 
@@ -122,7 +123,7 @@ func (a *Authority) CheckStore(ctx context.Context, o StoreCheckOptions) (*Store
 			switch {
 			case iss == nil:
 				problem("record", r.Issuer, hex, "the record of %q (serial %s) names issuer %q, which is not a CA of this directory", r.Name, hex, r.Issuer)
-			case string(c.RawIssuer) != string(iss.RawSubject):
+			case !formats.NamesIssuer(iss, c):
 				problem("record", r.Issuer, hex, "the certificate recorded as %q (serial %s) was not issued by CA %q", r.Name, hex, r.Issuer)
 			}
 		}

@@ -88,6 +88,11 @@ const (
 	// certificates, such as pkit chain verify, since Verify takes parsed
 	// ones.
 	InvalidCertificate Kind = "invalid-certificate"
+	// NameForm: a certificate's issuer name equals its issuer's subject
+	// by RFC 5280 7.1 but is written otherwise (case, spaces, string
+	// types), so validators that compare names more literally do not
+	// find the issuer. A warning: the path is valid.
+	NameForm Kind = "issuer-name-form"
 )
 
 // Problem is one thing wrong with a chain: what, which certificate, and
@@ -244,6 +249,7 @@ func Verify(leaf *x509.Certificate, o VerifyOptions) (*Result, error) {
 		v.checkCert(i)
 	}
 	v.depth(path)
+	v.nameForms()
 	v.policies()
 	v.profile()
 	if o.Host != "" {
@@ -303,6 +309,26 @@ func (v *verifier) add(k Kind, i int, detail, fix string, args ...any) {
 		p.Cert = v.chain[i]
 	}
 	v.problems = append(v.problems, p)
+}
+
+// nameForms warns, for each link of the path, when the issuer name is
+// the same as its issuer's subject only by RFC 5280 7.1's comparison:
+// Go's crypto/x509 compares the bytes, OpenSSL (so nginx and HAProxy)
+// folds ASCII case and spaces but not other letters.
+func (v *verifier) nameForms() {
+	for i := 0; i+1 < len(v.chain); i++ {
+		c, p := v.chain[i], v.chain[i+1]
+		if bytes.Equal(c.RawIssuer, p.RawSubject) {
+			continue
+		}
+		refused := []string{"Go"}
+		if !formats.SameNameOpenSSL(c.RawIssuer, p.RawSubject) {
+			refused = append(refused, "OpenSSL", "nginx", "HAProxy")
+		}
+		v.addRule(NameForm, i, "RFC 5280 7.1", refused, "the issuer name of %s is written otherwise than the subject of %s (same name by RFC 5280 7.1, but %s will not find the issuer)",
+			"re-issue the certificate with its issuer's subject name copied byte for byte (pkit always does)", v.name(i), v.name(i+1), strings.Join(refused, ", "))
+		v.problems[len(v.problems)-1].Warning = true
+	}
 }
 
 // name describes certificate i of the chain: its role and subject.

@@ -20,6 +20,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // This file is the one place pkit decides whether one certificate issued
@@ -41,11 +43,24 @@ import (
 // order; everything else compares byte for byte. A name that does not
 // parse equals only the same bytes.
 func SameName(a, b []byte) bool {
+	return sameName(a, b, true)
+}
+
+// SameNameOpenSSL reports whether OpenSSL (and so nginx and HAProxy)
+// takes the DER-encoded names a and b for the same name: as [SameName],
+// but folding the case of ASCII letters only, where RFC 4518 (which RFC
+// 5280 7.1 follows) folds every letter and normalises to NFKC. Where the
+// two differ, a chain that is valid by the RFC still fails in OpenSSL.
+func SameNameOpenSSL(a, b []byte) bool {
+	return sameName(a, b, false)
+}
+
+func sameName(a, b []byte, unicode bool) bool {
 	if bytes.Equal(a, b) {
 		return true
 	}
-	ka, oka := canonicalName(a)
-	kb, okb := canonicalName(b)
+	ka, oka := canonicalNameMode(a, unicode)
+	kb, okb := canonicalNameMode(b, unicode)
 	return oka && okb && bytes.Equal(ka, kb)
 }
 
@@ -346,7 +361,11 @@ const (
 // canonicalName returns the canonical encoding of a DER Name (OpenSSL's
 // x509_name_canon): each RDN a SET of its attributes in DER order, string
 // values re-encoded as UTF8String in canonical text form.
-func canonicalName(der []byte) ([]byte, bool) {
+func canonicalName(der []byte) ([]byte, bool) { return canonicalNameMode(der, true) }
+
+// canonicalNameMode is canonicalName; unicode false folds ASCII case only,
+// as OpenSSL does.
+func canonicalNameMode(der []byte, unicode bool) ([]byte, bool) {
 	in := cryptobyte.String(der)
 	var rdns cryptobyte.String
 	if !in.ReadASN1(&rdns, cbasn1.SEQUENCE) || !in.Empty() {
@@ -371,7 +390,7 @@ func canonicalName(der []byte) ([]byte, bool) {
 			var e cryptobyte.Builder
 			e.AddASN1(cbasn1.SEQUENCE, func(e *cryptobyte.Builder) {
 				e.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(e *cryptobyte.Builder) { e.AddBytes(oid) })
-				if s, ok := canonicalString(val, tag); ok {
+				if s, ok := canonicalString(val, tag, unicode); ok {
 					e.AddASN1(cbasn1.UTF8String, func(e *cryptobyte.Builder) { e.AddBytes(s) })
 				} else {
 					e.AddBytes(val)
@@ -396,9 +415,11 @@ func canonicalName(der []byte) ([]byte, bool) {
 
 // canonicalString turns a directory string element into OpenSSL's
 // canonical text (asn1_string_canon): UTF-8, no leading or trailing white
-// space, inner white space runs as one space, ASCII in lower case. ok is
-// false for other types and for text that does not decode.
-func canonicalString(elem cryptobyte.String, tag cbasn1.Tag) ([]byte, bool) {
+// space, inner white space runs as one space, ASCII in lower case; with
+// unicode, text beyond ASCII is also case folded and NFKC normalised, as
+// RFC 4518 2.2 and 2.3 prepare it. ok is false for other types and for
+// text that does not decode.
+func canonicalString(elem cryptobyte.String, tag cbasn1.Tag, unicode bool) ([]byte, bool) {
 	var v cryptobyte.String
 	if !elem.ReadASN1(&v, tag) {
 		return nil, false
@@ -463,5 +484,17 @@ func canonicalString(elem cryptobyte.String, tag cbasn1.Tag) ([]byte, bool) {
 		out = append(out, c)
 		i++
 	}
+	if unicode && !isASCII(out) {
+		out = norm.NFKC.Bytes(cases.Fold().Bytes(out))
+	}
 	return out, true
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

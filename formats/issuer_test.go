@@ -71,7 +71,9 @@ func TestSameName(t *testing.T) {
 		{"IA5String vs UTF8String", rawName(cn(ia5, "acme ca")), rawName(cn(utf8s, "Acme CA")), true},
 		{"BMPString vs UTF8String", rawName(cn(bmpTag, string(bmp("Acme Çà")))), rawName(cn(utf8s, "acme Çà")), true},
 		{"T61String as Latin-1", rawName(cn(t61, "Acme \xe7")), rawName(cn(utf8s, "Acme ç")), true},
-		{"non-ASCII case differs", rawName(cn(utf8s, "Ça")), rawName(cn(utf8s, "ça")), false},
+		{"non-ASCII case folds (RFC 4518 2.2)", rawName(cn(utf8s, "Ça")), rawName(cn(utf8s, "ça")), true},
+		{"NFKC normalisation (RFC 4518 2.3)", rawName(cn(utf8s, "\ufb01le CA")), rawName(cn(utf8s, "File CA")), true},
+		{"non-ASCII letters differ", rawName(cn(utf8s, "Ça")), rawName(cn(utf8s, "Ča")), false},
 		{"different words", rawName(cn(utf8s, "Acme CA")), rawName(cn(utf8s, "Acme CA 2")), false},
 		{"space inside a word", rawName(cn(utf8s, "AcmeCA")), rawName(cn(utf8s, "Acme CA")), false},
 		{"RDN order matters", rawName([]atv{{oidO, utf8s, []byte("Acme")}}, cn(utf8s, "CA")), rawName(cn(utf8s, "CA"), []atv{{oidO, utf8s, []byte("Acme")}}), false},
@@ -184,4 +186,29 @@ func FuzzIssuerParsers(f *testing.F) {
 		k := &dsa.PublicKey{Parameters: dsa.Parameters{P: big.NewInt(23), Q: big.NewInt(11), G: big.NewInt(4)}, Y: big.NewInt(3)}
 		verifyDSA(k, []byte{1, 2, 3}, der)
 	})
+}
+
+// OpenSSL folds ASCII case and spaces, and compares string types as text,
+// but leaves other letters as they are: SameNameOpenSSL says what it does.
+func TestSameNameOpenSSL(t *testing.T) {
+	utf8s, printable := cbasn1.UTF8String, cbasn1.PrintableString
+	tests := []struct {
+		name string
+		a, b []byte
+		want bool
+	}{
+		{"ASCII case and spaces", rawName(cn(utf8s, "Acme  CA")), rawName(cn(printable, "acme ca")), true},
+		{"non-ASCII case", rawName(cn(utf8s, "Ça")), rawName(cn(utf8s, "ça")), false},
+		{"same bytes", rawName(cn(utf8s, "Ça")), rawName(cn(utf8s, "Ça")), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SameNameOpenSSL(tt.a, tt.b); got != tt.want {
+				t.Errorf("SameNameOpenSSL = %v, want %v", got, tt.want)
+			}
+			if !SameName(tt.a, tt.b) {
+				t.Errorf("SameName = false: names OpenSSL matches must match by RFC 5280 7.1 too")
+			}
+		})
+	}
 }

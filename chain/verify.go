@@ -387,7 +387,7 @@ func (v *verifier) anchor(p *Path) {
 		v.addRule(UnknownAuthority, n-1, "", nil, "%s is not a trusted root", "if it is your CA's root, trust it with --roots FILE (or --dir DIR); if not, the chain was issued by another CA", v.name(n-1))
 		return
 	}
-	if bad := p.g.badIssuer(p.top); bad != nil {
+	if bad := p.g.badIssuer(p.top); bad != nil && !p.Truncated {
 		v.addRule(BadSignature, n-1, "RFC 5280 6.1.3 (a)(1)", nil, "the signature of %s does not verify with the key of its issuer %q", "the certificate was changed or signed by another key: re-issue it from the right CA", v.name(n-1), bad.Subject.String())
 		return
 	}

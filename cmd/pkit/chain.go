@@ -492,6 +492,10 @@ func (e *env) chainBuild(c *cli.Context) error {
 	}
 	if !p.Complete && (strict || c.Bool("with-root")) {
 		m := p.Missing
+		if p.Truncated {
+			return failf("gave up building the chain of %q after %d signature checks: the input holds too many candidate issuers of one name and key id", p.Certs[0].Subject.String(), p.SignatureChecks).
+				hint("remove the look-alike certificates (pkit chain build without --roots lists what it leaves out), or give only the CA certificates of this chain")
+		}
 		ue := failf("%v", m)
 		if m.Loop {
 			return ue.hint("the certificates sign each other in a loop and reach no root; add the root or pass it with --roots")

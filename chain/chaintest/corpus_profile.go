@@ -60,11 +60,11 @@ func (g *gen) profile() {
 		t.AuthorityKeyId = []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}
 	})
 	// RFC 5280 6.1 does not use key identifiers, but 4.2.1.1 makes the AKI
-	// the way to find the issuer's key, and OpenSSL and Go, the strictest
-	// widely used validators, find no issuer for a mismatched one: pkit
-	// does as they do, so even --lenient cannot make the path.
+	// the way to find the issuer's key, and OpenSSL, the stricter of the
+	// two, finds no issuer for a mismatched one (Go does): pkit does as
+	// OpenSSL, so even --lenient cannot make the path.
 	g.profileCase("prof-aki-ski-mismatch", c3(mismatch), "RFC 5280 4.2.1.1: the leaf's key identifier does not match its issuer's subject key identifier", false,
-		"RFC 5280 4.2.1.1: the authority key identifier names another key, so no issuer is found (OpenSSL and Go find none either); --lenient cannot make the path")
+		"RFC 5280 4.2.1.1: the authority key identifier names another key, so no issuer is found (as OpenSSL, the stricter validator, finds none; RFC 5280 6.1 itself uses no key identifiers); --lenient cannot make the path")
 	// A root whose AKI names itself by key id, issuer and serial: still
 	// self-signed, against the Baseline Requirements only.
 	rootKey := ecKey()

@@ -100,7 +100,8 @@ type profileRule struct {
 // with it); "Go" is crypto/x509's Certificate.Verify with KeyUsages for
 // the purpose and, for the name rules, DNSName the common name.
 var profileRules = []profileRule{
-	{MissingAKI, "RFC 5280 4.2.1.1", []string{"OpenSSL -x509_strict"}, missingAKI},
+	{MissingAKI, "RFC 5280 4.2.1.1", []string{"OpenSSL -x509_strict"}, missingAKIv3},
+	{MissingAKI, "RFC 5280 4.2.1.1", nil, missingAKIv1},
 	{MissingAKI, "RFC 5280 4.2.1.1", []string{"OpenSSL"}, missingAKISelfIssued},
 	{MissingSKI, "RFC 5280 4.2.1.2", []string{"OpenSSL -x509_strict"}, missingSKI},
 	{AKIMismatch, "RFC 5280 4.2.1.1", []string{"OpenSSL"}, akiMismatch},
@@ -188,6 +189,23 @@ func (v *verifier) selfSigned(i int) bool {
 // isRoot: the top of a complete path, self-signed.
 func (v *verifier) isRoot(i int) bool {
 	return i == len(v.chain)-1 && v.selfSigned(i)
+}
+
+// missingAKIv3 and missingAKIv1 split missingAKI by version: openssl
+// verify -x509_strict checks the key identifier of version 3
+// certificates only (a version 1 certificate has no extensions at all).
+func missingAKIv3(v *verifier, i int) (string, string) {
+	if v.chain[i].Version < 3 {
+		return "", ""
+	}
+	return missingAKI(v, i)
+}
+
+func missingAKIv1(v *verifier, i int) (string, string) {
+	if v.chain[i].Version >= 3 {
+		return "", ""
+	}
+	return missingAKI(v, i)
 }
 
 func missingAKI(v *verifier, i int) (string, string) {

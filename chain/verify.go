@@ -225,17 +225,7 @@ func Verify(leaf *x509.Certificate, o VerifyOptions) (*Result, error) {
 	// Trust anchors: without PartialChain, only the self-signed roots.
 	// The others help build the path but are not trusted.
 	var notAnchors []*x509.Certificate
-	if !o.PartialChain {
-		var anchors []*x509.Certificate
-		for _, c := range o.Roots {
-			if formats.NamesIssuer(c, c) {
-				anchors = append(anchors, c)
-			} else {
-				notAnchors = append(notAnchors, c)
-			}
-		}
-		o.Roots = anchors
-	}
+	o.Roots, notAnchors = TrustAnchors(o.Roots, o.PartialChain)
 	pool := append(append(append([]*x509.Certificate(nil), o.Intermediates...), notAnchors...), o.Served...)
 	path, err := Build(pool, BuildOptions{Leaf: leaf, Roots: o.Roots, At: at})
 	if err != nil {
@@ -309,6 +299,25 @@ func (v *verifier) add(k Kind, i int, detail, fix string, args ...any) {
 		p.Cert = v.chain[i]
 	}
 	v.problems = append(v.problems, p)
+}
+
+// TrustAnchors splits the certificates given as trusted roots into trust
+// anchors and the rest, as OpenSSL, nginx and HAProxy do: only a
+// self-signed (self-issued, by names and key identifiers) certificate is
+// an anchor, unless partial (openssl -partial_chain) makes every one an
+// anchor. The others may still serve as untrusted intermediates.
+func TrustAnchors(roots []*x509.Certificate, partial bool) (anchors, others []*x509.Certificate) {
+	if partial {
+		return roots, nil
+	}
+	for _, c := range roots {
+		if formats.NamesIssuer(c, c) {
+			anchors = append(anchors, c)
+		} else {
+			others = append(others, c)
+		}
+	}
+	return anchors, others
 }
 
 // nameForms warns, for each link of the path, when the issuer name is

@@ -63,7 +63,10 @@ func chainBuildCommand(e *env) *cli.Command {
    The CA directory (--dir or PKIT_DIR; by default ./pki when it holds a CA
    and no --roots is given) lends its intermediates to complete the chain
    and its roots to end it. A chain that does not reach a root given with
-   --roots, --dir or PKIT_DIR is an error.
+   --roots, --dir or PKIT_DIR is an error. Roots are self-signed, as
+   OpenSSL, nginx and HAProxy take them: an intermediate given with --roots
+   only helps build the path, unless --partial-chain trusts it as openssl
+   -partial_chain does.
 
 EXAMPLES (after "pkit quickstart")
    pkit chain build pki/certs/localhost.pem pki/ca/intermediate.crt > chain.pem
@@ -74,6 +77,7 @@ EXAMPLES (after "pkit quickstart")
 			dirFlag(),
 			&cli.StringFlag{Name: "leaf", Usage: "build from this certificate: a `FILE`, common name, subject or fingerprint prefix"},
 			&cli.StringSliceFlag{Name: "roots", Usage: "trusted roots in `FILE` (repeatable); the path to one of them is chosen"},
+			&cli.BoolFlag{Name: "partial-chain", Usage: "trust certificates in --roots that are not self-signed (openssl -partial_chain); without it only self-signed roots end a chain"},
 			&cli.BoolFlag{Name: "with-root", Usage: "also write the root"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the chain to `FILE` instead of standard output"},
 			passwordFileFlag(),
@@ -480,7 +484,11 @@ func (e *env) chainBuild(c *cli.Context) error {
 		dirInts = others
 		strict = strict || explicit
 	}
-	o := chain.BuildOptions{Roots: roots, Intermediates: dirInts}
+	// Only self-signed roots end a chain, as servers take them; an
+	// intermediate given as a root helps build the path, unless
+	// --partial-chain trusts it as openssl -partial_chain does.
+	roots, notAnchors := chain.TrustAnchors(roots, c.Bool("partial-chain"))
+	o := chain.BuildOptions{Roots: roots, Intermediates: append(dirInts, notAnchors...)}
 	if l := c.String("leaf"); l != "" {
 		if o.Leaf, err = r.pickLeaf(l, append(pile[:len(pile):len(pile)], dirInts...)); err != nil {
 			return err
@@ -492,6 +500,10 @@ func (e *env) chainBuild(c *cli.Context) error {
 	}
 	if !p.Complete && (strict || c.Bool("with-root")) {
 		m := p.Missing
+		if top := p.Certs[len(p.Certs)-1]; slices.ContainsFunc(notAnchors, top.Equal) {
+			return failf("%q is given with --roots but is not self-signed, so it is not a trust anchor: OpenSSL, nginx and HAProxy refuse it as one", top.Subject.String()).
+				hint("add its root (the self-signed certificate of %q) with --roots, or pass --partial-chain to trust it as openssl -partial_chain does", m.Subject.String())
+		}
 		if p.Truncated {
 			return failf("gave up building the chain of %q after %d signature checks: the input holds too many candidate issuers of one name and key id", p.Certs[0].Subject.String(), p.SignatureChecks).
 				hint("remove the look-alike certificates (pkit chain build without --roots lists what it leaves out), or give only the CA certificates of this chain")

@@ -177,19 +177,14 @@ func publishedNumber(path string, caCert *x509.Certificate) *big.Int {
 // PEM file) without its entries, and returns it when caCert signed it;
 // nil, nil when there is no such file.
 func readPublishedCRL(path string, caCert *x509.Certificate) (*x509.RevocationList, error) {
-	f, err := os.Open(path)
+	ders, err := revoke.ReadCRLFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
 		return nil, err
 	}
-	defer f.Close()
-	var size int64
-	if st, err := f.Stat(); err == nil {
-		size = st.Size()
-	}
-	ders, err := revoke.ReadCRLs(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("%q: %w", path, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"os"
 	"time"
 
 	"github.com/pkit/pkit/formats"
@@ -465,6 +466,22 @@ func appendDigits(b []byte, t time.Time, full bool) []byte {
 	b = two(b, mi)
 	b = two(b, s)
 	return append(b, 'Z')
+}
+
+// ReadCRLFile is [ReadCRLs] on the file at path, its size taken from the
+// file. Errors from opening it are returned as they are (fs.ErrNotExist
+// among them).
+func ReadCRLFile(path string) ([][]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	return ReadCRLs(f, size)
 }
 
 // ReadCRLs reads every CRL in r, a DER CRL or a PEM file of "X509 CRL"

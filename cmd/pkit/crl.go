@@ -280,24 +280,11 @@ func (e *env) crlCheckExpiry(c *cli.Context) error {
 // readCRLHeader reads a DER or PEM CRL file for its fields, leaving its
 // entries unparsed.
 func readCRLHeader(path string) (*x509.RevocationList, error) {
-	ders, err := readCRLFile(path)
+	ders, err := revoke.ReadCRLFile(path)
 	if err != nil {
 		return nil, err
 	}
 	return revoke.ParseCRLFor(ders[0])
-}
-
-func readCRLFile(path string) ([][]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var size int64
-	if st, err := f.Stat(); err == nil {
-		size = st.Size()
-	}
-	return revoke.ReadCRLs(f, size)
 }
 
 func (e *env) crlCheck(c *cli.Context) error {
@@ -352,7 +339,7 @@ func (e *env) crlCheck(c *cli.Context) error {
 	}
 	var crls []*x509.RevocationList
 	for _, f := range crlFiles {
-		ders, err := readCRLFile(f)
+		ders, err := revoke.ReadCRLFile(f)
 		if err != nil {
 			if errors.Is(err, revoke.ErrNotCRL) {
 				return failf("%q: %v", f, err)

@@ -252,7 +252,7 @@ func CheckWith(cert, issuer *x509.Certificate, crls []*x509.RevocationList, at t
 		c := &cand{rl: rl}
 		var err error
 		if c.h, err = parseTBS(rl.RawTBSRevocationList); err != nil {
-			if sameName(rl.RawIssuer, cert.RawIssuer) {
+			if formats.SameName(rl.RawIssuer, cert.RawIssuer) {
 				k.note(&CRLError{Problem: Malformed, CRL: rl, Err: err})
 			}
 			continue
@@ -331,7 +331,7 @@ func CheckWith(cert, issuer *x509.Certificate, crls []*x509.RevocationList, at t
 	}
 	if len(completes) == 0 {
 		for _, d := range deltas {
-			if sameName(d.rl.RawIssuer, cert.RawIssuer) {
+			if formats.SameName(d.rl.RawIssuer, cert.RawIssuer) {
 				k.note(&CRLError{Problem: DeltaOnly, CRL: d.rl, Detail: fmt.Sprintf("delta CRL %s needs its complete CRL, number %s or later", numberText(d.h.number), d.h.base)})
 				break
 			}
@@ -417,7 +417,7 @@ func (k *checker) scope(c *cand, dp distPoint) (reasonSet, bool) {
 	}
 	if dp.crlIssuer != nil {
 		if !namesHoldDN(dp.crlIssuer, crlIssuer) {
-			if sameName(crlIssuer, k.cert.RawIssuer) {
+			if formats.SameName(crlIssuer, k.cert.RawIssuer) {
 				return out("the certificate's CRL distribution point names another CRL issuer, whose indirect CRL is needed")
 			}
 			return 0, false
@@ -425,7 +425,7 @@ func (k *checker) scope(c *cand, dp distPoint) (reasonSet, bool) {
 		if c.h.idp == nil || !c.h.idp.indirect {
 			return out("the certificate names %q as its CRL issuer, but this CRL is not an indirect CRL (no indirectCRL in its issuing distribution point)", c.rl.Issuer.String())
 		}
-	} else if !sameName(crlIssuer, k.cert.RawIssuer) {
+	} else if !formats.SameName(crlIssuer, k.cert.RawIssuer) {
 		return 0, false
 	}
 	interim := allReasons
@@ -534,7 +534,7 @@ func (k *checker) lookup(c *cand) (*x509.RevocationListEntry, bool) {
 			return
 		}
 		if e.issuer == nil {
-			if !sameName(c.rl.RawIssuer, k.cert.RawIssuer) {
+			if !formats.SameName(c.rl.RawIssuer, k.cert.RawIssuer) {
 				return
 			}
 		} else if names, ok := splitIssuer(e.issuer); !ok || !namesHoldDN(names, k.cert.RawIssuer) {
@@ -586,7 +586,6 @@ func nameText(der []byte) string {
 
 // sameName reports whether two DER distinguished names are the same, as
 // RFC 5280 section 7.1 compares them (see [formats.SameName]).
-func sameName(a, b []byte) bool { return bytes.Equal(a, b) || formats.SameName(a, b) }
 
 // delta returns the newest delta CRL for complete CRL c that is
 // authentic (signed by an accepted signer) and applies to it: the same
@@ -599,7 +598,7 @@ func (k *checker) delta(c *cand) (d *cand, ok bool) {
 		return nil, true
 	}
 	for _, d := range k.deltas {
-		if !sameName(d.rl.RawIssuer, c.rl.RawIssuer) || !bytes.Equal(d.h.idpRaw, c.h.idpRaw) {
+		if !formats.SameName(d.rl.RawIssuer, c.rl.RawIssuer) || !bytes.Equal(d.h.idpRaw, c.h.idpRaw) {
 			continue
 		}
 		if d.h.number == nil || d.h.number.Cmp(c.h.number) <= 0 || d.h.base.Cmp(c.h.number) > 0 {
@@ -646,7 +645,7 @@ func (k *checker) signerOf(c *cand) *x509.Certificate {
 	var cands []*x509.Certificate
 	seen := map[string]bool{}
 	for _, s := range append([]*x509.Certificate{k.issuer}, k.o.Signers...) {
-		if s == nil || seen[string(s.Raw)] || !sameName(s.RawSubject, c.rl.RawIssuer) {
+		if s == nil || seen[string(s.Raw)] || !formats.SameName(s.RawSubject, c.rl.RawIssuer) {
 			continue
 		}
 		seen[string(s.Raw)] = true
@@ -661,7 +660,7 @@ func (k *checker) signerOf(c *cand) *x509.Certificate {
 		}
 		return nil
 	}
-	direct := sameName(c.rl.RawIssuer, k.cert.RawIssuer)
+	direct := formats.SameName(c.rl.RawIssuer, k.cert.RawIssuer)
 	for _, s := range cands {
 		if s.KeyUsage != 0 && s.KeyUsage&x509.KeyUsageCRLSign == 0 {
 			k.note(&CRLError{Problem: SignerRefused, CRL: c.rl, Detail: fmt.Sprintf("%s lacks the cRLSign key usage", certText(s))})
@@ -674,8 +673,7 @@ func (k *checker) signerOf(c *cand) *x509.Certificate {
 			}
 			// A revoked CA's CRLs are not trusted either (its key may be
 			// in other hands).
-			if e := k.signerRevoked(s); e != nil {
-				k.note(&CRLError{Problem: SignerRefused, CRL: c.rl, Detail: fmt.Sprintf("%s, its signer, was revoked %s (%s)", certText(s), e.RevocationTime.UTC().Format(time.RFC3339), Reason(e.ReasonCode))})
+			if k.refuseRevokedSigner(c, s, ", its signer,") {
 				continue
 			}
 			c.signer = s
@@ -695,7 +693,7 @@ func (k *checker) signerOf(c *cand) *x509.Certificate {
 		// the CA itself (a CRL signer) or by the authority that certified
 		// the CA (a CRL signer, or the CA's certificate for another key
 		// after a rollover): not by a sibling CA under the same root.
-		if direct && !sameName(s.RawIssuer, k.issuer.RawSubject) && !sameName(s.RawIssuer, k.issuer.RawIssuer) {
+		if direct && !formats.SameName(s.RawIssuer, k.issuer.RawSubject) && !formats.SameName(s.RawIssuer, k.issuer.RawIssuer) {
 			k.note(&CRLError{Problem: SignerRefused, CRL: c.rl, Detail: fmt.Sprintf("%s is certified by %q, neither the CA nor its issuer", certText(s), s.Issuer.String())})
 			continue
 		}
@@ -707,8 +705,7 @@ func (k *checker) signerOf(c *cand) *x509.Certificate {
 			k.note(&CRLError{Problem: SignerRefused, CRL: c.rl, Detail: fmt.Sprintf("%s: %v", certText(s), err)})
 			continue
 		}
-		if e := k.signerRevoked(s); e != nil {
-			k.note(&CRLError{Problem: SignerRefused, CRL: c.rl, Detail: fmt.Sprintf("%s was revoked %s (%s)", certText(s), e.RevocationTime.UTC().Format(time.RFC3339), Reason(e.ReasonCode))})
+		if k.refuseRevokedSigner(c, s, "") {
 			continue
 		}
 		c.signer = s
@@ -721,6 +718,17 @@ func certText(c *x509.Certificate) string {
 	return fmt.Sprintf("the certificate %q (key id %s)", c.Subject.String(), formats.FormatFingerprint(c.SubjectKeyId))
 }
 
+// refuseRevokedSigner notes and reports whether signer s of CRL c is
+// itself revoked; role words the signer in the note (", its signer,").
+func (k *checker) refuseRevokedSigner(c *cand, s *x509.Certificate, role string) bool {
+	e := k.signerRevoked(s)
+	if e == nil {
+		return false
+	}
+	k.note(&CRLError{Problem: SignerRefused, CRL: c.rl, Detail: fmt.Sprintf("%s%s was revoked %s (%s)", certText(s), role, e.RevocationTime.UTC().Format(time.RFC3339), Reason(e.ReasonCode))})
+	return true
+}
+
 // signerRevoked looks CRL signer s up on the complete CRLs of its issuer
 // that are fresh and verify with a key of that issuer (or s's own): a
 // signer on one of them, for any reason but removeFromCRL, signs no CRL
@@ -729,7 +737,7 @@ func (k *checker) signerRevoked(s *x509.Certificate) *x509.RevocationListEntry {
 	want := serialContent(s.SerialNumber)
 	keys := []*x509.Certificate{s}
 	for _, c := range append([]*x509.Certificate{k.issuer}, k.o.Signers...) {
-		if c != nil && sameName(c.RawSubject, s.RawIssuer) {
+		if c != nil && formats.SameName(c.RawSubject, s.RawIssuer) {
 			keys = append(keys, c)
 		}
 	}
@@ -769,7 +777,7 @@ func (k *checker) signerRevoked(s *x509.Certificate) *x509.RevocationListEntry {
 func (k *checker) crlsFor(issuer []byte) []*cand {
 	var out []*cand
 	for _, c := range k.all {
-		if sameName(c.rl.RawIssuer, issuer) {
+		if formats.SameName(c.rl.RawIssuer, issuer) {
 			out = append(out, c)
 		}
 	}

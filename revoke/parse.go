@@ -484,7 +484,7 @@ func directoryName(gn []byte) ([]byte, bool) {
 func sameGeneralName(a, b []byte) bool {
 	if da, ok := directoryName(a); ok {
 		db, ok := directoryName(b)
-		return ok && sameName(da, db)
+		return ok && formats.SameName(da, db)
 	}
 	return bytes.Equal(a, b)
 }
@@ -504,7 +504,7 @@ func anyNameInCommon(a, b [][]byte) bool {
 // namesHoldDN reports whether the GeneralNames hold the directory name dn.
 func namesHoldDN(names [][]byte, dn []byte) bool {
 	for _, n := range names {
-		if d, ok := directoryName(n); ok && sameName(d, dn) {
+		if d, ok := directoryName(n); ok && formats.SameName(d, dn) {
 			return true
 		}
 	}

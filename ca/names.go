@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -96,4 +97,52 @@ func CheckEmail(e string) error {
 		return fmt.Errorf("invalid email address %q: bad domain %q", e, domain)
 	}
 	return nil
+}
+
+// CheckDomainConstraint reports whether d can be a DNS (or email host)
+// name constraint: a domain, optionally with a leading "." (names under
+// it only). A wildcard is not a constraint: "example.com" already covers
+// every name under it.
+func CheckDomainConstraint(d string) error {
+	if strings.HasPrefix(d, "*") {
+		return fmt.Errorf("%q is a wildcard; a constraint is a domain and covers the names under it (write %q, or %q for the names under it only)",
+			d, strings.TrimPrefix(d, "*."), "."+strings.TrimPrefix(d, "*."))
+	}
+	return CheckDNSName(strings.TrimPrefix(d, "."))
+}
+
+// CheckCRLURL reports whether u can be the CRL distribution point of the
+// certificates a CA issues: an absolute http, https or ldap URL with a
+// host and no user info (RFC 5280 section 4.2.1.13). "" is fine: no
+// distribution point.
+func CheckCRLURL(u string) error {
+	if u == "" {
+		return nil
+	}
+	p, err := url.Parse(u)
+	ok := err == nil && p.Host != "" && p.Hostname() != "" && p.User == nil
+	if ok {
+		switch strings.ToLower(p.Scheme) {
+		case "http", "https", "ldap":
+		default:
+			ok = false
+		}
+	}
+	if !ok || CheckName(u) != nil || strings.ContainsAny(u, " ") {
+		return fmt.Errorf("%q is not an absolute http, https or ldap URL", u)
+	}
+	return nil
+}
+
+// IPv4AsIPv6 returns the IPv4 range meant by an IP name constraint
+// written as IPv6 (::ffff:10.0.0.0/104, as net.ParseCIDR returns ip and
+// n for it), or nil when it is not one. Name constraints keep IPv4 and
+// IPv6 apart (RFC 5280, Go, OpenSSL), so such a constraint would match no
+// IPv4 address, which is not what anyone writing it means.
+func IPv4AsIPv6(ip net.IP, n *net.IPNet) *net.IPNet {
+	if ip.To4() == nil || len(n.IP) != net.IPv6len {
+		return nil
+	}
+	ones, _ := n.Mask.Size()
+	return &net.IPNet{IP: n.IP.To4(), Mask: net.CIDRMask(max(ones-96, 0), 32)}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"os/user"
 	"strings"
@@ -96,7 +95,7 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 	}
 	for _, f := range []string{"permit-dns", "exclude-dns"} {
 		for _, d := range c.StringSlice(f) {
-			if err := checkDomainConstraint(d); err != nil {
+			if err := ca.CheckDomainConstraint(d); err != nil {
 				return o, usagef("--%s: %v", f, err)
 			}
 		}
@@ -114,7 +113,7 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 				if err := ca.CheckEmail(e); err != nil {
 					return o, usagef("--%s: %v", f, err).hint("give a mailbox (a@example.com), a host (example.com: its mailboxes only) or a domain (.example.com: mailboxes at hosts under it)")
 				}
-			} else if err := checkDomainConstraint(e); err != nil {
+			} else if err := ca.CheckDomainConstraint(e); err != nil {
 				return o, usagef("--%s: %v", f, err)
 			}
 		}
@@ -204,27 +203,13 @@ func parseCIDRs(flag string, vals []string) ([]*net.IPNet, error) {
 		if err != nil {
 			return nil, usagef("--%s: %q is not a CIDR range like 10.0.0.0/8", flag, v)
 		}
-		if ip.To4() != nil && len(n.IP) == net.IPv6len {
-			ones, _ := n.Mask.Size()
-			v4 := &net.IPNet{IP: n.IP.To4(), Mask: net.CIDRMask(max(ones-96, 0), 32)}
+		if v4 := ca.IPv4AsIPv6(ip, n); v4 != nil {
 			return nil, usagef("--%s: %q is an IPv4 range written as IPv6; name constraints keep IPv4 and IPv6 apart, so it would not match any IPv4 address", flag, v).
 				hint("write it as %s", v4)
 		}
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-// checkDomainConstraint reports whether d can be a DNS (or email host)
-// name constraint: a domain, optionally with a leading "." (names under
-// it only). A wildcard is not a constraint: "example.com" already covers
-// every name under it.
-func checkDomainConstraint(d string) error {
-	if strings.HasPrefix(d, "*") {
-		return fmt.Errorf("%q is a wildcard; a constraint is a domain and covers the names under it (write %q, or %q for the names under it only)",
-			d, strings.TrimPrefix(d, "*."), "."+strings.TrimPrefix(d, "*."))
-	}
-	return ca.CheckDNSName(strings.TrimPrefix(d, "."))
 }
 
 // checkCRLURL reports whether u can be the CRL distribution point of the
@@ -234,16 +219,7 @@ func checkCRLURL(u string) error {
 	if u == "" {
 		return nil
 	}
-	p, err := url.Parse(u)
-	ok := err == nil && p.Host != "" && p.Hostname() != "" && p.User == nil
-	if ok {
-		switch strings.ToLower(p.Scheme) {
-		case "http", "https", "ldap":
-		default:
-			ok = false
-		}
-	}
-	if !ok || ca.CheckName(u) != nil || strings.ContainsAny(u, " ") {
+	if ca.CheckCRLURL(u) != nil {
 		return usagef("--crl-url %q is not an absolute http, https or ldap URL", u).
 			hint("e.g. --crl-url http://pki.example.internal/crl.der; relying parties fetch CRLs over plain HTTP (RFC 5280 section 4.2.1.13)")
 	}

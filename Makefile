@@ -1,7 +1,7 @@
 # pkit: "make build" leaves ./pkit, "make test" runs every test.
 GO ?= go
 
-.PHONY: build test vet fuzz bench clean
+.PHONY: build test vet cross portable fuzz bench clean
 
 # A static binary (the SQLite driver is pure Go; without cgo, os/user and
 # net need no libc) without urfave/cli's man-page generator, whose markdown
@@ -12,8 +12,19 @@ BIN ?= pkit
 build:
 	CGO_ENABLED=0 $(GO) build -buildvcs=auto -tags urfave_cli_no_docs -trimpath -o $(BIN) ./cmd/pkit
 
-test: vet
+test: vet cross portable
 	$(GO) test -count=1 -timeout 20m ./...
+
+# pkit builds everywhere Go does: the release targets besides Linux.
+cross:
+	GOOS=darwin GOARCH=amd64 $(GO) build ./...
+	GOOS=darwin GOARCH=arm64 $(GO) build ./...
+	GOOS=windows GOARCH=amd64 $(GO) build ./...
+
+# The atomic-write and store tests again on the portable file path (temp
+# file, fsync, rename/link) that systems without O_TMPFILE and syncfs use.
+portable:
+	$(GO) test -count=1 -tags pkit_portable ./formats ./ca
 
 vet:
 	$(GO) vet ./...

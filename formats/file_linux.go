@@ -1,3 +1,9 @@
+//go:build linux && !pkit_portable
+
+// The Linux fast paths: O_TMPFILE staging and syncfs(2). The build tag
+// pkit_portable turns them off so the portable path (file_notlinux.go) can
+// be tested on Linux too: go test -tags pkit_portable ./formats.
+
 package formats
 
 import (

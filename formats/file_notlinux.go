@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux || pkit_portable
 
 package formats
 
@@ -13,9 +13,20 @@ import (
 // synced as it is written.
 const haveSyncFS = false
 
-// maxPath is PATH_MAX: 1024 on macOS and the BSDs; Go writes long
-// Windows paths through the \\?\ prefix, up to 32767 characters.
-var maxPath = map[bool]int{true: 32767, false: 1024}[runtime.GOOS == "windows"]
+// maxPath is PATH_MAX: 1024 on macOS and the BSDs, 4096 on Linux (the
+// portable path under the pkit_portable tag); Go writes long Windows paths
+// through the \\?\ prefix, up to 32767 characters.
+var maxPath = pathMax(runtime.GOOS)
+
+func pathMax(goos string) int {
+	switch goos {
+	case "windows":
+		return 32767
+	case "linux":
+		return 4096
+	}
+	return 1024
+}
 
 func syncFS(string) error { return nil }
 

@@ -606,9 +606,7 @@ func (a *Authority) issue(ctx context.Context, r *Request, stage func(*Issued) e
 		EmailAddresses:        r.Emails,
 		URIs:                  r.URIs,
 	}
-	if a.Config.CRLURL != "" {
-		tmpl.CRLDistributionPoints = []string{a.Config.CRLURL}
-	}
+	a.Config.URLs(a.Config.Issuer).apply(tmpl)
 	chain := a.Chain(a.Config.Issuer)
 	out := &Issued{Key: key, Root: chain[len(chain)-1]}
 	if len(chain) > 1 {

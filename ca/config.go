@@ -22,7 +22,9 @@ import (
 //	# comment
 //	[ca]
 //	issuer = intermediate        # the CA (file ca/NAME.crt) that signs leaves
-//	crl-url = http://pki.example/intermediate.crl
+//	crl-url = http://pki.example/crl/{ca}.crl      # see [Config.URLs]
+//	ocsp-url = http://pki.example/ocsp
+//	ca-issuers-url = http://pki.example/ca/{ca}.crt
 //
 //	[profile server]
 //	validity = 825d              # d (days), h, m, s; y = 365d
@@ -36,9 +38,9 @@ import (
 type Config struct {
 	// Issuer is the name of the CA that signs leaf certificates.
 	Issuer string
-	// CRLURL, when set, is put in every issued certificate as its CRL
-	// distribution point.
-	CRLURL string
+	// CRLURL, OCSPURL and CAIssuersURL are the templates of the
+	// distribution points put in issued certificates; see [Config.URLs].
+	CRLURL, OCSPURL, CAIssuersURL string
 	// Profiles by name.
 	Profiles map[string]*Profile
 }
@@ -162,22 +164,44 @@ func (c *Config) set(key, val string) error {
 	switch key {
 	case "issuer":
 		c.Issuer = val
-	case "crl-url":
-		c.CRLURL = val
+	case KeyCRLURL, KeyOCSPURL, KeyCAIssuersURL:
+		if err := parseURLTemplate(key, val); err != nil {
+			return err
+		}
+		*c.urlField(key) = val
 	default:
-		return fmt.Errorf("unknown key %q in [ca] (valid: issuer, crl-url)", key)
+		return fmt.Errorf("unknown key %q in [ca] (valid: issuer, %s)", key, strings.Join(URLKeys, ", "))
 	}
 	return nil
 }
 
-// SetIssuer returns the config file data with [ca] issuer set to name,
-// changing only that line: comments, order and everything the user wrote
-// stay as they were. When [ca] has no issuer line one is added after its
-// header; the result must still parse.
+// urlField returns the field of the URL template key (one of [URLKeys]).
+func (c *Config) urlField(key string) *string {
+	switch key {
+	case KeyOCSPURL:
+		return &c.OCSPURL
+	case KeyCAIssuersURL:
+		return &c.CAIssuersURL
+	}
+	return &c.CRLURL
+}
+
+// SetIssuer returns the config file data with [ca] issuer set to name;
+// see [SetCAKey].
 func SetIssuer(data []byte, name string) ([]byte, error) {
+	return SetCAKey(data, "issuer", name)
+}
+
+// SetCAKey returns the config file data with the [ca] key set to val,
+// changing only that line: comments, order and everything the user wrote
+// stay as they were. When [ca] has no such line one is added after its
+// header; an empty val removes the line (issuer cannot be removed). The
+// result must still parse.
+func SetCAKey(data []byte, key, val string) ([]byte, error) {
 	lines := strings.SplitAfter(string(data), "\n")
 	section, caHeader, done := "", -1, false
-	for i, raw := range lines {
+	var out []string
+	for _, raw := range lines {
 		code := raw
 		if j := strings.IndexByte(code, '#'); j >= 0 {
 			code = code[:j]
@@ -186,34 +210,40 @@ func SetIssuer(data []byte, name string) ([]byte, error) {
 		if strings.HasPrefix(code, "[") {
 			section = strings.Join(strings.Fields(strings.Trim(code, "[]")), " ")
 			if section == "ca" && caHeader < 0 {
-				caHeader = i
+				caHeader = len(out)
 			}
+			out = append(out, raw)
 			continue
 		}
-		key, val, ok := strings.Cut(code, "=")
-		if section != "ca" || !ok || strings.TrimSpace(key) != "issuer" {
+		k, old, ok := strings.Cut(code, "=")
+		if section != "ca" || !ok || strings.TrimSpace(k) != key {
+			out = append(out, raw)
+			continue
+		}
+		done = true
+		if val == "" {
 			continue
 		}
 		// Replace the value in place, keeping the spacing and any comment.
+		old = strings.TrimSpace(old)
 		at := strings.Index(raw, "=") + 1
-		at += strings.Index(raw[at:], strings.TrimSpace(val))
-		lines[i] = raw[:at] + name + raw[at+len(strings.TrimSpace(val)):]
-		done = true
+		at += strings.Index(raw[at:], old)
+		out = append(out, raw[:at]+val+raw[at+len(old):])
 	}
-	if !done {
+	if !done && val != "" {
 		if caHeader < 0 {
 			return nil, &ConfigError{Line: 1, Msg: "the config has no [ca] section"}
 		}
-		if !strings.HasSuffix(lines[caHeader], "\n") {
-			lines[caHeader] += "\n"
+		if !strings.HasSuffix(out[caHeader], "\n") {
+			out[caHeader] += "\n"
 		}
-		lines[caHeader] += "issuer = " + name + "\n"
+		out[caHeader] += key + " = " + val + "\n"
 	}
-	out := []byte(strings.Join(lines, ""))
-	if _, err := ParseConfig(out); err != nil {
+	res := []byte(strings.Join(out, ""))
+	if _, err := ParseConfig(res); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return res, nil
 }
 
 // Marshal writes c in the format [ParseConfig] reads, with comments.
@@ -226,10 +256,16 @@ func (c *Config) Marshal() []byte {
 	b.WriteString("# san-types: dns, ip, email, uri\n\n")
 	b.WriteString("[ca]\n")
 	fmt.Fprintf(&b, "issuer = %s\n", c.Issuer)
-	if c.CRLURL != "" {
-		fmt.Fprintf(&b, "crl-url = %s\n", c.CRLURL)
-	} else {
-		b.WriteString("# crl-url = http://pki.example.internal/crl.der\n")
+	b.WriteString("# Distribution points put in issued certificates; {ca} is the issuing CA's name.\n")
+	b.WriteString("# Set them with pkit ca set (they apply to certificates issued from then on).\n")
+	examples := map[string]string{KeyCRLURL: "http://pki.example.internal/crl/{ca}.crl",
+		KeyOCSPURL: "http://pki.example.internal/ocsp", KeyCAIssuersURL: "http://pki.example.internal/ca/{ca}.crt"}
+	for _, k := range URLKeys {
+		if v := *c.urlField(k); v != "" {
+			fmt.Fprintf(&b, "%s = %s\n", k, v)
+		} else {
+			fmt.Fprintf(&b, "# %s = %s\n", k, examples[k])
+		}
 	}
 	names := make([]string, 0, len(c.Profiles))
 	for n := range c.Profiles {

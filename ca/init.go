@@ -39,8 +39,10 @@ type InitOptions struct {
 	PermittedDNS, ExcludedDNS     []string
 	PermittedIPs, ExcludedIPs     []*net.IPNet
 	PermittedEmail, ExcludedEmail []string
-	// CRLURL is embedded in every issued certificate.
-	CRLURL string
+	// CRLURL, OCSPURL and CAIssuersURL are the distribution point
+	// templates of the config (see [Config.URLs] and [CheckURLTemplate]);
+	// the intermediate gets the root's.
+	CRLURL, OCSPURL, CAIssuersURL string
 	// Protection seals the CA keys.
 	Protection Protection
 	// Now is the clock; nil means time.Now.
@@ -97,26 +99,33 @@ func Init(dir string, o InitOptions) (err error) {
 	if o.Validity == 0 {
 		o.Validity = 10 * 365 * 24 * time.Hour
 	}
+	issuer := "root"
+	if !o.Single {
+		issuer = "intermediate"
+	}
+	cfg := DefaultConfig(issuer)
+	cfg.CRLURL, cfg.OCSPURL, cfg.CAIssuersURL = o.CRLURL, o.OCSPURL, o.CAIssuersURL
+	for _, k := range URLKeys {
+		if err := CheckURLTemplate(k, cfg.URLTemplate(k), issuer); err != nil {
+			return &RequestError{Msg: err.Error(), Err: ErrBadURL}
+		}
+	}
 	t := now()
-	root, rootKey, err := createCA(o, o.Name+" Root CA", nil, nil, o.Validity, t, o.PathLen, !o.Single)
+	root, rootKey, err := createCA(o, o.Name+" Root CA", nil, nil, URLs{}, o.Validity, t, o.PathLen, !o.Single)
 	if err != nil {
 		return err
 	}
 	certs := map[string]*x509.Certificate{"root": root}
 	keys := map[string]crypto.Signer{"root": rootKey}
-	issuer := "root"
 	if !o.Single {
 		v := min(o.Validity, 5*365*24*time.Hour)
 		zero := 0
-		inter, interKey, err := createCA(o, o.Name+" Intermediate CA", root, rootKey, v, t, &zero, false)
+		inter, interKey, err := createCA(o, o.Name+" Intermediate CA", root, rootKey, cfg.URLs("root"), v, t, &zero, false)
 		if err != nil {
 			return err
 		}
 		certs["intermediate"], keys["intermediate"] = inter, interKey
-		issuer = "intermediate"
 	}
-	cfg := DefaultConfig(issuer)
-	cfg.CRLURL = o.CRLURL
 
 	// The temporary directory is inside an existing dir (the same file
 	// system, even for a mount point), else beside it.
@@ -234,8 +243,9 @@ func moveInto(tmp, dir string) error {
 }
 
 // createCA makes a CA certificate: signed by parent, or self-signed when
-// parent is nil.
-func createCA(o InitOptions, cn string, parent *x509.Certificate, parentKey crypto.Signer, validity time.Duration,
+// parent is nil. dp are the parent's distribution points, which the new
+// certificate carries.
+func createCA(o InitOptions, cn string, parent *x509.Certificate, parentKey crypto.Signer, dp URLs, validity time.Duration,
 	now time.Time, pathLen *int, twoTier bool) (*x509.Certificate, crypto.Signer, error) {
 	key, err := GenerateKey(o.KeyType)
 	if err != nil {
@@ -266,6 +276,7 @@ func createCA(o InitOptions, cn string, parent *x509.Certificate, parentKey cryp
 		ExcludedEmailAddresses:      o.ExcludedEmail,
 		PermittedDNSDomainsCritical: len(o.PermittedDNS)+len(o.ExcludedDNS)+len(o.PermittedIPs)+len(o.ExcludedIPs)+len(o.PermittedEmail)+len(o.ExcludedEmail) > 0,
 	}
+	dp.apply(tmpl)
 	switch {
 	case pathLen != nil:
 		tmpl.MaxPathLen = *pathLen

@@ -198,7 +198,7 @@ func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName str
 		PermittedIPs: parent.PermittedIPRanges, ExcludedIPs: parent.ExcludedIPRanges,
 		PermittedEmail: parent.PermittedEmailAddresses, ExcludedEmail: parent.ExcludedEmailAddresses}
 	pl := o.PathLen
-	cert, key, err := createCA(io, commonName, parent, pkey, o.Validity, a.now(), &pl, false)
+	cert, key, err := createCA(io, commonName, parent, pkey, a.Config.URLs(o.Parent), o.Validity, a.now(), &pl, false)
 	if err != nil {
 		return err
 	}

@@ -528,7 +528,7 @@ func TestCheckIntermediatePathLen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	legacy, _, err := createCA(InitOptions{Name: "Test"}, "Test Legacy CA", a.CAs["root"], rootKey, 365*24*time.Hour, testNow, nil, false)
+	legacy, _, err := createCA(InitOptions{Name: "Test"}, "Test Legacy CA", a.CAs["root"], rootKey, URLs{}, 365*24*time.Hour, testNow, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

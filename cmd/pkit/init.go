@@ -32,7 +32,15 @@ EXAMPLES
    PKIT_PASSPHRASE=… pkit init --dir /srv/pki --name "Acme Internal"
    pkit init --single --key-type rsa-3072 --no-encrypt
    pkit init --age-recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
-   pkit init --permit-dns example.internal --permit-ip 10.0.0.0/8 --crl-url http://pki.example.internal/crl.der`,
+   pkit init --permit-dns example.internal --permit-ip 10.0.0.0/8 \
+       --crl-url 'http://pki.example.internal/crl/{ca}.crl' \
+       --ca-issuers-url 'http://pki.example.internal/ca/{ca}.crt'
+
+   The URL templates (change them later with "pkit ca set") go into the
+   certificates each CA issues, {ca} becoming the issuing CA's name: leaves
+   carry their CA's URLs, the intermediate the root's. The CRL URL names the
+   DER file "pkit crl" writes, crl/NAME.crl: serve the crl/ folder at the
+   URL's folder (or run "pkit serve").`,
 		Flags: flags([]cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "name", Usage: "organization and CA name prefix (default \"pkit\" with user and host)"},
@@ -47,7 +55,9 @@ EXAMPLES
 			&cli.StringSliceFlag{Name: "exclude-ip", Usage: "name constraint: no IPs in `CIDR` (repeatable)"},
 			&cli.StringSliceFlag{Name: "permit-email", Usage: "name constraint: only emails at `DOMAIN` or address (repeatable)"},
 			&cli.StringSliceFlag{Name: "exclude-email", Usage: "name constraint: no emails at `DOMAIN` or address (repeatable)"},
-			&cli.StringFlag{Name: "crl-url", Usage: "CRL distribution point `URL` put in issued certificates"},
+			&cli.StringFlag{Name: "crl-url", Usage: "CRL distribution point `URL` template put in issued certificates (…/{ca}.crl)"},
+			&cli.StringFlag{Name: "ocsp-url", Usage: "OCSP responder `URL` template put in issued certificates"},
+			&cli.StringFlag{Name: "ca-issuers-url", Usage: "CA certificate `URL` template put in issued certificates (…/{ca}.crt)"},
 			&cli.StringSliceFlag{Name: "age-recipient", Usage: "seal the CA keys to this age `RECIPIENT` (repeatable)"},
 			&cli.BoolFlag{Name: "no-encrypt", Usage: "store the CA keys unencrypted (mode 0600)"},
 			&cli.StringFlag{Name: "passphrase-file", Usage: "read the new CA passphrase from `FILE`; or set PKIT_PASSPHRASE"},
@@ -119,9 +129,15 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 		}
 	}
 	o.PermittedEmail, o.ExcludedEmail = c.StringSlice("permit-email"), c.StringSlice("exclude-email")
-	o.CRLURL = c.String("crl-url")
-	if err := checkCRLURL(o.CRLURL); err != nil {
-		return o, err
+	o.CRLURL, o.OCSPURL, o.CAIssuersURL = c.String(ca.KeyCRLURL), c.String(ca.KeyOCSPURL), c.String(ca.KeyCAIssuersURL)
+	issuer := "intermediate"
+	if o.Single {
+		issuer = "root"
+	}
+	for _, k := range ca.URLKeys {
+		if err := checkURLTemplate("--"+k, k, c.String(k), issuer); err != nil {
+			return o, err
+		}
 	}
 	enc := 0
 	if c.Bool("no-encrypt") {
@@ -212,16 +228,15 @@ func parseCIDRs(flag string, vals []string) ([]*net.IPNet, error) {
 	return out, nil
 }
 
-// checkCRLURL reports whether u can be the CRL distribution point of the
-// certificates the CA issues: an absolute http, https or ldap URL with a
-// host (RFC 5280 section 4.2.1.13). "" is fine: no distribution point.
-func checkCRLURL(u string) error {
-	if u == "" {
-		return nil
-	}
-	if ca.CheckCRLURL(u) != nil {
-		return usagef("--crl-url %q is not an absolute http, https or ldap URL", u).
-			hint("e.g. --crl-url http://pki.example.internal/crl.der; relying parties fetch CRLs over plain HTTP (RFC 5280 section 4.2.1.13)")
+// checkURLTemplate words [ca.CheckURLTemplate]'s refusal of the template
+// v of the [ca] key k, given as what (a flag or key name), as a usage
+// error.
+func checkURLTemplate(what, k, v, issuer string) error {
+	if err := ca.CheckURLTemplate(k, v, issuer); err != nil {
+		ex := map[string]string{ca.KeyCRLURL: "http://pki.example.internal/crl/{ca}.crl",
+			ca.KeyOCSPURL: "http://pki.example.internal/ocsp", ca.KeyCAIssuersURL: "http://pki.example.internal/ca/{ca}.crt"}
+		return usagef("%s %v", what, err).
+			hint("e.g. %s %s ({ca} becomes the issuing CA's name); relying parties fetch them over plain HTTP (RFC 5280 section 4.2.1.13)", what, ex[k])
 	}
 	return nil
 }

@@ -125,8 +125,8 @@ func TestZlint(t *testing.T) {
 	setups = append(setups,
 		setup{name: "constrained", kt: ca.ECDSAP256, leaves: standard, init: []string{
 			"--permit-dns", "example.com", "--exclude-dns", "secret.internal.example.com", "--permit-ip", "10.0.0.0/8",
-			"--permit-ip", "::1/128", "--permit-email", "example.com", "--crl-url", "http://pki.example.com/crl.der"}},
-		setup{name: "single-rsa", kt: ca.RSA2048, leaves: standard, init: []string{"--single", "--crl-url", "http://pki.example.com/crl.der"}},
+			"--permit-ip", "::1/128", "--permit-email", "example.com", "--crl-url", "http://pki.example.com/crl/{ca}.crl"}},
+		setup{name: "single-rsa", kt: ca.RSA2048, leaves: standard, init: []string{"--single", "--crl-url", "http://pki.example.com/crl/{ca}.crl"}},
 		setup{name: "single-pathlen0", kt: ca.ECDSAP384, leaves: standard, init: []string{"--single", "--pathlen", "0"}},
 	)
 	for _, s := range setups {

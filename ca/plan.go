@@ -64,12 +64,15 @@ const (
 	OutP12 OutputKind = "p12"
 	// OutCSR is a certificate request, PEM, mode 0644 (pkit csr).
 	OutCSR OutputKind = "csr"
+	// OutCombined is the certificate, the intermediates and the private
+	// key in one PEM file, mode 0600: the file HAProxy's "crt" takes.
+	OutCombined OutputKind = "combined"
 )
 
 // Perm is the permission bits pkit gives a file of kind k: 0600 for
-// private keys and .p12 files, 0644 for the rest.
+// files holding a private key, 0644 for the rest.
 func (k OutputKind) Perm() fs.FileMode {
-	if k == OutKey || k == OutP12 {
+	if k == OutKey || k == OutP12 || k == OutCombined {
 		return 0o600
 	}
 	return 0o644
@@ -456,6 +459,15 @@ func (out *Outputs) encode(iss *Issued, name string) ([]formats.File, error) {
 			if data, err = formats.EncodePrivateKeyPEM(iss.Key); err != nil {
 				return nil, err
 			}
+		case OutCombined:
+			if key == nil {
+				return nil, errors.New("a combined file needs the private key")
+			}
+			keyPEM, err := formats.EncodePrivateKeyPEM(key)
+			if err != nil {
+				return nil, err
+			}
+			data = append(WriteChainPEM(append([]*x509.Certificate{iss.Cert}, iss.Chain...)...), keyPEM...)
 		case OutP12:
 			if key == nil {
 				return nil, errors.New("a .p12 needs the private key")

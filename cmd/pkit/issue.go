@@ -59,6 +59,7 @@ func issueProfileCommand(e *env, profile string) *cli.Command {
 	usage, text, examples := "issue a TLS server certificate; each NAME is a DNS name or IP address", "pkit issue server NAME… [flags]",
 		`   pkit issue server localhost 127.0.0.1 ::1
    pkit issue server example.internal '*.example.internal' --chain --out-dir /etc/nginx/tls
+   pkit issue server lb.internal --combined --out-dir /etc/haproxy/tls
    pkit issue server db.internal --key-type rsa-2048 --validity 90d --json`
 	if profile == "client" {
 		usage, text, examples = "issue a TLS client certificate (mTLS); NAME is its common name", "pkit issue client NAME [flags]",
@@ -73,9 +74,10 @@ func issueProfileCommand(e *env, profile string) *cli.Command {
 		Description: `Writes the certificate and key into the current folder (or --out-dir), named
    like mkcert does: NAME.pem and NAME-key.pem for servers, NAME-client.pem and
    NAME-client-key.pem for clients; --chain adds NAME-chain.pem (leaf and
-   intermediates, what servers serve), --p12 adds NAME.p12 for servers and
-   NAME-client.p12 for clients (password from --p12-password-file,
-   PKIT_P12_PASSWORD or the terminal).
+   intermediates, what servers serve), --combined adds NAME-combined.pem
+   (chain and key in one file, mode 0600, what HAProxy's "crt" takes), --p12
+   adds NAME.p12 for servers and NAME-client.p12 for clients (password from
+   --p12-password-file, PKIT_P12_PASSWORD or the terminal).
 
    --profile picks another profile from the CA's config file.
 
@@ -98,6 +100,8 @@ EXAMPLES
 			&cli.StringFlag{Name: "key-file", Usage: "write the new private key to `FILE`"},
 			&cli.StringFlag{Name: "p12-file", Usage: "write the .p12 to `FILE` (implies --p12)"},
 			&cli.BoolFlag{Name: "chain", Usage: "also write the chain file: certificate then intermediates"},
+			&cli.BoolFlag{Name: "combined", Usage: "also write NAME-combined.pem: certificate, intermediates and key in one file (HAProxy's crt)"},
+			&cli.StringFlag{Name: "combined-file", Usage: "write the combined file to `FILE` (implies --combined)"},
 			forceFlag(), jsonFlag(),
 		}, unlockFlags(), p12Flags()),
 		Action: func(c *cli.Context) error {
@@ -118,7 +122,9 @@ type issueJob struct {
 	keyFile string
 	chain   string
 	p12     string
-	legacy  bool
+	// combined is the chain and key in one file (HAProxy's crt).
+	combined string
+	legacy   bool
 }
 
 // jobFromFlags builds the job for "issue server|client" from its flags,
@@ -175,13 +181,16 @@ func (e *env) jobFromFlags(c *cli.Context, kind string) (*issueJob, error) {
 	if c.Bool("p12") || c.String("p12-file") != "" {
 		j.p12 = pick(c.String("p12-file"), ca.OutputPath(dir, stem, ".p12"))
 	}
+	if c.Bool("combined") || c.String("combined-file") != "" {
+		j.combined = pick(c.String("combined-file"), ca.OutputPath(dir, stem, "-combined.pem"))
+	}
 	return j, nil
 }
 
 // outputs are the files of j, for the plan.
 func (j *issueJob) outputs() []ca.Output {
 	return []ca.Output{{Kind: ca.OutCert, Path: j.cert}, {Kind: ca.OutKey, Path: j.keyFile},
-		{Kind: ca.OutChain, Path: j.chain}, {Kind: ca.OutP12, Path: j.p12}}
+		{Kind: ca.OutChain, Path: j.chain}, {Kind: ca.OutP12, Path: j.p12}, {Kind: ca.OutCombined, Path: j.combined}}
 }
 
 // newPlan starts the plan of a run's outputs (see ca.Plan); a is nil for

@@ -88,6 +88,7 @@ EXAMPLES
 				return err
 			}
 			server.cert, server.keyFile, server.chain = filepath.Join(certs, "localhost.pem"), filepath.Join(certs, "localhost-key.pem"), filepath.Join(certs, "localhost-chain.pem")
+			server.combined = filepath.Join(certs, "localhost-haproxy.pem")
 			client := &issueJob{req: ca.Request{Profile: "client", Name: "client"}}
 			client.cert, client.keyFile, client.chain, client.p12 = filepath.Join(certs, "client.pem"), filepath.Join(certs, "client-key.pem"), filepath.Join(certs, "client-chain.pem"), filepath.Join(certs, "client.p12")
 			sres, err := e.issueAndWrite(c.Context, a, server, "", false)
@@ -117,23 +118,26 @@ EXAMPLES
 				fmt.Fprintf(w, "  the CA keys are NOT encrypted (a test CA); use \"pkit init\" or PKIT_PASSPHRASE for a protected one\n")
 			}
 			fmt.Fprintf(w, "server certificate for localhost, 127.0.0.1, ::1 (expires %s):\n", sres.NotAfter.Format("2006-01-02"))
-			fmt.Fprintf(w, "  %s  %s  %s\n", server.chain, server.keyFile, server.cert)
+			fmt.Fprintf(w, "  %s  %s  %s  %s\n", server.chain, server.keyFile, server.cert, server.combined)
 			fmt.Fprintf(w, "client certificate \"client\" (expires %s):\n", cres.NotAfter.Format("2006-01-02"))
 			fmt.Fprintf(w, "  %s  %s  %s\n", client.cert, client.keyFile, client.p12)
 			if pwFile != "" {
 				fmt.Fprintf(w, "  the .p12 password is in %s\n", pwFile)
 			}
-			fmt.Fprintf(w, "\nnginx (mTLS):\n")
-			fmt.Fprintf(w, "  ssl_certificate     %s;\n", abs(server.chain))
-			fmt.Fprintf(w, "  ssl_certificate_key %s;\n", abs(server.keyFile))
-			fmt.Fprintf(w, "  ssl_client_certificate %s;\n", abs(clientCAs))
-			fmt.Fprintf(w, "  ssl_verify_client on;\n  ssl_verify_depth 2;\n")
-			haproxyPEM := filepath.Join(certs, "localhost-haproxy.pem")
-			fmt.Fprintf(w, "\nHAProxy (mTLS; it wants the chain and the key in one file, which pkit convert makes):\n")
-			fmt.Fprintf(w, "  pkit convert %s %s --key %s\n", shellQuote(server.chain), shellQuote(haproxyPEM), shellQuote(server.keyFile))
-			fmt.Fprintf(w, "  bind 127.0.0.1:8443 ssl crt %s ca-file %s verify required\n", abs(haproxyPEM), abs(clientCAs))
-			fmt.Fprintf(w, "\ncurl:\n  curl --cacert %s --cert %s --key %s https://localhost/\n", root, client.cert, client.keyFile)
-			fmt.Fprintf(w, "\nbrowsers: import %s (Chrome/Firefox on Linux: pk12util -i %s -d sql:$HOME/.pki/nssdb)\n", client.p12, client.p12)
+			fmt.Fprintf(w, "\nnginx (mTLS), in its http block:\n")
+			fmt.Fprintf(w, "  server {\n    listen 8443 ssl;\n    server_name localhost;\n")
+			fmt.Fprintf(w, "    ssl_certificate     %s;\n", abs(server.chain))
+			fmt.Fprintf(w, "    ssl_certificate_key %s;\n", abs(server.keyFile))
+			fmt.Fprintf(w, "    ssl_client_certificate %s;\n", abs(clientCAs))
+			fmt.Fprintf(w, "    ssl_verify_client on;\n    ssl_verify_depth 2;\n")
+			fmt.Fprintf(w, "    location / { return 200 \"hello $ssl_client_s_dn, over mTLS\\n\"; }\n  }\n")
+			fmt.Fprintf(w, "\nHAProxy (mTLS; %s holds the chain and the key, as its crt wants):\n", server.combined)
+			fmt.Fprintf(w, "  frontend mtls\n    mode http\n")
+			fmt.Fprintf(w, "    bind 127.0.0.1:8444 ssl crt %s ca-file %s verify required\n", abs(server.combined), abs(clientCAs))
+			fmt.Fprintf(w, "    http-request return status 200 content-type text/plain lf-string \"hello %%[ssl_c_s_dn], over mTLS\\n\"\n")
+			fmt.Fprintf(w, "\ncurl (to nginx above; port 8444 for HAProxy):\n  curl --cacert %s --cert %s --key %s https://localhost:8443/\n",
+				shellQuote(root), shellQuote(client.cert), shellQuote(client.keyFile))
+			fmt.Fprintf(w, "\nbrowsers: import %s (Chrome/Firefox on Linux: pk12util -i %s -d sql:$HOME/.pki/nssdb)\n", client.p12, shellQuote(client.p12))
 			return nil
 		},
 	}

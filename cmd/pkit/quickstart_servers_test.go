@@ -1,0 +1,120 @@
+package main
+
+// What "pkit quickstart" prints must work as printed: its nginx server
+// block and HAProxy frontend are pasted into minimal configurations, the
+// servers started, and its curl line run. The only change the test makes
+// is the port numbers (8443 and 8444 may be taken on a shared machine).
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// quickstartBlock returns the lines of out from the first line that
+// starts with start up to and including the first one after it that
+// starts with end (or to the next empty line when end is "").
+func quickstartBlock(t *testing.T, out, start, end string) string {
+	t.Helper()
+	var b strings.Builder
+	in := false
+	for _, line := range strings.Split(out, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if !in && strings.HasPrefix(trimmed, start) {
+			in = true
+		}
+		if !in {
+			continue
+		}
+		if end == "" && trimmed == "" {
+			break
+		}
+		b.WriteString(line + "\n")
+		if end != "" && trimmed == end {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		t.Fatalf("quickstart printed no %q block:\n%s", start, out)
+	}
+	return b.String()
+}
+
+func TestQuickstartAsPrinted(t *testing.T) {
+	needTool(t, "nginx", "haproxy", "curl")
+	d := t.TempDir()
+	dir := filepath.Join(d, "pki")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"pkit", "quickstart", "--dir", dir}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("quickstart: exit %d\n%s", code, stderr.String())
+	}
+	out := stderr.String()
+	if strings.Contains(out, "pkit ") && !strings.Contains(out, "pkit init") {
+		// Every pkit command it prints must be runnable; today it prints none.
+		t.Errorf("quickstart prints a pkit command:\n%s", out)
+	}
+	nginxPort, haproxyPort := freePort(t), freePort(t)
+	ports := strings.NewReplacer("8443", fmt.Sprint(nginxPort), "8444", fmt.Sprint(haproxyPort))
+
+	// nginx: the printed server block inside a minimal http block.
+	prefix := filepath.Join(d, "nginx")
+	if err := os.MkdirAll(filepath.Join(prefix, "logs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	serverBlock := ports.Replace(quickstartBlock(t, out, "server {", "}"))
+	conf := fmt.Sprintf(`daemon off;
+pid %[1]s/nginx.pid;
+error_log %[1]s/logs/error.log info;
+events { worker_connections 16; }
+http {
+	access_log off;
+	client_body_temp_path %[1]s/body;
+	proxy_temp_path %[1]s/proxy;
+	fastcgi_temp_path %[1]s/fastcgi;
+	uwsgi_temp_path %[1]s/uwsgi;
+	scgi_temp_path %[1]s/scgi;
+%[2]s}
+`, prefix, serverBlock)
+	nginxConf := filepath.Join(prefix, "nginx.conf")
+	if err := os.WriteFile(nginxConf, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	startServer(t, nginxPort, "nginx", "-p", prefix, "-c", nginxConf, "-e", filepath.Join(prefix, "logs", "error.log"))
+
+	// HAProxy: the printed frontend after a minimal global/defaults.
+	frontend := ports.Replace(quickstartBlock(t, out, "frontend mtls", ""))
+	hconf := "global\n  log stderr format raw local0\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 10s\n  timeout server 10s\n" + frontend
+	haproxyConf := filepath.Join(d, "haproxy.cfg")
+	if err := os.WriteFile(haproxyConf, []byte(hconf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	startServer(t, haproxyPort, "haproxy", "-db", "-f", haproxyConf)
+
+	// curl: the printed line, to each server; with the client certificate
+	// the page arrives, without it the server refuses.
+	curlLine := strings.TrimSpace(quickstartBlock(t, out, "curl --cacert", ""))
+	for _, port := range []int{nginxPort, haproxyPort} {
+		line := strings.Replace(ports.Replace(curlLine), fmt.Sprint(nginxPort), fmt.Sprint(port), 1)
+		args := append([]string{"-sS", "--max-time", "10"}, strings.Fields(strings.TrimPrefix(line, "curl "))...)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got, err := exec.Command("curl", args...).CombinedOutput()
+			if err == nil && strings.Contains(string(got), "over mTLS") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the printed curl line against port %d: %v\n%s\nconfig:\n%s%s", port, err, got, serverBlock, frontend)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		noCert := []string{"-sS", "--max-time", "10", "--cacert", filepath.Join(dir, "ca", "root.crt"), fmt.Sprintf("https://localhost:%d/", port)}
+		if got, err := exec.Command("curl", noCert...).CombinedOutput(); err == nil && strings.Contains(string(got), "over mTLS") {
+			t.Errorf("port %d gives the page without a client certificate:\n%s", port, got)
+		}
+	}
+}

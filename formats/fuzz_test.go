@@ -99,7 +99,7 @@ func FuzzParseDER(f *testing.F) {
 }
 
 func FuzzDecodePKCS12(f *testing.F) {
-	addFixtures(f, "openssl.p12", "openssl-legacy.p12", "nss.p12", "keytool.p12")
+	addFixtures(f, "openssl.p12", "openssl-legacy.p12", "nss.p12", "keytool.p12", "pbes2/camellia-256-cbc.p12", "pbes2/aria-128-cbc.p12")
 	p := newPKI(f)
 	f.Add(twoKeyPKCS12(f, p))
 	f.Add(manyPartsPKCS12(f, 3, maxKDFIterations, 1)) // over the total key-derivation budget
@@ -153,7 +153,7 @@ func FuzzParseCSR(f *testing.F) {
 }
 
 func FuzzParsePrivateKey(f *testing.F) {
-	addFixtures(f, "leaf.key", "leaf-sec1.key", "leaf-enc.key", "rsa-legacy-enc.key")
+	addFixtures(f, "leaf.key", "leaf-sec1.key", "leaf-enc.key", "rsa-legacy-enc.key", "pbes2/camellia-256-cbc.key", "pbes2/aria-256-cbc.key")
 	p := newPKI(f)
 	f.Add(must(EncryptPrivateKey(p.leafKey, []byte("pw"), false)))
 	f.Fuzz(func(t *testing.T, data []byte) {

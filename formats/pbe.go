@@ -52,6 +52,12 @@ var (
 	oidAES256CBC      = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}
 	oidDESEDE3CBC     = asn1.ObjectIdentifier{1, 2, 840, 113549, 3, 7}
 	oidRC2CBC         = asn1.ObjectIdentifier{1, 2, 840, 113549, 3, 2}
+	oidCamellia128CBC = asn1.ObjectIdentifier{1, 2, 392, 200011, 61, 1, 1, 1, 2} // RFC 3657
+	oidCamellia192CBC = asn1.ObjectIdentifier{1, 2, 392, 200011, 61, 1, 1, 1, 3}
+	oidCamellia256CBC = asn1.ObjectIdentifier{1, 2, 392, 200011, 61, 1, 1, 1, 4}
+	oidARIA128CBC     = asn1.ObjectIdentifier{1, 2, 410, 200046, 1, 1, 2} // RFC 5794 appendix B
+	oidARIA192CBC     = asn1.ObjectIdentifier{1, 2, 410, 200046, 1, 1, 7}
+	oidARIA256CBC     = asn1.ObjectIdentifier{1, 2, 410, 200046, 1, 1, 12}
 	oidPBESHA1RC4128  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 1}
 	oidPBESHA13DES    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 3}
 	oidPBESHA12DES    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 4}
@@ -295,25 +301,40 @@ func pbes2Cipher(alg pkix.AlgorithmIdentifier, pw []byte, derive bool) (cipher.B
 		return nil, nil, nil, err
 	}
 	enc := &Encryption{}
-	var keyLen, rc2Bits int
+	var keyLen int
+	var newBlock func(key []byte) (cipher.Block, error)
 	var iv []byte
-	switch {
-	case p.Scheme.Algorithm.Equal(oidAES128CBC):
-		enc.Cipher, keyLen = "AES-128-CBC", 16
-	case p.Scheme.Algorithm.Equal(oidAES192CBC):
-		enc.Cipher, keyLen = "AES-192-CBC", 24
-	case p.Scheme.Algorithm.Equal(oidAES256CBC):
-		enc.Cipher, keyLen = "AES-256-CBC", 32
-	case p.Scheme.Algorithm.Equal(oidDESEDE3CBC):
-		enc.Cipher, keyLen = "3DES-CBC", 24
-	case p.Scheme.Algorithm.Equal(oidDESCBC):
-		enc.Cipher, keyLen = "DES-CBC", 8
-	case p.Scheme.Algorithm.Equal(oidRC2CBC):
+	switch o := p.Scheme.Algorithm; {
+	case o.Equal(oidAES128CBC):
+		enc.Cipher, keyLen, newBlock = "AES-128-CBC", 16, aes.NewCipher
+	case o.Equal(oidAES192CBC):
+		enc.Cipher, keyLen, newBlock = "AES-192-CBC", 24, aes.NewCipher
+	case o.Equal(oidAES256CBC):
+		enc.Cipher, keyLen, newBlock = "AES-256-CBC", 32, aes.NewCipher
+	case o.Equal(oidCamellia128CBC):
+		enc.Cipher, keyLen, newBlock = "CAMELLIA-128-CBC", 16, newCamellia
+	case o.Equal(oidCamellia192CBC):
+		enc.Cipher, keyLen, newBlock = "CAMELLIA-192-CBC", 24, newCamellia
+	case o.Equal(oidCamellia256CBC):
+		enc.Cipher, keyLen, newBlock = "CAMELLIA-256-CBC", 32, newCamellia
+	case o.Equal(oidARIA128CBC):
+		enc.Cipher, keyLen, newBlock = "ARIA-128-CBC", 16, newARIA
+	case o.Equal(oidARIA192CBC):
+		enc.Cipher, keyLen, newBlock = "ARIA-192-CBC", 24, newARIA
+	case o.Equal(oidARIA256CBC):
+		enc.Cipher, keyLen, newBlock = "ARIA-256-CBC", 32, newARIA
+	case o.Equal(oidDESEDE3CBC):
+		enc.Cipher, keyLen, newBlock = "3DES-CBC", 24, des.NewTripleDESCipher
+	case o.Equal(oidDESCBC):
+		enc.Cipher, keyLen, newBlock = "DES-CBC", 8, des.NewCipher
+	case o.Equal(oidRC2CBC):
+		var rc2Bits int
 		var err error
 		if iv, keyLen, rc2Bits, err = rc2Params(p); err != nil {
 			return nil, nil, &Encryption{Cipher: "RC2-CBC"}, err
 		}
 		enc.Cipher = fmt.Sprintf("RC2-%d-CBC", rc2Bits)
+		newBlock = func(key []byte) (cipher.Block, error) { return newRC2(key, rc2Bits), nil }
 	default:
 		return nil, nil, nil, fmt.Errorf("%w (PBES2 scheme OID %v)", errUnknownCipher, p.Scheme.Algorithm)
 	}
@@ -334,16 +355,7 @@ func pbes2Cipher(alg pkix.AlgorithmIdentifier, pw []byte, derive bool) (cipher.B
 	if err != nil || !derive {
 		return nil, nil, enc, err
 	}
-	var block cipher.Block
-	if keyLen == 24 && enc.Cipher == "3DES-CBC" {
-		block, err = des.NewTripleDESCipher(key)
-	} else if enc.Cipher == "DES-CBC" {
-		block, err = des.NewCipher(key)
-	} else if rc2Bits > 0 {
-		block = newRC2(key, rc2Bits)
-	} else {
-		block, err = aes.NewCipher(key)
-	}
+	block, err := newBlock(key)
 	if err != nil {
 		return nil, nil, enc, err
 	}

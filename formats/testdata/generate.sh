@@ -74,3 +74,12 @@ for pbe in PBE-SHA1-RC4-128 PBE-SHA1-RC4-40 PBE-MD5-DES PBE-SHA1-DES PBE-MD5-RC2
 done
 openssl pkcs8 -topk8 -v1 PBE-MD5-DES -provider legacy -provider default -in leaf.key -passout pass:pw -out legacy/pbe-md5-des.key
 openssl pkcs12 -in dsa.p12 -nocerts -nodes -passin pass:pw | openssl pkey -traditional -out dsa-trad.key
+# PBES2 with Camellia and ARIA, which OpenSSL 3 writes without -legacy
+# (TestPKCS12CamelliaARIA)
+mkdir -p pbes2
+for c in camellia-128-cbc camellia-192-cbc camellia-256-cbc aria-128-cbc aria-192-cbc aria-256-cbc; do
+  openssl pkcs12 -export -inkey leaf.key -in leaf.pem -certfile ca.pem -name leaf -keypbe $c -certpbe $c \
+    -passout pass:pw -out pbes2/$c.p12
+done
+openssl pkcs8 -topk8 -v2 camellia-256-cbc -in leaf.key -passout pass:pw -out pbes2/camellia-256-cbc.key
+openssl pkcs8 -topk8 -v2 aria-256-cbc -in leaf.key -passout pass:pw -out pbes2/aria-256-cbc.key

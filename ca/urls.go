@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
+
+	"github.com/pkit/pkit/formats"
 )
 
 // The [ca] keys of the distribution point templates.
@@ -81,6 +85,19 @@ func (u URLs) apply(tmpl *x509.Certificate) {
 	if u.CAIssuers != "" {
 		tmpl.IssuingCertificateURL = []string{u.CAIssuers}
 	}
+}
+
+// Get returns the URL of key (one of [URLKeys]).
+func (u URLs) Get(key string) string {
+	switch key {
+	case KeyCRLURL:
+		return u.CRL
+	case KeyOCSPURL:
+		return u.OCSP
+	case KeyCAIssuersURL:
+		return u.CAIssuers
+	}
+	return ""
 }
 
 // URLTemplate returns the template set for key (one of [URLKeys]).
@@ -185,4 +202,47 @@ func parseURLTemplate(key, tmpl string) error {
 		return err
 	}
 	return CheckURLTemplate(key, tmpl, "")
+}
+
+// SetURLTemplate sets (or, with tmpl "", removes) the [ca] template key
+// (one of [URLKeys]) in the directory's config file, changing only that
+// line, after checking it with [CheckURLTemplate]. It changes what
+// certificates issued from now on carry; those already issued keep
+// theirs. The errors refusing tmpl are [*RequestError]s wrapping
+// [ErrBadURL].
+func (a *Authority) SetURLTemplate(key, tmpl string) error {
+	if err := CheckURLTemplate(key, tmpl, a.Config.Issuer); err != nil {
+		return &RequestError{Msg: err.Error(), Err: ErrBadURL}
+	}
+	// Config edits (this, ca intermediate --make-issuer) take the CA
+	// folder's lock, so that neither undoes the other.
+	unlock, err := lockExclusive(filepath.Join(a.Dir, "ca", ".lock"), "the CA folder")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	p := filepath.Join(a.Dir, "config")
+	old, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	if cur, err := ParseConfig(old); err == nil && cur.Issuer != a.Config.Issuer {
+		// The issuer changed since the directory was opened.
+		if err := CheckURLTemplate(key, tmpl, cur.Issuer); err != nil {
+			return &RequestError{Msg: err.Error(), Err: ErrBadURL}
+		}
+	}
+	data, err := SetCAKey(old, key, tmpl)
+	if err != nil {
+		return err
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		return err
+	}
+	if err := formats.WriteFile(p, data, 0o644, true); err != nil {
+		return err
+	}
+	a.Config = cfg
+	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"math/big"
 	"path/filepath"
@@ -25,7 +26,8 @@ func caCommand(e *env) *cli.Command {
    pkit ca list
    pkit ca show intermediate
    pkit ca show root --json
-   pkit ca intermediate issuing-2 --make-issuer`,
+   pkit ca intermediate issuing-2 --make-issuer
+   pkit ca set crl-url 'http://pki.example.internal/crl/{ca}.crl'`,
 		Subcommands: []*cli.Command{
 			{
 				Name:      "list",
@@ -110,6 +112,11 @@ func caCommand(e *env) *cli.Command {
 					fmt.Fprintf(w, "status:       %s\n", info.statusText())
 					if len(info.NameConstraints) > 0 {
 						fmt.Fprintf(w, "constraints:  %s\n", strings.Join(info.NameConstraints, ", "))
+					}
+					for _, u := range []struct{ what, v string }{{"CRL URL:", info.URLs.CRL}, {"OCSP URL:", info.URLs.OCSP}, {"CA issuers:", info.URLs.CAIssuers}} {
+						if u.v != "" {
+							fmt.Fprintf(w, "%-13s %s (in what it issues)\n", u.what, u.v)
+						}
 					}
 					fmt.Fprintf(w, "SKI:          %s\n", info.SKI)
 					fmt.Fprintf(w, "SHA-256:      %s\n", info.SHA256)
@@ -213,6 +220,79 @@ EXAMPLES
 					return nil
 				},
 			},
+			{
+				Name:      "set",
+				Usage:     "set or unset a distribution point URL template: crl-url, ocsp-url, ca-issuers-url",
+				UsageText: "pkit ca set crl-url|ocsp-url|ca-issuers-url URL\n   pkit ca set KEY --unset",
+				Description: `Sets the [ca] KEY line of the config, where {ca} stands for the name of
+   the CA that issues a certificate: leaves carry their CA's URLs, and a new
+   intermediate its parent's. Only certificates issued from now on carry the
+   new URL; those already issued keep the one they have (renew them to change
+   it).
+
+   crl-url must end in {ca}.crl, the DER CRL that "pkit crl" writes as
+   crl/NAME.crl; ca-issuers-url in {ca}.crt or {ca}.cer (the CA's DER
+   certificate). Serve the crl/ folder at the CRL URL's folder, or run
+   "pkit serve". A URL without {ca} names the issuing CA's file only.
+
+EXAMPLES
+   pkit ca set crl-url 'http://pki.example.internal/crl/{ca}.crl'
+   pkit ca set ocsp-url http://pki.example.internal/ocsp
+   pkit ca set ca-issuers-url 'http://pki.example.internal/ca/{ca}.crt'
+   pkit ca set ocsp-url --unset`,
+				Flags: []cli.Flag{dirFlag(), &cli.BoolFlag{Name: "unset", Usage: "remove the KEY line: issued certificates get no such URL"}},
+				Action: func(c *cli.Context) error {
+					want := 2
+					if c.Bool("unset") {
+						want = 1
+					}
+					if c.NArg() != want {
+						if c.Bool("unset") {
+							return usagef("ca set KEY --unset takes no URL")
+						}
+						return usagef("ca set needs a KEY and a URL").hint("e.g. pkit ca set crl-url 'http://pki.example.internal/crl/{ca}.crl', or pkit ca set KEY --unset")
+					}
+					key, val := c.Args().Get(0), c.Args().Get(1)
+					known := false
+					for _, k := range ca.URLKeys {
+						known = known || k == key
+					}
+					if !known {
+						return usagef("ca set: unknown key %q (valid: %s)", key, strings.Join(ca.URLKeys, ", "))
+					}
+					if !c.Bool("unset") && val == "" {
+						return usagef("ca set %s: the URL is empty", key).hint("pass --unset to remove it")
+					}
+					a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+					if err != nil {
+						return err
+					}
+					defer a.Close()
+					if err := a.SetURLTemplate(key, val); err != nil {
+						var re *ca.RequestError
+						if errors.As(err, &re) && errors.Is(err, ca.ErrBadURL) {
+							if uerr := checkURLTemplate(key, key, val, a.Config.Issuer); uerr != nil {
+								return uerr
+							}
+						}
+						return err
+					}
+					if val == "" {
+						fmt.Fprintf(e.stderr, "removed %s from %s\n", key, filepath.Join(a.Dir, "config"))
+					} else {
+						fmt.Fprintf(e.stderr, "set %s = %s in %s\n", key, val, filepath.Join(a.Dir, "config"))
+					}
+					for _, n := range a.CANames() {
+						u := a.Config.URLs(n).Get(key)
+						if u == "" {
+							u = "(none)"
+						}
+						fmt.Fprintf(e.stderr, "  what %s issues carries: %s\n", n, u)
+					}
+					fmt.Fprintf(e.stderr, "this applies to certificates issued from now on; those already issued keep their URLs (renew them to change)\n")
+					return nil
+				},
+			},
 		},
 	}
 }
@@ -263,6 +343,9 @@ type caJSON struct {
 	PathLen         string    `json:"path_len"`
 	Issuer          bool      `json:"issues_leaves"`
 	NameConstraints []string  `json:"name_constraints,omitempty"`
+	// URLs are the distribution points the certificates this CA issues
+	// from now on carry (the config's templates expanded for it).
+	URLs urlsJSON `json:"urls"`
 	SKI             string    `json:"ski"`
 	SHA256          string    `json:"sha256"`
 	File            string    `json:"file"`
@@ -273,6 +356,13 @@ type caJSON struct {
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 	Reason     *int       `json:"reason,omitempty"`
 	ReasonName string     `json:"reason_name,omitempty"`
+}
+
+// urlsJSON is a CA's distribution points in "ca show --json".
+type urlsJSON struct {
+	CRL       string `json:"crl,omitempty"`
+	OCSP      string `json:"ocsp,omitempty"`
+	CAIssuers string `json:"ca_issuers,omitempty"`
 }
 
 // statusText is the status for people: "valid", "expired", or "revoked
@@ -336,7 +426,7 @@ func (e *env) caInfo(a *ca.Authority, name string, revoked *ca.Record) caJSON {
 	info := caJSON{Name: name, Subject: c.Subject.String(), IssuedBy: c.Issuer.String(), Serial: ca.SerialHex(c.SerialNumber),
 		KeyType: string(ca.KeyTypeOf(c.PublicKey)), NotBefore: c.NotBefore, NotAfter: c.NotAfter, PathLen: pl,
 		Issuer: name == a.Config.Issuer, NameConstraints: nc, SKI: fmt.Sprintf("%X", c.SubjectKeyId),
-		SHA256: fingerprint(c), File: a.Dir + "/ca/" + name + ".crt"}
+		SHA256: fingerprint(c), File: a.Dir + "/ca/" + name + ".crt", URLs: urlsJSON(a.Config.URLs(name))}
 	info.Status = string(ca.StatusValid)
 	switch {
 	case revoked != nil:

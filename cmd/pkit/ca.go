@@ -345,10 +345,10 @@ type caJSON struct {
 	NameConstraints []string  `json:"name_constraints,omitempty"`
 	// URLs are the distribution points the certificates this CA issues
 	// from now on carry (the config's templates expanded for it).
-	URLs urlsJSON `json:"urls"`
-	SKI             string    `json:"ski"`
-	SHA256          string    `json:"sha256"`
-	File            string    `json:"file"`
+	URLs   urlsJSON `json:"urls"`
+	SKI    string   `json:"ski"`
+	SHA256 string   `json:"sha256"`
+	File   string   `json:"file"`
 	// Status is "valid", "revoked" (as the store records it, with
 	// RevokedAt and Reason, the RFC 5280 code) or "expired"; the same
 	// fields as "pkit list --json".

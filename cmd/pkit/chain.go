@@ -908,6 +908,17 @@ func (e *env) chainVerify(c *cli.Context) error {
 // over: a certificate that no CRL covers is reported by chain.Verify as of
 // unknown revocation status. Only the entries for serials are decoded.
 func (e *env) verifyCRLs(c *cli.Context, serials []*big.Int) ([]*x509.RevocationList, error) {
+	dir := ""
+	if c.Bool("revocation") {
+		dir = c.String("dir")
+	}
+	return e.readCRLs(c.StringSlice("crl"), dir, serials)
+}
+
+// readCRLs reads every CRL in files, each of which must hold one, and,
+// when caDir is not empty, every CRL published in its crl/ folder (see
+// verifyCRLs). Only the entries for serials are decoded.
+func (e *env) readCRLs(files []string, caDir string, serials []*big.Int) ([]*x509.RevocationList, error) {
 	var out []*x509.RevocationList
 	seen := map[[32]byte]bool{}
 	read := func(f string, published bool) error {
@@ -943,15 +954,15 @@ func (e *env) verifyCRLs(c *cli.Context, serials []*big.Int) ([]*x509.Revocation
 		}
 		return nil
 	}
-	for _, f := range c.StringSlice("crl") {
+	for _, f := range files {
 		if err := read(f, false); err != nil {
 			return nil, err
 		}
 	}
-	if !c.Bool("revocation") {
+	if caDir == "" {
 		return out, nil
 	}
-	dir := c.String("dir")
+	dir := caDir
 	if _, err := os.Stat(filepath.Join(dir, "config")); err != nil {
 		return nil, failf("--revocation: %q is not a CA directory", dir).
 			hint("point --dir at your CA directory, or pass the CRLs with --crl FILE")
@@ -1001,16 +1012,22 @@ type verifyReport struct {
 }
 
 func verifyJSON(file string, r *chain.Result, notes []string) any {
-	v := verifyReport{File: file, Valid: r.Valid(), At: r.At.UTC(), Trusted: r.Trusted, Chain: describeCerts(r.Chain), Problems: []problemJSON{},
+	return verifyReport{File: file, Valid: r.Valid(), At: r.At.UTC(), Trusted: r.Trusted, Chain: describeCerts(r.Chain), Problems: problemsJSON(r.Problems),
 		Notes: append([]string{}, notes...)}
-	for _, p := range r.Problems {
+}
+
+// problemsJSON is chain verify's problems as --json shows them (never
+// null).
+func problemsJSON(ps []chain.Problem) []problemJSON {
+	out := []problemJSON{}
+	for _, p := range ps {
 		pj := problemJSON{Kind: p.Kind, Index: p.Index, Detail: p.Detail, Fix: p.Fix, Rule: p.Rule, Warning: p.Warning, RefusedBy: append([]string{}, p.Refused...)}
 		if p.Cert != nil {
 			pj.Subject = p.Cert.Subject.String()
 		}
-		v.Problems = append(v.Problems, pj)
+		out = append(out, pj)
 	}
-	return v
+	return out
 }
 
 // invalidLeaf reports a leaf that does not parse as a certificate (valid

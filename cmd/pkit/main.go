@@ -103,6 +103,7 @@ func newApp(e *env) *cli.App {
 			convertCommand(e),
 			matchCommand(e),
 			chainCommand(e),
+			probeCommand(e),
 			revokeCommand(e),
 			unrevokeCommand(e),
 			crlCommand(e),

@@ -225,6 +225,16 @@ func (d *diagnosis) client() {
 	}
 	vo := chain.VerifyOptions{Roots: trust, At: r.At, Purpose: chain.PurposeClient, ReasonName: o.ReasonName,
 		CRLs: o.CRLs, CheckRevocation: len(o.CRLs) > 0}
+	if len(r.AcceptableCAs) == 0 {
+		// The server keeps its CA list to itself (nginx
+		// ssl_trusted_certificate, HAProxy ca-verify-file): assume it
+		// holds every known CA, and check only the certificate itself.
+		for _, c := range pile {
+			if chain.IsCA(c) && !chain.SelfSigned(c) {
+				vo.Intermediates = append(vo.Intermediates, c)
+			}
+		}
+	}
 	if len(o.Identity.Chain) > 1 {
 		vo.Served = o.Identity.Chain
 	}
@@ -279,7 +289,7 @@ func (d *diagnosis) client() {
 			}
 			name := m.Subject.String()
 			d.add(ClientChainIncomplete, p, fmt.Sprintf("the server cannot complete the client's chain: it needs %q, the issuer of %q, which is not in its client-CA file and which the client did not send (nginx: \"unable to get local issuer certificate\"; HAProxy: the \"unknown ca\" alert)", name, m.Cert.Subject.String()),
-				fmt.Sprintf("send the intermediate with the client certificate: give --cert a file holding the certificate then %q (curl --cert takes the same file; a .p12 from pkit issue client NAME --p12 holds the chain); or add %q to the server's client-CA file (nginx ssl_client_certificate, HAProxy ca-file) with the root, and reload the server", name, name))
+				fmt.Sprintf("send the intermediate with the client certificate: give --cert a file holding the certificate then %q (pkit issue client NAME --chain writes NAME-chain.pem, which curl --cert takes too; a .p12 from pkit issue client NAME --p12 holds the chain); or add %q to the server's client-CA file (nginx ssl_client_certificate, HAProxy ca-file) with the root, and reload the server", name, name))
 		default:
 			d.add(ClientCertInvalid, p, "the client's chain: "+p.Detail, p.Fix)
 		}

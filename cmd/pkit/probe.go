@@ -74,7 +74,7 @@ EXAMPLES (after "pkit quickstart", with a server on port 8443)
    pkit probe localhost:8443 --cert pki/certs/client.pem --key pki/certs/client-key.pem
    pkit probe https://localhost:8443/health --p12 pki/certs/client.p12 --password-file pki/certs/client.p12.pass
    pkit probe 10.0.0.5:443 --servername api.internal --roots pki/ca/root.crt --tls 1.2
-   pkit probe localhost:8443 --cert alice.pem --key alice-key.pem --json | jq .findings`,
+   pkit probe localhost:8443 --cert pki/certs/client-chain.pem --key pki/certs/client-key.pem --json`,
 		Flags: []cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "cert", Usage: "present the client certificate in `FILE` (then the intermediates it holds; a key in it is used)"},

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +167,9 @@ frontend probe
 	return ports
 }
 
+// serialHex is a serial as inspect and list write it.
+var serialHex = regexp.MustCompile(`^([0-9a-f]{2})+$`)
+
 // probeOut is the part of pkit probe --json the tests look at.
 type probeOut struct {
 	Outcome  string `json:"outcome"`
@@ -180,6 +184,9 @@ type probeOut struct {
 		Title  string `json:"title"`
 	} `json:"http"`
 	Server *struct {
+		Sent []struct {
+			Serial string `json:"serial"`
+		} `json:"sent"`
 		Valid bool `json:"valid"`
 	} `json:"server"`
 	Client struct {
@@ -219,6 +226,7 @@ func probeRun(t *testing.T, args ...string) (probeOut, string) {
 func TestProbeServers(t *testing.T) {
 	s := newMTLSSet(t)
 	s.revokeAndPublish(t, "bob")
+	pkitIn(t, "issue", "client", "erin", "--dir", s.caDir, "--out-dir", s.dir, "--p12", "--p12-password-file", s.pwFile)
 	f := newProbeFiles(t, s)
 	client := func(name string) []string {
 		return []string{"--cert", filepath.Join(s.dir, name+"-client.pem"), "--key", filepath.Join(s.dir, name+"-client-key.pem")}
@@ -237,6 +245,8 @@ func TestProbeServers(t *testing.T) {
 		{"ca-file-without-root", "ca-inter-only", client("alice"), 3, "refused", "client-ca-file-incomplete", "Servers Root CA"},
 		{"ca-file-root-only-client-sends-leaf", "ca-root-only", client("alice"), 3, "refused", "client-chain-incomplete", inter},
 		{"ca-file-root-only-client-sends-chain", "ca-root-only", []string{"--cert", f.aliceChain, "--key", filepath.Join(s.dir, "alice-client-key.pem")}, 0, "accepted", "", ""},
+		// A .p12 holds the intermediate, which the client then sends.
+		{"p12-to-root-only-server", "ca-root-only", []string{"--p12", filepath.Join(s.dir, "erin-client.p12"), "--password-file", s.pwFile}, 0, "accepted", "", ""},
 		{"no-client-cert", "good", nil, 3, "refused", "client-cert-not-sent", "--cert"},
 		{"revoked", "good", client("bob"), 3, "refused", "client-cert-revoked", "keyCompromise"},
 		{"expired", "good", []string{"--cert", f.expired, "--key", f.expiredKey}, 3, "refused", "client-cert-expired", "expired"},
@@ -275,6 +285,9 @@ func TestProbeServers(t *testing.T) {
 							case srv.name == "haproxy" && version == "1.2" && out.Stage != "handshake":
 								t.Errorf("HAProxy's TLS 1.2 refusal seen at stage %q, want handshake", out.Stage)
 							}
+						}
+						if out.Server == nil || len(out.Server.Sent) == 0 || !serialHex.MatchString(out.Server.Sent[0].Serial) {
+							t.Errorf("the server's certificates are missing from --json, or their serials are not lower-case hex: %+v", out.Server)
 						}
 						if !out.Client.Requested || len(out.Client.AcceptableCAs) == 0 {
 							t.Errorf("the server's client certificate request or its CA names were not seen: %+v", out.Client)

@@ -108,6 +108,7 @@ func newApp(e *env) *cli.App {
 			unrevokeCommand(e),
 			crlCommand(e),
 			storeCommand(e),
+			serveCommand(e),
 		},
 	}
 	setUsageErrors(app.Commands)

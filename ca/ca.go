@@ -213,7 +213,7 @@ func (a *Authority) Unlock(name string) (crypto.Signer, error) {
 		sealed = false
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the key of CA %q: %w", name, err)
+		return nil, keyOffline(name, err)
 	}
 	s, err := OpenKey(data, sealed, a.unlock)
 	if err != nil {

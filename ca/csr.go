@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/pkit/pkit/formats"
@@ -42,7 +43,8 @@ func (a *Authority) RequestFromCSR(csr *x509.CertificateRequest, profile string)
 				IsCA bool `asn1:"optional"`
 			}
 			if _, err := asn1.Unmarshal(ext.Value, &bc); err != nil || bc.IsCA {
-				return nil, reqErr("the CSR asks to be a CA; pkit signs CA certificates only with \"pkit ca intermediate\"")
+				return nil, &RequestError{Msg: fmt.Sprintf("the CSR asks to be a CA; profile %q is for leaf certificates", profile),
+					Hint: "sign a CA request under the CA profile: pkit sign REQ --ca-profile intermediate"}
 			}
 		case ext.Id.Equal(oidKeyUsage):
 			var bits asn1.BitString

@@ -47,6 +47,23 @@ type InitOptions struct {
 	Protection Protection
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Import, when set, makes the directory around a CA made elsewhere
+	// instead of making new CAs (a directory whose root is kept offline).
+	Import *ImportedCA
+}
+
+// ImportedCA is a CA made elsewhere that [Init] builds a directory
+// around ([InitOptions.Import]).
+type ImportedCA struct {
+	// Name of the CA in the directory ("" means "intermediate"); it issues
+	// the leaf certificates.
+	Name string
+	// Chain is the CA's certificate followed by its issuers up to and
+	// including the self-signed root. Only the CA's own key comes along:
+	// the others are only used to verify (ca/NAME.crt without a key).
+	Chain []*x509.Certificate
+	// Key is the CA's private key.
+	Key crypto.Signer
 }
 
 // MaxOrgName is the longest organization name [Init] takes: its longest
@@ -103,6 +120,14 @@ func Init(dir string, o InitOptions) (err error) {
 	if !o.Single {
 		issuer = "intermediate"
 	}
+	var imported *importedSet
+	if o.Import != nil {
+		var err error
+		if imported, err = checkImport(o.Import); err != nil {
+			return err
+		}
+		issuer = imported.names[0]
+	}
 	cfg := DefaultConfig(issuer)
 	cfg.CRLURL, cfg.OCSPURL, cfg.CAIssuersURL = o.CRLURL, o.OCSPURL, o.CAIssuersURL
 	for _, k := range URLKeys {
@@ -111,13 +136,25 @@ func Init(dir string, o InitOptions) (err error) {
 		}
 	}
 	t := now()
-	root, rootKey, err := createCA(o, o.Name+" Root CA", nil, nil, URLs{}, o.Validity, t, o.PathLen, !o.Single)
-	if err != nil {
-		return err
+	certs := map[string]*x509.Certificate{}
+	keys := map[string]crypto.Signer{}
+	issuers := map[string]string{}
+	if imported != nil {
+		for i, n := range imported.names {
+			certs[n] = imported.chain[i]
+			if i+1 < len(imported.names) {
+				issuers[n] = imported.names[i+1]
+			}
+		}
+		keys[imported.names[0]] = o.Import.Key
+	} else {
+		root, rootKey, err := createCA(o, o.Name+" Root CA", nil, nil, URLs{}, o.Validity, t, o.PathLen, !o.Single)
+		if err != nil {
+			return err
+		}
+		certs["root"], keys["root"] = root, rootKey
 	}
-	certs := map[string]*x509.Certificate{"root": root}
-	keys := map[string]crypto.Signer{"root": rootKey}
-	if !o.Single {
+	if root, rootKey := certs["root"], keys["root"]; imported == nil && !o.Single {
 		v := min(o.Validity, 5*365*24*time.Hour)
 		zero := 0
 		inter, interKey, err := createCA(o, o.Name+" Intermediate CA", root, rootKey, cfg.URLs("root"), v, t, &zero, false)
@@ -125,6 +162,7 @@ func Init(dir string, o InitOptions) (err error) {
 			return err
 		}
 		certs["intermediate"], keys["intermediate"] = inter, interKey
+		issuers["intermediate"] = "root"
 	}
 
 	// The temporary directory is inside an existing dir (the same file
@@ -155,13 +193,15 @@ func Init(dir string, o InitOptions) (err error) {
 	}
 	files := []formats.File{{Path: filepath.Join(tmp, "config"), Data: cfg.Marshal(), Perm: 0o644}}
 	for name, c := range certs {
+		files = append(files, formats.File{Path: filepath.Join(tmp, "ca", name+".crt"), Data: WriteChainPEM(c), Perm: 0o644})
+		if keys[name] == nil {
+			continue // kept elsewhere (an imported CA's issuers)
+		}
 		data, suffix, err := SealKey(keys[name], o.Protection)
 		if err != nil {
 			return err
 		}
-		files = append(files,
-			formats.File{Path: filepath.Join(tmp, "ca", name+".crt"), Data: WriteChainPEM(c), Perm: 0o644},
-			formats.File{Path: filepath.Join(tmp, "ca", name+suffix), Data: data, Perm: 0o600})
+		files = append(files, formats.File{Path: filepath.Join(tmp, "ca", name+suffix), Data: data, Perm: 0o600})
 	}
 	if err := formats.WriteFiles(files, false); err != nil {
 		return err
@@ -171,11 +211,7 @@ func Init(dir string, o InitOptions) (err error) {
 		return err
 	}
 	for name, c := range certs {
-		iss := "root"
-		if name == "root" {
-			iss = ""
-		}
-		if err := st.Insert(context.Background(), recordOf(c, name, "ca", iss, t)); err != nil {
+		if err := st.Insert(context.Background(), recordOf(c, name, "ca", issuers[name], t)); err != nil {
 			st.Close()
 			return err
 		}
@@ -251,17 +287,28 @@ func createCA(o InitOptions, cn string, parent *x509.Certificate, parentKey cryp
 	if err != nil {
 		return nil, nil, err
 	}
-	ski, err := SubjectKeyID(key.Public())
+	if parent == nil {
+		parentKey = key
+	}
+	c, err := signCA(o, pkix.Name{CommonName: cn, Organization: []string{o.Name}}, key.Public(), parent, parentKey, dp, validity, now, pathLen, twoTier)
+	return c, key, err
+}
+
+// signCA makes the CA certificate of pub with subject, signed by parent
+// (self-signed by parentKey when parent is nil); see [createCA].
+func signCA(o InitOptions, subject pkix.Name, pub crypto.PublicKey, parent *x509.Certificate, parentKey crypto.Signer, dp URLs, validity time.Duration,
+	now time.Time, pathLen *int, twoTier bool) (*x509.Certificate, error) {
+	ski, err := SubjectKeyID(pub)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	serial, err := NewSerial()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:                serial,
-		Subject:                     pkix.Name{CommonName: cn, Organization: []string{o.Name}},
+		Subject:                     subject,
 		NotBefore:                   now.Add(-Backdate).UTC().Truncate(time.Second),
 		NotAfter:                    now.Add(validity).UTC().Truncate(time.Second),
 		KeyUsage:                    x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
@@ -287,14 +334,13 @@ func createCA(o InitOptions, cn string, parent *x509.Certificate, parentKey cryp
 		tmpl.MaxPathLen = -1
 	}
 	if parent == nil {
-		parent, parentKey = tmpl, key
+		parent = tmpl
 	} else if tmpl.NotAfter.After(parent.NotAfter) {
 		tmpl.NotAfter = parent.NotAfter
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, parentKey)
 	if err != nil {
-		return nil, nil, fmt.Errorf("signing CA certificate: %w", err)
+		return nil, fmt.Errorf("signing CA certificate: %w", err)
 	}
-	c, err := x509.ParseCertificate(der)
-	return c, key, err
+	return x509.ParseCertificate(der)
 }

@@ -81,6 +81,9 @@ func (a *Authority) CheckIntermediate(ctx context.Context, name string, o Interm
 	if err := a.checkPathLen(o.Parent, o.PathLen); err != nil {
 		return err
 	}
+	if !a.HasKey(o.Parent) {
+		return keyOffline(o.Parent, fs.ErrNotExist)
+	}
 	if o.CommonName != "" {
 		if err := a.checkCACommonName(o.CommonName); err != nil {
 			return err

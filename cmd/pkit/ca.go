@@ -11,8 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"filippo.io/age"
-
 	"github.com/pkit/pkit/ca"
 	"github.com/pkit/pkit/revoke"
 	"github.com/urfave/cli/v2"
@@ -29,6 +27,7 @@ func caCommand(e *env) *cli.Command {
    pkit ca intermediate issuing-2 --make-issuer
    pkit ca set crl-url 'http://pki.example.internal/crl/{ca}.crl'`,
 		Subcommands: []*cli.Command{
+			caImportCommand(e),
 			{
 				Name:      "list",
 				Usage:     "list the CAs: name, subject, key type, expiry, status (valid, revoked, expired)",
@@ -184,27 +183,17 @@ EXAMPLES
 					if err := a.CheckIntermediate(ctxOf(c), c.Args().First(), o); err != nil {
 						return err
 					}
-					// Seal the new key the way the others are: with the plain-key
-					// choice, to the age identities' recipients, or with the passphrase.
+					// Seal the new key the way the others are (ca decides).
 					u, err := e.unlocker(c)
 					if err != nil {
 						return err
 					}
-					switch {
-					case c.Bool("no-encrypt") || fileExists(filepath.Join(a.Dir, "ca", o.Parent+".key")):
-						o.Protection.None = true
-					case len(u.Identities) > 0:
-						for _, id := range u.Identities {
-							if x, ok := id.(*age.X25519Identity); ok {
-								o.Protection.Recipients = append(o.Protection.Recipients, x.Recipient())
-							}
-						}
-					default:
-						p, err := e.readSecret(c, caPassphrase)
-						if err != nil {
-							return err
-						}
-						o.Protection.Passphrase, o.Protection.WorkFactor = p, e.workFactor
+					like := o.Parent
+					if like == "" {
+						like = "root"
+					}
+					if o.Protection, err = a.NewKeyProtection(like, c.Bool("no-encrypt"), u, e.workFactor); err != nil {
+						return err
 					}
 					name := c.Args().First()
 					if err := a.CreateIntermediate(c.Context, name, o.CommonName, o); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/formats"
 	"github.com/urfave/cli/v2"
 )
 
@@ -49,18 +50,17 @@ EXAMPLES
 			allowShortFlag(),
 			&cli.BoolFlag{Name: "single", Usage: "create only a root CA, which issues certificates itself"},
 			&cli.IntFlag{Name: "pathlen", Value: -1, Usage: "root path length limit (default 1 for two tiers, none for --single)"},
-			&cli.StringSliceFlag{Name: "permit-dns", Usage: "name constraint: only DNS names under `DOMAIN` (repeatable)"},
-			&cli.StringSliceFlag{Name: "exclude-dns", Usage: "name constraint: no DNS names under `DOMAIN` (repeatable)"},
-			&cli.StringSliceFlag{Name: "permit-ip", Usage: "name constraint: only IPs in `CIDR` (repeatable)"},
-			&cli.StringSliceFlag{Name: "exclude-ip", Usage: "name constraint: no IPs in `CIDR` (repeatable)"},
-			&cli.StringSliceFlag{Name: "permit-email", Usage: "name constraint: only emails at `DOMAIN` or address (repeatable)"},
-			&cli.StringSliceFlag{Name: "exclude-email", Usage: "name constraint: no emails at `DOMAIN` or address (repeatable)"},
+		}, constraintFlags(), []cli.Flag{
 			&cli.StringFlag{Name: "crl-url", Usage: "CRL distribution point `URL` template put in issued certificates (…/{ca}.crl)"},
 			&cli.StringFlag{Name: "ocsp-url", Usage: "OCSP responder `URL` template put in issued certificates"},
 			&cli.StringFlag{Name: "ca-issuers-url", Usage: "CA certificate `URL` template put in issued certificates (…/{ca}.crt)"},
 			&cli.StringSliceFlag{Name: "age-recipient", Usage: "seal the CA keys to this age `RECIPIENT` (repeatable)"},
 			&cli.BoolFlag{Name: "no-encrypt", Usage: "store the CA keys unencrypted (mode 0600)"},
 			&cli.StringFlag{Name: "passphrase-file", Usage: "read the new CA passphrase from `FILE`; or set PKIT_PASSPHRASE"},
+			&cli.StringFlag{Name: "import", Usage: "make the directory around the CA in `CHAIN` (its certificate, then its issuers up to the root) signed elsewhere"},
+			&cli.StringFlag{Name: "key", Usage: "with --import: the CA's private key `FILE` (sealed into the directory)"},
+			&cli.StringFlag{Name: "ca-name", Value: "intermediate", Usage: "with --import: the CA's name in the directory"},
+			passwordFileFlag(),
 		}),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -79,6 +79,22 @@ EXAMPLES
 func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 	var o ca.InitOptions
 	var err error
+	if c.IsSet("import") {
+		for _, f := range []string{"single", "pathlen", "validity", "key-type", "name", "permit-dns", "exclude-dns", "permit-ip", "exclude-ip", "permit-email", "exclude-email"} {
+			if c.IsSet(f) {
+				return o, usagef("--%s does not apply with --import: the imported CA was made by its root", f)
+			}
+		}
+		if c.String("key") == "" {
+			return o, usagef("--import needs the CA's key").hint("pass --key FILE (the key \"pkit csr --ca\" wrote)")
+		}
+	} else {
+		for _, f := range []string{"key", "ca-name"} {
+			if c.IsSet(f) {
+				return o, usagef("--%s goes with --import", f)
+			}
+		}
+	}
 	if o.KeyType, err = ca.ParseKeyType(c.String("key-type")); err != nil {
 		return o, usagef("--key-type: %v", err)
 	}
@@ -103,32 +119,13 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 	} else if c.IsSet("pathlen") {
 		return o, usagef("--pathlen must be 0 or more, got %d", n).hint("leave --pathlen out for the default (1 for two tiers, no limit for --single)")
 	}
-	for _, f := range []string{"permit-dns", "exclude-dns"} {
-		for _, d := range c.StringSlice(f) {
-			if err := ca.CheckDomainConstraint(d); err != nil {
-				return o, usagef("--%s: %v", f, err)
-			}
-		}
-	}
-	o.PermittedDNS, o.ExcludedDNS = c.StringSlice("permit-dns"), c.StringSlice("exclude-dns")
-	if o.PermittedIPs, err = parseCIDRs("permit-ip", c.StringSlice("permit-ip")); err != nil {
+	nc, err := constraintOptions(c)
+	if err != nil {
 		return o, err
 	}
-	if o.ExcludedIPs, err = parseCIDRs("exclude-ip", c.StringSlice("exclude-ip")); err != nil {
-		return o, err
-	}
-	for _, f := range []string{"permit-email", "exclude-email"} {
-		for _, e := range c.StringSlice(f) {
-			if strings.Contains(e, "@") {
-				if err := ca.CheckEmail(e); err != nil {
-					return o, usagef("--%s: %v", f, err).hint("give a mailbox (a@example.com), a host (example.com: its mailboxes only) or a domain (.example.com: mailboxes at hosts under it)")
-				}
-			} else if err := ca.CheckDomainConstraint(e); err != nil {
-				return o, usagef("--%s: %v", f, err)
-			}
-		}
-	}
-	o.PermittedEmail, o.ExcludedEmail = c.StringSlice("permit-email"), c.StringSlice("exclude-email")
+	o.PermittedDNS, o.ExcludedDNS = nc.PermittedDNS, nc.ExcludedDNS
+	o.PermittedIPs, o.ExcludedIPs = nc.PermittedIPs, nc.ExcludedIPs
+	o.PermittedEmail, o.ExcludedEmail = nc.PermittedEmail, nc.ExcludedEmail
 	o.CRLURL, o.OCSPURL, o.CAIssuersURL = c.String(ca.KeyCRLURL), c.String(ca.KeyOCSPURL), c.String(ca.KeyCAIssuersURL)
 	issuer := "intermediate"
 	if o.Single {
@@ -161,6 +158,21 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 		return o, usagef("--no-encrypt, --age-recipient and --passphrase-file are mutually exclusive")
 	}
 	o.Protection.WorkFactor = e.workFactor
+	if path := c.String("import"); path != "" {
+		data, err := e.readInput(path, 1<<20)
+		if err != nil {
+			return o, failf("reading --import: %v", formats.SystemReason(err))
+		}
+		certs, err := formats.ParseCertificates(data)
+		if err != nil {
+			return o, failf("--import %q: %v", path, err).hint("give the CA certificate and its issuers up to the root, PEM or DER")
+		}
+		key, err := e.readPrivateKey(c, "key", c.String("key"))
+		if err != nil {
+			return o, err
+		}
+		o.Import = &ca.ImportedCA{Name: c.String("ca-name"), Chain: certs, Key: key}
+	}
 	return o, nil
 }
 
@@ -206,6 +218,52 @@ func (e *env) initCA(c *cli.Context, dir string, o ca.InitOptions) error {
 	}
 	fmt.Fprintf(e.stderr, "trust %s/ca/root.crt on clients; next: pkit issue server NAME\n", dir)
 	return nil
+}
+
+// constraintFlags are the name-constraint flags of the commands that make
+// or sign CAs (init, csr --ca, sign --ca-profile intermediate).
+func constraintFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "permit-dns", Usage: "name constraint: only DNS names under `DOMAIN` (repeatable)"},
+		&cli.StringSliceFlag{Name: "exclude-dns", Usage: "name constraint: no DNS names under `DOMAIN` (repeatable)"},
+		&cli.StringSliceFlag{Name: "permit-ip", Usage: "name constraint: only IPs in `CIDR` (repeatable)"},
+		&cli.StringSliceFlag{Name: "exclude-ip", Usage: "name constraint: no IPs in `CIDR` (repeatable)"},
+		&cli.StringSliceFlag{Name: "permit-email", Usage: "name constraint: only emails at `DOMAIN` or address (repeatable)"},
+		&cli.StringSliceFlag{Name: "exclude-email", Usage: "name constraint: no emails at `DOMAIN` or address (repeatable)"},
+	}
+}
+
+// constraintOptions reads the constraintFlags, checking their syntax.
+func constraintOptions(c *cli.Context) (ca.CARequestOptions, error) {
+	var o ca.CARequestOptions
+	var err error
+	for _, f := range []string{"permit-dns", "exclude-dns"} {
+		for _, d := range c.StringSlice(f) {
+			if err := ca.CheckDomainConstraint(d); err != nil {
+				return o, usagef("--%s: %v", f, err)
+			}
+		}
+	}
+	o.PermittedDNS, o.ExcludedDNS = c.StringSlice("permit-dns"), c.StringSlice("exclude-dns")
+	if o.PermittedIPs, err = parseCIDRs("permit-ip", c.StringSlice("permit-ip")); err != nil {
+		return o, err
+	}
+	if o.ExcludedIPs, err = parseCIDRs("exclude-ip", c.StringSlice("exclude-ip")); err != nil {
+		return o, err
+	}
+	for _, f := range []string{"permit-email", "exclude-email"} {
+		for _, e := range c.StringSlice(f) {
+			if strings.Contains(e, "@") {
+				if err := ca.CheckEmail(e); err != nil {
+					return o, usagef("--%s: %v", f, err).hint("give a mailbox (a@example.com), a host (example.com: its mailboxes only) or a domain (.example.com: mailboxes at hosts under it)")
+				}
+			} else if err := ca.CheckDomainConstraint(e); err != nil {
+				return o, usagef("--%s: %v", f, err)
+			}
+		}
+	}
+	o.PermittedEmail, o.ExcludedEmail = c.StringSlice("permit-email"), c.StringSlice("exclude-email")
+	return o, nil
 }
 
 // parseCIDRs reads IP name constraints. An IPv4 range written as IPv6

@@ -29,8 +29,17 @@ func signCommand(e *env) *cli.Command {
    SANs too (as with "pkit issue server"). The certificate goes to -o FILE
    (default: the CSR's name with .pem) or to stdout with -o -.
 
+   With --ca-profile intermediate it signs a CA request ("pkit csr --ca", or
+   openssl req with CA:TRUE) from the root (or --parent): CA:TRUE, keyCertSign
+   and cRLSign, the path length asked for (or --pathlen) within every CA above,
+   the parent's name constraints plus those asked for and given with
+   --permit-dns and the like. The new CA is recorded here (revoke it like any
+   certificate) and lives where its key is. Leaf profiles never sign CA
+   requests.
+
 EXAMPLES
    pkit sign web.csr --profile server            # writes web.pem
+   pkit sign issuing.csr --ca-profile intermediate --pathlen 0 --permit-dns example.internal -o issuing.pem --chain
    pkit sign web.csr --dns web.internal --dns www.web.internal -o web-chain.pem --chain
    pkit sign device.csr --profile client --uri spiffe://example.internal/device/42 -o -`,
 		Flags: flags([]cli.Flag{
@@ -46,7 +55,10 @@ EXAMPLES
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the certificate to `FILE` (- for stdout)"},
 			&cli.BoolFlag{Name: "chain", Usage: "write the certificate followed by the intermediates"},
 			forceFlag(), jsonFlag(),
-		}, unlockFlags()),
+			&cli.StringFlag{Name: "ca-profile", Usage: "sign a CA request under this CA `PROFILE` (intermediate)"},
+			&cli.StringFlag{Name: "parent", Value: "root", Usage: "with --ca-profile: the CA that signs"},
+			&cli.IntFlag{Name: "pathlen", Value: -1, Usage: "with --ca-profile: the path length (default: the request's, or 0)"},
+		}, constraintFlags(), unlockFlags()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usagef("sign needs one CSR file").hint("e.g. pkit sign request.csr --profile server")
@@ -70,6 +82,14 @@ EXAMPLES
 			}
 			if out == "-" && c.Bool("json") {
 				return usagef("--json and -o - both want standard output").hint("write the certificate to a file with -o FILE, or leave out --json")
+			}
+			if c.IsSet("ca-profile") {
+				return e.signCA(c, csr, in, out)
+			}
+			for _, f := range []string{"parent", "pathlen", "permit-dns", "exclude-dns", "permit-ip", "exclude-ip", "permit-email", "exclude-email"} {
+				if c.IsSet(f) {
+					return usagef("--%s is for CA requests", f).hint("add --ca-profile intermediate to sign a CA request")
+				}
 			}
 			var override ca.Request
 			if err := addSANFlags(c, &override); err != nil {
@@ -176,7 +196,7 @@ func csrCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "csr",
 		Usage:     "make a key and a CSR to send to another CA",
-		UsageText: "pkit csr NAME [--dns … --ip … --email … --uri …] [--key-type T | --key FILE]",
+		UsageText: "pkit csr NAME [--dns … --ip … --email … --uri …] [--key-type T | --key FILE]\n   pkit csr --ca NAME [--pathlen N] [--permit-dns …] [--org ORG]",
 		Description: `Writes NAME.csr and NAME-key.pem (mode 0600) into the current folder (or
    --out-dir). With --key, the CSR is made for an existing key and no key is written.
    NAME is the common name. It is also a SAN when it names something: an IP
@@ -185,11 +205,18 @@ func csrCommand(e *env) *cli.Command {
    host, that is when --email or --uri is given without --dns or --ip
    ("pkit csr alice --email alice@example.com" has no DNS:alice).
 
+   With --ca the request is for a CA certificate (CA:TRUE, the path length and
+   name constraints asked for), to be signed by a root kept elsewhere with
+   "pkit sign REQ --ca-profile intermediate"; bring the certificate back with
+   "pkit init --import" (a new directory) or "pkit ca import" (another CA in
+   this one). NAME is then the CA's common name.
+
 EXAMPLES
    pkit csr web.example.com --dns www.example.com
    pkit csr alice --email alice@example.com --key-type rsa-2048
-   pkit csr web.example.com --key web.example.com-key.pem --force`,
-		Flags: []cli.Flag{
+   pkit csr web.example.com --key web.example.com-key.pem --force
+   pkit csr --ca "Acme Issuing CA" --org Acme --pathlen 0 --permit-dns example.internal`,
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "dns", Usage: "add a DNS name (repeatable)"},
 			&cli.StringSliceFlag{Name: "ip", Usage: "add an IP address (repeatable)"},
 			&cli.StringSliceFlag{Name: "email", Usage: "add an email address (repeatable)"},
@@ -199,7 +226,10 @@ EXAMPLES
 			passwordFileFlag(),
 			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
 			forceFlag(),
-		},
+			&cli.BoolFlag{Name: "ca", Usage: "request a CA certificate (an intermediate for a root kept elsewhere)"},
+			&cli.StringFlag{Name: "org", Usage: "with --ca: the organization (O) of the CA"},
+			&cli.IntFlag{Name: "pathlen", Value: -1, Usage: "with --ca: ask for this path length (0: it only issues leaves)"},
+		}, constraintFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usagef("csr needs one NAME").hint("e.g. pkit csr web.example.com")
@@ -208,11 +238,40 @@ EXAMPLES
 			if err := ca.CheckName(name); err != nil {
 				return usagef("%v", err)
 			}
+			var caReq *ca.CARequestOptions
+			if c.Bool("ca") {
+				for _, f := range []string{"dns", "ip", "email", "uri"} {
+					if c.IsSet(f) {
+						return usagef("--%s does not go in a CA request", f).hint("a CA's names are its common name; constrain what it may issue with --permit-dns and the like")
+					}
+				}
+				o, err := constraintOptions(c)
+				if err != nil {
+					return err
+				}
+				o.CommonName, o.Organization = name, c.String("org")
+				if c.IsSet("pathlen") {
+					n := c.Int("pathlen")
+					if n < 0 {
+						return usagef("--pathlen must be 0 or more, got %d", n)
+					}
+					o.PathLen = &n
+				}
+				caReq = &o
+			} else {
+				for _, f := range []string{"org", "pathlen", "permit-dns", "exclude-dns", "permit-ip", "exclude-ip", "permit-email", "exclude-email"} {
+					if c.IsSet(f) {
+						return usagef("--%s is for CA requests", f).hint("add --ca to request a CA certificate")
+					}
+				}
+			}
 			r := &ca.Request{Name: name}
 			if err := addSANFlags(c, r); err != nil {
 				return err
 			}
-			addCSRNameSAN(r)
+			if caReq == nil {
+				addCSRNameSAN(r)
+			}
 			kt, err := ca.ParseKeyType(c.String("key-type"))
 			if err != nil {
 				return usagef("--key-type: %v", err)
@@ -245,7 +304,12 @@ EXAMPLES
 				}
 				files = append(files, formats.File{Path: keyPath, Data: pemKey, Perm: 0o600})
 			}
-			der, err := ca.CreateCSR(priv, r)
+			var der []byte
+			if caReq != nil {
+				der, err = ca.CreateCARequest(priv, *caReq)
+			} else {
+				der, err = ca.CreateCSR(priv, r)
+			}
 			if err != nil {
 				return err
 			}
@@ -258,7 +322,85 @@ EXAMPLES
 				fmt.Fprintf(e.stderr, " and its key %s", keyPath)
 			}
 			fmt.Fprintf(e.stderr, "\nsend %s to the CA; keep the key here\n", csrPath)
+			if caReq != nil {
+				kp := keyPath
+				if kp == "" {
+					kp = c.String("key")
+				}
+				fmt.Fprintf(e.stderr, "at the root: pkit sign %s --ca-profile intermediate -o CA.pem --chain\n", shellQuote(filepath.Base(csrPath)))
+				fmt.Fprintf(e.stderr, "then here:   pkit init --import CA.pem --key %s --dir DIR   (the key is sealed there; delete this copy)\n", shellQuote(kp))
+			}
 			return nil
 		},
 	}
+}
+
+// signCA signs the CA request csr (read from in) under --ca-profile and
+// writes the certificate (and with --chain its parent's chain) to out.
+func (e *env) signCA(c *cli.Context, csr *x509.CertificateRequest, in, out string) error {
+	if p := c.String("ca-profile"); p != "intermediate" {
+		return usagef("--ca-profile %q: the CA profile is \"intermediate\"", p)
+	}
+	for _, f := range []string{"profile", "name", "dns", "ip", "email", "uri"} {
+		if c.IsSet(f) {
+			return usagef("--%s does not apply to a CA request", f).hint("a CA's names come from its request; constrain what it may issue with --permit-dns and the like")
+		}
+	}
+	nc, err := constraintOptions(c)
+	if err != nil {
+		return err
+	}
+	o := ca.SignCAOptions{Parent: c.String("parent"), Constraints: nc}
+	if c.IsSet("pathlen") {
+		n := c.Int("pathlen")
+		if n < 0 {
+			return usagef("--pathlen must be 0 or more, got %d", n)
+		}
+		o.PathLen = &n
+	}
+	if v := c.String("validity"); v != "" {
+		d, err := ca.ParseDuration(v)
+		if err != nil {
+			return usagef("--validity: %v", err)
+		}
+		if err := ca.CheckLifetime("--validity", d, c.Bool("allow-short")); err != nil {
+			return usagef("%v", err)
+		}
+		o.Validity = d
+	}
+	a, err := e.openCA(c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if out != "-" {
+		if err := newPlan(a, c.Bool("force"), false).Add("", ca.Output{Kind: ca.OutChain, Path: out}); err != nil {
+			return outputError(err, "")
+		}
+	}
+	cert, parents, err := a.SignCARequest(ctxOf(c), csr, o)
+	if errors.Is(err, ca.ErrBadCSRSignature) {
+		return failf("%q: %v", in, err).hint("the request was altered or not signed by its key; ask for a new CSR")
+	}
+	if err != nil {
+		return err
+	}
+	certs := []*x509.Certificate{cert}
+	if c.Bool("chain") {
+		certs = append(certs, parents...)
+	}
+	data := ca.WriteChainPEM(certs...)
+	if out == "-" {
+		_, err := e.stdout.Write(data)
+		return err
+	}
+	if err := formats.WriteFile(out, data, 0o644, c.Bool("force")); err != nil {
+		return failf("CA certificate %s was recorded but not written: %v", ca.SerialHex(cert.SerialNumber), err).hint("fix the output and run \"pkit list --pem\" to get it, or revoke it")
+	}
+	fmt.Fprintf(e.stderr, "signed CA %q (serial %s, path length %d, expires %s): %s\n", cert.Subject.CommonName, ca.SerialHex(cert.SerialNumber),
+		cert.MaxPathLen, cert.NotAfter.Format("2006-01-02"), out)
+	if c.Bool("json") {
+		return e.printJSON(map[string]any{"serial": ca.SerialHex(cert.SerialNumber), "subject": cert.Subject.String(), "not_after": cert.NotAfter, "file": out})
+	}
+	return nil
 }

@@ -294,4 +294,3 @@ func sameBytes(t *testing.T, got, want string) {
 		t.Errorf("%s differs from %s (%v %v)", got, want, err1, err2)
 	}
 }
-

@@ -539,9 +539,10 @@ func (a *Authority) Issue(ctx context.Context, r *Request) (*Issued, error) {
 }
 
 // issue is [Authority.Issue]; stage, when not nil, is called with the
-// signed certificate (and the key and chain) before it is recorded, and
-// an error from it leaves the certificate unrecorded.
-func (a *Authority) issue(ctx context.Context, r *Request, stage func(*Issued) error) (*Issued, error) {
+// signed certificate (and the key and chain) and its record before the
+// record is made (it may add the files to it), and an error from it
+// leaves the certificate unrecorded.
+func (a *Authority) issue(ctx context.Context, r *Request, stage func(*Issued, *Record) error) (*Issued, error) {
 	p, notBefore, notAfter, err := a.Check(r)
 	if err != nil {
 		return nil, err
@@ -612,11 +613,11 @@ func (a *Authority) issue(ctx context.Context, r *Request, stage func(*Issued) e
 	if len(chain) > 1 {
 		out.Chain = chain[:len(chain)-1]
 	}
-	var beforeRecord func(*x509.Certificate) error
+	var beforeRecord func(*x509.Certificate, *Record) error
 	if stage != nil {
-		beforeRecord = func(c *x509.Certificate) error {
+		beforeRecord = func(c *x509.Certificate, rec *Record) error {
 			out.Cert = c
-			return stage(out)
+			return stage(out, rec)
 		}
 	}
 	cert, err := a.sign(ctx, tmpl, pub, chain[0], signer, a.Config.Issuer, p.Name, r.Name, beforeRecord)
@@ -687,10 +688,10 @@ func (a *Authority) caStanding(ctx context.Context, name, role string) error {
 // with a new serial if the serial is already taken.
 //
 // beforeRecord, when not nil, runs just before the record is made
-// (issuance stages the certificate's files there); its error is returned
-// as is.
+// (issuance stages the certificate's files there and adds them to the
+// record); its error is returned as is.
 func (a *Authority) sign(ctx context.Context, tmpl *x509.Certificate, pub crypto.PublicKey, parent *x509.Certificate,
-	signer crypto.Signer, issuerName, profile, name string, beforeRecord func(*x509.Certificate) error) (*x509.Certificate, error) {
+	signer crypto.Signer, issuerName, profile, name string, beforeRecord func(*x509.Certificate, *Record) error) (*x509.Certificate, error) {
 	for range 3 {
 		serial, err := NewSerial()
 		if err != nil {
@@ -708,12 +709,13 @@ func (a *Authority) sign(ctx context.Context, tmpl *x509.Certificate, pub crypto
 		if err := a.verifySigned(cert, issuerName, profile); err != nil {
 			return nil, err
 		}
+		rec := recordOf(cert, name, profile, issuerName, a.now())
 		if beforeRecord != nil {
-			if err := beforeRecord(cert); err != nil {
+			if err := beforeRecord(cert, rec); err != nil {
 				return nil, err
 			}
 		}
-		err = a.Store.Insert(ctx, recordOf(cert, name, profile, issuerName, a.now()))
+		err = a.Store.Insert(ctx, rec)
 		if errors.Is(err, ErrDuplicateSerial) {
 			continue
 		}

@@ -35,6 +35,7 @@ package ca
 import (
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -395,30 +396,44 @@ func (e *FilesError) Unwrap() error { return e.Err }
 
 // IssueTo issues r like [Authority.Issue] and writes the files out plans,
 // all or nothing: after signing, every file is staged, then the
-// certificate is recorded, then the files are put in place (see the
-// package's plan.go). The paths must have been added to p. A failure
+// certificate is recorded with its files and marked as being placed, then
+// the files are put in place and the mark is cleared (see the package's
+// plan.go and journal.go). The paths must have been added to p. A failure
 // after signing is a [*FilesError]; whatever fails, no certificate is left
 // recorded without its files (unless FilesError.Recorded says so) and no
-// file is written without a record.
+// file is written without a record. The first call settles what killed
+// processes left in the store's placement journal
+// ([Store.SettlePlacements]).
 func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outputs) (*Issued, error) {
+	a.Store.settleOnce(ctx)
 	var staged *formats.StagedFiles
 	defer func() {
 		if staged != nil {
 			staged.Discard()
 		}
 	}()
-	iss, err := a.issue(ctx, r, func(iss *Issued) error {
+	var stored []StoredFile
+	iss, err := a.issue(ctx, r, func(iss *Issued, rec *Record) error {
 		if staged != nil { // a retry with a new serial
 			staged.Discard()
 			staged = nil
 		}
 		files, err := out.encode(iss, r.Name)
 		if err == nil {
-			staged, err = formats.StageFiles(files, formats.WriteOptions{Overwrite: p.o.Overwrite, NoSync: p.o.Bulk})
+			plain := make([]formats.File, len(files))
+			for i, f := range files {
+				plain[i] = f.File
+			}
+			staged, err = formats.StageFiles(plain, formats.WriteOptions{Overwrite: p.o.Overwrite, NoSync: p.o.Bulk})
 		}
 		if err != nil {
 			return &FilesError{Serial: iss.Cert.SerialNumber, Err: err}
 		}
+		stored = stored[:0]
+		for _, f := range files {
+			stored = append(stored, StoredFile{Kind: f.kind, Path: f.Path, SHA256: sha256.Sum256(f.Data)})
+		}
+		rec.Files = stored
 		return nil
 	})
 	if err != nil {
@@ -427,20 +442,41 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 		}
 		return nil, err
 	}
+	ctx = context.WithoutCancel(ctx) // the record and the files must end in step
 	if err := staged.Place(); err != nil {
-		uerr := a.Store.unrecord(context.WithoutCancel(ctx), iss.Cert.SerialNumber)
-		return nil, &FilesError{Serial: iss.Cert.SerialNumber, Recorded: uerr != nil, Err: err}
+		// An overwrite that failed half-way keeps the files it placed:
+		// then the certificate is on disk and keeps its record.
+		var placed bool
+		for _, f := range stored {
+			placed = placed || f.InPlace()
+		}
+		var uerr error
+		if placed {
+			uerr = a.Store.placed(ctx, iss.Cert.SerialNumber)
+		} else {
+			uerr = a.Store.unrecord(ctx, iss.Cert.SerialNumber)
+		}
+		return nil, &FilesError{Serial: iss.Cert.SerialNumber, Recorded: placed || uerr != nil, Err: err}
 	}
+	// Should clearing the mark fail, the files are in place all the same,
+	// and the next writer of the store clears it.
+	a.Store.placed(ctx, iss.Cert.SerialNumber)
 	return iss, nil
 }
 
+// kindedFile is a file to write and what it holds.
+type kindedFile struct {
+	formats.File
+	kind OutputKind
+}
+
 // encode makes the contents of the planned files for iss.
-func (out *Outputs) encode(iss *Issued, name string) ([]formats.File, error) {
+func (out *Outputs) encode(iss *Issued, name string) ([]kindedFile, error) {
 	key := iss.Key
 	if key == nil {
 		key = out.Key
 	}
-	var files []formats.File
+	var files []kindedFile
 	for _, o := range out.Files {
 		if o.Path == "" {
 			continue
@@ -480,7 +516,7 @@ func (out *Outputs) encode(iss *Issued, name string) ([]formats.File, error) {
 		default:
 			return nil, fmt.Errorf("no %s file for a certificate", o.Kind)
 		}
-		files = append(files, formats.File{Path: o.Path, Data: data, Perm: o.Kind.Perm()})
+		files = append(files, kindedFile{formats.File{Path: o.Path, Data: data, Perm: o.Kind.Perm()}, o.Kind})
 	}
 	return files, nil
 }

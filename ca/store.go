@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -47,6 +48,11 @@ type Record struct {
 	// InvalidAt is the invalidity date, when one was given.
 	InvalidAt time.Time
 	DER       []byte
+	// Files are the files the certificate was issued to. [Store.Insert]
+	// records them, with the certificate marked as being placed (see
+	// journal.go); [Store.List] and [Store.Get] leave it empty: read them
+	// with [Store.Files].
+	Files []StoredFile
 }
 
 // ErrNotFound is returned when no record matches.
@@ -62,13 +68,21 @@ type Store struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
+
+	migrateMu sync.Mutex
+	version   int // the schema version, as opened and after migrating
+
+	settled sync.Once // see settleOnce
 }
 
-// schemaVersion is stored in the database's user_version once schema has
-// been applied.
-const schemaVersion = 1
-
-const schema = `
+// migrations are the store's schema, one step per version: a new store
+// runs them all, and a store of version N (its PRAGMA user_version) runs
+// the steps after N, once, in one transaction, on its first write
+// ([Store.writable]). A step is never changed once released: a new
+// version is a new step at the end.
+var migrations = []string{
+	// Version 1: the certificates and the CRL numbers.
+	`
 CREATE TABLE IF NOT EXISTS certs (
 	serial     TEXT PRIMARY KEY,  -- lowercase hex, even number of digits (SerialHex)
 	name       TEXT NOT NULL,
@@ -91,13 +105,37 @@ CREATE TABLE IF NOT EXISTS crl_numbers (
 	ca     TEXT PRIMARY KEY,
 	number INTEGER NOT NULL
 );
-`
+`,
+	// Version 2: the files each certificate was issued to, and the
+	// placement journal (see journal.go).
+	`
+CREATE TABLE IF NOT EXISTS cert_files (
+	serial TEXT NOT NULL REFERENCES certs(serial) ON DELETE CASCADE,
+	kind   TEXT NOT NULL,         -- cert, key, chain, p12 (OutputKind)
+	path   TEXT NOT NULL,         -- slash-separated, relative to the CA directory when inside it
+	sha256 BLOB NOT NULL,         -- of the bytes pkit wrote
+	PRIMARY KEY (serial, path)
+);
+CREATE INDEX IF NOT EXISTS cert_files_path ON cert_files(path);
+CREATE TABLE IF NOT EXISTS placements (
+	serial     TEXT PRIMARY KEY REFERENCES certs(serial) ON DELETE CASCADE,
+	pid        INTEGER NOT NULL,  -- the process placing the files
+	started_at INTEGER NOT NULL   -- unix seconds
+);
+`,
+}
+
+// schemaVersion is the store version this pkit writes: the number of
+// [migrations].
+var schemaVersion = len(migrations)
 
 // StoreError is a store that cannot be used as it is: missing
 // ([ErrStoreMissing]) or not writable ([ErrStoreReadOnly]).
 type StoreError struct {
 	Path string // the store's file
-	Err  error
+	// Version is the store's schema version, for [ErrStoreNewer].
+	Version int
+	Err     error
 }
 
 func (e *StoreError) Error() string {
@@ -108,6 +146,9 @@ func (e *StoreError) Error() string {
 		return fmt.Sprintf("the CA's store %q is read-only", e.Path)
 	case errors.Is(e.Err, ErrDiskFull):
 		return fmt.Sprintf("the CA's store %q cannot be written: %v; nothing was changed", e.Path, ErrDiskFull)
+	case errors.Is(e.Err, ErrStoreNewer):
+		return fmt.Sprintf("the CA's store %q: %v (schema version %d; this pkit knows up to %d); nothing was changed",
+			e.Path, ErrStoreNewer, e.Version, schemaVersion)
 	}
 	return fmt.Sprintf("the CA's store %q: %v", e.Path, e.Err)
 }
@@ -128,6 +169,11 @@ var (
 	// left. A store change that fails with it was not made (SQLite rolls
 	// the transaction back); CRLs that fail with it were not published.
 	ErrDiskFull = errors.New("no space left on its disk")
+	// ErrStoreNewer: the store's schema version is newer than this pkit
+	// knows. It is read as far as this pkit understands it, and every
+	// change is refused, so that an older pkit cannot break what a newer
+	// one records.
+	ErrStoreNewer = errors.New("store was written by a newer pkit")
 )
 
 // failure turns an error of a store operation caused by a full disk into
@@ -207,25 +253,77 @@ func openStore(path, mode string) (*Store, error) {
 		return nil, fmt.Errorf("opening store %q: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	// The schema is created once and marked with user_version, so that
-	// the many short pkit processes of a busy CA skip the DDL.
 	var version int
 	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
 		db.Close()
 		return nil, storeFailure(path, fmt.Errorf("opening store %q: %w", path, err))
 	}
-	if version < schemaVersion {
+	s := &Store{db: db, path: path, readOnly: readOnly, version: version}
+	if version == 0 {
+		// A new store (CreateStore), or one whose creation was cut short:
+		// it gets the whole schema now.
 		if readOnly {
 			db.Close()
 			return nil, &StoreError{Path: path, Err: ErrStoreReadOnly}
 		}
-		if _, err := db.Exec(schema + fmt.Sprintf("PRAGMA user_version = %d;", schemaVersion)); err != nil {
+		if err := s.migrate(context.Background()); err != nil {
 			db.Close()
-			return nil, storeFailure(path, fmt.Errorf("opening store %q: %w", path, err))
+			return nil, err
 		}
 	}
-	return &Store{db: db, path: path, readOnly: readOnly}, nil
+	return s, nil
 }
+
+// migrate brings the store to [schemaVersion]: the steps of [migrations]
+// after its version, in one transaction that first reads the version
+// again (another process may have migrated it meanwhile). The many short
+// pkit processes of a busy CA read the version once and skip this.
+func (s *Store) migrate(ctx context.Context) error {
+	s.migrateMu.Lock()
+	defer s.migrateMu.Unlock()
+	if s.version >= schemaVersion {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.failure(fmt.Errorf("upgrading store %q: %w", s.path, err))
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return s.failure(fmt.Errorf("upgrading store %q: %w", s.path, err))
+	}
+	if version < schemaVersion {
+		for _, step := range migrations[version:] {
+			if _, err := tx.ExecContext(ctx, step); err != nil {
+				return s.failure(fmt.Errorf("upgrading store %q to version %d: %w", s.path, schemaVersion, err))
+			}
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
+			return s.failure(fmt.Errorf("upgrading store %q: %w", s.path, err))
+		}
+		if err := tx.Commit(); err != nil {
+			return s.failure(fmt.Errorf("upgrading store %q: %w", s.path, err))
+		}
+		version = schemaVersion
+	}
+	s.version = version
+	return nil
+}
+
+// Version returns the store's schema version: [migrations] has one step
+// per version; a store older than this pkit is upgraded on its first
+// write.
+func (s *Store) Version() int {
+	s.migrateMu.Lock()
+	defer s.migrateMu.Unlock()
+	return s.version
+}
+
+// hasFiles reports whether the store has the tables of version 2 (the
+// files of each certificate and the placement journal). An older store
+// that was only read has none: its certificates have no recorded files.
+func (s *Store) hasFiles() bool { return s.Version() >= 2 }
 
 // ReadOnly reports whether the store was opened for reading only (see
 // [OpenStore]).
@@ -235,12 +333,16 @@ func (s *Store) ReadOnly() bool { return s.readOnly }
 func (s *Store) Path() string { return s.path }
 
 // writable returns nil when the store may be changed, else an error
-// wrapping [ErrStoreReadOnly]. Every method that writes calls it first.
+// wrapping [ErrStoreReadOnly] or [ErrStoreNewer]. Every method that writes
+// calls it first; it upgrades an older store (see [migrations]) first.
 func (s *Store) writable() error {
 	if s.readOnly {
 		return &StoreError{Path: s.path, Err: ErrStoreReadOnly}
 	}
-	return nil
+	if v := s.Version(); v > schemaVersion {
+		return &StoreError{Path: s.path, Version: v, Err: ErrStoreNewer}
+	}
+	return s.migrate(context.Background())
 }
 
 // SetBulk switches the store between full durability (every commit
@@ -287,16 +389,16 @@ func SerialHex(n *big.Int) string {
 }
 
 // Insert records a newly issued certificate. It fails with
-// [ErrDuplicateSerial] if the serial is already there.
+// [ErrDuplicateSerial] if the serial is already there. When r.Files is not
+// empty, the files are recorded with it and the certificate is marked as
+// being placed by this process, in the same transaction: the mark is
+// cleared by [Store.placed] once the files are in place, or settled by
+// [Store.SettlePlacements] if the process dies first.
 func (s *Store) Insert(ctx context.Context, r *Record) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO certs
-		(serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status, der)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?)`,
-		SerialHex(r.Serial), r.Name, r.Profile, r.Issuer, r.Subject, strings.Join(r.SANs, "\n"),
-		r.NotBefore.Unix(), r.NotAfter.Unix(), r.IssuedAt.Unix(), r.DER)
+	err := s.insert(ctx, r)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint") {
 			return ErrDuplicateSerial
@@ -304,6 +406,35 @@ func (s *Store) Insert(ctx context.Context, r *Record) error {
 		return s.failure(fmt.Errorf("recording certificate: %w", err))
 	}
 	return nil
+}
+
+func (s *Store) insert(ctx context.Context, r *Record) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	serial := SerialHex(r.Serial)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO certs
+		(serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status, der)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?)`,
+		serial, r.Name, r.Profile, r.Issuer, r.Subject, strings.Join(r.SANs, "\n"),
+		r.NotBefore.Unix(), r.NotAfter.Unix(), r.IssuedAt.Unix(), r.DER); err != nil {
+		return err
+	}
+	if len(r.Files) > 0 {
+		for _, f := range r.Files {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO cert_files (serial, kind, path, sha256) VALUES (?, ?, ?, ?)",
+				serial, string(f.Kind), s.storedPath(f.Path), f.SHA256[:]); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO placements (serial, pid, started_at) VALUES (?, ?, ?)",
+			serial, os.Getpid(), r.IssuedAt.Unix()); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // Filter selects records for [Store.List]. Zero fields select everything.

@@ -21,12 +21,17 @@ type StoreProblem struct {
 	// Check names the check: "ca-recorded", "record", "crl",
 	// "crl-unpublished" (revoked in the store, not on the CRL),
 	// "crl-forgotten" (revoked on the CRL, valid in the store),
-	// "crl-unknown" (revoked on the CRL, not in the store), "crl-number".
+	// "crl-unknown" (revoked on the CRL, not in the store), "crl-number",
+	// "placement" (recorded by a process that died before its files were
+	// all in place), "file-missing" and "file-mismatch" (a recorded file of
+	// a valid certificate is gone, or holds something else).
 	Check string `json:"check"`
 	// CA is the CA concerned, when there is one.
 	CA string `json:"ca,omitempty"`
 	// Serial is the certificate concerned (hex), when there is one.
 	Serial string `json:"serial,omitempty"`
+	// File is the file concerned, when there is one.
+	File string `json:"file,omitempty"`
 	// Msg says what is wrong, for people.
 	Msg string `json:"message"`
 }
@@ -37,6 +42,7 @@ type StoreReport struct {
 	Records  int            `json:"records"`  // store records read and parsed
 	Revoked  int            `json:"revoked"`  // of them revoked
 	CRLs     int            `json:"crls"`     // published CRLs read
+	Files    int            `json:"files"`    // recorded files of valid certificates checked
 	Problems []StoreProblem `json:"problems"` // what is wrong (after repairs)
 	Repaired []string       `json:"repaired"` // what --repair changed
 }
@@ -53,7 +59,8 @@ type StoreCheckOptions struct {
 	// certificateHold) but the store holds as valid is revoked again with
 	// the CRL's date and reason: a revocation is never undone by restoring
 	// an older store. A certificate the store does not know at all cannot
-	// be put back; it stays a problem.
+	// be put back; it stays a problem. Placements of processes that died
+	// are settled ([Store.SettlePlacements]).
 	Repair bool
 }
 
@@ -63,9 +70,10 @@ type StoreCheckOptions struct {
 // subject; each CA's latest published CRL verifies, lists every
 // certificate the store holds as revoked by that CA, lists nothing the
 // store holds as valid (except a lifted hold) or does not know, and has a
-// number not above the store's. The store does not record where issued
-// certificates were written, so those files are not checked. It reads
-// the records one at a time.
+// number not above the store's; no certificate is marked as being placed
+// by a process that died; and the recorded files of every certificate
+// valid now are in place ([Store.CheckFiles]). It reads the records one at
+// a time.
 func (a *Authority) CheckStore(ctx context.Context, o StoreCheckOptions) (*StoreReport, error) {
 	dir := o.CRLDir
 	if dir == "" {
@@ -88,6 +96,49 @@ func (a *Authority) CheckStore(ctx context.Context, o StoreCheckOptions) (*Store
 	}
 	names := a.CANames()
 
+	// Placements cut short by a kill.
+	if o.Repair {
+		settled, err := a.Store.SettlePlacements(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range settled {
+			rep.Repaired = append(rep.Repaired, st.String())
+		}
+	}
+	placements, err := a.Store.Placements(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range placements {
+		if p.Live {
+			continue // in progress
+		}
+		in := 0
+		for _, f := range p.Files {
+			if f.InPlace() {
+				in++
+			}
+		}
+		problem("placement", "", SerialHex(p.Serial), "%q (serial %s) was recorded on %s by a process that died before its files were all in place (%d of %d in place)",
+			p.Name, SerialHex(p.Serial), p.Started.Format(time.RFC3339), in, len(p.Files))
+	}
+
+	// The recorded files of the certificates valid now.
+	nfiles, fprobs, err := a.Store.CheckFiles(ctx, a.now())
+	if err != nil {
+		return nil, err
+	}
+	rep.Files = nfiles
+	for _, fp := range fprobs {
+		check := "file-mismatch"
+		if fp.Missing {
+			check = "file-missing"
+		}
+		rep.Problems = append(rep.Problems, StoreProblem{Check: check, Serial: SerialHex(fp.Serial), File: fp.File.Path,
+			Msg: fmt.Sprintf("%q (serial %s): %s", fp.Name, SerialHex(fp.Serial), fp.Msg)})
+	}
+
 	// The CA certificates on disk are recorded, with the same DER.
 	for _, n := range names {
 		rep.CAs++
@@ -107,7 +158,7 @@ func (a *Authority) CheckStore(ctx context.Context, o StoreCheckOptions) (*Store
 	// ones are collected per CA.
 	revokedBy := map[string]map[string]*Record{}
 	valid := map[string]bool{} // serials (hex) the store holds as valid
-	err := a.Store.each(ctx, func(r *Record) error {
+	err = a.Store.each(ctx, func(r *Record) error {
 		rep.Records++
 		hex := SerialHex(r.Serial)
 		c, err := r.Certificate()

@@ -668,3 +668,9 @@ func syncDir(dir string) {
 		d.Close()
 	}
 }
+
+// ProcessAlive reports whether the process pid runs (on Unix, whether it
+// exists; a zombie counts). Callers that settle what a dead process left
+// (the hidden links of [Recover], a CA store's placement journal) leave
+// the work of live ones alone.
+func ProcessAlive(pid int) bool { return processAlive(pid) }

@@ -116,6 +116,8 @@ func explain(err error) *userError {
 		return failf("%v", err).hint("restore it (with its -wal file, if any) from your latest backup; pkit never recreates it, as an empty store forgets every revocation")
 	case errors.Is(err, ca.ErrStoreReadOnly):
 		return failf("%v", err).hint("nothing was changed; run as the CA's owner, or on a writable copy of the CA directory")
+	case errors.Is(err, ca.ErrStoreNewer):
+		return failf("%v", err).hint("use the pkit that last wrote this CA directory, or a newer one")
 	case errors.Is(err, ca.ErrDiskFull):
 		return failf("%v", err).hint("free some space on the disk that holds the CA directory, then run the command again")
 	case errors.Is(err, ca.ErrLockLink):

@@ -11,6 +11,7 @@
 //	ca/NAME.key         or the plain PKCS#8 PEM key (--no-encrypt), mode 0600
 //	ca/crl-numbers      the highest CRL number given to each CA ([CRLNumbersFile])
 //	store               the SQLite database (WAL mode) of issued certificates
+//	                    and the files each was written to
 //	crl/                published CRLs, as links into a generation folder
 //	                    ([CRLFolderLayout]), and the CRL lock crl/.lock
 //
@@ -32,15 +33,25 @@
 // anything is signed ([Plan]: no name leaves its folder, no two outputs
 // are one file, names fit the file system, folders take files); then, per
 // certificate, the files are staged (written and synced under no name),
-// the certificate is recorded, and the files are placed; if placing fails
-// the record is deleted again. The one crash window: a process killed
-// after the record is committed and before its files are all in place
-// leaves a recorded certificate without (all of) its files, for the time
-// of a few link(2) and rename(2) calls; hidden links it left are settled
-// by the next write into that folder ([formats.Recover]), which finishes a
-// set whose links were all made (a renewed certificate and its key end as
-// a pair) and removes the rest. Files first would be worse: a certificate
-// in use that the CA has no record of cannot be revoked by serial.
+// the certificate is recorded with its files (paths and hashes) and
+// marked as being placed, in one transaction; the files are placed and
+// the mark is cleared. If placing fails the record is deleted again. A
+// process killed after the record is committed and before its files are
+// all in place leaves the mark; the next writer of the store settles it
+// ([Store.SettlePlacements], see journal.go): a set whose files are in
+// place, or can be finished from the hidden links the process left
+// ([formats.Recover]), keeps its record; a set none of whose files was
+// placed loses it, as the certificate was never handed to anyone. So no
+// record stays without its files and no file without its record. Files
+// first would be worse: a certificate in use that the CA has no record of
+// cannot be revoked by serial. "pkit store check" reports dead marks, and
+// recorded files of valid certificates that are missing or hold something
+// else ([Store.CheckFiles]).
+//
+// The store's schema is versioned (PRAGMA user_version): migrations in
+// store.go holds one step per version, run once on a store's first write;
+// a store written by a newer pkit is read but never changed
+// ([ErrStoreNewer]).
 //
 // Threat model: the CA key files are the secret. Sealed with a passphrase
 // (age scrypt) they resist offline guessing at the cost of one scrypt

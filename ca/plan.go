@@ -15,22 +15,25 @@ package ca
 //
 // Then, per certificate ([Authority.IssueTo]): sign; stage every file
 // (written and synced under no name, or a hidden temporary one); record
-// the certificate in the store; put the files in place. A full disk shows
-// while staging, before anything is recorded. If placing fails after the
-// record was made, the record is deleted again (the certificate was never
-// handed to anyone); only if that deletion fails too is the certificate
-// left recorded without files, and the error says so ([FilesError]).
+// the certificate in the store with its files, marked as being placed, in
+// one transaction; put the files in place; clear the mark. A full disk
+// shows while staging, before anything is recorded. If placing fails
+// after the record was made, the record is deleted again (the certificate
+// was never handed to anyone), unless an overwrite placed some of the
+// files before failing; only if that deletion fails too is the
+// certificate left recorded without files, and the error says so
+// ([FilesError]).
 //
-// The crash window: a process killed after the record is committed and
-// before its files are in place leaves a certificate recorded without
-// (all of) its files; that window is the time of a few link(2) and
-// rename(2) calls. A kill while the files are being placed leaves hidden
-// links that the next write into that folder settles ([formats.Recover]):
-// a set whose links were all made is finished, so a certificate and its
-// key end up as a matching pair, and the files of a set killed earlier
-// are removed. The other order (files first) would leave certificates in
-// use that the CA has no record of, which is worse: a record without
-// files can be revoked; a file without a record cannot be found.
+// A process killed after the record is committed and before its files are
+// in place leaves the mark, and the hidden links of a set it was placing.
+// The next writer of the store settles both (journal.go): the links first
+// ([formats.Recover]: a set whose links were all made is finished, so a
+// certificate and its key end up as a matching pair; the links of a set
+// killed earlier are removed), then the record: kept when its files are
+// in place, deleted when none is. The other order (files first) would
+// leave certificates in use that the CA has no record of, which is worse:
+// a record without files can be revoked; a file without a record cannot
+// be found.
 
 import (
 	"context"

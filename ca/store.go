@@ -78,7 +78,7 @@ type Store struct {
 // migrations are the store's schema, one step per version: a new store
 // runs them all, and a store of version N (its PRAGMA user_version) runs
 // the steps after N, once, in one transaction, on its first write
-// ([Store.writable]). A step is never changed once released: a new
+// (Store.writable). A step is never changed once released: a new
 // version is a new step at the end.
 var migrations = []string{
 	// Version 1: the certificates and the CRL numbers.
@@ -126,7 +126,7 @@ CREATE TABLE IF NOT EXISTS placements (
 }
 
 // schemaVersion is the store version this pkit writes: the number of
-// [migrations].
+// migrations.
 var schemaVersion = len(migrations)
 
 // StoreError is a store that cannot be used as it is: missing
@@ -274,7 +274,7 @@ func openStore(path, mode string) (*Store, error) {
 	return s, nil
 }
 
-// migrate brings the store to [schemaVersion]: the steps of [migrations]
+// migrate brings the store to [schemaVersion]: the steps of migrations
 // after its version, in one transaction that first reads the version
 // again (another process may have migrated it meanwhile). The many short
 // pkit processes of a busy CA read the version once and skip this.
@@ -311,7 +311,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Version returns the store's schema version: [migrations] has one step
+// Version returns the store's schema version: migrations has one step
 // per version; a store older than this pkit is upgraded on its first
 // write.
 func (s *Store) Version() int {
@@ -334,7 +334,7 @@ func (s *Store) Path() string { return s.path }
 
 // writable returns nil when the store may be changed, else an error
 // wrapping [ErrStoreReadOnly] or [ErrStoreNewer]. Every method that writes
-// calls it first; it upgrades an older store (see [migrations]) first.
+// calls it first; it upgrades an older store (see migrations) first.
 func (s *Store) writable() error {
 	if s.readOnly {
 		return &StoreError{Path: s.path, Err: ErrStoreReadOnly}

@@ -83,6 +83,13 @@ func Diagnose(r *Report, o Options) {
 	d.client()
 	d.refusal()
 	d.order()
+	if r.Outcome == Accepted {
+		for i, f := range r.Findings {
+			if strings.HasPrefix(string(f.Cause), "client-") {
+				r.Findings[i].Detail = "the server accepted the client certificate, but " + f.Detail
+			}
+		}
+	}
 }
 
 type diagnosis struct {
@@ -410,7 +417,10 @@ func nameString(der []byte) string {
 	if rest, err := asn1.Unmarshal(der, &seq); err == nil && len(rest) == 0 {
 		var n pkix.Name
 		n.FillFromRDNSequence(&seq)
-		return n.String()
+		if s := n.String(); s != "" {
+			return s
+		}
+		return "(an empty name)"
 	}
 	return hex.EncodeToString(der)
 }

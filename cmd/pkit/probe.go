@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -131,7 +132,11 @@ func (e *env) probe(c *cli.Context) error {
 		}
 		o.Roots = append(o.Roots, cs...)
 	}
-	dir, useDir, _ := chainCADir(c)
+	// The CA directory: named (--dir, PKIT_DIR), or ./pki when it holds
+	// a CA, even with --roots (which only replaces its roots for the
+	// server's chain).
+	dir := c.String("dir")
+	useDir := c.IsSet("dir") || fileExists(filepath.Join(dir, "config"))
 	if useDir {
 		roots, ints, err := caDirCerts(dir)
 		if err != nil {
@@ -214,9 +219,6 @@ func (e *env) probeIdentity(c *cli.Context) (*probe.Identity, error) {
 		case it.PrivateKey != nil && key == nil:
 			key = it.PrivateKey
 		}
-	}
-	if p12 != "" && formats.Certificates(items) == nil && certs == nil {
-		return nil, failf("%q holds no certificate", path)
 	}
 	if len(certs) == 0 {
 		return nil, failf("%q holds no certificate", path).hint("--cert takes the client certificate (PEM or DER), optionally followed by its intermediates")

@@ -122,7 +122,8 @@ func (e *env) probe(c *cli.Context) error {
 	if c.String("key") != "" && c.String("cert") == "" {
 		return usagef("--key needs --cert").hint("pass the client certificate with --cert FILE")
 	}
-	if o.Identity, err = e.probeIdentity(c); err != nil {
+	var idNote string
+	if o.Identity, idNote, err = e.probeIdentity(c); err != nil {
 		return err
 	}
 	for _, f := range c.StringSlice("roots") {
@@ -171,6 +172,9 @@ func (e *env) probe(c *cli.Context) error {
 	if err != nil {
 		return failf("%v", err)
 	}
+	if idNote != "" {
+		r.Notes = append([]string{idNote}, r.Notes...)
+	}
 	if c.Bool("json") {
 		if err := e.writeJSON(probeJSON(r)); err != nil {
 			return err
@@ -192,10 +196,12 @@ func (e *env) probe(c *cli.Context) error {
 
 // probeIdentity reads the client certificate and key: --cert (with its
 // chain, and its key unless --key) or --p12.
-func (e *env) probeIdentity(c *cli.Context) (*probe.Identity, error) {
+// The note, when not empty, says something about the files worth
+// knowing.
+func (e *env) probeIdentity(c *cli.Context) (id *probe.Identity, note string, err error) {
 	certFile, p12 := c.String("cert"), c.String("p12")
 	if certFile == "" && p12 == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	path := certFile
 	if path == "" {
@@ -203,7 +209,7 @@ func (e *env) probeIdentity(c *cli.Context) (*probe.Identity, error) {
 	}
 	items, err := e.readItems(c, path, true)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var key crypto.Signer
 	var certs []*x509.Certificate
@@ -221,15 +227,15 @@ func (e *env) probeIdentity(c *cli.Context) (*probe.Identity, error) {
 		}
 	}
 	if len(certs) == 0 {
-		return nil, failf("%q holds no certificate", path).hint("--cert takes the client certificate (PEM or DER), optionally followed by its intermediates")
+		return nil, "", failf("%q holds no certificate", path).hint("--cert takes the client certificate (PEM or DER), optionally followed by its intermediates")
 	}
 	if kf := c.String("key"); kf != "" {
 		if key, err = e.readPrivateKey(c, "key", kf); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	if key == nil {
-		return nil, usagef("no private key for the client certificate in %q", path).hint("pass it with --key FILE")
+		return nil, "", usagef("no private key for the client certificate in %q", path).hint("pass it with --key FILE")
 	}
 	// The certificate of the key first, the others after it in file
 	// order.
@@ -241,7 +247,10 @@ func (e *env) probeIdentity(c *cli.Context) (*probe.Identity, error) {
 		}
 	}
 	if leaf < 0 {
-		return nil, failf("the private key does not belong to the certificate in %q", path).hint("check the pair with pkit match CERT KEY")
+		return nil, "", failf("the private key does not belong to the certificate in %q", path).hint("check the pair with pkit match CERT KEY")
+	}
+	if leaf > 0 && p12 == "" {
+		note = fmt.Sprintf("the certificate of the key is not the first in %q; probe sends it first, but curl and OpenSSL take the first certificate of the file as the client's: put it first (pkit chain build %s -o FILE)", path, shellQuote(path))
 	}
 	chainCerts := []*x509.Certificate{certs[leaf]}
 	for i, x := range certs {
@@ -249,7 +258,7 @@ func (e *env) probeIdentity(c *cli.Context) (*probe.Identity, error) {
 			chainCerts = append(chainCerts, x)
 		}
 	}
-	return &probe.Identity{Chain: chainCerts, Key: key}, nil
+	return &probe.Identity{Chain: chainCerts, Key: key}, note, nil
 }
 
 // readCertFile reads the certificates of one --roots file.

@@ -437,8 +437,9 @@ type probeFindingJSON struct {
 	Fix    string      `json:"fix"`
 }
 
-// probeReport is the output of pkit probe --json.
+// probeReport is the output of pkit probe --json (docs/probe-json.md).
 type probeReport struct {
+	Schema      string             `json:"schema"`
 	Address     string             `json:"address"`
 	ServerName  string             `json:"server_name"`
 	At          time.Time          `json:"at"`
@@ -458,7 +459,7 @@ type probeReport struct {
 }
 
 func probeJSON(r *probe.Report) probeReport {
-	v := probeReport{Address: r.Address, ServerName: r.ServerName, At: r.At.UTC(), Outcome: r.Outcome, OK: r.OK(), Stage: r.Stage,
+	v := probeReport{Schema: "pkit.probe/v1", Address: r.Address, ServerName: r.ServerName, At: r.At.UTC().Truncate(time.Second), Outcome: r.Outcome, OK: r.OK(), Stage: r.Stage,
 		Protocol: r.VersionName(), CipherSuite: r.CipherSuiteName(), EmptyReply: r.EmptyReply,
 		Client:   probeClientJSON{Requested: r.ClientCertRequested, AcceptableCAs: []probeCAJSON{}, Sent: probeCertsJSON(r.ClientSent), Path: probeCertsJSON(r.ClientPath)},
 		Findings: []probeFindingJSON{}, Notes: append([]string{}, r.Notes...)}

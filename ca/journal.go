@@ -442,6 +442,13 @@ func fileMismatch(f StoredFile, der []byte) (msg string, missing bool) {
 		if !formats.PublicKeysEqual(k.Public(), cert.PublicKey) {
 			return fmt.Sprintf("the key file %q holds a key that does not match the certificate", f.Path), false
 		}
+	case OutCombined:
+		items, err := formats.Parse(data, formats.ParseOptions{})
+		certs, keys := formats.Certificates(items), formats.PrivateKeys(items)
+		if err != nil || len(certs) == 0 || string(certs[0].Raw) != string(der) || len(keys) == 0 ||
+			!formats.PublicKeysEqual(keys[0].Public(), cert.PublicKey) {
+			return fmt.Sprintf("the combined file %q does not hold the certificate and its key", f.Path), false
+		}
 	case OutP12:
 		p, err := formats.DecodePKCS12(data, nil)
 		if err != nil {
@@ -456,4 +463,28 @@ func fileMismatch(f StoredFile, der []byte) (msg string, missing bool) {
 		}
 	}
 	return "", false
+}
+
+// OwnedFiles returns the files of the certificate with this serial that
+// are still its own: each path it was issued to that no newer certificate
+// was issued to since (a renewal into the same files takes them over).
+func (s *Store) OwnedFiles(ctx context.Context, serial *big.Int) ([]StoredFile, error) {
+	if !s.hasFiles() {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, path, sha256 FROM cert_files f WHERE serial = ?
+		AND rowid = (SELECT max(g.rowid) FROM cert_files g WHERE g.path = f.path) ORDER BY rowid`, SerialHex(serial))
+	if err != nil {
+		return nil, fmt.Errorf("reading store: %w", err)
+	}
+	defer rows.Close()
+	var out []StoredFile
+	for rows.Next() {
+		f, err := s.scanFile(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
 }

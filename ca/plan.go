@@ -370,6 +370,10 @@ func (p *Plan) collisionKey(path string) string {
 // Outputs are the planned files of one certificate and what they need.
 type Outputs struct {
 	Files []Output
+	// Keep are existing files the certificate is issued with that are not
+	// written (the key file a renewal reuses): they are recorded with it,
+	// as they are, so that the new certificate owns them (see journal.go).
+	Keep []Output
 	// Key is the private key of Request.PublicKey, for a .p12, when the
 	// request carries a public key; a generated key is used otherwise.
 	Key crypto.Signer
@@ -435,6 +439,11 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 		stored = stored[:0]
 		for _, f := range files {
 			stored = append(stored, StoredFile{Kind: f.kind, Path: f.Path, SHA256: sha256.Sum256(f.Data)})
+		}
+		for _, k := range out.Keep {
+			if sum, err := hashFile(k.Path); err == nil {
+				stored = append(stored, StoredFile{Kind: k.Kind, Path: k.Path, SHA256: sum})
+			}
 		}
 		rec.Files = stored
 		return nil

@@ -125,6 +125,9 @@ type issueJob struct {
 	// combined is the chain and key in one file (HAProxy's crt).
 	combined string
 	legacy   bool
+	// kept are files the certificate is issued with that stay as they are
+	// (the key file a renewal in place reuses).
+	kept []ca.Output
 }
 
 // jobFromFlags builds the job for "issue server|client" from its flags,
@@ -417,7 +420,7 @@ func issueTo(ctx context.Context, a *ca.Authority, plan *ca.Plan, j *issueJob, p
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	iss, err := a.IssueTo(ctx, &j.req, plan, &ca.Outputs{Files: j.outputs(), Key: j.key, P12Password: p12pw, P12Legacy: j.legacy})
+	iss, err := a.IssueTo(ctx, &j.req, plan, &ca.Outputs{Files: j.outputs(), Keep: j.kept, Key: j.key, P12Password: p12pw, P12Legacy: j.legacy})
 	if err != nil {
 		return nil, err
 	}

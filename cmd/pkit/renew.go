@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/big"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/pkit/pkit/ca"
@@ -16,16 +17,25 @@ func renewCommand(e *env) *cli.Command {
 		Name:      "renew",
 		Usage:     "re-issue a certificate with the same names and a new key",
 		UsageText: "pkit renew NAME|SERIAL [--reuse-key [--key FILE]] [--force] [--p12]",
-		Description: `Finds the newest certificate issued under NAME (or with the hex SERIAL),
-   issues a new one with the same profile and names and a new key, and writes
-   it under the same file names as "pkit issue" (so existing files need
-   -f/--force, or use --out-dir). The old certificate stays valid until it
-   expires or you revoke it.
+		Description: `Finds the certificate issued under NAME (or with the hex SERIAL), issues
+   a new one with the same profile and names and a new key, and writes it in
+   place: to the files the old one was issued to, as the store recorded them
+   (its certificate, key, chain and .p12 files; replacing them takes
+   -f/--force). --out-dir DIR writes the files under the names "pkit issue"
+   gives them in DIR instead, and so does a certificate whose files the store
+   does not know (issued by an older pkit: into the current folder). --chain
+   and --p12 add those files beside the certificate.
+
+   When NAME was issued into several places (several certificates in use, each
+   with its own files), renew in place asks for one serial (with --out-dir, it
+   renews the newest). The old certificate stays valid until it expires or you
+   revoke it.
 
 EXAMPLES
    pkit renew localhost --force
    pkit renew localhost --out-dir renewed/ --chain
-   pkit renew alice --reuse-key --key alice-client-key.pem --p12 --force`,
+   pkit renew alice --reuse-key --p12 --force
+   pkit renew 3f:a2:19:…:0c --force      (one of several "www" certificates)`,
 		Flags: flags([]cli.Flag{
 			dirFlag(),
 			&cli.BoolFlag{Name: "reuse-key", Usage: "keep the old key (read from the old key file, or --key)"},
@@ -33,7 +43,7 @@ EXAMPLES
 			passwordFileFlag(),
 			&cli.StringFlag{Name: "validity", Usage: "how long it is valid (default from the profile)"},
 			allowShortFlag(),
-			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
+			&cli.StringFlag{Name: "out-dir", Usage: "write the files into `DIR` (default: where the certificate's files are)"},
 			&cli.BoolFlag{Name: "chain", Usage: "also write the chain file"},
 			forceFlag(), jsonFlag(),
 		}, unlockFlags(), p12Flags()),
@@ -49,10 +59,11 @@ EXAMPLES
 				return err
 			}
 			defer a.Close()
-			rec, err := findRecord(c, a, c.Args().First())
+			rn, err := findRenewal(c, a, c.Args().First())
 			if err != nil {
 				return err
 			}
+			rec := rn.Record
 			cert, err := rec.Certificate()
 			if err != nil {
 				return err
@@ -62,17 +73,8 @@ EXAMPLES
 			if err := requestOptions(c, &j.req); err != nil {
 				return err
 			}
-			stem, err := ca.FileStem(rec.Name, rec.Profile)
-			if err != nil {
-				return outputError(err, "")
-			}
-			dir := c.String("out-dir")
-			j.cert, j.keyFile = ca.OutputPath(dir, stem, ".pem"), ca.OutputPath(dir, stem, "-key.pem")
-			if c.Bool("chain") {
-				j.chain = ca.OutputPath(dir, stem, "-chain.pem")
-			}
-			if c.Bool("p12") {
-				j.p12 = ca.OutputPath(dir, stem, ".p12")
+			if err := renewPaths(c, rn, j); err != nil {
+				return err
 			}
 			if c.Bool("reuse-key") {
 				path := c.String("key")
@@ -92,6 +94,11 @@ EXAMPLES
 				if !formats.PublicKeysEqual(j.key.Public(), cert.PublicKey) {
 					return failf("%q is not the key of certificate %s", path, ca.SerialHex(rec.Serial)).hint("pass the right --key FILE, or renew without --reuse-key")
 				}
+				if k := rn.File(ca.OutKey); k != "" && !c.IsSet("out-dir") {
+					// Renewed in place, the recorded key file stays and
+					// belongs to the new certificate.
+					j.kept = append(j.kept, ca.Output{Kind: ca.OutKey, Path: k})
+				}
 				j.req.PublicKey, j.keyFile = j.key.Public(), ""
 			}
 			return e.issueAndReport(c, a, j)
@@ -99,27 +106,104 @@ EXAMPLES
 	}
 }
 
-// findRecord finds the newest non-CA record named arg, or the record with
-// serial arg (hex, colons allowed).
-func findRecord(c *cli.Context, a *ca.Authority, arg string) (*ca.Record, error) {
+// findRenewal finds the certificate arg names (a serial, hex with colons
+// allowed, or a name: ca.Authority.RenewTarget) and the files it owns.
+func findRenewal(c *cli.Context, a *ca.Authority, arg string) (*ca.Renewal, error) {
 	hex := strings.ToLower(strings.ReplaceAll(arg, ":", ""))
 	if n, ok := new(big.Int).SetString(hex, 16); ok && len(hex) >= 8 {
 		rec, err := a.Store.Get(c.Context, n)
 		if err == nil {
-			return rec, nil
+			return a.RenewalOf(c.Context, rec)
 		}
 		if !errors.Is(err, ca.ErrNotFound) {
 			return nil, err
 		}
 	}
-	recs, err := a.Store.List(c.Context, ca.Filter{Name: arg})
-	if err != nil {
-		return nil, err
+	rn, err := a.RenewTarget(c.Context, arg)
+	var amb *ca.AmbiguousNameError
+	switch {
+	case errors.Is(err, ca.ErrNotFound):
+		return nil, failf("no certificate named or with serial %q in this CA", arg).hint(`see them with "pkit list"`)
+	case errors.As(err, &amb) && c.IsSet("out-dir"):
+		// Nothing is renewed in place: the newest of them, as named.
+		return a.RenewalOf(c.Context, amb.Records[len(amb.Records)-1])
+	case errors.As(err, &amb):
+		var which []string
+		for i, r := range amb.Records {
+			where := ""
+			if len(amb.Files[i]) > 0 {
+				where = " (" + amb.Files[i][0].Path + ")"
+			}
+			which = append(which, ca.SerialHex(r.Serial)+where)
+		}
+		return nil, failf("%v", err).hint("give one serial number: %s", strings.Join(which, ", "))
 	}
-	for i := len(recs) - 1; i >= 0; i-- {
-		if recs[i].Profile != "ca" {
-			return recs[i], nil
+	return rn, err
+}
+
+// renewPaths sets j's output paths: the files the certificate owns, unless
+// --out-dir is given or the store knows none of them; then the names
+// "pkit issue" gives, in --out-dir (default the current folder). --chain
+// and --p12 add those files beside the certificate file.
+func renewPaths(c *cli.Context, rn *ca.Renewal, j *issueJob) error {
+	rec := rn.Record
+	stem := func() (string, error) {
+		s, err := ca.FileStem(rec.Name, rec.Profile)
+		if err != nil {
+			return "", outputError(err, "")
+		}
+		return s, nil
+	}
+	if c.IsSet("out-dir") || len(rn.Files) == 0 {
+		dir := c.String("out-dir")
+		if dir == "" {
+			dir = "."
+		}
+		s, err := stem()
+		if err != nil {
+			return err
+		}
+		j.cert, j.keyFile = ca.OutputPath(dir, s, ".pem"), ca.OutputPath(dir, s, "-key.pem")
+		if c.Bool("chain") {
+			j.chain = ca.OutputPath(dir, s, "-chain.pem")
+		}
+		if c.Bool("p12") {
+			j.p12 = ca.OutputPath(dir, s, ".p12")
+		}
+		return nil
+	}
+	j.cert, j.keyFile = shortPath(rn.File(ca.OutCert)), shortPath(rn.File(ca.OutKey))
+	j.chain, j.p12 = shortPath(rn.File(ca.OutChain)), shortPath(rn.File(ca.OutP12))
+	j.combined = shortPath(rn.File(ca.OutCombined))
+	// What the old certificate was not issued with goes beside its first
+	// file, under the names "pkit issue" gives.
+	dir := shortPath(filepath.Dir(rn.Files[0].Path))
+	for _, add := range []struct {
+		path   *string
+		want   bool
+		suffix string
+	}{{&j.cert, true, ".pem"}, {&j.keyFile, true, "-key.pem"}, {&j.chain, c.Bool("chain"), "-chain.pem"}, {&j.p12, c.Bool("p12"), ".p12"}} {
+		if *add.path == "" && add.want {
+			s, err := stem()
+			if err != nil {
+				return err
+			}
+			*add.path = ca.OutputPath(dir, s, add.suffix)
 		}
 	}
-	return nil, failf("no certificate named or with serial %q in this CA", arg).hint(`see them with "pkit list"`)
+	return nil
+}
+
+// shortPath is path as people type it: relative to the current folder
+// when it is inside it.
+func shortPath(path string) string {
+	if path == "" || !filepath.IsAbs(path) {
+		return path
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return rel
+		}
+	}
+	return path
 }

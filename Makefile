@@ -1,7 +1,7 @@
 # pkit: "make build" leaves ./pkit, "make test" runs every test.
 GO ?= go
 
-.PHONY: build test vet cross portable fuzz bench clean
+.PHONY: build test vet cross portable fuzz bench clean man
 
 # A static binary (the SQLite driver is pure Go; without cgo, os/user and
 # net need no libc) without urfave/cli's man-page generator, whose markdown
@@ -39,6 +39,12 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Man pages for pkit and each of its commands in man/man1 (pkit.1,
+# pkit-issue-server.1 …), written by "pkit man" from the command tree:
+# read them with "man -l man/man1/pkit.1" or "MANPATH=$$PWD/man man pkit".
+man:
+	$(GO) run -tags urfave_cli_no_docs ./cmd/pkit man --force man/man1
 
 clean:
 	rm -f pkit

@@ -109,6 +109,8 @@ func newApp(e *env) *cli.App {
 			crlCommand(e),
 			storeCommand(e),
 			serveCommand(e),
+			completionCommand(e),
+			manCommand(e),
 		},
 	}
 	setUsageErrors(app.Commands)

@@ -378,15 +378,9 @@ func (s *Store) Close() error { return s.db.Close() }
 // CRL numbers). Use transactions for every change.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// SerialHex formats a serial the way the store keys it and OpenSSL prints
-// it: lowercase hex with an even number of digits.
-func SerialHex(n *big.Int) string {
-	s := n.Text(16)
-	if len(s)%2 == 1 {
-		s = "0" + s
-	}
-	return s
-}
+// SerialHex formats a serial the way the store keys it and pkit prints
+// it everywhere ([formats.SerialHex]).
+func SerialHex(n *big.Int) string { return formats.SerialHex(n) }
 
 // Insert records a newly issued certificate. It fails with
 // [ErrDuplicateSerial] if the serial is already there. When r.Files is not

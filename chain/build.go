@@ -99,22 +99,12 @@ type MissingIssuerError struct {
 func (e *MissingIssuerError) Error() string {
 	s := fmt.Sprintf("missing the issuer of %q: subject %q", e.Cert.Subject.String(), e.Subject.String())
 	if len(e.KeyID) > 0 {
-		s += ", key id " + KeyID(e.KeyID)
+		s += ", key id " + formats.KeyIDHex(e.KeyID)
 	}
 	if e.Loop {
 		s += " (the issuers found form a loop of cross-signatures)"
 	}
 	return s
-}
-
-// KeyID formats a key identifier the way OpenSSL prints it: upper-case
-// hex bytes separated by colons.
-func KeyID(id []byte) string {
-	parts := make([]string, len(id))
-	for i, b := range id {
-		parts[i] = fmt.Sprintf("%02X", b)
-	}
-	return strings.Join(parts, ":")
 }
 
 // BuildOptions configures [Build]. The zero value builds from the one

@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/pkit/pkit/formats"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/net/publicsuffix"
@@ -248,7 +249,7 @@ func akiMismatch(v *verifier, i int) (string, string) {
 	if len(c.AuthorityKeyId) == 0 || len(iss.SubjectKeyId) == 0 || bytes.Equal(c.AuthorityKeyId, iss.SubjectKeyId) {
 		return "", ""
 	}
-	return fmt.Sprintf("the authority key identifier of %s (%s) is not the subject key identifier of its issuer %q (%s)", v.name(i), KeyID(c.AuthorityKeyId), iss.Subject.String(), KeyID(iss.SubjectKeyId)),
+	return fmt.Sprintf("the authority key identifier of %s (%s) is not the subject key identifier of its issuer %q (%s)", v.name(i), formats.KeyIDHex(c.AuthorityKeyId), iss.Subject.String(), formats.KeyIDHex(iss.SubjectKeyId)),
 		"re-issue the certificate from its issuer so that the identifiers agree"
 }
 

@@ -403,7 +403,7 @@ func (v *verifier) anchor(p *Path) {
 	m := p.Missing
 	detail := fmt.Sprintf("missing intermediate: the issuer of %s, subject %q", v.name(n-1), m.Subject.String())
 	if len(m.KeyID) > 0 {
-		detail += ", key id " + KeyID(m.KeyID)
+		detail += ", key id " + formats.KeyIDHex(m.KeyID)
 	}
 	if m.Loop {
 		detail += " (the certificates found sign each other in a loop)"
@@ -411,7 +411,7 @@ func (v *verifier) anchor(p *Path) {
 	if b := p.g.bySubject[p.top.issuerKey]; b != nil && !m.Loop {
 		for _, c := range b.all {
 			if c.cert != top && !bytes.Equal(c.cert.SubjectKeyId, top.AuthorityKeyId) {
-				detail += fmt.Sprintf("; a certificate with that name is present but its key id is %s, so it is another CA's", KeyID(c.cert.SubjectKeyId))
+				detail += fmt.Sprintf("; a certificate with that name is present but its key id is %s, so it is another CA's", formats.KeyIDHex(c.cert.SubjectKeyId))
 				break
 			}
 		}

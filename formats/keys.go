@@ -268,17 +268,3 @@ func PublicKeysEqual(a, b crypto.PublicKey) bool {
 	e, ok := a.(equaler)
 	return ok && e.Equal(b)
 }
-
-// FormatFingerprint writes a digest as uppercase hex pairs joined by
-// colons, the way browsers and OpenSSL show fingerprints.
-func FormatFingerprint(sum []byte) string {
-	const hexDigits = "0123456789ABCDEF"
-	out := make([]byte, 0, len(sum)*3)
-	for i, b := range sum {
-		if i > 0 {
-			out = append(out, ':')
-		}
-		out = append(out, hexDigits[b>>4], hexDigits[b&15])
-	}
-	return string(out)
-}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/formats"
 	"github.com/pkit/pkit/revoke"
 	"github.com/urfave/cli/v2"
 )
@@ -144,6 +145,7 @@ EXAMPLES
 					&cli.IntFlag{Name: "pathlen", Value: 0, Usage: "how many CAs may follow it (0: it only issues leaves)"},
 					&cli.BoolFlag{Name: "make-issuer", Usage: "make it the CA that issues leaf certificates"},
 					&cli.BoolFlag{Name: "no-encrypt", Usage: "store its key unencrypted (mode 0600)"},
+					jsonFlag(),
 				}, unlockFlags()),
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
@@ -206,6 +208,9 @@ EXAMPLES
 						fmt.Fprintf(e.stderr, "it now issues leaf certificates (config: issuer = %s)\n", name)
 					}
 					e.caNextSteps(a, name, o.Parent)
+					if c.Bool("json") {
+						return e.printJSON(e.caInfo(a, name, nil))
+					}
 					return nil
 				},
 			},
@@ -335,7 +340,7 @@ type caJSON struct {
 	// URLs are the distribution points the certificates this CA issues
 	// from now on carry (the config's templates expanded for it).
 	URLs   urlsJSON `json:"urls"`
-	SKI    string   `json:"ski"`
+	SKI    string   `json:"subject_key_id"`
 	SHA256 string   `json:"sha256"`
 	File   string   `json:"file"`
 	// Status is "valid", "revoked" (as the store records it, with
@@ -414,7 +419,7 @@ func (e *env) caInfo(a *ca.Authority, name string, revoked *ca.Record) caJSON {
 	}
 	info := caJSON{Name: name, Subject: c.Subject.String(), IssuedBy: c.Issuer.String(), Serial: ca.SerialHex(c.SerialNumber),
 		KeyType: string(ca.KeyTypeOf(c.PublicKey)), NotBefore: c.NotBefore, NotAfter: c.NotAfter, PathLen: pl,
-		Issuer: name == a.Config.Issuer, NameConstraints: nc, SKI: fmt.Sprintf("%X", c.SubjectKeyId),
+		Issuer: name == a.Config.Issuer, NameConstraints: nc, SKI: formats.KeyIDHex(c.SubjectKeyId),
 		SHA256: fingerprint(c), File: a.Dir + "/ca/" + name + ".crt", URLs: urlsJSON(a.Config.URLs(name))}
 	info.Status = string(ca.StatusValid)
 	switch {

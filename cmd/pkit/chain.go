@@ -512,7 +512,7 @@ func (e *env) chainBuild(c *cli.Context) error {
 		if m.Loop {
 			return ue.hint("the certificates sign each other in a loop and reach no root; add the root or pass it with --roots")
 		}
-		return ue.hint("add the certificate of %q (key id %s) to the input, or pass its root with --roots", m.Subject.String(), chain.KeyID(m.KeyID))
+		return ue.hint("add the certificate of %q (key id %s) to the input, or pass its root with --roots", m.Subject.String(), formats.KeyIDHex(m.KeyID))
 	}
 	if strict && !p.Trusted {
 		top := p.Certs[len(p.Certs)-1]
@@ -581,7 +581,7 @@ func buildNotes(p *chain.Path, haveRoots bool) []string {
 		m := p.Missing
 		s := fmt.Sprintf("the chain ends at %q, issued by %q", m.Cert.Subject.String(), m.Subject.String())
 		if len(m.KeyID) > 0 {
-			s += " (key id " + chain.KeyID(m.KeyID) + ")"
+			s += " (key id " + formats.KeyIDHex(m.KeyID) + ")"
 		}
 		notes = append(notes, s+", which is not in the input: if that is not a root your clients trust, an intermediate is missing")
 	}
@@ -675,8 +675,8 @@ func describeCerts(certs []*x509.Certificate) []certJSON {
 	out := []certJSON{}
 	for i, c := range certs {
 		role, _, _ := strings.Cut(chain.Describe(c, i, len(certs)), " ")
-		out = append(out, certJSON{Role: role, Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: fmt.Sprintf("%X", c.SerialNumber),
-			NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(), SKI: chain.KeyID(c.SubjectKeyId), AKI: chain.KeyID(c.AuthorityKeyId), SHA256: fingerprint(c)})
+		out = append(out, certJSON{Role: role, Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: ca.SerialHex(c.SerialNumber),
+			NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(), SKI: formats.KeyIDHex(c.SubjectKeyId), AKI: formats.KeyIDHex(c.AuthorityKeyId), SHA256: fingerprint(c)})
 	}
 	return out
 }
@@ -707,7 +707,7 @@ func buildJSON(p *chain.Path, written []*x509.Certificate, notes []string) any {
 	}{Chain: describeCerts(written), Path: describeCerts(p.Certs), Complete: p.Complete, Trusted: p.Trusted,
 		Alternatives: p.Alternatives, Unused: []unusedJSON{}, Notes: append([]string{}, notes...)}
 	if m := p.Missing; m != nil {
-		v.Missing = &missingJSON{Subject: m.Subject.String(), KeyID: chain.KeyID(m.KeyID), NeededBy: m.Cert.Subject.String(), Loop: m.Loop}
+		v.Missing = &missingJSON{Subject: m.Subject.String(), KeyID: formats.KeyIDHex(m.KeyID), NeededBy: m.Cert.Subject.String(), Loop: m.Loop}
 	}
 	for _, u := range p.Unused {
 		v.Unused = append(v.Unused, unusedJSON{Subject: u.Cert.Subject.String(), Why: u.Why, SHA256: fingerprint(u.Cert)})

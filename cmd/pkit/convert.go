@@ -80,7 +80,7 @@ EXAMPLES
 			&cli.StringFlag{Name: "p12-password-file", Usage: "read the .p12 password from `FILE`; or set PKIT_P12_PASSWORD"},
 			&cli.BoolFlag{Name: "p12-empty-password", Usage: "write the .p12 with an empty password (macOS and iOS refuse such files)"},
 			passwordFileFlag(),
-			forceFlag(),
+			forceFlag(), jsonFlag(),
 		},
 		Action: e.convert,
 	}
@@ -107,6 +107,9 @@ func (e *env) convertFlags(c *cli.Context) (*convertJob, error) {
 		return nil, usagef("convert takes IN and OUT, got %d argument(s)", c.NArg()).hint("e.g. pkit convert server.pem server.der")
 	}
 	j := &convertJob{in: c.Args().Get(0), out: c.Args().Get(1), to: c.String("to"), keyFormat: c.String("key-format"), force: c.Bool("force")}
+	if j.out == "-" && c.Bool("json") {
+		return nil, usagef("--json and OUT - both want standard output").hint("write to a file, or leave out --json")
+	}
 	if j.to == "" {
 		if j.out == "-" {
 			return nil, usagef("writing to stdout needs --to").hint("add --to pem, der, p12 or p7b")
@@ -241,6 +244,9 @@ func (e *env) convert(c *cli.Context) error {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (%s)\n", j.out, summary)
+	if c.Bool("json") {
+		return e.printJSON(map[string]string{"file": j.out, "format": j.to, "contents": summary})
+	}
 	return nil
 }
 

@@ -60,7 +60,7 @@ EXAMPLES
 			&cli.StringFlag{Name: "import", Usage: "make the directory around the CA in `CHAIN` (its certificate, then its issuers up to the root) signed elsewhere"},
 			&cli.StringFlag{Name: "key", Usage: "with --import: the CA's private key `FILE` (sealed into the directory)"},
 			&cli.StringFlag{Name: "ca-name", Value: "intermediate", Usage: "with --import: the CA's name in the directory"},
-			passwordFileFlag(),
+			passwordFileFlag(), jsonFlag(),
 		}),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -217,7 +217,19 @@ func (e *env) initCA(c *cli.Context, dir string, o ca.InitOptions) error {
 		e.warnEd25519TLS()
 	}
 	fmt.Fprintf(e.stderr, "trust %s/ca/root.crt on clients; next: pkit issue server NAME\n", dir)
+	if c.Bool("json") {
+		return e.printJSON(e.casJSON(a))
+	}
 	return nil
+}
+
+// casJSON describes every CA of a, roots first (init, quickstart).
+func (e *env) casJSON(a *ca.Authority) map[string]any {
+	cas := []caJSON{}
+	for _, n := range a.CANames() {
+		cas = append(cas, e.caInfo(a, n, nil))
+	}
+	return map[string]any{"dir": a.Dir, "issuer": a.Config.Issuer, "cas": cas}
 }
 
 // constraintFlags are the name-constraint flags of the commands that make

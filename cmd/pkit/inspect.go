@@ -546,8 +546,8 @@ func describeCert(c *x509.Certificate, now time.Time) *inspCert {
 		SignatureAlgorithm:    signatureName(c.SignatureAlgorithm),
 		KeyUsage:              formats.KeyUsageNames(c.KeyUsage),
 		ExtKeyUsage:           formats.ExtKeyUsageNames(c.ExtKeyUsage, c.UnknownExtKeyUsage),
-		SubjectKeyID:          hexColonLower(c.SubjectKeyId),
-		AuthorityKeyID:        hexColonLower(c.AuthorityKeyId),
+		SubjectKeyID:          formats.KeyIDHex(c.SubjectKeyId),
+		AuthorityKeyID:        formats.KeyIDHex(c.AuthorityKeyId),
 		CRLDistributionPoints: nonNil(c.CRLDistributionPoints),
 		OCSPServers:           nonNil(c.OCSPServer),
 		IssuingCertificateURL: nonNil(c.IssuingCertificateURL),
@@ -589,7 +589,7 @@ var crlReasons = map[int]string{0: "unspecified", 1: "keyCompromise", 2: "cAComp
 
 func describeCRL(r *x509.RevocationList, now time.Time) *inspCRL {
 	j := &inspCRL{Issuer: r.Issuer.String(), ThisUpdate: r.ThisUpdate.UTC(), SignatureAlgorithm: r.SignatureAlgorithm.String(),
-		AuthorityKeyID: hexColonLower(r.AuthorityKeyId), EntryCount: len(r.RevokedCertificateEntries), Entries: []inspCRLEntry{}}
+		AuthorityKeyID: formats.KeyIDHex(r.AuthorityKeyId), EntryCount: len(r.RevokedCertificateEntries), Entries: []inspCRLEntry{}}
 	if r.Number != nil {
 		j.Number = r.Number.String()
 	}
@@ -644,11 +644,6 @@ func ipNets(n []*net.IPNet) []string {
 		out = append(out, r.String())
 	}
 	return out
-}
-
-// hexColonLower is a key identifier as OpenSSL prints it.
-func hexColonLower(b []byte) string {
-	return strings.ToLower(formats.FormatFingerprint(b))
 }
 
 // printReport writes the human form of an inspect report.

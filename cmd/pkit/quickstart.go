@@ -35,6 +35,7 @@ EXAMPLES
 			&cli.StringFlag{Name: "passphrase-file", Usage: "seal the CA keys with the passphrase in `FILE`; or set PKIT_PASSPHRASE"},
 			&cli.StringFlag{Name: "p12-password-file", Usage: "the client .p12 password in `FILE`; or set PKIT_P12_PASSWORD"},
 			&cli.StringFlag{Name: "key-type", Value: string(ca.ECDSAP256), Usage: "key type for the CA and certificates"},
+			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -138,6 +139,16 @@ EXAMPLES
 			fmt.Fprintf(w, "\ncurl (to nginx above; port 8444 for HAProxy):\n  curl --cacert %s --cert %s --key %s https://localhost:8443/\n",
 				shellQuote(root), shellQuote(client.cert), shellQuote(client.keyFile))
 			fmt.Fprintf(w, "\nbrowsers: import %s (Chrome/Firefox on Linux: pk12util -i %s -d sql:$HOME/.pki/nssdb)\n", client.p12, shellQuote(client.p12))
+			if c.Bool("json") {
+				out := e.casJSON(a)
+				sres.Files["combined"] = server.combined
+				if pwFile != "" {
+					cres.Files["p12_password"] = pwFile
+				}
+				out["certificates"] = []*issueResult{sres, cres}
+				out["client_cas"] = clientCAs
+				return e.printJSON(out)
+			}
 			return nil
 		},
 	}

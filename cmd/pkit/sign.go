@@ -225,7 +225,7 @@ EXAMPLES
 			&cli.StringFlag{Name: "key", Usage: "make the CSR for the existing key in `FILE`"},
 			passwordFileFlag(),
 			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
-			forceFlag(),
+			forceFlag(), jsonFlag(),
 			&cli.BoolFlag{Name: "ca", Usage: "request a CA certificate (an intermediate for a root kept elsewhere)"},
 			&cli.StringFlag{Name: "org", Usage: "with --ca: the organization (O) of the CA"},
 			&cli.IntFlag{Name: "pathlen", Value: -1, Usage: "with --ca: ask for this path length (0: it only issues leaves)"},
@@ -329,6 +329,13 @@ EXAMPLES
 				}
 				fmt.Fprintf(e.stderr, "at the root: pkit sign %s --ca-profile intermediate -o CA.pem --chain\n", shellQuote(filepath.Base(csrPath)))
 				fmt.Fprintf(e.stderr, "then here:   pkit init --import CA.pem --key %s --dir DIR   (the key is sealed there; delete this copy)\n", shellQuote(kp))
+			}
+			if c.Bool("json") {
+				files := map[string]string{"csr": csrPath}
+				if keyPath != "" {
+					files["key"] = keyPath
+				}
+				return e.printJSON(map[string]any{"name": name, "ca": caReq != nil, "files": files})
 			}
 			return nil
 		},

@@ -242,7 +242,7 @@ func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, err
 // and keeps it for --json.
 func (r *pileReader) note(format string, args ...any) {
 	n := fmt.Sprintf(format, args...)
-	fmt.Fprintf(r.e.stderr, "pkit: note: %s\n", n)
+	notef(r.e.stderr, "%s", n)
 	r.notes = append(r.notes, n)
 }
 
@@ -535,7 +535,7 @@ func (e *env) chainBuild(c *cli.Context) error {
 		}
 	}
 	for _, n := range notes {
-		fmt.Fprintf(e.stderr, "pkit: note: %s\n", n)
+		notef(e.stderr, "%s", n)
 	}
 	if c.Bool("json") {
 		return e.writeJSON(buildJSON(p, certs, append(r.notes, notes...)))
@@ -868,7 +868,7 @@ func (e *env) chainVerify(c *cli.Context) error {
 	}
 	for _, p := range res.Problems {
 		if p.Warning {
-			fmt.Fprintf(e.stderr, "pkit: warning: %s\n", oneLine(p.Detail))
+			warnf(e.stderr, "%s", p.Detail)
 		}
 	}
 	if res.Valid() {
@@ -888,8 +888,7 @@ func (e *env) chainVerify(c *cli.Context) error {
 			continue
 		}
 		n++
-		fmt.Fprintf(e.stderr, "pkit: problem: %s\n", oneLine(p.Detail))
-		fmt.Fprintf(e.stderr, "pkit: fix: %s\n", oneLine(p.Fix))
+		problemf(e.stderr, p.Detail, p.Fix)
 		if len(p.Refused) > 0 {
 			fmt.Fprintf(e.stderr, "pkit: refused by: %s\n", strings.Join(p.Refused, ", "))
 		}
@@ -1042,8 +1041,7 @@ func (e *env) invalidLeaf(c *cli.Context, file string, cause error) error {
 			return err
 		}
 	}
-	fmt.Fprintf(e.stderr, "pkit: problem: %s\n", oneLine(detail))
-	fmt.Fprintf(e.stderr, "pkit: fix: %s\n", fix)
+	problemf(e.stderr, detail, fix)
 	return checkFailed("%q is not valid: 1 problem", file)
 }
 

@@ -84,7 +84,7 @@ func (e *env) inspect(path string, data []byte, pw func() ([]byte, error), asJSO
 	err := formats.ParseEach(data, formats.ParseOptions{Password: pw, Partial: true, ParseCRL: revoke.ParseCRL, Skipped: func(pe *formats.ParseError) { notes = append(notes, pe) }},
 		func(it formats.Item, index, total int) error {
 			for _, n := range notes {
-				fmt.Fprintf(e.stderr, "pkit: note: %q: %v (left out)\n", path, n)
+				notef(e.stderr, "%q: %v (left out)", path, n)
 			}
 			notes = notes[:0]
 			j := describeItem(index, it, now)
@@ -113,7 +113,7 @@ func (e *env) inspect(path string, data []byte, pw func() ([]byte, error), asJSO
 			return nil
 		})
 	for _, n := range notes {
-		fmt.Fprintf(e.stderr, "pkit: note: %q: %v (left out)\n", path, n)
+		notef(e.stderr, "%q: %v (left out)", path, n)
 	}
 	if err != nil {
 		out.Flush()

@@ -470,13 +470,13 @@ func longTLS(cert *x509.Certificate) bool {
 // longer than ca.MaxTLSServerSpan.
 func (e *env) warnLongTLS() {
 	days := int(ca.MaxTLSServerSpan / (24 * time.Hour))
-	fmt.Fprintf(e.stderr, "pkit: warning: macOS and iOS refuse TLS server certificates valid longer than %d days; ask for --validity %dd or less for them\n", days, days)
+	warnf(e.stderr, "macOS and iOS refuse TLS server certificates valid longer than %d days; ask for --validity %dd or less for them", days, days)
 }
 
 // warnEd25519TLS says that browsers refuse Ed25519 TLS certificates (for
 // "pkit init --key-type ed25519" and every such server certificate).
 func (e *env) warnEd25519TLS() {
-	fmt.Fprintf(e.stderr, "pkit: warning: browsers do not accept Ed25519 TLS certificates; use ecdsa-p256 for web servers\n")
+	warnf(e.stderr, "browsers do not accept Ed25519 TLS certificates; use ecdsa-p256 for web servers")
 }
 
 // reportIssued tells the user about one certificate (or prints --json),

@@ -371,11 +371,10 @@ func (e *env) printProbe(r *probe.Report) {
 		fmt.Fprintf(w, "  outcome: %s\n", outcome)
 	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "pkit: problem: %s\n", oneLine(f.Detail))
-		fmt.Fprintf(w, "pkit: fix: %s\n", oneLine(f.Fix))
+		problemf(w, f.Detail, f.Fix)
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(w, "pkit: note: %s\n", oneLine(n))
+		notef(w, "%s", n)
 	}
 }
 

@@ -299,7 +299,7 @@ func renewSigners(ctx context.Context, log io.Writer, a *ca.Authority, resp *ocs
 				err = resp.AddCA(s.CA, a.CAs[s.CA], n.Key, n.Cert)
 			}
 			if err != nil {
-				fmt.Fprintf(log, "pkit: warning: renewing the OCSP signer of CA %q: %v (the current one is valid until %s)\n",
+				warnf(log, "renewing the OCSP signer of CA %q: %v (the current one is valid until %s)",
 					s.CA, err, s.Cert.NotAfter.Format(time.RFC3339))
 				continue
 			}

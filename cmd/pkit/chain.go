@@ -854,6 +854,15 @@ func (e *env) chainVerify(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("revocation") {
+		// What the store says and the published CRLs do not yet.
+		if a, err := ca.Open(c.String("dir"), ca.OpenOptions{}); err == nil {
+			for _, x := range res.Chain {
+				if !formats.SelfIssued(x) {
+					e.warnPending(c, a, x)
+				}
+			}
+			a.Close()
+		}
 		for i, p := range res.Problems {
 			if p.Kind == chain.RevocationUnknown && p.Index >= 0 && p.Index+1 < len(res.Chain) {
 				res.Problems[i].Fix = fmt.Sprintf(`publish the CRLs with "pkit crl" (it signs one for every CA of the directory), or pass the CRL of %q with --crl FILE`,

@@ -21,21 +21,27 @@ func crlCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "crl",
 		Usage:     "sign and publish a CRL for every CA (and a bundle for nginx and HAProxy), or check their expiry",
-		UsageText: "pkit crl [--next-update 7d] [--out DIR] | pkit crl --check-expiry 2d | pkit crl check CERT [--crl FILE…]",
+		UsageText: "pkit crl [--next-update 7d] [--out DIR] | pkit crl --check [--within 2d] | pkit crl check CERT [--crl FILE…]",
 		Description: `Signs a CRL v2 for every CA in the directory with its CRL number (kept in
    the store, one more each time), thisUpdate, nextUpdate (--next-update, default
    7 days), the CA's key identifier and each entry's reason code. A revoked
    intermediate is listed on the root's CRL. The files go to DIR/crl (or --out),
    replacing the previous ones atomically:
 
-     NAME.crl.pem  NAME.crl   the CRL of CA NAME, PEM and DER (serve the DER at
-                              the --crl-url of "pkit init")
+     NAME.crl.pem  NAME.crl   the CRL of CA NAME, PEM and DER (NAME.crl is the
+                              file a crl-url template .../{ca}.crl names: serve
+                              this folder there, as RFC 5280 wants DER over HTTP)
      bundle.pem               every CA's CRL: what nginx "ssl_crl" and HAProxy
                               "crl-file" need when they verify more than one level
 
-   Reload the servers after publishing. Publish again before nextUpdate: run
-   "pkit crl --check-expiry 2d" from cron or CI; it exits 3 when a published CRL
-   expires within that window (or is missing), so CRLs never lapse silently.
+   "pkit revoke" and "pkit unrevoke" publish the CRLs they change themselves;
+   run "pkit crl" to renew the CRLs before nextUpdate, and after changes made
+   with --no-publish. Reload the servers after publishing.
+
+   --check (for cron or CI) signs nothing and exits 3 when a published CRL is
+   missing or expires within --within (default 2d), or when the store holds
+   revocations (or lifted holds) that no published CRL carries yet, which it
+   names; --check-expiry DURATION is --check --within DURATION.
 
    --ca NAME signs only that CA's CRL (for a root whose key is kept offline and
    whose CRL is renewed less often, e.g. --next-update 180d); the bundle then
@@ -45,7 +51,7 @@ EXAMPLES
    pkit crl
    pkit crl --next-update 30d --out /var/www/pki
    pkit crl --ca intermediate        # the root key is offline; its last CRL stays in the bundle
-   pkit crl --check-expiry 2d || pkit crl
+   pkit crl --check --within 2d || pkit crl
    pkit crl check alice-client.pem
    pkit crl check server.pem --crl intermediate.crl --issuer intermediate.pem`,
 		Flags: flags([]cli.Flag{
@@ -54,7 +60,9 @@ EXAMPLES
 			allowShortFlag(),
 			&cli.StringFlag{Name: "out", Usage: "publish into `DIR` instead of the CA directory's crl/"},
 			&cli.StringSliceFlag{Name: "ca", Usage: "sign only the CRL of CA `NAME` (repeatable); the bundle keeps the others' published CRLs"},
-			&cli.StringFlag{Name: "check-expiry", Usage: "sign nothing; exit 3 if a published CRL expires within `DURATION`"},
+			&cli.BoolFlag{Name: "check", Usage: "sign nothing; exit 3 if a published CRL is missing, expires within --within, or misses a revocation in the store"},
+			&cli.StringFlag{Name: "within", Value: "2d", Usage: "with --check: the `DURATION` a CRL must still be valid for"},
+			&cli.StringFlag{Name: "check-expiry", Usage: "the same as --check --within `DURATION`"},
 			jsonFlag(),
 		}, unlockFlags()),
 		Subcommands: []*cli.Command{crlCheckCommand(e)},
@@ -62,8 +70,11 @@ EXAMPLES
 			if c.NArg() > 0 {
 				return usagef("crl takes no arguments, got %q", c.Args().First()).hint("to check a certificate use \"pkit crl check CERT\"")
 			}
-			if c.String("check-expiry") != "" {
+			if c.Bool("check") || c.IsSet("check-expiry") {
 				return e.crlCheckExpiry(c)
+			}
+			if c.IsSet("within") {
+				return usagef("--within goes with --check").hint("pkit crl --check --within 2d")
 			}
 			return e.crlPublish(c)
 		},
@@ -124,23 +135,9 @@ func (e *env) crlPublish(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := e.unlocker(c)
+	u, err := e.unlockerOnce(c)
 	if err != nil {
 		return err
-	}
-	// Every CA key is opened: ask for the passphrase (or read
-	// --passphrase-file -) once, not once per key.
-	var pass []byte
-	ask := u.Passphrase
-	u.Passphrase = func() ([]byte, error) {
-		if pass == nil {
-			p, err := ask()
-			if err != nil {
-				return nil, err
-			}
-			pass = p
-		}
-		return pass, nil
 	}
 	a, err := ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u})
 	if err != nil {
@@ -159,6 +156,23 @@ func (e *env) crlPublish(c *cli.Context) error {
 		}
 	}
 	pub, err := a.PublishCRLs(ctxOf(c), ca.CRLOptions{Dir: out, NextUpdate: d, CAs: c.StringSlice("ca")})
+	if err != nil {
+		return publishErr(err)
+	}
+	if c.Bool("json") {
+		return e.printJSON(publishedJSONs(pub))
+	}
+	dir := out
+	if dir == "" {
+		dir = filepath.Join(a.Dir, "crl")
+	}
+	e.printPublished(pub, dir)
+	return nil
+}
+
+// publishErr words the refusals of ca.PublishCRLs (and of the publishing
+// part of revoke and unrevoke).
+func publishErr(err error) error {
 	switch {
 	case errors.Is(err, ca.ErrUnknownCA):
 		return usagef("--ca: %v", err)
@@ -168,21 +182,25 @@ func (e *env) crlPublish(c *cli.Context) error {
 		return failf("%v", err).hint("nothing was changed; once the store is the latest backup you have, \"pkit store check --repair\" raises its CRL numbers above the published ones and restores the revocations the published CRLs list; then run \"pkit crl\" again")
 	case errors.Is(err, ca.ErrCACompromised):
 		return failf("%v", err).hint("everything it signed is rejected with it: issue from a new CA (\"pkit ca intermediate NEW --make-issuer\"); \"pkit crl\" without --ca keeps its last CRL in the bundle")
-	case err != nil:
-		return err
 	}
-	if c.Bool("json") {
-		js := make([]publishedJSON, 0, len(pub))
-		for _, p := range pub {
-			if p.NotSigned != nil {
-				js = append(js, publishedJSON{CA: p.CA, NotSigned: p.NotSigned.Error()})
-				continue
-			}
-			js = append(js, publishedJSON{CA: p.CA, Number: p.Number.String(), ThisUpdate: p.ThisUpdate, NextUpdate: p.NextUpdate,
-				Entries: p.Entries, PEM: p.PEM, DER: p.DER})
+	return err
+}
+
+func publishedJSONs(pub []ca.PublishedCRL) []publishedJSON {
+	js := make([]publishedJSON, 0, len(pub))
+	for _, p := range pub {
+		if p.NotSigned != nil {
+			js = append(js, publishedJSON{CA: p.CA, NotSigned: p.NotSigned.Error()})
+			continue
 		}
-		return e.printJSON(js)
+		js = append(js, publishedJSON{CA: p.CA, Number: p.Number.String(), ThisUpdate: p.ThisUpdate, NextUpdate: p.NextUpdate,
+			Entries: p.Entries, PEM: p.PEM, DER: p.DER})
 	}
+	return js
+}
+
+// printPublished tells what ca.PublishCRLs wrote into dir.
+func (e *env) printPublished(pub []ca.PublishedCRL, dir string) {
 	for _, p := range pub {
 		if p.NotSigned != nil {
 			fmt.Fprintf(e.stderr, "not signed: %v; its last published CRL, if any, stays in the bundle\n", p.NotSigned)
@@ -191,10 +209,6 @@ func (e *env) crlPublish(c *cli.Context) error {
 		fmt.Fprintf(e.stderr, "signed CRL %s of %q: %d revoked, next update %s\n  %s\n  %s\n", p.Number, p.CA, p.Entries,
 			p.NextUpdate.Format(time.RFC3339), p.PEM, p.DER)
 	}
-	dir := out
-	if dir == "" {
-		dir = filepath.Join(a.Dir, "crl")
-	}
 	fmt.Fprintf(e.stderr, "bundle of all CRLs (nginx ssl_crl, HAProxy crl-file): %s\n", filepath.Join(dir, ca.CRLBundle))
 	for _, p := range pub {
 		if p.NotSigned == nil {
@@ -202,15 +216,46 @@ func (e *env) crlPublish(c *cli.Context) error {
 			break
 		}
 	}
-	return nil
+}
+
+// unlockerOnce is e.unlocker for commands that open several CA keys: the
+// passphrase is asked for (or --passphrase-file - read) once, not once per
+// key.
+func (e *env) unlockerOnce(c *cli.Context) (ca.Unlocker, error) {
+	u, err := e.unlocker(c)
+	if err != nil {
+		return u, err
+	}
+	var pass []byte
+	ask := u.Passphrase
+	u.Passphrase = func() ([]byte, error) {
+		if pass == nil {
+			p, err := ask()
+			if err != nil {
+				return nil, err
+			}
+			pass = p
+		}
+		return pass, nil
+	}
+	return u, nil
 }
 
 // crlCheckExpiry reports, for every CA of the directory, when its published
-// CRL expires, and exits 3 when one is missing or expires within the window.
+// CRL expires and which changes in the store it does not carry yet, and
+// exits 3 when one is missing, expires within the window or misses a
+// change.
 func (e *env) crlCheckExpiry(c *cli.Context) error {
-	window, err := ca.ParseDuration(c.String("check-expiry"))
+	flag, within := "--within", c.String("within")
+	if c.IsSet("check-expiry") {
+		if c.IsSet("within") {
+			return usagef("--check-expiry DURATION is --check --within DURATION; give one of them")
+		}
+		flag, within = "--check-expiry", c.String("check-expiry")
+	}
+	window, err := ca.ParseDuration(within)
 	if err != nil || window < 0 {
-		return usagef("--check-expiry: invalid duration %q", c.String("check-expiry")).hint("examples: 2d, 12h")
+		return usagef("%s: invalid duration %q", flag, within).hint("examples: 2d, 12h")
 	}
 	a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
 	if err != nil {
@@ -222,12 +267,22 @@ func (e *env) crlCheckExpiry(c *cli.Context) error {
 		dir = filepath.Join(a.Dir, "crl")
 	}
 	now := a.Now()
+	pending, total, err := a.PendingRevocations(ctxOf(c), dir)
+	if err != nil {
+		return err
+	}
+	type pendingJSON struct {
+		Serial string `json:"serial"`
+		Name   string `json:"name"`
+		Change string `json:"change"`
+	}
 	type status struct {
-		CA         string    `json:"ca"`
-		File       string    `json:"file"`
-		Number     string    `json:"number,omitempty"`
-		NextUpdate time.Time `json:"next_update,omitzero"`
-		Problem    string    `json:"problem,omitempty"`
+		CA         string        `json:"ca"`
+		File       string        `json:"file"`
+		Number     string        `json:"number,omitempty"`
+		NextUpdate time.Time     `json:"next_update,omitzero"`
+		Problem    string        `json:"problem,omitempty"`
+		Pending    []pendingJSON `json:"pending,omitempty"`
 	}
 	var all []status
 	bad := 0
@@ -248,11 +303,16 @@ func (e *env) crlCheckExpiry(c *cli.Context) error {
 			case !rl.NextUpdate.After(now):
 				st.Problem = "expired " + rl.NextUpdate.UTC().Format(time.RFC3339)
 			case !rl.NextUpdate.After(now.Add(window)):
-				st.Problem = fmt.Sprintf("expires %s, within %s", rl.NextUpdate.UTC().Format(time.RFC3339), c.String("check-expiry"))
+				st.Problem = fmt.Sprintf("expires %s, within %s", rl.NextUpdate.UTC().Format(time.RFC3339), within)
 			}
 		}
 		if st.Problem != "" {
 			bad++
+		}
+		for _, p := range pending {
+			if p.CA == name {
+				st.Pending = append(st.Pending, pendingJSON{Serial: ca.SerialHex(p.Serial), Name: p.Name, Change: p.String()})
+			}
 		}
 		all = append(all, st)
 	}
@@ -268,11 +328,24 @@ func (e *env) crlCheckExpiry(c *cli.Context) error {
 				fmt.Fprintf(e.stdout, "%s: CRL %s ok until %s (in %s)\n", st.CA, st.Number, st.NextUpdate.Format(time.RFC3339),
 					daysHours(st.NextUpdate.Sub(now)))
 			}
+			for _, p := range st.Pending {
+				fmt.Fprintf(e.stdout, "%s: pending: serial %s %q: %s\n", st.CA, p.Serial, p.Name, p.Change)
+			}
+		}
+		if total > len(pending) {
+			fmt.Fprintf(e.stdout, "… and %d more pending changes\n", total-len(pending))
 		}
 	}
-	if bad > 0 {
-		return checkFailed("%d of %d published CRLs expire within %s or are missing", bad, len(all), c.String("check-expiry")).
+	switch {
+	case bad > 0 && total > 0:
+		return checkFailed("%d of %d published CRLs expire within %s or are missing, and %d revocation changes in the store are not published yet", bad, len(all), within, total).
+			hint(`publish fresh CRLs with "pkit crl" and reload the servers`)
+	case bad > 0:
+		return checkFailed("%d of %d published CRLs expire within %s or are missing", bad, len(all), within).
 			hint(`publish fresh ones with "pkit crl" and reload the servers`)
+	case total > 0:
+		return checkFailed("%d revocation changes in the store are not on the published CRLs yet: servers do not see them", total).
+			hint(`publish them with "pkit crl" and reload the servers`)
 	}
 	return nil
 }
@@ -325,6 +398,7 @@ func (e *env) crlCheck(c *cli.Context) error {
 		if len(crlFiles) == 0 {
 			crlFiles = []string{filepath.Join(a.Dir, "crl", ca.CRLBundle)}
 		}
+		e.warnPending(c, a, cert)
 		a.Close()
 	}
 	var issuer *x509.Certificate
@@ -387,6 +461,29 @@ func (e *env) crlCheck(c *cli.Context) error {
 			issuer.Subject.String(), st.CRL.NextUpdate.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// warnPending warns when the store of the CA directory a holds a change
+// to the revocation of cert (one of its certificates) that the CRLs
+// published in its crl/ folder do not carry yet: what servers decide
+// differs from what the store says until "pkit crl".
+func (e *env) warnPending(c *cli.Context, a *ca.Authority, cert *x509.Certificate) {
+	if _, err := a.FindIssued(ctxOf(c), cert); err != nil {
+		return
+	}
+	pending, _, err := a.PendingRevocations(ctxOf(c), "", cert.SerialNumber)
+	if err != nil {
+		return
+	}
+	for _, p := range pending {
+		if p.Lifted {
+			fmt.Fprintf(e.stderr, "pkit: warning: the store of %q lifted the hold on %q (serial %s), but the published CRL of %s still lists it: servers that use the CRLs refuse it until \"pkit crl\"\n",
+				a.Dir, p.Name, ca.SerialHex(p.Serial), p.CA)
+			continue
+		}
+		fmt.Fprintf(e.stderr, "pkit: warning: the store of %q has %q (serial %s) %s: servers that use the CRLs do not see it until \"pkit crl\"\n",
+			a.Dir, p.Name, ca.SerialHex(p.Serial), p.String())
+	}
 }
 
 func numberString(n *big.Int) string {

@@ -22,8 +22,8 @@ import (
 func revokeCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "revoke",
-		Usage:     "revoke certificates (publish the change with \"pkit crl\")",
-		UsageText: "pkit revoke SERIAL|CERT|NAME… [--reason REASON] [--invalidity-date DATE] | pkit revoke --from FILE",
+		Usage:     "revoke certificates and publish fresh CRLs at once",
+		UsageText: "pkit revoke SERIAL|CERT|NAME… [--reason REASON] [--invalidity-date DATE] [--no-publish] | pkit revoke --from FILE",
 		Description: `Marks certificates revoked in the CA's store. Each argument is a serial
    number (hex, as "pkit list" and openssl print it, colons allowed), a
    certificate file this CA issued, or the name a valid certificate was issued
@@ -41,23 +41,34 @@ func revokeCommand(e *env) *cli.Command {
    privilegeWithdrawn, aACompromise. Only certificateHold can be lifted again,
    with "pkit unrevoke".
 
-   Servers only see a revocation once a new CRL is published: run "pkit crl"
-   and reload them.
+   The revocation is recorded in the store and the CRLs of the CAs that issued
+   the certificates are signed and published in DIR/crl at once (each keeps the
+   validity of its last CRL, or --next-update): reload the servers that use
+   them (nginx ssl_crl, HAProxy crl-file point at crl/bundle.pem) and they
+   refuse the certificates. Publishing needs those CAs' keys: a sealed key asks
+   for its passphrase (--passphrase-file, PKIT_PASSPHRASE or the terminal),
+   and without one nothing is changed.
+
+   --no-publish only records the revocation, for a batch of changes published
+   together later with "pkit crl"; until then "pkit crl --check" exits 3 and
+   names the revocations no published CRL carries. If publishing fails (or
+   pkit is killed) after the revocation is recorded, the revocation is kept,
+   "pkit crl --check" names it, and the next "pkit crl" publishes it.
 
 EXAMPLES
    pkit revoke alice --reason keyCompromise --invalidity-date 2026-03-01
    pkit revoke 3f:a2:19:…:0c --reason superseded
    pkit revoke alice --all --reason affiliationChanged   (every valid "alice")
    pkit revoke ./old-server.pem
-   pkit revoke --from leavers.txt --reason affiliationChanged && pkit crl`,
-		Flags: []cli.Flag{
+   pkit revoke --from leavers.txt --reason affiliationChanged
+   pkit revoke --no-publish bob && pkit revoke --no-publish carol && pkit crl`,
+		Flags: flags([]cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "reason", Value: "unspecified", Usage: "the RFC 5280 `REASON`"},
 			&cli.StringFlag{Name: "invalidity-date", Usage: "when the key was (suspected to be) compromised: `DATE` (RFC 3339 or YYYY-MM-DD)"},
 			&cli.StringFlag{Name: "from", Usage: "revoke every certificate listed in `FILE` (- for stdin)"},
 			&cli.BoolFlag{Name: "all", Usage: "a NAME several valid certificates share (after renewals) revokes all of them"},
-			jsonFlag(),
-		},
+		}, publishFlags(), unlockFlags()),
 		Action: e.revoke,
 	}
 }
@@ -66,15 +77,16 @@ func unrevokeCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "unrevoke",
 		Usage:     "lift a certificateHold (nothing else can be undone)",
-		UsageText: "pkit unrevoke SERIAL|CERT|NAME…",
+		UsageText: "pkit unrevoke SERIAL|CERT|NAME… [--no-publish]",
 		Description: `Makes certificates that were revoked with --reason certificateHold valid
-   again; they leave the next CRL ("pkit crl"). A revocation for any other
-   reason is final.
+   again, and publishes fresh CRLs without them at once, as "pkit revoke" does
+   (--no-publish: at the next "pkit crl"). A revocation for any other reason is
+   final.
 
 EXAMPLES
    pkit revoke laptop-bob --reason certificateHold
-   pkit unrevoke laptop-bob && pkit crl`,
-		Flags:  []cli.Flag{dirFlag(), jsonFlag()},
+   pkit unrevoke laptop-bob`,
+		Flags:  flags([]cli.Flag{dirFlag()}, publishFlags(), unlockFlags()),
 		Action: e.unrevoke,
 	}
 }
@@ -112,7 +124,7 @@ func (e *env) revoke(c *cli.Context) error {
 	if len(targets) == 0 {
 		return usagef("revoke what?").hint("give a SERIAL, CERT file or NAME, or --from FILE")
 	}
-	a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+	a, o, err := e.openForPublish(c)
 	if err != nil {
 		return err
 	}
@@ -137,17 +149,101 @@ func (e *env) revoke(c *cli.Context) error {
 			rs = append(rs, ca.Revocation{Serial: serial, Reason: r, InvalidAt: invalidAt})
 		}
 	}
-	recs, err := a.Revoke(ctx, rs...)
-	if err != nil {
-		return revokeErr(err)
+	var recs []*ca.Record
+	var pub []ca.PublishedCRL
+	if o == nil {
+		recs, err = a.Revoke(ctx, rs...)
+	} else {
+		recs, pub, err = a.RevokeAndPublish(ctx, rs, *o)
 	}
-	if c.Bool("json") {
-		return e.printJSON(revokedJSON(recs, rs, a.Now()))
+	if err != nil && recs == nil {
+		return e.publishChangeErr(err)
 	}
 	for i, rec := range recs {
 		fmt.Fprintf(e.stderr, "revoked %s certificate %q (serial %s): %s\n", rec.Profile, rec.Name, ca.SerialHex(rec.Serial), rs[i].Reason)
 	}
-	fmt.Fprintf(e.stderr, "run \"pkit crl\" to publish the change, then reload the servers that use the CRLs\n")
+	if err := e.afterChange(c, a, pub, err); err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return e.printJSON(revokedJSON(recs, rs, a.Now()))
+	}
+	return nil
+}
+
+// publishFlags are the flags of the commands that change revocations and
+// publish the CRLs at once (revoke, unrevoke).
+func publishFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "no-publish", Usage: "only record the change; publish it (with others) later with \"pkit crl\""},
+		&cli.StringFlag{Name: "next-update", Usage: "the published CRLs are valid for `DURATION` (default: as long as each CA's last CRL, or 7d)"},
+		allowShortFlag(),
+		jsonFlag(),
+	}
+}
+
+// openForPublish opens the CA directory for revoke and unrevoke: with
+// the CA keys' unlocker, and the publishing options (nil with
+// --no-publish).
+func (e *env) openForPublish(c *cli.Context) (*ca.Authority, *ca.CRLOptions, error) {
+	if c.Bool("no-publish") {
+		if c.IsSet("next-update") {
+			return nil, nil, usagef("--next-update is for the CRLs published at once; --no-publish publishes none").
+				hint(`pass it to "pkit crl" when you publish`)
+		}
+		a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+		return a, nil, err
+	}
+	o := &ca.CRLOptions{KeepSpan: true}
+	if c.IsSet("next-update") {
+		d, err := lifetimeFlag(c, "next-update")
+		if err != nil {
+			return nil, nil, err
+		}
+		o.NextUpdate = d
+	}
+	u, err := e.unlockerOnce(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u})
+	return a, o, err
+}
+
+// publishChangeErr words an error of revoke or unrevoke that came before
+// anything changed: a refusal of the change, of the publication, or a CA
+// key that could not be unlocked, which --no-publish gets around.
+func (e *env) publishChangeErr(err error) error {
+	var re *ca.RevokeError
+	switch {
+	case errors.As(err, &re):
+		return revokeErr(err)
+	case errors.Is(err, ca.ErrCRLNumberBehind), errors.Is(err, ca.ErrNoPublishedCRL), errors.Is(err, ca.ErrCACompromised):
+		return publishErr(err)
+	}
+	var ue *userError
+	if errors.As(err, &ue) || errors.Is(err, ca.ErrWrongPassphrase) || errors.Is(err, ca.ErrNeedPassphrase) || errors.Is(err, ca.ErrNeedIdentity) {
+		ue = explain(err)
+		ue.hint(`nothing was changed: the CRLs are published at once, which needs the CA keys; or record the change now with --no-publish and publish it later with "pkit crl"`)
+		return ue
+	}
+	return err
+}
+
+// afterChange reports how a revocation change was published: pub, or
+// with --no-publish nothing, or err (a *ca.NotPublishedError: the change
+// is recorded and pending).
+func (e *env) afterChange(c *cli.Context, a *ca.Authority, pub []ca.PublishedCRL, err error) error {
+	if err != nil {
+		return failf("%v", err).hint(`the change is kept; "pkit crl --check" lists it as pending until "pkit crl" publishes it: fix the cause and run "pkit crl"`)
+	}
+	if c.Bool("no-publish") {
+		fmt.Fprintf(e.stderr, "not published (--no-publish): servers accept these certificates until \"pkit crl\" publishes the change; \"pkit crl --check\" lists it as pending\n")
+		return nil
+	}
+	if !c.Bool("json") {
+		e.printPublished(pub, filepath.Join(a.Dir, "crl"))
+	}
 	return nil
 }
 
@@ -176,7 +272,7 @@ func (e *env) unrevoke(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("unrevoke what?").hint("give the SERIAL, CERT file or NAME of a certificate on certificateHold")
 	}
-	a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+	a, o, err := e.openForPublish(c)
 	if err != nil {
 		return err
 	}
@@ -191,13 +287,35 @@ func (e *env) unrevoke(c *cli.Context) error {
 		serials = append(serials, s...)
 	}
 	var recs []*ca.Record
-	for _, s := range serials {
-		rec, err := a.Store.Unrevoke(ctx, s)
-		if err != nil {
-			return revokeErr(err)
+	var pub []ca.PublishedCRL
+	var refused error // a hold that could not be lifted after others were
+	if o == nil {
+		for _, s := range serials {
+			rec, err := a.Store.Unrevoke(ctx, s)
+			if err != nil {
+				refused = err
+				break
+			}
+			recs = append(recs, rec)
 		}
-		recs = append(recs, rec)
+	} else {
+		recs, pub, err = a.UnrevokeAndPublish(ctx, serials, *o)
+		var np *ca.NotPublishedError
+		if err != nil && !errors.As(err, &np) {
+			refused, err = err, nil
+		}
+	}
+	if len(recs) == 0 && refused != nil {
+		return e.publishChangeErr(refused)
+	}
+	for _, rec := range recs {
 		fmt.Fprintf(e.stderr, "lifted the hold on %s certificate %q (serial %s)\n", rec.Profile, rec.Name, ca.SerialHex(rec.Serial))
+	}
+	if err := e.afterChange(c, a, pub, err); err != nil {
+		return err
+	}
+	if refused != nil {
+		return revokeErr(refused)
 	}
 	if c.Bool("json") {
 		out := make([]map[string]string, len(recs))
@@ -206,7 +324,6 @@ func (e *env) unrevoke(c *cli.Context) error {
 		}
 		return e.printJSON(out)
 	}
-	fmt.Fprintf(e.stderr, "run \"pkit crl\" to publish the change\n")
 	return nil
 }
 

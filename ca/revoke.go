@@ -882,7 +882,7 @@ func (a *Authority) changeAndPublish(ctx context.Context, serials []*big.Int, o 
 	if dir == "" {
 		dir = filepath.Join(a.Dir, "crl")
 	}
-	touched := map[string]bool{} // the CAs whose CRL changes
+	touched := map[string]bool{}  // the CAs whose CRL changes
 	changing := map[string]bool{} // CAs whose own certificate is revoked or lifted
 	for _, s := range serials {
 		rec, err := a.Store.Get(ctx, s)

@@ -1002,12 +1002,18 @@ func (a *Authority) PendingRevocations(ctx context.Context, dir string, serials 
 	add := func(p Pending) {
 		total++
 		if len(out) < MaxPendingNamed {
-			if rec, err := a.Store.Get(ctx, p.Serial); err == nil {
-				p.Name = rec.Name
-			}
 			out = append(out, p)
 		}
 	}
+	// The names are looked up at the end: not while the store's rows are
+	// being read (one connection).
+	defer func() {
+		for i := range out {
+			if rec, gerr := a.Store.Get(ctx, out[i].Serial); gerr == nil {
+				out[i].Name = rec.Name
+			}
+		}
+	}()
 	// listed reads what the published CRL of CA n says about the serials
 	// (every entry when none are given).
 	listed := func(n string, only ...*big.Int) map[string]revoke.Reason {

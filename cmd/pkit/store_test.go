@@ -60,7 +60,7 @@ func TestReadOnlyStore(t *testing.T) {
 	pkitIn(t, "init", "--dir", caDir, "--no-encrypt", "--name", "RO")
 	pkitIn(t, "issue", "client", "alice", "--dir", caDir, "--out-dir", d)
 	pkitIn(t, "issue", "client", "bob", "--dir", caDir, "--out-dir", d)
-	pkitIn(t, "revoke", "alice", "--dir", caDir, "--reason", "keyCompromise")
+	pkitIn(t, "revoke", "alice", "--dir", caDir, "--reason", "keyCompromise", "--no-publish")
 	pkitIn(t, "crl", "--dir", caDir)
 	before, err := dirSum(caDir)
 	if err != nil {

@@ -433,7 +433,7 @@ func (a *Authority) compromisedCA(ctx context.Context, name string) error {
 // out (its last published CRL stays in the set) and reported in the
 // result's NotSigned.
 func (a *Authority) PublishCRLs(ctx context.Context, o CRLOptions) ([]PublishedCRL, error) {
-	p, err := a.planPublish(ctx, o, false)
+	p, err := a.planPublish(ctx, o, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -467,7 +467,10 @@ type publishPlan struct {
 // lenient, a CA named in o.CAs whose certificate is revoked for key
 // compromise is left out (reported NotSigned) rather than an error, and
 // CAs without a published CRL to keep are left out of the set.
-func (a *Authority) planPublish(ctx context.Context, o CRLOptions, lenient bool) (*publishPlan, error) {
+//
+// optional names CAs of o.CAs that are signed only if their key is here:
+// one kept offline ([ErrKeyOffline]) is left out.
+func (a *Authority) planPublish(ctx context.Context, o CRLOptions, lenient bool, optional map[string]bool) (*publishPlan, error) {
 	p := &publishPlan{dir: o.Dir, validity: o.NextUpdate, keepSpan: o.KeepSpan && o.NextUpdate == 0, allowMissing: lenient}
 	if p.dir == "" {
 		p.dir = filepath.Join(a.Dir, "crl")
@@ -508,11 +511,11 @@ func (a *Authority) planPublish(ctx context.Context, o CRLOptions, lenient bool)
 			continue
 		}
 		s, err := a.Unlock(n)
-		if errors.Is(err, ErrKeyOffline) && len(only) == 0 {
+		if errors.Is(err, ErrKeyOffline) && (len(only) == 0 || optional[n]) {
 			// A CA whose key is kept elsewhere (an offline root) publishes
 			// its CRL there; the copy put in Dir stays in the set.
-			skipped[n] = err
-			out = append(out, PublishedCRL{CA: n, NotSigned: err})
+			p.skipped[n] = err
+			p.out = append(p.out, PublishedCRL{CA: n, NotSigned: err})
 			continue
 		}
 		if err != nil {
@@ -896,12 +899,14 @@ func (a *Authority) changeAndPublish(ctx context.Context, serials []*big.Int, o 
 			changing[rec.Name] = true
 		}
 	}
+	optional := map[string]bool{}
 	for _, n := range a.CANames() {
 		if touched[n] || changing[n] {
 			continue
 		}
 		if _, der := CRLFiles(dir, n); !fileExists(der) {
-			touched[n] = true // never published: the bundle needs one
+			// Never published: the bundle needs one, if its key is here.
+			touched[n], optional[n] = true, true
 		}
 	}
 	o.CAs = o.CAs[:0:0]
@@ -910,7 +915,7 @@ func (a *Authority) changeAndPublish(ctx context.Context, serials []*big.Int, o 
 			o.CAs = append(o.CAs, n)
 		}
 	}
-	p, err := a.planPublish(ctx, o, true)
+	p, err := a.planPublish(ctx, o, true, optional)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -222,7 +222,7 @@ func (e *env) publishChangeErr(err error) error {
 		return publishErr(err)
 	}
 	var ue *userError
-	if errors.As(err, &ue) || errors.Is(err, ca.ErrWrongPassphrase) || errors.Is(err, ca.ErrNeedPassphrase) || errors.Is(err, ca.ErrNeedIdentity) {
+	if errors.As(err, &ue) || errors.Is(err, ca.ErrWrongPassphrase) || errors.Is(err, ca.ErrNeedPassphrase) || errors.Is(err, ca.ErrNeedIdentity) || errors.Is(err, ca.ErrKeyOffline) {
 		ue = explain(err)
 		ue.hint(`nothing was changed: the CRLs are published at once, which needs the CA keys; or record the change now with --no-publish and publish it later with "pkit crl"`)
 		return ue

@@ -150,9 +150,14 @@ func (e *env) probe(c *cli.Context) error {
 	} else {
 		dir = ""
 	}
+	var rootsNote string
 	if len(o.Roots) == 0 {
 		// Neither --roots nor a CA directory: the system's, as curl.
 		o.Roots, _ = e.systemRoots()
+		rootsNote = "no --roots and no CA directory: the server's chain is checked against the system's roots"
+		if len(o.Roots) == 0 {
+			rootsNote = "no --roots, no CA directory and no system roots: the server's chain cannot be trusted; pass its root with --roots FILE"
+		}
 	}
 	var serials []*big.Int
 	if o.Identity != nil {
@@ -172,8 +177,10 @@ func (e *env) probe(c *cli.Context) error {
 	if err != nil {
 		return failf("%v", err)
 	}
-	if idNote != "" {
-		r.Notes = append([]string{idNote}, r.Notes...)
+	for _, n := range []string{rootsNote, idNote} {
+		if n != "" {
+			r.Notes = append([]string{n}, r.Notes...)
+		}
 	}
 	if c.Bool("json") {
 		if err := e.writeJSON(probeJSON(r)); err != nil {

@@ -55,6 +55,10 @@ type completionNode struct {
 	usage string
 	subs  []*cli.Command
 	flags []flagDoc
+	// leadingValueFlags (at the root): every command's flags that take a
+	// value, since they may come before the command ("pkit --dir D list",
+	// see leadingFlagsLater), so the word after one is its value.
+	leadingValueFlags []string
 }
 
 // flagDoc is a flag as help and completion show it.
@@ -81,6 +85,15 @@ func completionTree(app *cli.App) []completionNode {
 		}
 	}
 	walk("", root.subs)
+	seen := map[string]bool{}
+	for _, n := range nodes[1:] {
+		for _, f := range n.flagNames(true) {
+			if !seen[f] {
+				seen[f] = true
+				nodes[0].leadingValueFlags = append(nodes[0].leadingValueFlags, f)
+			}
+		}
+	}
 	return nodes
 }
 
@@ -151,6 +164,9 @@ func (n completionNode) flagNames(valueOnly bool) []string {
 		if f.value || !valueOnly {
 			out = append(out, f.names...)
 		}
+	}
+	if valueOnly {
+		out = append(out, n.leadingValueFlags...)
 	}
 	return out
 }

@@ -165,6 +165,12 @@ func TestIssueToRecordsOnlyWithFiles(t *testing.T) {
 	if _, err := os.Stat(out.Files[0].Path); err == nil {
 		t.Error("the certificate file was written without its key")
 	}
+	var orphans int
+	a.Store.DB().QueryRow(`SELECT (SELECT count(*) FROM cert_files WHERE serial NOT IN (SELECT serial FROM certs)) +
+		(SELECT count(*) FROM placements)`).Scan(&orphans)
+	if orphans != 0 {
+		t.Errorf("%d file or placement rows outlived the deleted record", orphans)
+	}
 
 	// The folder is gone after planning: staging fails and nothing is
 	// recorded.

@@ -109,6 +109,7 @@ func newApp(e *env) *cli.App {
 			crlCommand(e),
 			storeCommand(e),
 			serveCommand(e),
+			trustCommand(e),
 			completionCommand(e),
 			manCommand(e),
 		},

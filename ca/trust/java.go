@@ -14,6 +14,16 @@ import (
 // (a keystore's integrity password, not a secret).
 const javaStorePass = "changeit"
 
+// quickJVM are keytool options that halve its start-up (2.5 s to 1.1 s
+// on a loaded machine): keytool runs for well under a second, where the
+// optimizing compiler and the parallel collector only cost time.
+var quickJVM = []string{"-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"}
+
+// keytoolArgs returns the command line of keytool with args.
+func keytoolArgs(keytool string, args ...string) []string {
+	return append(append([]string{keytool}, quickJVM...), args...)
+}
+
 // javaBackend is Java's cacerts keystore, edited with keytool as mkcert
 // does: "keytool -importcert -noprompt -keystore cacerts -storepass
 // changeit -alias NAME -file ROOT".
@@ -67,8 +77,8 @@ func (b javaBackend) locations(ctx context.Context) ([]Location, *Unavailable, e
 	l := Location{Store: Java, Path: ks}
 	// -rfc prints each entry's alias and certificate; the messages in
 	// English whatever the locale, to read "Alias name:".
-	out, err := b.t.run(ctx, keytool, "-J-Duser.language=en", "-J-Duser.country=US", "-list", "-rfc",
-		"-keystore", ks, "-storepass", javaStorePass)
+	out, err := b.t.run(ctx, keytoolArgs(keytool, "-J-Duser.language=en", "-J-Duser.country=US", "-list", "-rfc",
+		"-keystore", ks, "-storepass", javaStorePass)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -121,12 +131,12 @@ func (b javaBackend) change(l Location, install bool) Change {
 		c.Note = "already trusted as " + quoteList(l.Names)
 	case install:
 		c.Action = Add
-		c.Steps = []Step{{Command: []string{keytool, "-importcert", "-noprompt", "-keystore", ks,
-			"-storepass", javaStorePass, "-alias", b.alias(), "-file", RootFile}}}
+		c.Steps = []Step{{Command: keytoolArgs(keytool, "-importcert", "-noprompt", "-keystore", ks,
+			"-storepass", javaStorePass, "-alias", b.alias(), "-file", RootFile)}}
 	case l.AddedByPkit:
 		c.Action = Remove
-		c.Steps = []Step{{Command: []string{keytool, "-delete", "-keystore", ks,
-			"-storepass", javaStorePass, "-alias", b.alias()}}}
+		c.Steps = []Step{{Command: keytoolArgs(keytool, "-delete", "-keystore", ks,
+			"-storepass", javaStorePass, "-alias", b.alias())}}
 		if others := without(l.Names, b.alias()); len(others) > 0 {
 			c.Note = "also trusted as " + quoteList(others) + ", not added by pkit: left alone"
 		}

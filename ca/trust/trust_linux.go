@@ -37,7 +37,7 @@ func (t *Trust) systemBackend() backend {
 	}
 	return anchorBackend{t: t, missing: &Unavailable{Store: System,
 		Reason: "no system trust store known to pkit (Debian/Ubuntu update-ca-certificates, Fedora/RHEL update-ca-trust, Arch, SUSE)",
-		Tool: "update-ca-certificates", Install: systemInstall}}
+		Tool:   "update-ca-certificates", Install: systemInstall}}
 }
 
 // nssDBPatterns are where NSS databases live under home: Chromium's

@@ -91,6 +91,14 @@ func (b anchorBackend) change(l Location, install bool) Change {
 	case l.AddedByPkit:
 		c.Action = Remove
 		c.Steps = []Step{{Remove: ours}, refresh}
+		if b.layout.Links != "" {
+			link := filepath.Join(b.layout.Links, strings.TrimSuffix(filepath.Base(ours), b.layout.Ext)+".pem")
+			c.Steps = []Step{{Remove: ours}, {Remove: link}, refresh}
+			if st, err := os.Stat(b.layout.Hooks); err == nil && st.IsDir() {
+				c.Steps = append(c.Steps, Step{Command: []string{"sh", "-c",
+					`for h in "$1"/*; do if [ -x "$h" ]; then echo "-$2" | "$h"; fi; done`, "sh", b.layout.Hooks, link}})
+			}
+		}
 		c.Undo = []Step{{Write: ours}}
 		if others := without(l.Names, filepath.Base(ours)); len(others) > 0 {
 			c.Note = "also trusted as " + quoteList(others) + ", not added by pkit: left alone"

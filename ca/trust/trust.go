@@ -164,6 +164,13 @@ type SystemLayout struct {
 	Refresh []string
 	// Bundle is the PEM bundle the refresh writes and clients read.
 	Bundle string
+	// Links and Hooks are Debian's: the refresh links each anchor
+	// NAME.crt as Links/NAME.pem and tells the programs in Hooks (Java's
+	// cacerts among them) what it added. It notices a removed anchor only
+	// with --fresh, which rebuilds Java's cacerts from scratch, so
+	// uninstalling removes the link and tells the hooks itself, as the
+	// refresh does for the certificates it removes.
+	Links, Hooks string
 }
 
 // Options says where the stores are and how to run their tools. Its zero

@@ -11,7 +11,8 @@ var linuxLayouts = []SystemLayout{
 	// Fedora, RHEL, CentOS.
 	{AnchorDir: "/etc/pki/ca-trust/source/anchors", Ext: ".pem", Refresh: []string{"update-ca-trust", "extract"}, Bundle: "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"},
 	// Debian, Ubuntu (update-ca-certificates only takes *.crt).
-	{AnchorDir: "/usr/local/share/ca-certificates", Ext: ".crt", Refresh: []string{"update-ca-certificates"}, Bundle: "/etc/ssl/certs/ca-certificates.crt"},
+	{AnchorDir: "/usr/local/share/ca-certificates", Ext: ".crt", Refresh: []string{"update-ca-certificates"}, Bundle: "/etc/ssl/certs/ca-certificates.crt",
+		Links: "/etc/ssl/certs", Hooks: "/etc/ca-certificates/update.d"},
 	// Arch.
 	{AnchorDir: "/etc/ca-certificates/trust-source/anchors", Ext: ".crt", Refresh: []string{"trust", "extract-compat"}, Bundle: "/etc/ssl/certs/ca-certificates.crt"},
 	// openSUSE, SLES.

@@ -256,7 +256,7 @@ func (e *env) trustChange(c *cli.Context, install bool) error {
 		fmt.Fprintf(e.stderr, "nothing changed (--dry-run)\n")
 	default:
 		if !c.Bool("yes") {
-			if err := confirm(fmt.Sprintf("%s the root in these stores? [y/N] ", strings.ToUpper(verb[:1])+verb[1:])); err != nil {
+			if err := e.confirm(fmt.Sprintf("%s the root in these stores? [y/N] ", strings.ToUpper(verb[:1])+verb[1:])); err != nil {
 				return err
 			}
 		}
@@ -272,20 +272,17 @@ func (e *env) trustChange(c *cli.Context, install bool) error {
 	return nil
 }
 
-// confirm asks question on the terminal; without one it refuses, since
-// trust stores are changed only when someone said so.
-func confirm(question string) error {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil || !term.IsTerminal(int(tty.Fd())) {
-		if tty != nil {
-			tty.Close()
-		}
+// confirm asks question when standard input is a terminal, and reads
+// the answer from it; otherwise (a script, a pipe, CI) it refuses, since
+// trust stores change only when someone said so.
+func (e *env) confirm(question string) error {
+	f, ok := e.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return usagef("no terminal to confirm the changes on, and no --yes").
 			hint("nothing was changed; pass --yes to change the trust stores without asking")
 	}
-	defer tty.Close()
-	fmt.Fprint(tty, question)
-	answer, _ := bufio.NewReader(io.LimitReader(tty, 256)).ReadString('\n')
+	fmt.Fprint(e.stderr, question)
+	answer, _ := bufio.NewReader(io.LimitReader(f, 256)).ReadString('\n')
 	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
 		return failf("not confirmed; nothing was changed")
 	}

@@ -375,7 +375,6 @@ func TestTrustSystem(t *testing.T) {
 	}
 	off := map[trust.Store][2]bool{trust.System: {false, false}, trust.NSS: {false, false}, trust.Java: {false, false}}
 	s.wantStatus(t, home, off, all...)
-	want("before install", false)
 
 	if done := s.change(t, home, "install", all...); len(done) != 3 {
 		t.Fatalf("install changed %v, want system, nss and java", done)

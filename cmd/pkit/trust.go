@@ -167,7 +167,7 @@ func (e *env) trustStatus(c *cli.Context) error {
 	}
 	locs, un, err := t.Status(ctxOf(c), stores)
 	if err != nil {
-		return trustError(err)
+		return trustError(err, c.Command.HelpName)
 	}
 	if explicit && len(un) > 0 {
 		return unavailableError(un[0])
@@ -243,7 +243,7 @@ func (e *env) trustChange(c *cli.Context, install bool) error {
 		p, err = t.PlanUninstall(ctxOf(c), stores)
 	}
 	if err != nil {
-		return trustError(err)
+		return trustError(err, c.Command.HelpName)
 	}
 	if explicit && len(p.Unavailable) > 0 {
 		return unavailableError(p.Unavailable[0])
@@ -263,7 +263,7 @@ func (e *env) trustChange(c *cli.Context, install bool) error {
 		err := t.Apply(ctxOf(c), p)
 		e.printDone(p)
 		if err != nil {
-			return trustError(err)
+			return trustError(err, c.Command.HelpName)
 		}
 	}
 	if c.Bool("json") {
@@ -329,15 +329,16 @@ func (e *env) printDone(p *trust.Plan) {
 	}
 }
 
-// trustError adds what to do to the library's errors.
-func trustError(err error) error {
+// trustError adds what to do to the library's errors; command is
+// "pkit trust install" or the like.
+func trustError(err error, command string) error {
 	var pe *trust.PermissionError
 	var ce *trust.CommandError
 	switch {
 	case errors.As(err, &pe):
 		ue := failf("%v", err)
 		if pe.Store == trust.System || pe.Store == trust.Java {
-			return ue.hint("nothing was changed; run it as root (sudo pkit trust ...), or leave the %s store out (choose with --system, --nss, --java)", pe.Store)
+			return ue.hint("nothing was changed; run it as root (sudo %s --%s), or leave the %s store out (choose stores with --system, --nss, --java)", command, pe.Store, pe.Store)
 		}
 		return ue.hint("nothing was changed; run it as the owner of %q", pe.Path)
 	case errors.As(err, &ce):

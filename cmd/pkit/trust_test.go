@@ -30,6 +30,7 @@ import (
 type trustSite struct {
 	dir, caDir, root string
 	url              string // https://localhost:PORT/
+	javaHome         string // JAVA_HOME for pkit; "" leaves the environment's
 }
 
 const trustMarker = "hello-trust-from-pkit"
@@ -88,6 +89,9 @@ func (s *trustSite) pkitTrust(t *testing.T, home string, args ...string) (int, s
 	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(k string) string {
 		if k == "HOME" {
 			return home
+		}
+		if k == "JAVA_HOME" && s.javaHome != "" {
+			return s.javaHome
 		}
 		return os.Getenv(k)
 	}}
@@ -345,6 +349,15 @@ func TestTrustSystem(t *testing.T) {
 	needTool(t, "nginx", "curl", "python3", "certutil", "keytool", "java", "javac", "chromium", "update-ca-certificates")
 	s := newTrustSite(t)
 	javaAccepts := javaProber(t)
+	// pkit edits the cacerts of the Java that runs the probe.
+	java, err := exec.LookPath("java")
+	if err == nil {
+		java, err = filepath.EvalSymlinks(java)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.javaHome = filepath.Dir(filepath.Dir(java))
 	home := t.TempDir()
 	newNSSDB(t, home)
 	t.Cleanup(func() {

@@ -28,7 +28,6 @@ func caCommand(e *env) *cli.Command {
    pkit ca intermediate issuing-2 --make-issuer
    pkit ca set crl-url 'http://pki.example.internal/crl/{ca}.crl'`,
 		Subcommands: []*cli.Command{
-			caImportCommand(e),
 			{
 				Name:      "list",
 				Usage:     "list the CAs: name, subject, key type, expiry, status (valid, revoked, expired)",
@@ -214,6 +213,7 @@ EXAMPLES
 					return nil
 				},
 			},
+			caImportCommand(e),
 			{
 				Name:      "set",
 				Usage:     "set or unset a distribution point URL template: crl-url, ocsp-url, ca-issuers-url",

@@ -336,10 +336,14 @@ func (s *Store) settle(ctx context.Context, p *Placement, st *Settled) error {
 func (s *Store) settleOnce(ctx context.Context) {
 	s.settled.Do(func() {
 		if !s.readOnly {
-			s.SettlePlacements(context.WithoutCancel(ctx))
+			s.autoSettled, _ = s.SettlePlacements(context.WithoutCancel(ctx))
 		}
 	})
 }
+
+// AutoSettled returns what the first issuance with files through this
+// Store settled (see [Authority.IssueTo]), for commands to tell.
+func (s *Store) AutoSettled() []*Settled { return s.autoSettled }
 
 // FileProblem is a recorded file of a valid certificate that is missing
 // or does not hold what was issued (see [Store.CheckFiles]).

@@ -72,7 +72,8 @@ type Store struct {
 	migrateMu sync.Mutex
 	version   int // the schema version, as opened and after migrating
 
-	settled sync.Once // see settleOnce
+	settled     sync.Once  // see settleOnce
+	autoSettled []*Settled // what it settled
 }
 
 // migrations are the store's schema, one step per version: a new store

@@ -576,6 +576,7 @@ dispatch:
 	if progress {
 		fmt.Fprintln(e.stderr)
 	}
+	e.noteSettled(a)
 	// One sync for the whole batch, before anything is reported as issued.
 	if err := a.Store.Sync(c.Context); err != nil {
 		return sig, failf("syncing the store: %v", err).hint("the rows reported as issued are recorded and written, but not yet flushed to the disk; free some space"), nil

@@ -398,10 +398,20 @@ func (e *env) issueAndReport(c *cli.Context, a *ca.Authority, j *issueJob) error
 		}
 	}
 	res, err := issueTo(c.Context, a, plan, j, pw)
+	e.noteSettled(a)
 	if err != nil {
 		return err
 	}
 	return e.reportIssued(c, res)
+}
+
+// noteSettled tells what issuing settled in the store's placement
+// journal: certificates a killed pkit left recorded before their files
+// were all in place (ca.Store.SettlePlacements).
+func (e *env) noteSettled(a *ca.Authority) {
+	for _, st := range a.Store.AutoSettled() {
+		notef(e.stderr, "left by a killed pkit: %s", st)
+	}
 }
 
 // issueAndWrite plans j's files, issues j and writes them as one unit

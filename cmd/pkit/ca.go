@@ -293,7 +293,7 @@ EXAMPLES
 
 // caNextSteps tells what a new CA needs before servers accept what it
 // signs: a CRL (servers given pkit's CRL bundle refuse certificates of a
-// CA without one, and "crl --check-expiry" fails), and, in a directory
+// CA without one, and "crl --check" fails), and, in a directory
 // made by quickstart, a place in certs/client-cas.pem, which servers use
 // to check client certificates. Appending keeps the CAs already there, so
 // clients of the old issuer still get in.
@@ -303,7 +303,7 @@ func (e *env) caNextSteps(a *ca.Authority, name, parent string) {
 		dirArg = " --dir " + shellQuote(a.Dir)
 	}
 	fmt.Fprintf(e.stderr, "next: publish a CRL for it: pkit crl%s\n", dirArg)
-	fmt.Fprintf(e.stderr, "  until then servers that check CRLs refuse the certificates it signs, and \"pkit crl --check-expiry\" fails\n")
+	fmt.Fprintf(e.stderr, "  until then servers that check CRLs refuse the certificates it signs, and \"pkit crl --check\" fails\n")
 	clientCAs := filepath.Join(a.Dir, "certs", "client-cas.pem")
 	if !fileExists(clientCAs) {
 		return

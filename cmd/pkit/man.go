@@ -156,10 +156,13 @@ func manDescription(b *strings.Builder, desc string) {
 		}
 	}
 	for i, line := range strings.Split(strings.TrimRight(desc, "\n "), "\n") {
-		if i > 0 && manHeading(line) {
+		if name, remark, ok := manHeading(line); i > 0 && ok {
 			setFill(true)
-			section, pendingBlank = line, false
-			b.WriteString(".SH " + roffText(line) + "\n")
+			section, pendingBlank = name, false
+			b.WriteString(".SH " + roffText(name) + "\n")
+			if remark != "" {
+				b.WriteString(roffText(remark) + "\n.sp\n")
+			}
 			continue
 		}
 		if i > 0 {
@@ -179,17 +182,23 @@ func manDescription(b *strings.Builder, desc string) {
 	setFill(true)
 }
 
-// manHeading tells a section heading: capitals (and spaces) at column 0.
-func manHeading(line string) bool {
-	if line == "" || line[0] == ' ' {
-		return false
+// manHeading splits a section heading, capitals at column 0 and
+// perhaps a remark in brackets ("EXAMPLES (after \"pkit quickstart\")"),
+// into its name and the remark.
+func manHeading(line string) (name, remark string, ok bool) {
+	name, remark, _ = strings.Cut(line, " (")
+	if remark != "" {
+		remark = "(" + remark
 	}
-	for _, r := range line {
+	if len(name) < 2 || name[0] == ' ' {
+		return "", "", false
+	}
+	for _, r := range name {
 		if !unicode.IsUpper(r) && r != ' ' {
-			return false
+			return "", "", false
 		}
 	}
-	return true
+	return name, remark, true
 }
 
 func trimIndent(s string, n int) string {

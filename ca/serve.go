@@ -36,8 +36,9 @@ type Route struct {
 
 // ServeOptions configures [Authority.Handler].
 type ServeOptions struct {
-	// OCSP is the responder's handler (see ocsp.Responder.Handler); nil
-	// serves no OCSP.
+	// OCSP is the responder's handler (ocsp.Responder.Handler with
+	// prefix ""): it is given the request with the OCSP path taken off
+	// the front. nil serves no OCSP.
 	OCSP http.Handler
 	// CRLDir is the folder of published CRLs; "" means DIR/crl.
 	CRLDir string
@@ -140,7 +141,15 @@ func (a *Authority) Handler(o ServeOptions) http.Handler {
 			return
 		}
 		if r.Kind == "ocsp" {
-			o.OCSP.ServeHTTP(w, req)
+			// The responder sees the path below its own (a GET's
+			// base64 request), whichever of the OCSP paths it came by.
+			sub := new(http.Request)
+			*sub = *req
+			u := *req.URL
+			u.RawPath = strings.TrimPrefix(p, strings.TrimSuffix(r.Path, "/"))
+			u.Path, _ = url.PathUnescape(u.RawPath)
+			sub.URL = &u
+			o.OCSP.ServeHTTP(w, sub)
 			return
 		}
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -171,12 +173,7 @@ func (e *env) serve(c *cli.Context) error {
 				return err
 			}
 		}
-		opts.OCSP = resp.Handler(ca.DefaultOCSPPath)
-		for _, r := range a.Routes(opts) {
-			if r.Kind == "ocsp" {
-				opts.OCSP = resp.Handler(r.Path)
-			}
-		}
+		opts.OCSP = resp.Handler("")
 	}
 	var signerMu sync.Mutex
 	opts.Healthy = func(ctx context.Context) error {
@@ -212,8 +209,10 @@ func (e *env) serve(c *cli.Context) error {
 	if c.Bool("quiet") {
 		access = nil
 	}
+	handler, flushLog := accessLog(access, a.Handler(opts))
+	defer flushLog()
 	srv := &http.Server{
-		Handler:           accessLog(access, a.Handler(opts)),
+		Handler:           handler,
 		ReadHeaderTimeout: serveHeaderTimeout,
 		ReadTimeout:       serveReadTimeout,
 		WriteTimeout:      serveWriteTimeout,
@@ -247,6 +246,7 @@ func (e *env) serve(c *cli.Context) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
 	}
+	flushLog()
 	fmt.Fprintln(e.stderr, "pkit serve: stopped")
 	return nil
 }
@@ -314,12 +314,25 @@ func renewSigners(ctx context.Context, log io.Writer, a *ca.Authority, resp *ocs
 
 // accessLog writes one line per request to log (nil: none): time, client,
 // request line, status, bytes, duration, and what the OCSP responder
-// answered.
-func accessLog(log io.Writer, h http.Handler) http.Handler {
+// answered. Lines are buffered and written at least every 200 ms (one
+// write per line would cost more than an OCSP answer); flush writes what
+// is buffered, at shutdown.
+func accessLog(log io.Writer, h http.Handler) (handler http.Handler, flush func()) {
 	if log == nil {
-		return h
+		return h, func() {}
 	}
 	var mu sync.Mutex
+	buf := bufio.NewWriterSize(log, 64<<10)
+	flush = func() {
+		mu.Lock()
+		buf.Flush()
+		mu.Unlock()
+	}
+	go func() {
+		for range time.Tick(200 * time.Millisecond) {
+			flush()
+		}
+	}()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &logWriter{ResponseWriter: w, status: http.StatusOK}
@@ -329,15 +342,27 @@ func accessLog(log io.Writer, h http.Handler) http.Handler {
 			path = path[:61] + "..."
 		}
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		line := fmt.Sprintf("%s %s %q %d %d %s", start.UTC().Format("2006-01-02T15:04:05.000Z"), host,
-			r.Method+" "+path, rec.status, rec.bytes, time.Since(start).Round(time.Microsecond))
+		line := make([]byte, 0, 160)
+		line = start.UTC().AppendFormat(line, "2006-01-02T15:04:05.000Z")
+		line = append(line, ' ')
+		line = append(line, host...)
+		line = append(line, ' ')
+		line = strconv.AppendQuote(line, r.Method+" "+path)
+		line = append(line, ' ')
+		line = strconv.AppendInt(line, int64(rec.status), 10)
+		line = append(line, ' ')
+		line = strconv.AppendInt(line, int64(rec.bytes), 10)
+		line = append(line, ' ')
+		line = append(line, time.Since(start).Round(time.Microsecond).String()...)
 		if rec.note != "" {
-			line += " " + rec.note
+			line = append(line, ' ')
+			line = append(line, rec.note...)
 		}
+		line = append(line, '\n')
 		mu.Lock()
-		io.WriteString(log, line+"\n")
+		buf.Write(line)
 		mu.Unlock()
-	})
+	}), flush
 }
 
 // logWriter records what the access log prints of a response.

@@ -63,26 +63,25 @@ func (r *Responder) Handler(prefix string) http.Handler {
 			resp = r.Respond(req.Context(), der)
 		}
 		h := w.Header()
-		h.Set("Content-Type", "application/ocsp-response")
+		h["Content-Type"] = ocspResponseType
 		if resp.Status == Successful && resp.Cacheable {
-			now := r.now()
-			age := int(resp.NextUpdate.Sub(now) / time.Second)
+			age := int64(resp.NextUpdate.Sub(r.now()) / time.Second)
 			if age < 0 {
 				age = 0
 			}
-			h.Set("Last-Modified", resp.ProducedAt.UTC().Format(http.TimeFormat))
-			h.Set("Expires", resp.NextUpdate.UTC().Format(http.TimeFormat))
-			h.Set("ETag", resp.ETag)
-			h.Set("Cache-Control", "max-age="+strconv.Itoa(age)+", public, no-transform, must-revalidate")
+			h["Last-Modified"] = resp.headers[0:1]
+			h["Expires"] = resp.headers[1:2]
+			h["Etag"] = resp.headers[2:3]
+			h["Cache-Control"] = []string{"max-age=" + strconv.FormatInt(age, 10) + ", public, no-transform, must-revalidate"}
 			if match := req.Header.Get("If-None-Match"); match != "" && strings.Contains(match, resp.ETag) {
 				note(w, noteOf(resp)+" (not modified)")
 				w.WriteHeader(http.StatusNotModified)
 				return
 			}
 		} else {
-			h.Set("Cache-Control", "no-store")
+			h["Cache-Control"] = noStore
 		}
-		h.Set("Content-Length", strconv.Itoa(len(resp.DER)))
+		h["Content-Length"] = []string{strconv.Itoa(len(resp.DER))}
 		note(w, noteOf(resp))
 		w.WriteHeader(http.StatusOK)
 		if req.Method != http.MethodHead {
@@ -90,6 +89,13 @@ func (r *Responder) Handler(prefix string) http.Handler {
 		}
 	})
 }
+
+// Header values that never change, shared by every response (net/http
+// does not modify them).
+var (
+	ocspResponseType = []string{"application/ocsp-response"}
+	noStore          = []string{"no-store"}
+)
 
 func note(w http.ResponseWriter, s string) {
 	if n, ok := w.(Noter); ok {

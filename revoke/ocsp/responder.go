@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,6 +104,8 @@ type Response struct {
 	Certs []CertStatus
 	// Err says why an unsuccessful response was given.
 	Err error
+
+	headers []string // Last-Modified, Expires and ETag, formatted once
 }
 
 // New returns a responder answering from o.Source; it answers for no CA
@@ -296,5 +299,6 @@ func (r *Responder) sign(s *signer, now time.Time, answers []single, nonce []byt
 	for _, a := range answers {
 		resp.Certs = append(resp.Certs, a.status.Status)
 	}
+	resp.headers = []string{now.Format(http.TimeFormat), next.Format(http.TimeFormat), resp.ETag}
 	return resp, nil
 }

@@ -210,11 +210,14 @@ func (e *env) printPublished(pub []ca.PublishedCRL, dir string) {
 			p.NextUpdate.Format(time.RFC3339), p.PEM, p.DER)
 	}
 	fmt.Fprintf(e.stderr, "bundle of all CRLs (nginx ssl_crl, HAProxy crl-file): %s\n", filepath.Join(dir, ca.CRLBundle))
+	var first time.Time // the earliest nextUpdate signed
 	for _, p := range pub {
-		if p.NotSigned == nil {
-			fmt.Fprintf(e.stderr, "reload the servers that use them; publish again before %s\n", p.NextUpdate.Format("2006-01-02 15:04 MST"))
-			break
+		if p.NotSigned == nil && (first.IsZero() || p.NextUpdate.Before(first)) {
+			first = p.NextUpdate
 		}
+	}
+	if !first.IsZero() {
+		fmt.Fprintf(e.stderr, "reload the servers that use them; publish again before %s\n", first.Format("2006-01-02 15:04 MST"))
 	}
 }
 

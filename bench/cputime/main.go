@@ -1,0 +1,77 @@
+// Command cputime times two commands against each other, run after run in
+// turn (A, B, A, B …) so that the load of a busy machine falls on both
+// alike, and prints the median CPU time (user + system, from the kernel's
+// accounting of each child) and the median wall time of each, in
+// milliseconds, and the ratio A/B of the CPU medians:
+//
+//	cputime RUNS CMD_A... :: CMD_B...
+//	-> A_CPU_MS A_WALL_MS B_CPU_MS B_WALL_MS RATIO_CPU
+//
+// Each command's output goes to /dev/null; a run that fails stops the
+// timing with its output shown, so nothing is timed that did not work.
+// bench/oneshot.sh uses it.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 5 {
+		usage()
+	}
+	runs, err := strconv.Atoi(os.Args[1])
+	if err != nil || runs < 1 {
+		usage()
+	}
+	rest := os.Args[2:]
+	sep := slices.Index(rest, "::")
+	if sep < 1 || sep == len(rest)-1 {
+		usage()
+	}
+	a, b := rest[:sep], rest[sep+1:]
+	var cpuA, wallA, cpuB, wallB []float64
+	for i := 0; i < runs; i++ {
+		c, w := timeOne(a)
+		cpuA, wallA = append(cpuA, c), append(wallA, w)
+		c, w = timeOne(b)
+		cpuB, wallB = append(cpuB, c), append(wallB, w)
+	}
+	ca, cb := median(cpuA), median(cpuB)
+	fmt.Printf("%.2f %.2f %.2f %.2f %.2f\n", ca, median(wallA), cb, median(wallB), ca/cb)
+}
+
+// timeOne runs argv once and returns its CPU and wall milliseconds.
+func timeOne(argv []string) (cpu, wall float64) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	var out bytes.Buffer
+	cmd.Stderr = &out
+	start := time.Now()
+	err := cmd.Run()
+	wall = float64(time.Since(start)) / 1e6
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cputime: %q: %v\n%s", argv, err, out.Bytes())
+		os.Exit(1)
+	}
+	st := cmd.ProcessState
+	return float64(st.UserTime()+st.SystemTime()) / 1e6, wall
+}
+
+func median(v []float64) float64 {
+	slices.Sort(v)
+	if n := len(v); n%2 == 0 {
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+	return v[len(v)/2]
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: cputime RUNS CMD_A... :: CMD_B...")
+	os.Exit(2)
+}

@@ -259,3 +259,60 @@ func TestUnavailable(t *testing.T) {
 		t.Errorf("system: %+v", u)
 	}
 }
+
+// TestNSSDiscovery finds Chromium's database and Firefox profiles under
+// the home folder, only those with a cert9.db.
+func TestNSSDiscovery(t *testing.T) {
+	home := t.TempDir()
+	for _, d := range []string{".pki/nssdb", ".mozilla/firefox/abc.default-release", ".mozilla/firefox/old.dbm", "snap/firefox/common/.mozilla/firefox/x.default"} {
+		if err := os.MkdirAll(filepath.Join(home, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(d, ".dbm") {
+			if err := os.WriteFile(filepath.Join(home, d, "cert9.db"), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tr, err := New(newRoot(t, "Root"), Options{Home: home})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := nssBackend{tr}.nssDBs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{".pki/nssdb", ".mozilla/firefox/abc.default-release", "snap/firefox/common/.mozilla/firefox/x.default"}
+	if nssUnsupported != "" {
+		want = nil
+	}
+	if len(got) != len(want) {
+		t.Fatalf("found %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != filepath.Join(home, want[i]) {
+			t.Errorf("database %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+// TestPermission: a plan that must write where this process may not
+// fails with a PermissionError before anything changes.
+func TestPermission(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may write anywhere")
+	}
+	l := testLayout(t, "")
+	if err := os.Chmod(l.AnchorDir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := New(newRoot(t, "Root"), Options{System: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tr.PlanInstall(context.Background(), []Store{System})
+	var pe *PermissionError
+	if !errors.As(err, &pe) || pe.Store != System || pe.Path != l.AnchorDir {
+		t.Fatalf("PlanInstall = %v, want a PermissionError for %s", err, l.AnchorDir)
+	}
+}

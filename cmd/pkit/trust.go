@@ -217,12 +217,13 @@ func quoteNames(names []string) string {
 	return strings.Join(q, ", ")
 }
 
+// printUnavailable notes a store passed over (one the user did not name).
 func (e *env) printUnavailable(u trust.Unavailable) {
 	if u.Install != "" {
-		fmt.Fprintf(e.stderr, "%s: not available: %s (install %q with %q)\n", u.Store, u.Reason, u.Tool, u.Install)
+		notef(e.stderr, "the %s store is not available: %s (install %q with %q)", u.Store, u.Reason, u.Tool, u.Install)
 		return
 	}
-	fmt.Fprintf(e.stderr, "%s: not available: %s\n", u.Store, u.Reason)
+	notef(e.stderr, "the %s store is not available: %s", u.Store, u.Reason)
 }
 
 // trustChange plans an install or uninstall, prints the plan, asks for

@@ -129,9 +129,10 @@ type OCSPSigner struct {
 }
 
 // Renew reports whether the signer should be replaced at now: when a
-// third of its validity or less is left.
+// third of its validity (from its issuance, not its backdated notBefore)
+// or less is left.
 func (s *OCSPSigner) Renew(now time.Time) bool {
-	life := s.Cert.NotAfter.Sub(s.Cert.NotBefore)
+	life := s.Cert.NotAfter.Sub(s.Cert.NotBefore.Add(Backdate))
 	return s.Cert.NotAfter.Sub(now) <= life/3
 }
 

@@ -78,7 +78,8 @@ func TestServeOCSPWithOpenSSL(t *testing.T) {
 	s := newServeSet(t)
 	srv := s.serve(t, s.port)
 	delegatedPort := freePort(t)
-	del := s.serve(t, delegatedPort, "--delegated", "--signer-validity", "2d")
+	// Signers of 12 s: serve renews them 8 s after the start, and again.
+	del := s.serve(t, delegatedPort, "--delegated", "--signer-validity", "12s", "--allow-short")
 	for _, port := range []int{s.port, delegatedPort} {
 		for _, extra := range [][]string{nil, {"-no_nonce"}} {
 			out := s.ocsp(t, port, "intermediate", append([]string{"-cert", clientFile(s, "alice")}, extra...)...)
@@ -116,8 +117,20 @@ func TestServeOCSPWithOpenSSL(t *testing.T) {
 	}
 	// The delegated signers are in the store, as every certificate pkit
 	// signs; the responses carry them.
-	if list := pkitIn(t, "list", "--dir", s.caDir); strings.Count(list, "ocsp-signer") != 2 {
-		t.Errorf("pkit list shows %d OCSP signers, want 2:\n%s", strings.Count(list, "ocsp-signer"), list)
+	if list := pkitIn(t, "list", "--dir", s.caDir); strings.Count(list, "ocsp-signer") < 2 {
+		t.Errorf("pkit list shows %d OCSP signers, want 2 or more:\n%s", strings.Count(list, "ocsp-signer"), list)
+	}
+	// The signers are renewed before they expire, and the responses are
+	// signed by the new ones.
+	deadline := time.Now().Add(40 * time.Second)
+	for !strings.Contains(del.out.String(), `renewed the OCSP signer of CA "intermediate"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no renewal after 40 s:\n%s", del.out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if out := s.ocsp(t, delegatedPort, "intermediate", "-cert", clientFile(s, "bob")); !strings.Contains(out, "Response verify OK") || !strings.Contains(out, "bob-client.pem: good") {
+		t.Errorf("after the signer's renewal:\n%s", out)
 	}
 	resp := filepath.Join(s.dir, "resp.der")
 	s.ocsp(t, delegatedPort, "intermediate", "-cert", clientFile(s, "bob"), "-respout", resp)

@@ -252,7 +252,10 @@ func (r *Responder) respondCached(ctx context.Context, is *issuer, s *signer, id
 	r.mu.RLock()
 	c := r.cache[key]
 	r.mu.RUnlock()
-	fresh := c != nil && c.signer == s && now.Sub(c.resp.ThisUpdate) < r.validity/4 && !now.Before(c.resp.ThisUpdate)
+	// A response is served again for a quarter of its own validity (the
+	// signer's expiry may have cut it short), never after.
+	fresh := c != nil && c.signer == s && !now.Before(c.resp.ThisUpdate) &&
+		now.Sub(c.resp.ThisUpdate) < c.resp.NextUpdate.Sub(c.resp.ThisUpdate)/4
 	if fresh && c.version == version {
 		return c.resp
 	}

@@ -2,8 +2,11 @@ package ca
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/big"
 	"slices"
+	"time"
 )
 
 // AmbiguousNameError is a name several certificates in use share, each
@@ -91,4 +94,112 @@ func (a *Authority) RenewalOf(ctx context.Context, rec *Record) (*Renewal, error
 		return nil, err
 	}
 	return &Renewal{Record: rec, Files: files}, nil
+}
+
+// Superseded is a certificate [Authority.Expiring] leaves out because a
+// newer certificate took its place: By took over the files it was issued
+// to, or (for a certificate issued without recorded files) By has the same
+// name and profile and expires later.
+type Superseded struct {
+	Record *Record
+	By     *Record
+}
+
+// Renewed reports whether By is a renewal of Record: the same name and
+// profile, expiring later. Otherwise By is another certificate that was
+// issued into Record's files.
+func (s *Superseded) Renewed() bool {
+	return s.By.Name == s.Record.Name && s.By.Profile == s.Record.Profile && s.By.NotAfter.After(s.Record.NotAfter)
+}
+
+// Expiring finds what "pkit renew --expiring" renews: the leaf (non-CA)
+// certificates not revoked that expire after now and within the window,
+// oldest first, each with the files it was issued to (empty when the store
+// does not know them). A certificate another one has replaced is left out
+// and returned in superseded instead: one whose files a newer certificate
+// was issued to (a renewal in place), or one without recorded files with
+// a later certificate of the same name and profile not revoked.
+func (a *Authority) Expiring(ctx context.Context, within time.Duration) (due []*Renewal, superseded []*Superseded, err error) {
+	now := a.Now()
+	recs, err := a.Store.List(ctx, Filter{Valid: true, After: now, Before: now.Add(within)})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range recs {
+		if r.Profile == "ca" {
+			continue
+		}
+		files, err := a.Store.Files(ctx, r.Serial)
+		if err != nil {
+			return nil, nil, err
+		}
+		var by *Record
+		if len(files) > 0 {
+			takers, err := a.Store.takenOver(ctx, r.Serial)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, t := range takers {
+				// A renewal among them names it best; else the newest.
+				if by == nil || (&Superseded{Record: r, By: t}).Renewed() {
+					by = t
+				}
+			}
+		} else {
+			same, err := a.Store.List(ctx, Filter{Name: r.Name, Profile: r.Profile, Valid: true})
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, t := range same {
+				if t.NotAfter.After(r.NotAfter) {
+					by = t
+				}
+			}
+		}
+		if by != nil {
+			superseded = append(superseded, &Superseded{Record: r, By: by})
+			continue
+		}
+		due = append(due, &Renewal{Record: r, Files: files})
+	}
+	return due, superseded, nil
+}
+
+// takenOver returns the certificates issued, after the one with this
+// serial, into any of the files it was issued to, oldest first.
+func (s *Store) takenOver(ctx context.Context, serial *big.Int) ([]*Record, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT g.serial FROM cert_files f JOIN cert_files g ON g.path = f.path AND g.rowid > f.rowid
+		WHERE f.serial = ? GROUP BY g.serial ORDER BY max(g.rowid)`, SerialHex(serial))
+	if err != nil {
+		return nil, fmt.Errorf("reading store: %w", err)
+	}
+	var hexes []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reading store: %w", err)
+		}
+		hexes = append(hexes, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading store: %w", err)
+	}
+	var out []*Record
+	for _, h := range hexes {
+		n, ok := new(big.Int).SetString(h, 16)
+		if !ok {
+			return nil, fmt.Errorf("reading store: bad serial %q in cert_files", h)
+		}
+		r, err := s.Get(ctx, n)
+		if errors.Is(err, ErrNotFound) {
+			continue // a record a settled placement removed
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

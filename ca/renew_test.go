@@ -3,8 +3,11 @@ package ca
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 )
 
 // RenewTarget picks the certificate that owns files under a name, asks
@@ -61,5 +64,72 @@ func TestRenewTarget(t *testing.T) {
 	}
 	if _, err := a.RenewTarget(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("RenewTarget(nobody) = %v, want ErrNotFound", err)
+	}
+}
+
+// Expiring lists the leaf certificates due within the window with their
+// files, and leaves out those a newer certificate replaced: renewed into
+// their files, another certificate written over them, or (without
+// recorded files) a later one of the same name and profile.
+func TestExpiring(t *testing.T) {
+	a := openTestCA(t, InitOptions{})
+	ctx := context.Background()
+	issue := func(name, dir, file string, validity time.Duration) *Issued {
+		t.Helper()
+		r := &Request{Profile: "server", Name: name, DNS: []string{name}, Validity: validity, AllowShort: true}
+		if dir == "" {
+			iss, err := a.Issue(ctx, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return iss
+		}
+		p := a.NewPlan(PlanOptions{Overwrite: true})
+		outs := []Output{{OutCert, filepath.Join(dir, file+".pem")}, {OutKey, filepath.Join(dir, file+"-key.pem")}}
+		if err := p.Add("", outs...); err != nil {
+			t.Fatal(err)
+		}
+		iss, err := a.IssueTo(ctx, r, p, &Outputs{Files: outs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return iss
+	}
+	d1, d2 := t.TempDir(), t.TempDir()
+	serial := func(iss *Issued) string { return SerialHex(iss.Cert.SerialNumber) }
+
+	oldA := issue("a.internal", d1, "a", 2*time.Hour)
+	newA := issue("a.internal", d1, "a", 3*time.Hour) // renewed in place, itself due
+	b := issue("b.internal", d1, "b", 2*time.Hour)
+	overB := issue("c.internal", d1, "b", 90*24*time.Hour) // another certificate into b's files
+	d := issue("d.internal", "", "", 2*time.Hour)
+	newD := issue("d.internal", d2, "d", 90*24*time.Hour) // renewed with --out-dir
+	f := issue("f.internal", "", "", 4*time.Hour)
+	issue("g.internal", d2, "g", 90*24*time.Hour) // not due
+	h := issue("h.internal", d2, "h", 2*time.Hour)
+	if _, err := a.Store.RevokeMany(ctx, []Revocation{{Serial: h.Cert.SerialNumber}}, testNow); err != nil {
+		t.Fatal(err)
+	}
+
+	due, sup, err := a.Expiring(ctx, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, rn := range due {
+		got = append(got, fmt.Sprintf("%s files=%d", SerialHex(rn.Record.Serial), len(rn.Files)))
+	}
+	want := []string{serial(newA) + " files=2", serial(f) + " files=0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("due = %v, want %v", got, want)
+	}
+	got = nil
+	for _, s := range sup {
+		got = append(got, fmt.Sprintf("%s by %s renewed=%v", SerialHex(s.Record.Serial), SerialHex(s.By.Serial), s.Renewed()))
+	}
+	want = []string{serial(oldA) + " by " + serial(newA) + " renewed=true", serial(b) + " by " + serial(overB) + " renewed=false",
+		serial(d) + " by " + serial(newD) + " renewed=true"}
+	if !slices.Equal(got, want) {
+		t.Errorf("superseded = %v, want %v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"errors"
 	"math/big"
 	"os"
@@ -16,7 +17,7 @@ func renewCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "renew",
 		Usage:     "re-issue a certificate with the same names and a new key",
-		UsageText: "pkit renew NAME|SERIAL [--reuse-key [--key FILE]] [--force] [--p12]",
+		UsageText: "pkit renew NAME|SERIAL [--reuse-key [--key FILE]] [--force] [--p12] | pkit renew --expiring WINDOW [--dry-run] [--force]",
 		Description: `Finds the certificate issued under NAME (or with the hex SERIAL), issues
    a new one with the same profile and names and a new key, and writes it in
    place: to the files the old one was issued to, as the store recorded them
@@ -31,11 +32,24 @@ func renewCommand(e *env) *cli.Command {
    renews the newest). The old certificate stays valid until it expires or you
    revoke it.
 
+   --expiring WINDOW renews every certificate not revoked that expires within
+   WINDOW (30d, 12h), each in place as above, with one unlock of the CA key:
+   the cron job that keeps short-lived certificates fresh. A certificate
+   already renewed (a newer one of the same name and profile took over its
+   files) is not renewed again, so running it twice renews nothing the
+   second time. One whose files the store does not know is reported and left,
+   unless --out-dir DIR is given: its renewal is written there. --dry-run
+   lists what would be renewed and where; --json prints every certificate
+   with its renewal or why it was not renewed. The exit code is 1 if any
+   certificate was not renewed (each has a "pkit: error:" line).
+
 EXAMPLES
    pkit renew localhost --force
    pkit renew localhost --out-dir renewed/ --chain
    pkit renew alice --reuse-key --p12 --force
-   pkit renew 3f:a2:19:…:0c --force      (one of several "www" certificates)`,
+   pkit renew 3f:a2:19:…:0c --force      (one of several "www" certificates)
+   pkit renew --expiring 30d --dry-run
+   pkit renew --expiring 30d --force --p12-empty-password   (from cron, daily)`,
 		Flags: flags([]cli.Flag{
 			dirFlag(),
 			&cli.BoolFlag{Name: "reuse-key", Usage: "keep the old key (read from the old key file, or --key)"},
@@ -45,9 +59,17 @@ EXAMPLES
 			allowShortFlag(),
 			&cli.StringFlag{Name: "out-dir", Usage: "write the files into `DIR` (default: where the certificate's files are)"},
 			&cli.BoolFlag{Name: "chain", Usage: "also write the chain file"},
+			&cli.StringFlag{Name: "expiring", Usage: "renew every certificate that expires within `WINDOW` (30d, 12h), in place"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "with --expiring: only list what would be renewed, and where"},
 			forceFlag(), jsonFlag(),
 		}, unlockFlags(), p12Flags()),
 		Action: func(c *cli.Context) error {
+			if c.IsSet("expiring") {
+				return e.renewExpiring(c)
+			}
+			if c.Bool("dry-run") {
+				return usagef("--dry-run goes with --expiring")
+			}
 			if c.NArg() != 1 {
 				return usagef("renew needs one NAME or SERIAL").hint(`see them with "pkit list"`)
 			}
@@ -68,12 +90,8 @@ EXAMPLES
 			if err != nil {
 				return err
 			}
-			j := &issueJob{req: ca.Request{Profile: rec.Profile, Name: rec.Name, DNS: cert.DNSNames, IPs: cert.IPAddresses,
-				Emails: cert.EmailAddresses, URIs: cert.URIs}, legacy: c.Bool("legacy")}
-			if err := requestOptions(c, &j.req); err != nil {
-				return err
-			}
-			if err := renewPaths(c, rn, j); err != nil {
+			j, err := renewalJob(c, rn, cert, !c.IsSet("out-dir") && len(rn.Files) > 0)
+			if err != nil {
 				return err
 			}
 			if c.Bool("reuse-key") {
@@ -104,6 +122,21 @@ EXAMPLES
 			return e.issueAndReport(c, a, j)
 		},
 	}
+}
+
+// renewalJob is the job that renews rn's certificate (cert): the same
+// profile and names, the flags' options, written where renewPaths says.
+func renewalJob(c *cli.Context, rn *ca.Renewal, cert *x509.Certificate, inPlace bool) (*issueJob, error) {
+	rec := rn.Record
+	j := &issueJob{req: ca.Request{Profile: rec.Profile, Name: rec.Name, DNS: cert.DNSNames, IPs: cert.IPAddresses,
+		Emails: cert.EmailAddresses, URIs: cert.URIs}, legacy: c.Bool("legacy")}
+	if err := requestOptions(c, &j.req); err != nil {
+		return nil, err
+	}
+	if err := renewPaths(c, rn, j, inPlace); err != nil {
+		return nil, err
+	}
+	return j, nil
 }
 
 // findRenewal finds the certificate arg names (a serial, hex with colons
@@ -141,11 +174,11 @@ func findRenewal(c *cli.Context, a *ca.Authority, arg string) (*ca.Renewal, erro
 	return rn, err
 }
 
-// renewPaths sets j's output paths: the files the certificate owns, unless
-// --out-dir is given or the store knows none of them; then the names
-// "pkit issue" gives, in --out-dir (default the current folder). --chain
-// and --p12 add those files beside the certificate file.
-func renewPaths(c *cli.Context, rn *ca.Renewal, j *issueJob) error {
+// renewPaths sets j's output paths: in place, the files the certificate
+// owns; else the names "pkit issue" gives, in --out-dir (default the
+// current folder). --chain and --p12 add those files beside the
+// certificate file.
+func renewPaths(c *cli.Context, rn *ca.Renewal, j *issueJob, inPlace bool) error {
 	rec := rn.Record
 	stem := func() (string, error) {
 		s, err := ca.FileStem(rec.Name, rec.Profile)
@@ -154,7 +187,7 @@ func renewPaths(c *cli.Context, rn *ca.Renewal, j *issueJob) error {
 		}
 		return s, nil
 	}
-	if c.IsSet("out-dir") || len(rn.Files) == 0 {
+	if !inPlace {
 		dir := c.String("out-dir")
 		if dir == "" {
 			dir = "."

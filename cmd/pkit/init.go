@@ -51,9 +51,6 @@ EXAMPLES
 			&cli.BoolFlag{Name: "single", Usage: "create only a root CA, which issues certificates itself"},
 			&cli.IntFlag{Name: "pathlen", Value: -1, Usage: "root path length limit (default 1 for two tiers, none for --single)"},
 		}, constraintFlags(), []cli.Flag{
-			&cli.StringFlag{Name: "crl-url", Usage: "CRL distribution point `URL` template put in issued certificates (…/{ca}.crl)"},
-			&cli.StringFlag{Name: "ocsp-url", Usage: "OCSP responder `URL` template put in issued certificates"},
-			&cli.StringFlag{Name: "ca-issuers-url", Usage: "CA certificate `URL` template put in issued certificates (…/{ca}.crt)"},
 			&cli.StringSliceFlag{Name: "age-recipient", Usage: "seal the CA keys to this age `RECIPIENT` (repeatable)"},
 			&cli.BoolFlag{Name: "no-encrypt", Usage: "store the CA keys unencrypted (mode 0600)"},
 			&cli.StringFlag{Name: "passphrase-file", Usage: "read the new CA passphrase from `FILE`; or set PKIT_PASSPHRASE"},
@@ -61,7 +58,7 @@ EXAMPLES
 			&cli.StringFlag{Name: "key", Usage: "with --import: the CA's private key `FILE` (sealed into the directory)"},
 			&cli.StringFlag{Name: "ca-name", Value: "intermediate", Usage: "with --import: the CA's name in the directory"},
 			passwordFileFlag(), jsonFlag(),
-		}),
+		}, urlFlags()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("init takes no arguments, got %q", c.Args().First()).hint("use --dir DIR to choose the directory")
@@ -126,15 +123,8 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 	o.PermittedDNS, o.ExcludedDNS = nc.PermittedDNS, nc.ExcludedDNS
 	o.PermittedIPs, o.ExcludedIPs = nc.PermittedIPs, nc.ExcludedIPs
 	o.PermittedEmail, o.ExcludedEmail = nc.PermittedEmail, nc.ExcludedEmail
-	o.CRLURL, o.OCSPURL, o.CAIssuersURL = c.String(ca.KeyCRLURL), c.String(ca.KeyOCSPURL), c.String(ca.KeyCAIssuersURL)
-	issuer := "intermediate"
-	if o.Single {
-		issuer = "root"
-	}
-	for _, k := range ca.URLKeys {
-		if err := checkURLTemplate("--"+k, k, c.String(k), issuer); err != nil {
-			return o, err
-		}
+	if err := urlOptions(c, &o); err != nil {
+		return o, err
 	}
 	enc := 0
 	if c.Bool("no-encrypt") {
@@ -296,6 +286,33 @@ func parseCIDRs(flag string, vals []string) ([]*net.IPNet, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// urlFlags are the distribution point templates of init and quickstart.
+func urlFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: ca.KeyCRLURL, Usage: "CRL distribution point `URL` template put in issued certificates (…/{ca}.crl)"},
+		&cli.StringFlag{Name: ca.KeyOCSPURL, Usage: "OCSP responder `URL` template put in issued certificates"},
+		&cli.StringFlag{Name: ca.KeyCAIssuersURL, Usage: "CA certificate `URL` template put in issued certificates (…/{ca}.crt)"},
+	}
+}
+
+// urlOptions reads and checks urlFlags into o (after o.Single is set).
+func urlOptions(c *cli.Context, o *ca.InitOptions) error {
+	o.CRLURL, o.OCSPURL, o.CAIssuersURL = c.String(ca.KeyCRLURL), c.String(ca.KeyOCSPURL), c.String(ca.KeyCAIssuersURL)
+	issuer := "intermediate"
+	switch {
+	case c.String("import") != "":
+		issuer = c.String("ca-name")
+	case o.Single:
+		issuer = "root"
+	}
+	for _, k := range ca.URLKeys {
+		if err := checkURLTemplate("--"+k, k, c.String(k), issuer); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkURLTemplate words [ca.CheckURLTemplate]'s refusal of the template

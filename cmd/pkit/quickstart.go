@@ -27,16 +27,20 @@ func quickstartCommand(e *env) *cli.Command {
    mkcert, and pkit says so. The .p12 password comes from PKIT_P12_PASSWORD or
    --p12-password-file, or is made up and written to certs/client.p12.pass (0600).
 
+   --crl-url, --ocsp-url and --ca-issuers-url set the distribution points the
+   certificates carry, as with "pkit init".
+
 EXAMPLES
    pkit quickstart
-   PKIT_PASSPHRASE=… pkit quickstart --dir /tmp/pki`,
-		Flags: []cli.Flag{
+   PKIT_PASSPHRASE=… pkit quickstart --dir /tmp/pki
+   pkit quickstart --crl-url 'http://localhost:8080/crl/{ca}.crl'`,
+		Flags: append([]cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "passphrase-file", Usage: "seal the CA keys with the passphrase in `FILE`; or set PKIT_PASSPHRASE"},
 			&cli.StringFlag{Name: "p12-password-file", Usage: "the client .p12 password in `FILE`; or set PKIT_P12_PASSWORD"},
 			&cli.StringFlag{Name: "key-type", Value: string(ca.ECDSAP256), Usage: "key type for the CA and certificates"},
 			jsonFlag(),
-		},
+		}, urlFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("quickstart takes no arguments").hint("use --dir DIR to choose the directory")
@@ -47,6 +51,9 @@ EXAMPLES
 				return usagef("--key-type: %v", err)
 			}
 			o := ca.InitOptions{Name: defaultCAName(), KeyType: kt}
+			if err := urlOptions(c, &o); err != nil {
+				return err
+			}
 			o.Protection.WorkFactor = e.workFactor
 			if c.String("passphrase-file") != "" || e.getenv("PKIT_PASSPHRASE") != "" {
 				p, err := e.readSecret(c, caPassphrase)

@@ -37,6 +37,7 @@ type OCSPSource struct {
 	store *Store
 	get   *sql.Stmt
 	shm   *os.File
+	file  os.FileInfo // the store's file when opened
 
 	mu      sync.Mutex
 	header  [48]byte
@@ -51,12 +52,27 @@ func (a *Authority) OCSPSource(ctx context.Context) (*OCSPSource, error) {
 		return nil, fmt.Errorf("reading store: %w", err)
 	}
 	s := &OCSPSource{store: a.Store, get: get}
+	s.file, _ = os.Stat(a.Store.Path())
 	if !a.Store.ReadOnly() {
 		if f, err := os.Open(a.Store.Path() + "-shm"); err == nil {
 			s.shm = f
 		}
 	}
 	return s, nil
+}
+
+// ErrStoreReplaced is returned by [OCSPSource.Check] when the store's
+// file is no longer the one the source reads (a backup was copied over
+// it): the answers would come from the old one until a restart.
+var ErrStoreReplaced = errors.New("the store's file was replaced since it was opened; restart to read the new one")
+
+// Check reports whether the source can answer: the store's file is still
+// the one it opened, and the store answers a query.
+func (s *OCSPSource) Check(ctx context.Context) error {
+	if st, err := os.Stat(s.store.Path()); err != nil || (s.file != nil && !os.SameFile(st, s.file)) {
+		return &StoreError{Path: s.store.Path(), Err: ErrStoreReplaced}
+	}
+	return s.store.DB().PingContext(ctx)
 }
 
 // Close releases what the source holds open.

@@ -3,9 +3,11 @@ package ca
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -95,6 +97,24 @@ func TestOCSPSource(t *testing.T) {
 	}
 	if v4, _ := src.Version(ctx); v4 == v3 {
 		t.Error("a commit after a checkpoint did not move the version")
+	}
+	// A store copied over the one being read is noticed.
+	if err := src.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(a.Dir, "store")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".new", data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".new", path); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Check(ctx); !errors.Is(err, ErrStoreReplaced) {
+		t.Errorf("replaced store: %v", err)
 	}
 }
 

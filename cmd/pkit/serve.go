@@ -44,7 +44,9 @@ func serveCommand(e *env) *cli.Command {
                 "unknown" for a serial the CA never issued. Nonces are echoed;
                 responses without one carry caching headers (Cache-Control
                 max-age up to nextUpdate, Expires, Last-Modified, ETag).
-     /healthz   200 "ok" while the store is readable and the signers valid
+     /healthz   200 "ok" while the store is readable and the signers valid;
+                503 and the reason otherwise (restart serve after restoring the
+                store from a backup: it reads the file it opened)
 
    Responses are signed by each CA's own key, or with --delegated by an OCSP
    signing certificate (extended key usage OCSPSigning, id-pkix-ocsp-nocheck)
@@ -135,8 +137,9 @@ func (e *env) serve(c *cli.Context) error {
 	opts := ca.ServeOptions{CRLDir: c.String("crl-dir")}
 	var signers []*ca.OCSPSigner
 	var resp *ocsp.Responder
+	var src *ca.OCSPSource
 	if !c.Bool("no-ocsp") {
-		src, err := a.OCSPSource(ctx)
+		src, err = a.OCSPSource(ctx)
 		if err != nil {
 			return err
 		}
@@ -177,7 +180,11 @@ func (e *env) serve(c *cli.Context) error {
 	}
 	var signerMu sync.Mutex
 	opts.Healthy = func(ctx context.Context) error {
-		if err := a.Store.DB().PingContext(ctx); err != nil {
+		if src != nil {
+			if err := src.Check(ctx); err != nil {
+				return err
+			}
+		} else if err := a.Store.DB().PingContext(ctx); err != nil {
 			return fmt.Errorf("the store: %v", err)
 		}
 		signerMu.Lock()

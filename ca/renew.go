@@ -9,20 +9,6 @@ import (
 	"time"
 )
 
-// AmbiguousNameError is a name several certificates in use share, each
-// with files of its own (the same name issued into two folders): the
-// caller must pick one by serial.
-type AmbiguousNameError struct {
-	Name    string
-	Records []*Record
-	// Files are the files each record owns, by index in Records.
-	Files [][]StoredFile
-}
-
-func (e *AmbiguousNameError) Error() string {
-	return fmt.Sprintf("%d certificates are named %q, each with files of its own", len(e.Records), e.Name)
-}
-
 // Renewal is what [Authority.RenewTarget] found: the certificate to renew
 // and the files it was issued to that are still its own (empty when the
 // store does not know them: issued without files, or by an older pkit).
@@ -41,14 +27,24 @@ func (r *Renewal) File(k OutputKind) string {
 	return ""
 }
 
-// RenewTarget finds the certificate "pkit renew NAME" renews: among the
-// (non-CA) certificates issued under name, the one that still owns files
-// it was issued to (see [Store.OwnedFiles]), preferring those not revoked;
-// when several not revoked own files of their own it is an
-// [*AmbiguousNameError]. When none owns files, the newest certificate
-// under name is renewed, without files. [ErrNotFound] when there is none.
-func (a *Authority) RenewTarget(ctx context.Context, name string) (*Renewal, error) {
-	recs, err := a.Store.List(ctx, Filter{Name: name})
+// RenewTarget finds the certificate "pkit renew ARG" renews, ARG a serial
+// or a name ([Authority.Find]). Among the (non-CA) certificates ARG
+// reaches (with a name, those in use; when none is, the expired ones,
+// else the revoked ones) it is the one that still owns files it was
+// issued to (see [Store.OwnedFiles]); several in use or expired owning
+// files of their own are an [*AmbiguousNameError] with their Files (of
+// revoked ones, the newest is renewed). When none owns files, the newest
+// is renewed, without files. [ErrNotFound] when there is none.
+func (a *Authority) RenewTarget(ctx context.Context, arg string) (*Renewal, error) {
+	recs, err := a.Find(ctx, arg, FindOptions{All: true})
+	var none *NoneInUseError
+	revoked := false
+	if errors.As(err, &none) {
+		recs, err = none.Expired, nil
+		if len(recs) == 0 {
+			recs, revoked = none.Revoked, true
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -56,34 +52,27 @@ func (a *Authority) RenewTarget(ctx context.Context, name string) (*Renewal, err
 	if len(recs) == 0 {
 		return nil, ErrNotFound
 	}
-	var owners, live []*Renewal
+	var owners []*Renewal
 	for _, r := range recs {
 		files, err := a.Store.OwnedFiles(ctx, r.Serial)
 		if err != nil {
 			return nil, err
 		}
-		if len(files) == 0 {
-			continue
-		}
-		rn := &Renewal{Record: r, Files: files}
-		owners = append(owners, rn)
-		if r.Status != StatusRevoked {
-			live = append(live, rn)
+		if len(files) > 0 {
+			owners = append(owners, &Renewal{Record: r, Files: files})
 		}
 	}
 	switch {
-	case len(live) == 1:
-		return live[0], nil
-	case len(live) > 1:
-		e := &AmbiguousNameError{Name: name}
-		for _, rn := range live {
-			e.Records, e.Files = append(e.Records, rn.Record), append(e.Files, rn.Files)
-		}
-		return nil, e
-	case len(owners) > 0:
+	case len(owners) == 0:
+		return &Renewal{Record: recs[len(recs)-1]}, nil
+	case len(owners) == 1 || revoked:
 		return owners[len(owners)-1], nil
 	}
-	return &Renewal{Record: recs[len(recs)-1]}, nil
+	e := &AmbiguousNameError{Name: arg}
+	for _, rn := range owners {
+		e.Records, e.Files = append(e.Records, rn.Record), append(e.Files, rn.Files)
+	}
+	return nil, e
 }
 
 // RenewalOf is the [Renewal] of the certificate with this record (found

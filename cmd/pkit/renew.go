@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/x509"
 	"errors"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,19 +138,10 @@ func renewalJob(c *cli.Context, rn *ca.Renewal, cert *x509.Certificate, inPlace 
 	return j, nil
 }
 
-// findRenewal finds the certificate arg names (a serial, hex with colons
-// allowed, or a name: ca.Authority.RenewTarget) and the files it owns.
+// findRenewal finds the certificate arg names (a serial or a name:
+// ca.Authority.RenewTarget) and the files it owns, and words what
+// RenewTarget refuses.
 func findRenewal(c *cli.Context, a *ca.Authority, arg string) (*ca.Renewal, error) {
-	hex := strings.ToLower(strings.ReplaceAll(arg, ":", ""))
-	if n, ok := new(big.Int).SetString(hex, 16); ok && len(hex) >= 8 {
-		rec, err := a.Store.Get(c.Context, n)
-		if err == nil {
-			return a.RenewalOf(c.Context, rec)
-		}
-		if !errors.Is(err, ca.ErrNotFound) {
-			return nil, err
-		}
-	}
 	rn, err := a.RenewTarget(c.Context, arg)
 	var amb *ca.AmbiguousNameError
 	switch {

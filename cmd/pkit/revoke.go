@@ -10,7 +10,6 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -388,10 +387,10 @@ func looksSecret(s string) bool {
 	return strings.HasPrefix(u, "AGE-SECRET-KEY-") || strings.HasPrefix(u, "AGE-PLUGIN-") || strings.HasPrefix(s, "-----BEGIN")
 }
 
-// resolveCert finds the serial an argument means: a certificate file,
-// a serial number in the store, or a name. For a name, revoked picks the
-// certificates on hold instead of the valid ones, and all accepts a name
-// several certificates share (one serial otherwise).
+// resolveCert finds the serials an argument means: a certificate file
+// this CA issued, or a serial number or name (ca.Authority.Find: revoked
+// picks the revoked certificates instead of those in use, all accepts a
+// name several share), and words what Find refuses.
 func (e *env) resolveCert(ctx context.Context, a *ca.Authority, t revokeTarget, revoked, all bool) ([]*big.Int, error) {
 	where := ""
 	if t.where != "" {
@@ -414,77 +413,54 @@ func (e *env) resolveCert(ctx context.Context, a *ca.Authority, t revokeTarget, 
 		}
 		return []*big.Int{rec.Serial}, nil
 	}
-	if serial, err := ca.ParseSerial(t.arg); err == nil {
-		if _, err := a.Store.Get(ctx, serial); err == nil {
-			return []*big.Int{serial}, nil
-		}
-	}
-	f := ca.Filter{Name: t.arg, Valid: !revoked, Revoked: revoked}
-	recs, err := a.Store.List(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	var expired []*ca.Record
-	if !revoked {
-		// A name means the certificates in use: expired ones are left out
-		// (a serial still reaches them).
-		recs = slices.DeleteFunc(recs, func(r *ca.Record) bool {
-			if r.NotAfter.Before(a.Now()) {
-				expired = append(expired, r)
-				return true
-			}
-			return false
-		})
-	}
-	switch len(recs) {
-	case 0:
-		what := "valid certificate"
-		var gone []*ca.Record
-		if revoked {
-			what = "revoked certificate"
-		} else {
-			gone, _ = a.Store.List(ctx, ca.Filter{Name: t.arg, Revoked: true})
-		}
+	recs, err := a.Find(ctx, t.arg, ca.FindOptions{Revoked: revoked, All: all, Held: !revoked})
+	var amb *ca.AmbiguousNameError
+	var none *ca.NoneInUseError
+	switch {
+	case errors.As(err, &none):
+		gone, expired := none.Revoked, none.Expired
 		switch {
 		case len(gone) > 0 && len(expired) > 0:
 			return nil, failf("%sno certificate named %q is in use: %d revoked, %d expired", where, t.arg, len(gone), len(expired)).
 				hint("nothing was changed; a serial number still reaches one of them")
-		case len(gone) > 0:
-			r := gone[len(gone)-1]
-			if len(gone) == 1 && revoke.Reason(r.Reason) == revoke.CertificateHold {
-				return []*big.Int{r.Serial}, nil // a hold may be made permanent
-			}
-			if len(gone) > 1 {
-				return nil, failf("%severy certificate named %q (%d) is already revoked", where, t.arg, len(gone)).hint("nothing was changed")
-			}
+		case len(gone) > 1:
+			return nil, failf("%severy certificate named %q (%d) is already revoked", where, t.arg, len(gone)).hint("nothing was changed")
+		case len(gone) == 1:
+			r := gone[0]
 			return nil, failf("%scertificate %q (serial %s) is already revoked (%s, on %s)", where, r.Name, ca.SerialHex(r.Serial),
 				revoke.Reason(r.Reason), r.RevokedAt.Format(time.RFC3339)).hint("nothing was changed")
-		case len(expired) > 0:
-			r := expired[len(expired)-1]
-			return nil, failf("%scertificate %q (serial %s) expired on %s; a name only reaches certificates in use", where, r.Name,
-				ca.SerialHex(r.Serial), r.NotAfter.UTC().Format("2006-01-02")).hint("to revoke it anyway, give its serial number")
+		}
+		r := expired[len(expired)-1]
+		return nil, failf("%scertificate %q (serial %s) expired on %s; a name only reaches certificates in use", where, r.Name,
+			ca.SerialHex(r.Serial), r.NotAfter.UTC().Format("2006-01-02")).hint("to revoke it anyway, give its serial number")
+	case errors.Is(err, ca.ErrNotFound):
+		what := "valid certificate"
+		if revoked {
+			what = "revoked certificate"
 		}
 		if looksLikePath(t.arg) {
 			return nil, failf("%sno such file %q, and no %s with that serial or name", where, t.arg, what).hint(`see "pkit list" for serials and names`)
 		}
 		return nil, failf("%sno %s with serial or name %q", where, what, t.arg).hint(`see "pkit list" for serials and names`)
-	case 1:
-		return []*big.Int{recs[0].Serial}, nil
+	case errors.As(err, &amb):
+		hexes := make([]string, len(amb.Records))
+		for i, r := range amb.Records {
+			hexes[i] = ca.SerialHex(r.Serial)
+		}
+		if revoked {
+			return nil, failf("%s%d certificates named %q are on hold", where, len(hexes), t.arg).
+				hint("give one serial number: %s", strings.Join(hexes, ", "))
+		}
+		return nil, failf("%s%d certificates are named %q", where, len(hexes), t.arg).
+			hint("give one serial number (%s), or --all to revoke every one of them", strings.Join(hexes, ", "))
+	case err != nil:
+		return nil, err
 	}
 	serials := make([]*big.Int, len(recs))
-	hexes := make([]string, len(recs))
 	for i, r := range recs {
-		serials[i], hexes[i] = r.Serial, ca.SerialHex(r.Serial)
+		serials[i] = r.Serial
 	}
-	if all {
-		return serials, nil
-	}
-	if revoked {
-		return nil, failf("%s%d certificates named %q are on hold", where, len(recs), t.arg).
-			hint("give one serial number: %s", strings.Join(hexes, ", "))
-	}
-	return nil, failf("%s%d certificates are named %q", where, len(recs), t.arg).
-		hint("give one serial number (%s), or --all to revoke every one of them", strings.Join(hexes, ", "))
+	return serials, nil
 }
 
 // looksLikePath tells a file argument from a name or serial: it has a

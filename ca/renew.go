@@ -101,8 +101,8 @@ func (s *Superseded) Renewed() bool {
 	return s.By.Name == s.Record.Name && s.By.Profile == s.Record.Profile && s.By.NotAfter.After(s.Record.NotAfter)
 }
 
-// Expiring finds what "pkit renew --expiring" renews: the leaf (non-CA)
-// certificates not revoked that expire after now and within the window,
+// Expiring finds what "pkit renew --expiring" renews: the leaf
+// certificates (not CAs, not the OCSP signers pkit serve keeps) not revoked that expire after now and within the window,
 // oldest first, each with the files it was issued to (empty when the store
 // does not know them). A certificate another one has replaced is left out
 // and returned in superseded instead: one whose files a newer certificate
@@ -115,8 +115,8 @@ func (a *Authority) Expiring(ctx context.Context, within time.Duration) (due []*
 		return nil, nil, err
 	}
 	for _, r := range recs {
-		if r.Profile == "ca" {
-			continue
+		if r.Profile == "ca" || r.Profile == OCSPSignerProfile {
+			continue // pkit serve renews its own OCSP signers
 		}
 		files, err := a.Store.Files(ctx, r.Serial)
 		if err != nil {

@@ -111,6 +111,10 @@ func TestExpiring(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if _, err := a.IssueOCSPSigner(ctx, a.Config.Issuer, 2*time.Hour); err != nil { // pkit serve's to renew
+		t.Fatal(err)
+	}
+
 	due, sup, err := a.Expiring(ctx, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)

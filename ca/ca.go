@@ -263,11 +263,16 @@ type Request struct {
 	// Profile names the profile in the config ("server", "client", …).
 	Profile string
 	// Name is the certificate's common name and the name it is stored under.
-	Name   string
-	DNS    []string
-	IPs    []net.IP
-	Emails []string
-	URIs   []*url.URL
+	Name string
+	// Subject holds the subject fields beside the CN (O, OU, C, …; its
+	// CommonName is ignored), as [ParseSubject] reads them. The profile
+	// may forbid some ([Profile.AllowedSubject]) and fills the fields not
+	// given from its defaults ([Profile.Subject]).
+	Subject pkix.Name
+	DNS     []string
+	IPs     []net.IP
+	Emails  []string
+	URIs    []*url.URL
 	// Validity overrides the profile's validity when non-zero. Less than
 	// [MinLifetime] is refused unless AllowShort is set.
 	Validity time.Duration
@@ -330,6 +335,9 @@ var (
 	// ErrCAKey: the request's public key is the key of a CA in the
 	// directory.
 	ErrCAKey = errors.New("the key of a CA")
+	// ErrSubjectField: the request sets a subject field its profile does
+	// not allow ([Profile.AllowedSubject]).
+	ErrSubjectField = errors.New("subject field not allowed")
 )
 
 func reqErr(format string, args ...any) error {
@@ -339,13 +347,31 @@ func reqErr(format string, args ...any) error {
 // maxCommonName is RFC 5280's upper bound on a common name, in characters.
 const maxCommonName = 64
 
-// subjectFor is the subject of a certificate or request for r: its name as
-// the common name, or, for a name longer than a common name may be, an
-// empty subject (the name lives in the SANs, which must then hold one).
-func subjectFor(r *Request) (pkix.Name, error) {
+// subjectFor is the subject of a certificate or request for r under
+// profile p (nil for a CSR made for another CA): r's subject fields, the
+// fields p gives by default for those r does not set, and r's name as the
+// common name, or, for a name longer than a common name may be, no
+// common name (the name lives in the SANs, which must then hold one).
+// Fields r sets that p does not allow are refused.
+func subjectFor(r *Request, p *Profile) (pkix.Name, error) {
+	if err := CheckSubject(r.Subject); err != nil {
+		return pkix.Name{}, &RequestError{Msg: "subject: " + err.Error(), Err: ErrBadName}
+	}
+	subject := mergeSubject(pkix.Name{}, r.Subject)
+	if p != nil {
+		for _, k := range subjectKeysOf(r.Subject) {
+			if !p.allowsSubject(k) {
+				return pkix.Name{}, &RequestError{Err: ErrSubjectField,
+					Msg:  fmt.Sprintf("profile %q does not allow %s in the subject (it allows: %s)", p.Name, k, p.allowedSubjectText()),
+					Hint: fmt.Sprintf("leave %s out of the subject, or use a profile whose allowed-subject lists it", k)}
+			}
+		}
+		subject = mergeSubject(p.Subject, r.Subject)
+	}
 	n := utf8.RuneCountInString(r.Name)
 	if n <= maxCommonName {
-		return pkix.Name{CommonName: r.Name}, nil
+		subject.CommonName = r.Name
+		return subject, nil
 	}
 	if len(r.DNS)+len(r.IPs)+len(r.Emails)+len(r.URIs) == 0 {
 		return pkix.Name{}, &RequestError{
@@ -354,7 +380,7 @@ func subjectFor(r *Request) (pkix.Name, error) {
 			Err:  ErrBadName,
 		}
 	}
-	return pkix.Name{}, nil
+	return subject, nil
 }
 
 // Check validates r against its profile, the issuing CA's validity and
@@ -387,7 +413,7 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 	if p.RequireSAN && total == 0 {
 		return nil, time.Time{}, time.Time{}, reqErr("profile %q needs at least one subject alternative name", p.Name)
 	}
-	subject, err := subjectFor(r)
+	subject, err := subjectFor(r, p)
 	if err != nil {
 		return nil, time.Time{}, time.Time{}, err
 	}
@@ -469,7 +495,7 @@ func (a *Authority) Check(r *Request) (*Profile, time.Time, time.Time, error) {
 // name that looks like a host name or an email address is checked, SANs
 // or not ([chain.CNAlways]).
 func checkNameConstraints(cas []*x509.Certificate, subject pkix.Name, r *Request) error {
-	der, err := asn1.Marshal(subject.ToRDNSequence())
+	der, err := subjectDER(subject)
 	if err != nil {
 		return err
 	}
@@ -590,12 +616,16 @@ func (a *Authority) issue(ctx context.Context, r *Request, stage func(*Issued, *
 			}
 		}
 	}
-	subject, err := subjectFor(r)
+	subject, err := subjectFor(r, p)
+	if err != nil {
+		return nil, err
+	}
+	rawSubject, err := subjectDER(subject)
 	if err != nil {
 		return nil, err
 	}
 	tmpl := &x509.Certificate{
-		Subject:               subject,
+		RawSubject:            rawSubject,
 		NotBefore:             notBefore,
 		NotAfter:              notAfter,
 		KeyUsage:              ku,

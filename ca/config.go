@@ -33,6 +33,14 @@ import (
 //	ext-key-usage = serverAuth
 //	san-types = dns, ip          # which SAN kinds a request may carry
 //	require-san = true           # at least one SAN
+//	subject = O=Acme, OU=Ops     # subject fields when the request gives none
+//	allowed-subject = OU         # fields a request may set (default all; none)
+//
+// Subject fields are written KEY=value, separated by commas (see
+// [ParseSubject]); keys are C, ST, L, STREET, postalCode, O and OU. A
+// request (--subject, a CSR, a manifest row) may set only the fields
+// allowed-subject lists, and the profile's subject fills the others: a
+// field in subject and not in allowed-subject is fixed.
 //
 // Unknown sections and keys are errors, reported with their line number.
 type Config struct {
@@ -253,7 +261,9 @@ func (c *Config) Marshal() []byte {
 	b.WriteString("# Durations: 825d, 12h, 1y (= 365d). Lists are comma-separated.\n")
 	b.WriteString("# key-usage: digitalSignature, keyEncipherment, keyAgreement, dataEncipherment, contentCommitment\n")
 	b.WriteString("# ext-key-usage: serverAuth, clientAuth, codeSigning, emailProtection, timeStamping, ocspSigning\n")
-	b.WriteString("# san-types: dns, ip, email, uri\n\n")
+	b.WriteString("# san-types: dns, ip, email, uri\n")
+	b.WriteString("# subject: default subject fields, e.g. O=Acme, OU=Ops (keys C, ST, L, STREET, postalCode, O, OU)\n")
+	b.WriteString("# allowed-subject: the fields a request may set, e.g. O, OU (default: all; none for none)\n\n")
 	b.WriteString("[ca]\n")
 	fmt.Fprintf(&b, "issuer = %s\n", c.Issuer)
 	b.WriteString("# Distribution points put in issued certificates; {ca} is the issuing CA's name.\n")
@@ -281,6 +291,12 @@ func (c *Config) Marshal() []byte {
 		fmt.Fprintf(&b, "ext-key-usage = %s\n", strings.Join(extKeyUsageNames(p.ExtKeyUsage), ", "))
 		fmt.Fprintf(&b, "san-types = %s\n", strings.Join(p.SANTypes, ", "))
 		fmt.Fprintf(&b, "require-san = %t\n", p.RequireSAN)
+		if s := FormatSubject(p.Subject); s != "" {
+			fmt.Fprintf(&b, "subject = %s\n", s)
+		}
+		if p.AllowedSubject != nil {
+			fmt.Fprintf(&b, "allowed-subject = %s\n", p.allowedSubjectText())
+		}
 	}
 	return b.Bytes()
 }

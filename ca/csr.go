@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -25,8 +26,9 @@ var ErrBadCSRSignature = errors.New("the CSR's signature does not verify")
 // RequestFromCSR turns an external CSR into a [Request] under the named
 // profile. It checks the CSR's signature and refuses CSRs that ask to be a
 // CA or ask for key usages or extended key usages the profile does not
-// give. The SANs and common name come from the CSR; callers may replace
-// them before issuing. Nothing is signed here.
+// give. The SANs, common name and subject fields come from the CSR (the
+// fields as [Authority.CSRSubject] keeps them, which also says which it
+// drops); callers may replace them before issuing. Nothing is signed here.
 func (a *Authority) RequestFromCSR(csr *x509.CertificateRequest, profile string) (*Request, error) {
 	if err := csr.CheckSignature(); err != nil {
 		return nil, ErrBadCSRSignature
@@ -79,7 +81,39 @@ func (a *Authority) RequestFromCSR(csr *x509.CertificateRequest, profile string)
 	}
 	r := &Request{Profile: profile, Name: csr.Subject.CommonName, DNS: csr.DNSNames, IPs: csr.IPAddresses,
 		Emails: csr.EmailAddresses, URIs: csr.URIs, PublicKey: csr.PublicKey}
+	r.Subject, _ = a.CSRSubject(csr, profile, pkix.Name{})
 	return r, nil
+}
+
+// CSRSubject returns the subject fields (beside the CN) of a certificate
+// signed from csr under profile, with given (the request's own fields,
+// from --subject) replacing the CSR's field by field, and the fields of
+// the CSR it drops and why: replaced by given, not allowed by the
+// profile ([Profile.AllowedSubject]; its defaults then fill them), not a
+// field pkit copies (emailAddress, DC, …), or a value pkit refuses.
+// Fields of given the profile does not allow are refused when the
+// request is checked, not here.
+func (a *Authority) CSRSubject(csr *x509.CertificateRequest, profile string, given pkix.Name) (pkix.Name, []DroppedField) {
+	fromCSR, dropped := csrSubject(csr.Subject)
+	p := a.Config.Profiles[profile]
+	var keep pkix.Name
+	for _, f := range subjectFields {
+		vals := *f.field(&fromCSR)
+		switch {
+		case len(vals) == 0:
+		case len(*f.field(&given)) > 0:
+			for _, v := range vals {
+				dropped = append(dropped, DroppedField{Key: f.key, Value: v, Reason: DropReplaced})
+			}
+		case p != nil && !p.allowsSubject(f.key):
+			for _, v := range vals {
+				dropped = append(dropped, DroppedField{Key: f.key, Value: v, Reason: DropNotAllowed, Detail: p.Name})
+			}
+		default:
+			*f.field(&keep) = vals
+		}
+	}
+	return mergeSubject(keep, given), dropped
 }
 
 var ekuOIDs = map[x509.ExtKeyUsage]asn1.ObjectIdentifier{
@@ -100,16 +134,21 @@ func profileHasEKU(p *Profile, o asn1.ObjectIdentifier) bool {
 	return false
 }
 
-// CreateCSR makes a PKCS#10 request signed by key, for r's name and SANs
+// CreateCSR makes a PKCS#10 request signed by key, for r's name, subject
+// fields and SANs
 // (r.Profile, validity and key fields are ignored). It is for asking
 // another CA for a certificate.
 func CreateCSR(key crypto.Signer, r *Request) ([]byte, error) {
-	subject, err := subjectFor(r)
+	subject, err := subjectFor(r, nil)
+	if err != nil {
+		return nil, err
+	}
+	rawSubject, err := subjectDER(subject)
 	if err != nil {
 		return nil, err
 	}
 	tmpl := &x509.CertificateRequest{
-		Subject:        subject,
+		RawSubject:     rawSubject,
 		DNSNames:       r.DNS,
 		IPAddresses:    r.IPs,
 		EmailAddresses: r.Emails,

@@ -25,6 +25,10 @@ type InitOptions struct {
 	// Name is the organization and the start of the CAs' common names
 	// ("NAME Root CA", "NAME Intermediate CA"); "" means "pkit".
 	Name string
+	// Subject adds subject fields (C, ST, L, O, OU, …; see
+	// [ParseSubject]) to both CAs' subjects; an O given here replaces
+	// Name as the organization.
+	Subject pkix.Name
 	// KeyType for the CA keys; "" means ecdsa-p256.
 	KeyType KeyType
 	// Validity of the root; 0 means 10 years. The intermediate gets the
@@ -112,6 +116,9 @@ func Init(dir string, o InitOptions) (err error) {
 	}
 	if err := CheckOrgName(o.Name); err != nil {
 		return err
+	}
+	if err := CheckSubject(o.Subject); err != nil {
+		return &RequestError{Msg: "subject: " + err.Error(), Err: ErrBadName}
 	}
 	if o.Validity == 0 {
 		o.Validity = 10 * 365 * 24 * time.Hour
@@ -290,7 +297,9 @@ func createCA(o InitOptions, cn string, parent *x509.Certificate, parentKey cryp
 	if parent == nil {
 		parentKey = key
 	}
-	c, err := signCA(o, pkix.Name{CommonName: cn, Organization: []string{o.Name}}, key.Public(), parent, parentKey, dp, validity, now, pathLen, twoTier)
+	subject := mergeSubject(pkix.Name{Organization: []string{o.Name}}, o.Subject)
+	subject.CommonName = cn
+	c, err := signCA(o, subject, key.Public(), parent, parentKey, dp, validity, now, pathLen, twoTier)
 	return c, key, err
 }
 

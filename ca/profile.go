@@ -2,6 +2,7 @@ package ca
 
 import (
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
 	"slices"
 	"strconv"
@@ -25,6 +26,16 @@ type Profile struct {
 	SANTypes []string
 	// RequireSAN rejects requests with no SAN at all.
 	RequireSAN bool
+	// Subject holds the subject fields (beside the CN) certificates of
+	// the profile get when the request does not give them ("subject =
+	// O=Acme, OU=Ops").
+	Subject pkix.Name
+	// AllowedSubject lists the subject fields a request (--subject, a
+	// CSR, a manifest) may set ("allowed-subject = O, OU"); nil allows
+	// all of [SubjectKeys], empty allows none. The profile's own Subject
+	// defaults are always applied: a field given there and not allowed
+	// here is fixed.
+	AllowedSubject []string
 }
 
 var sanTypes = []string{"dns", "ip", "email", "uri"}
@@ -100,8 +111,26 @@ func (p *Profile) set(key, val string) error {
 			return fmt.Errorf("require-san: %q is not true or false", val)
 		}
 		p.RequireSAN = b
+	case "subject":
+		n, err := ParseSubject(val)
+		if err != nil {
+			return fmt.Errorf("subject: %v", err)
+		}
+		p.Subject = n
+	case "allowed-subject":
+		p.AllowedSubject = []string{}
+		if strings.EqualFold(val, "none") {
+			break
+		}
+		for _, k := range splitList(val) {
+			f, ok := subjectFieldOf(k)
+			if !ok {
+				return fmt.Errorf("allowed-subject: unknown subject field %q (keys: %s, or none)", k, strings.Join(SubjectKeys(), ", "))
+			}
+			p.AllowedSubject = append(p.AllowedSubject, f.key)
+		}
 	default:
-		return fmt.Errorf("unknown key %q in [profile %s] (valid: validity, key-type, key-usage, ext-key-usage, san-types, require-san)", key, p.Name)
+		return fmt.Errorf("unknown key %q in [profile %s] (valid: validity, key-type, key-usage, ext-key-usage, san-types, require-san, subject, allowed-subject)", key, p.Name)
 	}
 	return nil
 }
@@ -115,3 +144,20 @@ func (p *Profile) tlsServer() bool {
 
 // allows reports whether the profile lets a request carry SANs of kind t.
 func (p *Profile) allows(t string) bool { return slices.Contains(p.SANTypes, t) }
+
+// allowsSubject reports whether the profile lets a request set the
+// subject field key (one of [SubjectKeys]).
+func (p *Profile) allowsSubject(key string) bool {
+	return p.AllowedSubject == nil || slices.Contains(p.AllowedSubject, key)
+}
+
+// allowedSubjectText lists the fields the profile lets requests set.
+func (p *Profile) allowedSubjectText() string {
+	if p.AllowedSubject == nil {
+		return strings.Join(SubjectKeys(), ", ")
+	}
+	if len(p.AllowedSubject) == 0 {
+		return "none"
+	}
+	return strings.Join(p.AllowedSubject, ", ")
+}

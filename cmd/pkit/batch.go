@@ -38,32 +38,35 @@ type manifestRow struct {
 	P12      bool
 	Validity string
 	KeyType  string
+	// Subject holds the subject fields as --subject takes them.
+	Subject string
 }
 
 // manifestFields are the columns of a CSV manifest and the fields of a
 // JSON one.
-var manifestFields = []string{"profile", "name", "dns", "ip", "email", "uri", "p12", "validity", "key_type"}
+var manifestFields = []string{"profile", "name", "dns", "ip", "email", "uri", "p12", "validity", "key_type", "subject"}
 
 // batchFormats documents the manifest formats; "pkit issue --help" shows
 // it and batch errors point there.
 const batchFormats = `BATCH MANIFESTS (--batch FILE, - for stdin)
    A CSV file with a header line naming the columns, in any order:
-   profile,name,dns,ip,email,uri,p12,validity,key_type (profile and name are
-   required). Several values in one cell are separated by spaces or ";". p12
-   is yes/no (or true/false, 1/0; empty means no). Lines starting with # are
-   comments.
+   profile,name,dns,ip,email,uri,p12,validity,key_type,subject (profile and
+   name are required). Several values in one cell are separated by spaces or
+   ";". p12 is yes/no (or true/false, 1/0; empty means no). subject holds
+   the subject fields as --subject takes them ("O=Acme, OU=Ops": quote the
+   cell, it has commas). Lines starting with # are comments.
 
-      profile,name,dns,ip,email,uri,p12
-      server,web.internal,www.web.internal;api.web.internal,10.1.1.1,,,no
-      client,carol,,,carol@example.com,,yes
+      profile,name,dns,ip,email,uri,p12,subject
+      server,web.internal,www.web.internal;api.web.internal,10.1.1.1,,,no,
+      client,carol,,,carol@example.com,,yes,"O=Acme, OU=Ops"
 
-   Or a JSON array of objects with the same fields: profile, name, validity
-   and key_type are strings; dns, ip, email and uri are a string or a list
-   of strings; p12 is true/false or "yes"/"no".
+   Or a JSON array of objects with the same fields: profile, name, validity,
+   key_type and subject are strings; dns, ip, email and uri are a string or
+   a list of strings; p12 is true/false or "yes"/"no".
 
       [
         {"profile": "server", "name": "db.internal", "ip": "10.2.2.2"},
-        {"profile": "client", "name": "bob", "email": ["bob@example.com"], "p12": true}
+        {"profile": "client", "name": "bob", "email": ["bob@example.com"], "p12": true, "subject": "O=Acme, OU=Dev"}
       ]
 
    Each certificate is all-or-nothing: recorded in the store and written, or
@@ -181,7 +184,7 @@ func decodeJSONRow(data json.RawMessage) (manifestRow, error) {
 		s *string
 		l *[]string
 	}{{"name", &row.Name, nil}, {"profile", &row.Profile, nil}, {"dns", nil, &row.DNS}, {"ip", nil, &row.IP},
-		{"email", nil, &row.Email}, {"uri", nil, &row.URI}, {"validity", &row.Validity, nil}, {"key_type", &row.KeyType, nil}} {
+		{"email", nil, &row.Email}, {"uri", nil, &row.URI}, {"validity", &row.Validity, nil}, {"key_type", &row.KeyType, nil}, {"subject", &row.Subject, nil}} {
 		var err error
 		if f.s != nil {
 			err = str(f.k, f.s)
@@ -351,7 +354,7 @@ func parseCSVManifest(data []byte) ([]manifestRow, []rowError, error) {
 		}
 		row := manifestRow{Line: line, Row: n, Profile: get("profile"), Name: get("name"), DNS: splitCell(get("dns")),
 			IP: splitCell(get("ip")), Email: splitCell(get("email")), URI: splitCell(get("uri")),
-			Validity: get("validity"), KeyType: get("key_type")}
+			Validity: get("validity"), KeyType: get("key_type"), Subject: get("subject")}
 		if row.P12, err = parseYesNo(get("p12")); err != nil {
 			bad = append(bad, rowError{line: line, row: n, name: row.Name, profile: row.Profile, err: fmt.Errorf("p12 %v", err)})
 			continue
@@ -395,6 +398,13 @@ func jobFromRow(row manifestRow, dir string, legacy bool) (*issueJob, error) {
 			return nil, fmt.Errorf("invalid validity %q", row.Validity)
 		}
 		j.req.Validity = d
+	}
+	if row.Subject != "" {
+		n, err := ca.ParseSubject(row.Subject)
+		if err != nil {
+			return nil, fmt.Errorf("subject: %v", err)
+		}
+		j.req.Subject = n
 	}
 	if row.KeyType != "" {
 		kt, err := ca.ParseKeyType(row.KeyType)

@@ -150,7 +150,7 @@ func TestParseManifest(t *testing.T) {
 func rowsEqual(a, b manifestRow) bool {
 	return a.Line == b.Line && a.Row == b.Row && a.Profile == b.Profile && a.Name == b.Name &&
 		slices.Equal(a.DNS, b.DNS) && slices.Equal(a.IP, b.IP) && slices.Equal(a.Email, b.Email) && slices.Equal(a.URI, b.URI) &&
-		a.P12 == b.P12 && a.Validity == b.Validity && a.KeyType == b.KeyType
+		a.P12 == b.P12 && a.Validity == b.Validity && a.KeyType == b.KeyType && a.Subject == b.Subject
 }
 
 // FuzzParseManifest: any bytes give rows, bad rows or an error, never a

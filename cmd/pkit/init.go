@@ -31,6 +31,7 @@ func initCommand(e *env) *cli.Command {
 EXAMPLES
    pkit init
    PKIT_PASSPHRASE=… pkit init --dir /srv/pki --name "Acme Internal"
+   pkit init --name "Acme Internal" --subject "C=DE, L=Berlin, O=Acme GmbH, OU=PKI"
    pkit init --single --key-type rsa-3072 --no-encrypt
    pkit init --age-recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
    pkit init --permit-dns example.internal --permit-ip 10.0.0.0/8 \
@@ -45,6 +46,7 @@ EXAMPLES
 		Flags: flags([]cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "name", Usage: "organization and CA name prefix (default \"pkit\" with user and host)"},
+			subjectFlag("more subject fields of both CAs: `\"C=DE, O=Acme, OU=PKI\"` (an O replaces --name's)"),
 			&cli.StringFlag{Name: "key-type", Value: string(ca.ECDSAP256), Usage: "CA key type"},
 			&cli.StringFlag{Name: "validity", Value: "10y", Usage: "root validity (the intermediate gets at most 5y)"},
 			allowShortFlag(),
@@ -77,7 +79,7 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 	var o ca.InitOptions
 	var err error
 	if c.IsSet("import") {
-		for _, f := range []string{"single", "pathlen", "validity", "key-type", "name", "permit-dns", "exclude-dns", "permit-ip", "exclude-ip", "permit-email", "exclude-email"} {
+		for _, f := range []string{"single", "pathlen", "validity", "key-type", "name", "subject", "permit-dns", "exclude-dns", "permit-ip", "exclude-ip", "permit-email", "exclude-email"} {
 			if c.IsSet(f) {
 				return o, usagef("--%s does not apply with --import: the imported CA was made by its root", f)
 			}
@@ -106,6 +108,9 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 	}
 	if o.Name == "" {
 		o.Name = defaultCAName()
+	}
+	if o.Subject, err = subjectOption(c); err != nil {
+		return o, err
 	}
 	o.Single = c.Bool("single")
 	if n := c.Int("pathlen"); n >= 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,7 +66,8 @@ func issueProfileCommand(e *env, profile string) *cli.Command {
 		usage, text, examples = "issue a TLS client certificate (mTLS); NAME is its common name", "pkit issue client NAME [flags]",
 			`   pkit issue client alice --p12
    pkit issue client alice@example.com --p12 --legacy    # for macOS, iOS, old Windows and Java
-   pkit issue client svc --uri spiffe://example.internal/ns/prod/sa/svc --json`
+   pkit issue client svc --uri spiffe://example.internal/ns/prod/sa/svc --json
+   pkit issue client alice --subject "O=Acme, OU=Ops, C=DE"   # nginx: $ssl_client_s_dn`
 	}
 	return &cli.Command{
 		Name:      profile,
@@ -79,7 +81,11 @@ func issueProfileCommand(e *env, profile string) *cli.Command {
    adds NAME.p12 for servers and NAME-client.p12 for clients (password from
    --p12-password-file, PKIT_P12_PASSWORD or the terminal).
 
-   --profile picks another profile from the CA's config file.
+   --profile picks another profile from the CA's config file. --subject adds
+   subject fields beside the common name (keys C, ST, L, STREET, postalCode,
+   O, OU; escape a comma in a value as \,), written C, ST, L, O, OU, CN; the
+   profile's "subject =" fills the fields not given, and its
+   "allowed-subject =" may forbid some.
 
 EXAMPLES
 ` + examples,
@@ -90,6 +96,7 @@ EXAMPLES
 			&cli.StringSliceFlag{Name: "ip", Usage: "add an IP address (repeatable)"},
 			&cli.StringSliceFlag{Name: "email", Usage: "add an email address (repeatable)"},
 			&cli.StringSliceFlag{Name: "uri", Usage: "add a URI, e.g. a SPIFFE ID (repeatable)"},
+			subjectFlag("subject fields beside the CN: `\"O=Acme, OU=Ops, C=DE\"` (default from the profile)"),
 			&cli.StringFlag{Name: "validity", Usage: "how long it is valid, e.g. 90d, 1y (default from the profile)"},
 			allowShortFlag(),
 			&cli.StringFlag{Name: "key-type", Usage: "key type of the new key (default from the profile)"},
@@ -151,6 +158,10 @@ func (e *env) jobFromFlags(c *cli.Context, kind string) (*issueJob, error) {
 		j.req.Emails = append(j.req.Emails, args[0])
 	}
 	if err := addSANFlags(c, &j.req); err != nil {
+		return nil, err
+	}
+	var err error
+	if j.req.Subject, err = subjectOption(c); err != nil {
 		return nil, err
 	}
 	if err := requestOptions(c, &j.req); err != nil {
@@ -310,6 +321,20 @@ func addSANs(r *ca.Request, dns, ips, emails, uris []string) error {
 		r.URIs = append(r.URIs, u)
 	}
 	return nil
+}
+
+// subjectFlag is the --subject flag of issue, csr, sign and init.
+func subjectFlag(usage string) cli.Flag {
+	return &cli.StringFlag{Name: "subject", Usage: usage}
+}
+
+// subjectOption reads --subject (ca.ParseSubject).
+func subjectOption(c *cli.Context) (pkix.Name, error) {
+	n, err := ca.ParseSubject(c.String("subject"))
+	if err != nil {
+		return n, usagef("--subject: %v", err).hint("e.g. --subject \"O=Acme, OU=Ops, C=DE\" (escape a comma in a value as \\,)")
+	}
+	return n, nil
 }
 
 // requestOptions reads --validity and --key-type.

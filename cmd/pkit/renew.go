@@ -93,6 +93,7 @@ EXAMPLES
 			if err != nil {
 				return err
 			}
+			j.req.Subject = a.RenewalSubject(cert, rec.Profile)
 			if c.Bool("reuse-key") {
 				path := c.String("key")
 				if path == "" {

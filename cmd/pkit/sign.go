@@ -26,8 +26,12 @@ func signCommand(e *env) *cli.Command {
    profile does not give. Its names are used unless you give --dns, --ip,
    --email or --uri, which replace them all. Under a server profile the
    common name, when it is a DNS name or an IP address, is always one of the
-   SANs too (as with "pkit issue server"). The certificate goes to -o FILE
-   (default: the CSR's name with .pem) or to stdout with -o -.
+   SANs too (as with "pkit issue server"). The CSR's subject fields (C, ST,
+   L, STREET, postalCode, O, OU) are kept, except those the profile does not
+   allow (its "allowed-subject =") and those --subject gives, which replace
+   them field by field; each field dropped is named on stderr with why. The
+   certificate goes to -o FILE (default: the CSR's name with .pem) or to
+   stdout with -o -.
 
    With --ca-profile intermediate it signs a CA request ("pkit csr --ca", or
    openssl req with CA:TRUE) from the root (or --parent): CA:TRUE, keyCertSign
@@ -41,7 +45,8 @@ EXAMPLES
    pkit sign web.csr --profile server            # writes web.pem
    pkit sign issuing.csr --ca-profile intermediate --pathlen 0 --permit-dns example.internal -o issuing.pem --chain
    pkit sign web.csr --dns web.internal --dns www.web.internal -o web-chain.pem --chain
-   pkit sign device.csr --profile client --uri spiffe://example.internal/device/42 -o -`,
+   pkit sign device.csr --profile client --uri spiffe://example.internal/device/42 -o -
+   pkit sign alice.csr --profile client --subject "O=Acme, OU=Ops"`,
 		Flags: flags([]cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "profile", Value: "server", Usage: "the profile to sign under"},
@@ -50,6 +55,7 @@ EXAMPLES
 			&cli.StringSliceFlag{Name: "ip", Usage: "replace the SANs: IP address (repeatable)"},
 			&cli.StringSliceFlag{Name: "email", Usage: "replace the SANs: email address (repeatable)"},
 			&cli.StringSliceFlag{Name: "uri", Usage: "replace the SANs: URI (repeatable)"},
+			subjectFlag("replace these subject fields of the CSR: `\"O=Acme, OU=Ops\"`"),
 			&cli.StringFlag{Name: "validity", Usage: "how long it is valid (default from the profile)"},
 			allowShortFlag(),
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the certificate to `FILE` (- for stdout)"},
@@ -95,6 +101,10 @@ EXAMPLES
 			if err := addSANFlags(c, &override); err != nil {
 				return err
 			}
+			subject, err := subjectOption(c)
+			if err != nil {
+				return err
+			}
 			a, err := e.openCA(c)
 			if err != nil {
 				return err
@@ -119,6 +129,8 @@ EXAMPLES
 			if err != nil {
 				return err
 			}
+			var dropped []ca.DroppedField
+			req.Subject, dropped = a.CSRSubject(csr, req.Profile, subject)
 			if len(override.DNS)+len(override.IPs)+len(override.Emails)+len(override.URIs) > 0 {
 				req.DNS, req.IPs, req.Emails, req.URIs = override.DNS, override.IPs, override.Emails, override.URIs
 			}
@@ -142,6 +154,9 @@ EXAMPLES
 			if err != nil {
 				return err
 			}
+			for _, d := range dropped {
+				e.noteDropped(d)
+			}
 			res := newIssueResult(iss, req)
 			if out == "-" {
 				if res.ed25519TLS {
@@ -158,6 +173,26 @@ EXAMPLES
 			return e.reportIssued(c, res)
 		},
 	}
+}
+
+// noteDropped says on stderr that a field of the CSR's subject is not in
+// the certificate, and why.
+func (e *env) noteDropped(d ca.DroppedField) {
+	why := ""
+	switch d.Reason {
+	case ca.DropReplaced:
+		why = "--subject sets " + d.Key
+	case ca.DropNotAllowed:
+		why = fmt.Sprintf("profile %s does not allow %s", d.Detail, d.Key)
+	case ca.DropUnknown:
+		why = fmt.Sprintf("pkit does not copy %s into certificates", d.Key)
+		if d.Key == "emailAddress" {
+			why += " (give it as --email)"
+		}
+	default:
+		why = d.Detail
+	}
+	notef(e.stderr, "dropped %s=%s from the CSR: %s", d.Key, d.Value, why)
 }
 
 func firstSAN(r *ca.Request) string {
@@ -214,6 +249,7 @@ func csrCommand(e *env) *cli.Command {
 EXAMPLES
    pkit csr web.example.com --dns www.example.com
    pkit csr alice --email alice@example.com --key-type rsa-2048
+   pkit csr alice --subject "O=Acme, OU=Ops, C=DE"
    pkit csr web.example.com --key web.example.com-key.pem --force
    pkit csr --ca "Acme Issuing CA" --org Acme --pathlen 0 --permit-dns example.internal`,
 		Flags: append([]cli.Flag{
@@ -221,6 +257,7 @@ EXAMPLES
 			&cli.StringSliceFlag{Name: "ip", Usage: "add an IP address (repeatable)"},
 			&cli.StringSliceFlag{Name: "email", Usage: "add an email address (repeatable)"},
 			&cli.StringSliceFlag{Name: "uri", Usage: "add a URI (repeatable)"},
+			subjectFlag("subject fields beside the CN: `\"O=Acme, OU=Ops, C=DE\"`"),
 			&cli.StringFlag{Name: "key-type", Value: string(ca.ECDSAP256), Usage: "type of the new key"},
 			&cli.StringFlag{Name: "key", Usage: "make the CSR for the existing key in `FILE`"},
 			passwordFileFlag(),
@@ -240,7 +277,7 @@ EXAMPLES
 			}
 			var caReq *ca.CARequestOptions
 			if c.Bool("ca") {
-				for _, f := range []string{"dns", "ip", "email", "uri"} {
+				for _, f := range []string{"dns", "ip", "email", "uri", "subject"} {
 					if c.IsSet(f) {
 						return usagef("--%s does not go in a CA request", f).hint("a CA's names are its common name; constrain what it may issue with --permit-dns and the like")
 					}
@@ -267,6 +304,10 @@ EXAMPLES
 			}
 			r := &ca.Request{Name: name}
 			if err := addSANFlags(c, r); err != nil {
+				return err
+			}
+			var err error
+			if r.Subject, err = subjectOption(c); err != nil {
 				return err
 			}
 			if caReq == nil {
@@ -348,7 +389,7 @@ func (e *env) signCA(c *cli.Context, csr *x509.CertificateRequest, in, out strin
 	if p := c.String("ca-profile"); p != "intermediate" {
 		return usagef("--ca-profile %q: the CA profile is \"intermediate\"", p)
 	}
-	for _, f := range []string{"profile", "name", "dns", "ip", "email", "uri"} {
+	for _, f := range []string{"profile", "name", "dns", "ip", "email", "uri", "subject"} {
 		if c.IsSet(f) {
 			return usagef("--%s does not apply to a CA request", f).hint("a CA's names come from its request; constrain what it may issue with --permit-dns and the like")
 		}

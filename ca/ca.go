@@ -821,7 +821,7 @@ func (a *Authority) verifySigned(cert *x509.Certificate, issuerName, profile str
 
 func recordOf(c *x509.Certificate, name, profile, issuer string, now time.Time) *Record {
 	return &Record{Serial: c.SerialNumber, Name: name, Profile: profile, Issuer: issuer,
-		Subject: c.Subject.String(), SANs: formats.SANStrings(c), NotBefore: c.NotBefore, NotAfter: c.NotAfter,
+		Subject: SubjectString(c.RawSubject, c.Subject), SANs: formats.SANStrings(c), NotBefore: c.NotBefore, NotAfter: c.NotAfter,
 		IssuedAt: now, Status: StatusValid, DER: c.Raw}
 }
 

@@ -93,7 +93,7 @@ func ParseSubject(s string) (pkix.Name, error) {
 			return n, subjectErr("%q is not KEY=value (keys: %s)", strings.TrimSpace(part.raw), strings.Join(SubjectKeys(), ", "))
 		}
 		// The value, unescaped, without the spaces around it.
-		val := strings.TrimSpace(unescapeSubject(part.raw[len(k)+1:], part.escaped[len(k)+1:]))
+		val := unescapeSubject(part.raw[len(k)+1:], part.escaped[len(k)+1:])
 		if strings.EqualFold(key, "CN") {
 			return n, subjectErr("CN is the certificate's name, given as NAME, not in the subject fields (keys: %s)", strings.Join(SubjectKeys(), ", "))
 		}
@@ -101,7 +101,7 @@ func ParseSubject(s string) (pkix.Name, error) {
 		if !known {
 			return n, subjectErr("unknown subject field %q (keys: %s)", key, strings.Join(SubjectKeys(), ", "))
 		}
-		if f.key == "C" {
+		if f.key == "C" && len(val) == 2 {
 			val = strings.ToUpper(val)
 		}
 		if err := checkSubjectValue(f, val); err != nil {
@@ -365,4 +365,18 @@ func (a *Authority) RenewalSubject(cert *x509.Certificate, profile string) pkix.
 		}
 	}
 	return out
+}
+
+// SubjectString writes a subject as RFC 4514 does (the last RDN first,
+// "CN=alice,OU=Ops,O=Acme,C=DE") from its DER encoding raw (a
+// certificate's or CSR's RawSubject): unlike pkix.Name.String, repeated
+// fields that are separate RDNs stay separate (crypto/x509 shows
+// "OU=Ops+OU=Dev", the notation of one multi-valued RDN). parsed is
+// written instead when raw does not parse.
+func SubjectString(raw []byte, parsed pkix.Name) string {
+	var seq pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(raw, &seq); err != nil || len(rest) > 0 {
+		return parsed.String()
+	}
+	return seq.String()
 }

@@ -61,12 +61,13 @@ const batchFormats = `BATCH MANIFESTS (--batch FILE, - for stdin)
       client,carol,,,carol@example.com,,yes,"O=Acme, OU=Ops"
 
    Or a JSON array of objects with the same fields: profile, name, validity,
-   key_type and subject are strings; dns, ip, email and uri are a string or
-   a list of strings; p12 is true/false or "yes"/"no".
+   key_type and subject are strings; dns, ip, email and uri are
+   a string or a list of strings; p12 is true/false or "yes"/"no".
 
       [
         {"profile": "server", "name": "db.internal", "ip": "10.2.2.2"},
-        {"profile": "client", "name": "bob", "email": ["bob@example.com"], "p12": true, "subject": "O=Acme, OU=Dev"}
+        {"profile": "client", "name": "bob", "email": ["bob@example.com"], "p12": true},
+        {"profile": "client", "name": "dave", "subject": "O=Acme, OU=Dev"}
       ]
 
    Each certificate is all-or-nothing: recorded in the store and written, or

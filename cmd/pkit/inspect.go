@@ -532,7 +532,7 @@ func daysUntil(t, now time.Time) int {
 func describeCert(c *x509.Certificate, now time.Time) *inspCert {
 	sum := sha256.Sum256(c.Raw)
 	j := &inspCert{
-		Subject:               c.Subject.String(),
+		Subject:               ca.SubjectString(c.RawSubject, c.Subject),
 		Issuer:                c.Issuer.String(),
 		Serial:                ca.SerialHex(c.SerialNumber),
 		NotBefore:             c.NotBefore.UTC(),
@@ -580,7 +580,7 @@ func describeCert(c *x509.Certificate, now time.Time) *inspCert {
 
 func describeCSR(r *x509.CertificateRequest) *inspCSR {
 	sans := formats.SANStrings(&x509.Certificate{DNSNames: r.DNSNames, IPAddresses: r.IPAddresses, EmailAddresses: r.EmailAddresses, URIs: r.URIs})
-	return &inspCSR{Subject: r.Subject.String(), SANs: nonNil(sans), PublicKey: describePublicKey(r.PublicKey),
+	return &inspCSR{Subject: ca.SubjectString(r.RawSubject, r.Subject), SANs: nonNil(sans), PublicKey: describePublicKey(r.PublicKey),
 		SignatureAlgorithm: r.SignatureAlgorithm.String(), SignatureValid: r.CheckSignature() == nil}
 }
 

@@ -471,7 +471,7 @@ func issueTo(ctx context.Context, a *ca.Authority, plan *ca.Plan, j *issueJob, p
 // newIssueResult describes a certificate issued for r; Files is empty.
 func newIssueResult(iss *ca.Issued, r *ca.Request) *issueResult {
 	res := &issueResult{Serial: ca.SerialHex(iss.Cert.SerialNumber), Name: r.Name, Profile: r.Profile,
-		Subject: iss.Cert.Subject.String(), SANs: formats.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{},
+		Subject: ca.SubjectString(iss.Cert.RawSubject, iss.Cert.Subject), SANs: formats.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{},
 		ed25519TLS: ed25519TLS(iss.Cert, iss.Chain), longTLS: longTLS(iss.Cert)}
 	if res.SANs == nil {
 		res.SANs = []string{}

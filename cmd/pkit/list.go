@@ -20,7 +20,7 @@ func listCommand(e *env) *cli.Command {
 
 EXAMPLES
    pkit list
-   pkit list --expiring 30d            # what to renew this month
+   pkit list --expiring 30d            # what expires this month; pkit renew --expiring 30d renews it
    pkit list --revoked --json
    pkit list --profile client --name alice`,
 		Flags: []cli.Flag{

@@ -65,6 +65,33 @@ func TestRenewTarget(t *testing.T) {
 	if _, err := a.RenewTarget(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("RenewTarget(nobody) = %v, want ErrNotFound", err)
 	}
+
+	// A CA is never renewed, not even by serial.
+	if _, err := a.RenewTarget(ctx, SerialHex(a.CAs[a.Config.Issuer].SerialNumber)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("RenewTarget(the issuing CA's serial) = %v, want ErrNotFound", err)
+	}
+
+	// A name reaches the certificates in use first: an expired one with
+	// files of its own does not make it ambiguous; once all are expired,
+	// they do.
+	p := a.NewPlan(PlanOptions{Overwrite: true})
+	outs := []Output{{OutCert, filepath.Join(d2, "e.pem")}, {OutKey, filepath.Join(d2, "e-key.pem")}}
+	if err := p.Add("", outs...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.IssueTo(ctx, &Request{Profile: "server", Name: "e.internal", DNS: []string{"e.internal"}, Validity: time.Hour, AllowShort: true}, p, &Outputs{Files: outs}); err != nil {
+		t.Fatal(err)
+	}
+	live := issue("e.internal", d1)
+	start := a.now
+	a.now = func() time.Time { return start().Add(2 * time.Hour) }
+	if rn, err := a.RenewTarget(ctx, "e.internal"); err != nil || rn.Record.Serial.Cmp(live.Cert.SerialNumber) != 0 {
+		t.Fatalf("RenewTarget(e.internal) = %+v, %v; want the one in use", rn, err)
+	}
+	a.now = func() time.Time { return start().AddDate(5, 0, 0) }
+	if _, err := a.RenewTarget(ctx, "e.internal"); !errors.As(err, &amb) || len(amb.Records) != 2 {
+		t.Fatalf("RenewTarget(e.internal), both expired = %v, want an AmbiguousNameError with 2 records", err)
+	}
 }
 
 // Expiring lists the leaf certificates due within the window with their

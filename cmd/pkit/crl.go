@@ -221,29 +221,6 @@ func (e *env) printPublished(pub []ca.PublishedCRL, dir string) {
 	}
 }
 
-// unlockerOnce is e.unlocker for commands that open several CA keys: the
-// passphrase is asked for (or --passphrase-file - read) once, not once per
-// key.
-func (e *env) unlockerOnce(c *cli.Context) (ca.Unlocker, error) {
-	u, err := e.unlocker(c)
-	if err != nil {
-		return u, err
-	}
-	var pass []byte
-	ask := u.Passphrase
-	u.Passphrase = func() ([]byte, error) {
-		if pass == nil {
-			p, err := ask()
-			if err != nil {
-				return nil, err
-			}
-			pass = p
-		}
-		return pass, nil
-	}
-	return u, nil
-}
-
 // crlCheckExpiry reports, for every CA of the directory, when its published
 // CRL expires and which changes in the store it does not carry yet, and
 // exits 3 when one is missing, expires within the window or misses a

@@ -157,3 +157,26 @@ func (e *env) unlocker(c *cli.Context) (ca.Unlocker, error) {
 	u.Identities = ids
 	return u, nil
 }
+
+// unlockerOnce is e.unlocker for commands that open several CA keys: the
+// passphrase is asked for (or --passphrase-file - read) once, not once per
+// key.
+func (e *env) unlockerOnce(c *cli.Context) (ca.Unlocker, error) {
+	u, err := e.unlocker(c)
+	if err != nil {
+		return u, err
+	}
+	var pass []byte
+	ask := u.Passphrase
+	u.Passphrase = func() ([]byte, error) {
+		if pass == nil {
+			p, err := ask()
+			if err != nil {
+				return nil, err
+			}
+			pass = p
+		}
+		return pass, nil
+	}
+	return u, nil
+}

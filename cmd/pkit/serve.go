@@ -121,11 +121,10 @@ func (e *env) serve(c *cli.Context) error {
 	if c.Int("max-conns") < 1 {
 		return usagef("--max-conns must be at least 1")
 	}
-	u, err := e.unlocker(c)
+	u, err := e.unlockerOnce(c)
 	if err != nil {
 		return err
 	}
-	u.Passphrase = askOnce(u.Passphrase)
 	a, err := ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u})
 	if err != nil {
 		return err
@@ -266,22 +265,6 @@ func serveKeyError(name string, err error) error {
 		ue.hint("answer only for the CAs whose keys are here with --ca NAME, or serve files only with --no-ocsp")
 	}
 	return ue
-}
-
-// askOnce wraps a passphrase prompt so that every CA key opened with it
-// asks (or reads --passphrase-file -) once.
-func askOnce(ask func() ([]byte, error)) func() ([]byte, error) {
-	var pass []byte
-	return func() ([]byte, error) {
-		if pass == nil {
-			p, err := ask()
-			if err != nil {
-				return nil, err
-			}
-			pass = p
-		}
-		return pass, nil
-	}
 }
 
 // renewSigners replaces each delegated OCSP signer when a third of its

@@ -152,9 +152,12 @@ func (e *env) trustSetup(c *cli.Context) (*trust.Trust, []trust.Store, bool, err
 // unavailableError refuses a store the user asked for by name.
 func unavailableError(u trust.Unavailable) error {
 	ue := failf("the %s store is not available: %s", u.Store, u.Reason)
-	if u.Install != "" {
+	switch {
+	case u.Install != "":
 		ue.hint("install %q with %q and run the command again; nothing was changed", u.Tool, u.Install)
-	} else {
+	case u.Store == trust.NSS:
+		ue.hint("nothing was changed; start Chromium or Firefox once to make one, or name one with --nss-db DIR")
+	default:
 		ue.hint("nothing was changed; leave out --%s, or see %q", u.Store, "pkit trust --help")
 	}
 	return ue

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/pkit/pkit/formats"
@@ -425,10 +426,10 @@ func (t *Trust) plan(ctx context.Context, stores []Store, install bool) (*Plan, 
 // Done. It stops at the first change that fails, after undoing that
 // change's finished steps; the changes before it stay done.
 func (t *Trust) Apply(ctx context.Context, p *Plan) error {
-	rootFile := ""
+	rootFile := "" // written on first use, in a folder of its own
 	defer func() {
 		if rootFile != "" {
-			os.RemoveAll(rootFile)
+			os.RemoveAll(filepath.Dir(rootFile))
 		}
 	}()
 	for i := range p.Changes {
@@ -442,15 +443,15 @@ func (t *Trust) Apply(ctx context.Context, p *Plan) error {
 				if err != nil {
 					return err
 				}
-				rootFile = dir
-				if err := os.WriteFile(dir+string(os.PathSeparator)+"root.pem", t.rootPEM(), 0o644); err != nil {
+				rootFile = filepath.Join(dir, "root.pem")
+				if err := os.WriteFile(rootFile, t.rootPEM(), 0o644); err != nil {
 					return err
 				}
 			}
-			if err := t.step(ctx, s, rootFile+string(os.PathSeparator)+"root.pem"); err != nil {
+			if err := t.step(ctx, s, rootFile); err != nil {
 				if j > 0 {
 					for _, u := range c.Undo {
-						t.step(ctx, u, rootFile+string(os.PathSeparator)+"root.pem")
+						t.step(ctx, u, rootFile)
 					}
 				}
 				return fmt.Errorf("%s store %q: %w", c.Store, c.Location, err)

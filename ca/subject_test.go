@@ -1,11 +1,20 @@
 package ca
 
 import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 func TestParseSubject(t *testing.T) {
@@ -156,4 +165,79 @@ func FuzzParseSubject(f *testing.F) {
 			t.Fatalf("round trip of %q: %q, %v", FormatSubject(n), FormatSubject(back), err)
 		}
 	})
+}
+
+// TestIssueWithinDirNameConstraints: a CA made elsewhere whose name
+// constraints permit only subjects under C=DE, O=Acme (a directoryName
+// subtree, which crypto/x509 neither writes nor checks) refuses a request
+// whose subject fields fall outside, before signing, and issues one
+// within: checked by chain's matcher, the one "pkit chain verify" uses.
+func TestIssueWithinDirNameConstraints(t *testing.T) {
+	newKey := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	acme, err := subjectDER(pkix.Name{Country: []string{"DE"}, Organization: []string{"Acme"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.Tag(0).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.Tag(4).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) { b.AddBytes(acme) })
+			})
+		})
+	})
+	nc, err := b.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootKey, interKey := newKey(), newKey()
+	mk := func(tmpl, parent *x509.Certificate, pub any, key *ecdsa.PrivateKey) *x509.Certificate {
+		tmpl.NotBefore, tmpl.NotAfter = testNow.Add(-time.Hour), testNow.Add(5*365*24*time.Hour)
+		tmpl.BasicConstraintsValid, tmpl.IsCA = true, true
+		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
+		if parent == nil {
+			parent = tmpl
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	root := mk(&x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "DN Root"}}, nil, rootKey.Public(), rootKey)
+	inter := mk(&x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{Country: []string{"DE"}, Organization: []string{"Acme"}, CommonName: "DN Issuing"},
+		MaxPathLenZero: true, ExtraExtensions: []pkix.Extension{{Id: []int{2, 5, 29, 30}, Critical: true, Value: nc}}}, root, interKey.Public(), rootKey)
+	a := openTestCA(t, InitOptions{Import: &ImportedCA{Chain: []*x509.Certificate{inter, root}, Key: interKey}})
+	for _, tt := range []struct{ subject, wantErr string }{
+		{"C=DE, O=Acme, OU=Ops", ""},
+		{"C=DE, O=Evil", "outside"},
+		{"O=Acme", "outside"},
+	} {
+		n, err := ParseSubject(tt.subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		iss, err := a.Issue(context.Background(), &Request{Profile: "client", Name: "alice", Subject: n})
+		if tt.wantErr == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tt.subject, err)
+			} else if got := SubjectString(iss.Cert.RawSubject, iss.Cert.Subject); got != "CN=alice,OU=Ops,O=Acme,C=DE" {
+				t.Errorf("%q: subject %q", tt.subject, got)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrNameConstraints) || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%q: %v, want ErrNameConstraints %q", tt.subject, err, tt.wantErr)
+		}
+	}
 }

@@ -89,11 +89,10 @@ EXAMPLES
 			if err != nil {
 				return err
 			}
-			j, err := renewalJob(c, rn, cert, !c.IsSet("out-dir") && len(rn.Files) > 0)
+			j, err := renewalJob(c, a, rn, cert, !c.IsSet("out-dir") && len(rn.Files) > 0)
 			if err != nil {
 				return err
 			}
-			j.req.Subject = a.RenewalSubject(cert, rec.Profile)
 			if c.Bool("reuse-key") {
 				path := c.String("key")
 				if path == "" {
@@ -125,11 +124,12 @@ EXAMPLES
 }
 
 // renewalJob is the job that renews rn's certificate (cert): the same
-// profile and names, the flags' options, written where renewPaths says.
-func renewalJob(c *cli.Context, rn *ca.Renewal, cert *x509.Certificate, inPlace bool) (*issueJob, error) {
+// profile, names and subject fields, the flags' options, written where
+// renewPaths says.
+func renewalJob(c *cli.Context, a *ca.Authority, rn *ca.Renewal, cert *x509.Certificate, inPlace bool) (*issueJob, error) {
 	rec := rn.Record
 	j := &issueJob{req: ca.Request{Profile: rec.Profile, Name: rec.Name, DNS: cert.DNSNames, IPs: cert.IPAddresses,
-		Emails: cert.EmailAddresses, URIs: cert.URIs}, legacy: c.Bool("legacy")}
+		Emails: cert.EmailAddresses, URIs: cert.URIs, Subject: a.RenewalSubject(cert, rec.Profile)}, legacy: c.Bool("legacy")}
 	if err := requestOptions(c, &j.req); err != nil {
 		return nil, err
 	}

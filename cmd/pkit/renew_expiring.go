@@ -97,7 +97,7 @@ func (e *env) renewExpiring(c *cli.Context) error {
 			fail(err)
 			continue
 		}
-		j, err := renewalJob(c, rn, cert, len(rn.Files) > 0)
+		j, err := renewalJob(c, a, rn, cert, len(rn.Files) > 0)
 		if err == nil && !dryRun {
 			err = plan.Add(row.Serial, j.outputs()...)
 		}

@@ -236,10 +236,6 @@ func (e *env) trustChange(c *cli.Context, install bool) error {
 	if err != nil {
 		return err
 	}
-	verb := "uninstall"
-	if install {
-		verb = "install"
-	}
 	var p *trust.Plan
 	if install {
 		p, err = t.PlanInstall(ctxOf(c), stores)
@@ -260,7 +256,11 @@ func (e *env) trustChange(c *cli.Context, install bool) error {
 		fmt.Fprintf(e.stderr, "nothing changed (--dry-run)\n")
 	default:
 		if !c.Bool("yes") {
-			if err := e.confirm(fmt.Sprintf("%s the root in these stores? [y/N] ", strings.ToUpper(verb[:1])+verb[1:])); err != nil {
+			question := "Remove the root from these stores? [y/N] "
+			if install {
+				question = "Add the root to these stores? [y/N] "
+			}
+			if err := e.confirm(question); err != nil {
 				return err
 			}
 		}

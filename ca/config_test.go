@@ -1,6 +1,7 @@
 package ca
 
 import (
+	"crypto/x509/pkix"
 	"errors"
 	"reflect"
 	"strings"
@@ -14,6 +15,9 @@ func TestConfigRoundTrip(t *testing.T) {
 	for _, issuer := range []string{"intermediate", "root"} {
 		c := DefaultConfig(issuer)
 		c.CRLURL = "http://pki.example.internal/crl.der"
+		c.Profiles["client"].Subject = pkix.Name{Country: []string{"DE"}, Organization: []string{"Acme, Inc."}, OrganizationalUnit: []string{"Ops", `a\b`}}
+		c.Profiles["client"].AllowedSubject = []string{"OU"}
+		c.Profiles["server"].AllowedSubject = []string{}
 		got, err := ParseConfig(c.Marshal())
 		if err != nil {
 			t.Fatalf("ParseConfig(Marshal()): %v\n%s", err, c.Marshal())
@@ -88,6 +92,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad ext key usage", ok + "[profile a]\next-key-usage = anything\n", 4, "anything"},
 		{"bad san type", ok + "[profile a]\nsan-types = dns, upn\n", 4, "upn"},
 		{"bad bool", ok + "[profile a]\nrequire-san = yes please\n", 4, "yes please"},
+		{"CN in subject", ok + "[profile a]\nsubject = O=Acme, CN=x\n", 4, "subject: CN is the certificate's name"},
+		{"bad country", ok + "[profile a]\nsubject = C=Germany\n", 4, "C=Germany"},
+		{"unknown allowed-subject field", ok + "[profile a]\nallowed-subject = O, CN\n", 4, `allowed-subject: unknown subject field "CN"`},
 		{"no issuer", "[profile a]\nvalidity = 1d\n", 2, "issuer"},
 		{"profile without validity", ok + "[profile a]\nvalidity = 1d\n[profile b]\nkey-type = rsa-2048\n[profile c]\n", 5, "[profile b] has no validity"},
 		{"line too long", ok + "[profile a]\nvalidity = " + strings.Repeat("9", 70000) + "\n", 4, ""},

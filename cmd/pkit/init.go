@@ -46,7 +46,7 @@ EXAMPLES
 		Flags: flags([]cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "name", Usage: "organization and CA name prefix (default \"pkit\" with user and host)"},
-			subjectFlag("more subject fields of both CAs: `\"C=DE, O=Acme, OU=PKI\"` (an O replaces --name's)"),
+			subjectFlag("more subject `FIELDS` of both CAs, e.g. \"C=DE, O=Acme, OU=PKI\" (an O replaces --name's)"),
 			&cli.StringFlag{Name: "key-type", Value: string(ca.ECDSAP256), Usage: "CA key type"},
 			&cli.StringFlag{Name: "validity", Value: "10y", Usage: "root validity (the intermediate gets at most 5y)"},
 			allowShortFlag(),

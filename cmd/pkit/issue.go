@@ -96,7 +96,7 @@ EXAMPLES
 			&cli.StringSliceFlag{Name: "ip", Usage: "add an IP address (repeatable)"},
 			&cli.StringSliceFlag{Name: "email", Usage: "add an email address (repeatable)"},
 			&cli.StringSliceFlag{Name: "uri", Usage: "add a URI, e.g. a SPIFFE ID (repeatable)"},
-			subjectFlag("subject fields beside the CN: `\"O=Acme, OU=Ops, C=DE\"` (default from the profile)"),
+			subjectFlag("subject `FIELDS` beside the CN, e.g. \"O=Acme, OU=Ops, C=DE\" (default from the profile)"),
 			&cli.StringFlag{Name: "validity", Usage: "how long it is valid, e.g. 90d, 1y (default from the profile)"},
 			allowShortFlag(),
 			&cli.StringFlag{Name: "key-type", Usage: "key type of the new key (default from the profile)"},

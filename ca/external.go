@@ -332,14 +332,11 @@ func (a *Authority) ImportCA(ctx context.Context, name string, cert *x509.Certif
 	if err := a.verifyCA(cert, parent); err != nil {
 		return err
 	}
-	unlock, err := lockExclusive(filepath.Join(a.Dir, "ca", ".lock"), "the CA folder")
+	unlock, err := a.lockCAName(name)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if err := caNameFree(a.Dir, name); err != nil {
-		return err
-	}
 	files := []formats.File{{Path: filepath.Join(a.Dir, "ca", name+".crt"), Data: WriteChainPEM(cert), Perm: 0o644}}
 	if key != nil {
 		data, suffix, err := SealKey(key, p)

@@ -181,21 +181,11 @@ func (a *Authority) CreateIntermediate(ctx context.Context, name, commonName str
 	if err != nil {
 		return err
 	}
-	// Making a CA is one step per directory: two processes given one name
-	// would otherwise both sign, both record a CA and fight over its files.
-	// The lock is a file of its own, ca/.lock: formats locks the folders it
-	// writes into while it places files, and a process holding the folder
-	// itself would wait for itself there.
-	unlock, err := lockExclusive(filepath.Join(a.Dir, "ca", ".lock"), "the CA folder")
+	unlock, err := a.lockCAName(name)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	// The name was free when the directory was opened; another process
-	// may have taken it since.
-	if err := caNameFree(a.Dir, name); err != nil {
-		return err
-	}
 	io := InitOptions{Name: firstOrg(parent), KeyType: o.KeyType,
 		PermittedDNS: parent.PermittedDNSDomains, ExcludedDNS: parent.ExcludedDNSDomains,
 		PermittedIPs: parent.PermittedIPRanges, ExcludedIPs: parent.ExcludedIPRanges,
@@ -273,6 +263,26 @@ func (a *Authority) verifyCA(cert *x509.Certificate, parent string) error {
 		return fmt.Errorf("%w: %s; nothing was recorded or written", ErrSelfCheck, strings.Join(ps, "; "))
 	}
 	return nil
+}
+
+// lockCAName takes the CA folder's lock for adding the CA name and
+// checks, under it, that the name is still free. Adding a CA is one step
+// per directory: two processes given one name would otherwise both sign,
+// both record a CA and fight over its files. The lock is a file of its
+// own, ca/.lock: formats locks the folders it writes into while it places
+// files, and a process holding the folder itself would wait for itself
+// there. The name was free when the directory was opened; another process
+// may have taken it since.
+func (a *Authority) lockCAName(name string) (unlock func(), err error) {
+	unlock, err = lockExclusive(filepath.Join(a.Dir, "ca", ".lock"), "the CA folder")
+	if err != nil {
+		return nil, err
+	}
+	if err := caNameFree(a.Dir, name); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
 }
 
 // caNameFree reports, as a [*RequestError], a CA called name whose

@@ -137,11 +137,9 @@ func (b javaBackend) change(l Location, install bool) Change {
 		c.Action = Remove
 		c.Steps = []Step{{Command: keytoolArgs(keytool, "-delete", "-keystore", ks,
 			"-storepass", javaStorePass, "-alias", b.alias())}}
-		if others := without(l.Names, b.alias()); len(others) > 0 {
-			c.Note = "also trusted as " + quoteList(others) + ", not added by pkit: left alone"
-		}
+		c.Note = leftAlone("also trusted as", without(l.Names, b.alias()))
 	case l.Trusted:
-		c.Note = "trusted as " + quoteList(l.Names) + ", not added by pkit: left alone"
+		c.Note = leftAlone("trusted as", l.Names)
 	default:
 		c.Note = "not there"
 	}

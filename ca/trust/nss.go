@@ -143,11 +143,9 @@ func (b nssBackend) change(l Location, install bool) Change {
 	case l.AddedByPkit || l.pending:
 		c.Action = Remove
 		c.Steps = []Step{{Command: []string{"certutil", "-D", "-d", db, "-n", b.t.name}}}
-		if others := without(l.Names, b.t.name); len(others) > 0 {
-			c.Note = "also trusted as " + quoteList(others) + ", not added by pkit: left alone"
-		}
+		c.Note = leftAlone("also trusted as", without(l.Names, b.t.name))
 	case l.Trusted:
-		c.Note = "trusted as " + quoteList(l.Names) + ", not added by pkit: left alone"
+		c.Note = leftAlone("trusted as", l.Names)
 	default:
 		c.Note = "not there"
 	}

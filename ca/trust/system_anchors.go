@@ -100,11 +100,9 @@ func (b anchorBackend) change(l Location, install bool) Change {
 			}
 		}
 		c.Undo = []Step{{Write: ours}}
-		if others := without(l.Names, filepath.Base(ours)); len(others) > 0 {
-			c.Note = "also trusted as " + quoteList(others) + ", not added by pkit: left alone"
-		}
+		c.Note = leftAlone("also trusted as", without(l.Names, filepath.Base(ours)))
 	case l.Trusted:
-		c.Note = "trusted as " + quoteList(l.Names) + ", not added by pkit: left alone"
+		c.Note = leftAlone("trusted as", l.Names)
 	default:
 		c.Note = "not there"
 	}

@@ -531,3 +531,12 @@ func writableDir(store Store, dir string) error {
 	}
 	return nil
 }
+
+// leftAlone is the note of a change that leaves entries pkit did not add
+// (names) as they are: "" when there are none.
+func leftAlone(what string, names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return what + " " + quoteList(names) + ", not added by pkit: left alone"
+}

@@ -97,30 +97,14 @@ func startProbeNginx(t *testing.T, s *mtlsSet, f *probeFiles) map[string]int {
 	}
 `, ports[name], crt, s.key, cas, crl, marker)
 	}
-	conf := fmt.Sprintf(`daemon off;
-master_process off;
-pid %[1]s/nginx.pid;
-error_log %[1]s/logs/error.log info;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
+	http := fmt.Sprintf(`	access_log off;
 	ssl_protocols TLSv1.2 TLSv1.3;
 	ssl_verify_client on;
 	ssl_verify_depth 2;
-%[2]s}
-`, prefix, blocks.String())
-	confPath := filepath.Join(prefix, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
+%[2]s`, prefix, blocks.String())
 	// nginx and HAProxy bind every listener before serving any: when one
 	// port answers, all do.
-	startServer(t, ports[probeConfigs[0]], "nginx", "-p", prefix, "-c", confPath, "-e", filepath.Join(prefix, "logs", "error.log"))
+	startNginxHTTP(t, prefix, ports[probeConfigs[0]], http)
 	return ports
 }
 

@@ -63,28 +63,10 @@ func TestQuickstartAsPrinted(t *testing.T) {
 
 	// nginx: the printed server block inside a minimal http block.
 	prefix := filepath.Join(d, "nginx")
-	if err := os.MkdirAll(filepath.Join(prefix, "logs"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	serverBlock := ports.Replace(quickstartBlock(t, out, "server {", "}"))
-	conf := fmt.Sprintf(`daemon off;
-pid %[1]s/nginx.pid;
-error_log %[1]s/logs/error.log info;
-events { worker_connections 16; }
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
-%[2]s}
-`, prefix, serverBlock)
-	nginxConf := filepath.Join(prefix, "nginx.conf")
-	if err := os.WriteFile(nginxConf, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	startServer(t, nginxPort, "nginx", "-p", prefix, "-c", nginxConf, "-e", filepath.Join(prefix, "logs", "error.log"))
+	http := fmt.Sprintf(`	access_log off;
+%[2]s`, prefix, serverBlock)
+	startNginxHTTP(t, prefix, nginxPort, http)
 
 	// HAProxy: the printed frontend after a minimal global/defaults.
 	frontend := ports.Replace(quickstartBlock(t, out, "frontend mtls", ""))

@@ -238,23 +238,8 @@ func TestServeNginxOCSP(t *testing.T) {
 	s := newServeSet(t)
 	s.serve(t, s.port)
 	prefix := filepath.Join(s.dir, "nginx")
-	if err := os.MkdirAll(filepath.Join(prefix, "logs"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	port := freePort(t)
-	conf := fmt.Sprintf(`daemon off;
-master_process on;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/logs/error.log info;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
+	http := fmt.Sprintf(`	access_log off;
 	server {
 		listen 127.0.0.1:%[2]d ssl;
 		server_name localhost;
@@ -269,13 +254,8 @@ http {
 			return 200 '<!doctype html><html><body><p id="m">%[6]s</p></body></html>\n';
 		}
 	}
-}
 `, prefix, port, s.serverChain, s.key, s.clientCAs, marker)
-	confPath := filepath.Join(prefix, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	startServer(t, port, "nginx", "-p", prefix, "-c", confPath, "-e", filepath.Join(prefix, "logs", "error.log"))
+	startNginxHTTP(t, prefix, port, http)
 	s.expect(t, port, map[string]bool{"alice": true, "bob": true, "": false})
 	// No CRL, no reload: the responder answers revoked at once.
 	pkitIn(t, "revoke", "alice", "--dir", s.caDir, "--reason", "keyCompromise")

@@ -191,23 +191,8 @@ func startNginx(t *testing.T, s *mtlsSet) *server {
 	t.Helper()
 	needTool(t, "nginx")
 	prefix := filepath.Join(s.dir, "nginx")
-	if err := os.MkdirAll(filepath.Join(prefix, "logs"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	port := freePort(t)
-	conf := fmt.Sprintf(`daemon off;
-master_process on;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/logs/error.log info;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
+	http := fmt.Sprintf(`	access_log off;
 	server {
 		listen 127.0.0.1:%[2]d ssl;
 		server_name localhost;
@@ -222,8 +207,33 @@ http {
 			return 200 '<!doctype html><html><body><p id="m">%[7]s</p></body></html>\n';
 		}
 	}
-}
 `, prefix, port, s.serverChain, s.key, s.clientCAs, s.bundle, marker)
+	return startNginxHTTP(t, prefix, port, http)
+}
+
+// startNginxHTTP runs nginx in the foreground (master and one worker)
+// from prefix, its http block holding http (server blocks and the like)
+// after the temporary paths every test server needs, and waits until it
+// listens on port.
+func startNginxHTTP(t *testing.T, prefix string, port int, http string) *server {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(prefix, "logs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf(`daemon off;
+master_process on;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/logs/error.log info;
+events { worker_connections 64; }
+http {
+	client_body_temp_path %[1]s/body;
+	proxy_temp_path %[1]s/proxy;
+	fastcgi_temp_path %[1]s/fastcgi;
+	uwsgi_temp_path %[1]s/uwsgi;
+	scgi_temp_path %[1]s/scgi;
+%[2]s}
+`, prefix, http)
 	confPath := filepath.Join(prefix, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)

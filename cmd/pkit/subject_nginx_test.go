@@ -34,24 +34,9 @@ func TestNginxSeesSubjectFields(t *testing.T) {
 	cat(t, clientCAs, filepath.Join(caDir, "ca", "root.crt"), filepath.Join(caDir, "ca", "intermediate.crt"))
 
 	prefix := filepath.Join(d, "nginx")
-	if err := os.MkdirAll(filepath.Join(prefix, "logs"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	port := freePort(t)
-	conf := fmt.Sprintf(`daemon off;
-master_process on;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/logs/error.log info;
-events { worker_connections 64; }
-http {
-	log_format dn '$ssl_client_s_dn';
+	http := fmt.Sprintf(`	log_format dn '$ssl_client_s_dn';
 	access_log %[1]s/logs/access.log dn;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
 	server {
 		listen 127.0.0.1:%[2]d ssl;
 		server_name localhost;
@@ -65,13 +50,8 @@ http {
 			return 200 'dn=[$ssl_client_s_dn]\n';
 		}
 	}
-}
 `, prefix, port, filepath.Join(d, "localhost-chain.pem"), filepath.Join(d, "localhost-key.pem"), clientCAs)
-	confPath := filepath.Join(prefix, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	startServer(t, port, "nginx", "-p", prefix, "-c", confPath, "-e", filepath.Join(prefix, "logs", "error.log"))
+	startNginxHTTP(t, prefix, port, http)
 
 	for _, tt := range []struct{ name, want string }{
 		{"alice", "CN=alice,OU=Ops,O=Acme,C=DE"},

@@ -44,22 +44,8 @@ func newTrustSite(t *testing.T) *trustSite {
 	pkitIn(t, "issue", "server", "localhost", "--dir", s.caDir, "--out-dir", d, "--chain")
 	s.root = filepath.Join(s.caDir, "ca", "root.crt")
 	prefix := filepath.Join(d, "nginx")
-	if err := os.MkdirAll(filepath.Join(prefix, "logs"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	port := freePort(t)
-	conf := fmt.Sprintf(`daemon off;
-master_process off;
-pid %[1]s/nginx.pid;
-error_log %[1]s/logs/error.log info;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
+	http := fmt.Sprintf(`	access_log off;
 	server {
 		listen 127.0.0.1:%[2]d ssl;
 		server_name localhost;
@@ -70,13 +56,8 @@ http {
 			return 200 '<!doctype html><html><body><p>%[5]s</p></body></html>\n';
 		}
 	}
-}
 `, prefix, port, filepath.Join(d, "localhost-chain.pem"), filepath.Join(d, "localhost-key.pem"), trustMarker)
-	confPath := filepath.Join(prefix, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	startServer(t, port, "nginx", "-p", prefix, "-c", confPath, "-e", filepath.Join(prefix, "logs", "error.log"))
+	startNginxHTTP(t, prefix, port, http)
 	s.url = fmt.Sprintf("https://localhost:%d/", port)
 	return s
 }

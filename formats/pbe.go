@@ -95,6 +95,12 @@ const maxKDFIterations = 1 << 22
 // for 20 parts at the per-part cap.
 const MaxPKCS12KDFIterations = 2 * maxKDFIterations
 
+// MaxFolderKDFIterations is the key-derivation work pkit does for all
+// the files of one folder together (chain build and verify of a folder):
+// two files' worth, so a folder of hostile .p12 files costs about 4 s of
+// hashing at most, not 2 s per file.
+const MaxFolderKDFIterations = 2 * MaxPKCS12KDFIterations
+
 // KDFBudget is key-derivation work (in iterations) shared by several
 // parses, for a caller reading many files at once (a folder): each file
 // is still capped at [MaxPKCS12KDFIterations], and the files together at

@@ -174,6 +174,9 @@ type pileReader struct {
 	// password is the input password once read (--password-file,
 	// PKIT_PASSWORD or the terminal), for every encrypted input after it.
 	password []byte
+	// folderKDF is the key-derivation work the files of folders may still
+	// use together (formats.MaxFolderKDFIterations), made on first use.
+	folderKDF *formats.KDFBudget
 	// notes say which files of a folder were left out, and why.
 	notes []string
 	// skipBad skips certificates that do not parse (with a note) instead
@@ -223,6 +226,8 @@ func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, err
 				r.note("left out %q: it is password-protected; to include it, pass --password-file FILE or set PKIT_PASSWORD, or name the file", path)
 			} else if errors.Is(err, formats.ErrWrongPassword) {
 				r.note("left out %q: the password given does not open it; name the file with its own --password-file to include it", path)
+			} else if errors.Is(err, formats.ErrTooMuchWork) {
+				r.note("left out %q: %v; name the file to read it on its own", path, err)
 			}
 			return nil, nil
 		}
@@ -271,7 +276,18 @@ func (r *pileReader) parse(path string, data []byte, quiet bool) ([]*x509.Certif
 			return p, err
 		}
 	}
-	items, err := formats.Parse(data, formats.ParseOptions{Password: pw})
+	o := formats.ParseOptions{Password: pw}
+	if quiet {
+		if r.folderKDF == nil {
+			n := int64(formats.MaxFolderKDFIterations)
+			if r.e.folderKDF > 0 {
+				n = r.e.folderKDF
+			}
+			r.folderKDF = formats.NewKDFBudget(n)
+		}
+		o.KDFBudget = r.folderKDF
+	}
+	items, err := formats.Parse(data, o)
 	if err != nil {
 		return nil, "", err
 	}

@@ -27,6 +27,8 @@ type env struct {
 	stdinUsed      bool
 	// workFactor overrides the scrypt work factor (tests only).
 	workFactor int
+	// folderKDF overrides formats.MaxFolderKDFIterations (tests only).
+	folderKDF int64
 }
 
 // run executes pkit with args and returns the exit code.

@@ -173,3 +173,24 @@ func (l *lazyScrypt) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	}
 	return id.Unwrap(stanzas)
 }
+
+// ParseRecipient reads an age X25519 recipient ("age1…") to seal CA keys
+// to ([Protection].Recipients).
+func ParseRecipient(s string) (age.Recipient, error) {
+	return age.ParseX25519Recipient(s)
+}
+
+// ParseIdentities reads age identities (an age-keygen file, or the
+// AGE-SECRET-KEY-1… itself) to open sealed CA keys with
+// ([Unlocker].Identities). Keys that went through a store that lower-cased
+// them are the same keys (Bech32 is case-insensitive): they are read
+// upper-cased, as age writes them.
+func ParseIdentities(data []byte) ([]age.Identity, error) {
+	lines := bytes.Split(data, []byte("\n"))
+	for i, l := range lines {
+		if bytes.HasPrefix(bytes.TrimSpace(l), []byte("age-secret-key-")) {
+			lines[i] = bytes.ToUpper(l)
+		}
+	}
+	return age.ParseIdentities(bytes.NewReader(bytes.Join(lines, []byte("\n"))))
+}

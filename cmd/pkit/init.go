@@ -8,7 +8,6 @@ import (
 	"os/user"
 	"strings"
 
-	"filippo.io/age"
 	"github.com/pkit/pkit/ca"
 	"github.com/pkit/pkit/formats"
 	"github.com/urfave/cli/v2"
@@ -139,7 +138,7 @@ func initOptions(e *env, c *cli.Context) (ca.InitOptions, error) {
 	if rs := c.StringSlice("age-recipient"); len(rs) > 0 {
 		enc++
 		for _, r := range rs {
-			rec, err := age.ParseX25519Recipient(r)
+			rec, err := ca.ParseRecipient(r)
 			if err != nil {
 				return o, usagef("--age-recipient %q: %v", r, err).hint(`a recipient looks like "age1…"; make one with "age-keygen"`)
 			}

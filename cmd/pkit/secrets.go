@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"filippo.io/age"
 	"github.com/pkit/pkit/ca"
 	"github.com/pkit/pkit/formats"
 	"github.com/urfave/cli/v2"
@@ -140,16 +139,7 @@ func (e *env) unlocker(c *cli.Context) (ca.Unlocker, error) {
 				hint("%s names a file made by age-keygen, or PKIT_AGE_IDENTITY holds the AGE-SECRET-KEY-1… itself", src)
 		}
 	}
-	// age writes keys upper case; a key that went through a lower-casing
-	// store is the same key (Bech32 is case-insensitive).
-	lines := bytes.Split(data, []byte("\n"))
-	for i, l := range lines {
-		if bytes.HasPrefix(bytes.TrimSpace(l), []byte(strings.ToLower(ageKeyPrefix))) {
-			lines[i] = bytes.ToUpper(l)
-		}
-	}
-	data = bytes.Join(lines, []byte("\n"))
-	ids, err := age.ParseIdentities(bytes.NewReader(data))
+	ids, err := ca.ParseIdentities(data)
 	if err != nil {
 		// age's message may quote the malformed line: say where, not what.
 		return u, failf("the age identity from %s is not a valid age secret key", src).hint(`make one with "age-keygen -o FILE"`)

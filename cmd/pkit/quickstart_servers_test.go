@@ -7,11 +7,16 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -66,7 +71,7 @@ func TestQuickstartAsPrinted(t *testing.T) {
 	serverBlock := ports.Replace(quickstartBlock(t, out, "server {", "}"))
 	http := fmt.Sprintf(`	access_log off;
 %[2]s`, prefix, serverBlock)
-	startNginxHTTP(t, prefix, nginxPort, http)
+	nginx := startNginxHTTP(t, prefix, nginxPort, http)
 
 	// HAProxy: the printed frontend after a minimal global/defaults.
 	frontend := ports.Replace(quickstartBlock(t, out, "frontend mtls", ""))
@@ -99,4 +104,54 @@ func TestQuickstartAsPrinted(t *testing.T) {
 			t.Errorf("port %d gives the page without a client certificate:\n%s", port, got)
 		}
 	}
+
+	// Renew in place: pkit renew writes the files quickstart made, so
+	// nginx serves the new server certificate and takes the new client
+	// certificate after a reload, with its configuration untouched.
+	certs := filepath.Join(dir, "certs")
+	oldServer, oldClient := certFile(t, filepath.Join(certs, "localhost.pem")), certFile(t, filepath.Join(certs, "client.pem"))
+	pkitIn(t, "renew", "localhost", "--dir", dir, "--force")
+	pkitIn(t, "renew", "client", "--dir", dir, "--force", "--p12-password-file", filepath.Join(certs, "client.p12.pass"))
+	newServer, newClient := certFile(t, filepath.Join(certs, "localhost.pem")), certFile(t, filepath.Join(certs, "client.pem"))
+	if newServer.SerialNumber.Cmp(oldServer.SerialNumber) == 0 || newClient.SerialNumber.Cmp(oldClient.SerialNumber) == 0 {
+		t.Fatal("pkit renew did not replace the files quickstart wrote")
+	}
+	nginx.signal(t, syscall.SIGHUP)
+	pair, err := tls.LoadX509KeyPair(filepath.Join(certs, "client.pem"), filepath.Join(certs, "client-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		served, page := quickstartFetch(t, nginxPort, pair)
+		if served != nil && served.SerialNumber.Cmp(newServer.SerialNumber) == 0 && strings.Contains(page, "over mTLS") {
+			break
+		}
+		if time.Now().After(deadline) {
+			var got any = "nothing"
+			if served != nil {
+				got = served.SerialNumber
+			}
+			t.Fatalf("after renew and a reload nginx serves %v (want the renewed %v) and answers %q", got, newServer.SerialNumber, page)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// quickstartFetch connects to localhost:port with the client certificate
+// pair and returns the server's certificate and the page (nil, "" when
+// the connection failed).
+func quickstartFetch(t *testing.T, port int, pair tls.Certificate) (*x509.Certificate, string) {
+	t.Helper()
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", fmt.Sprintf("127.0.0.1:%d", port),
+		&tls.Config{ServerName: "localhost", InsecureSkipVerify: true, Certificates: []tls.Certificate{pair}})
+	if err != nil {
+		return nil, ""
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	served := conn.ConnectionState().PeerCertificates[0]
+	fmt.Fprintf(conn, "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+	page, _ := io.ReadAll(conn)
+	return served, string(page)
 }

@@ -302,17 +302,18 @@ func (e *env) caNextSteps(a *ca.Authority, name, parent string) {
 	if a.Dir != "pki" {
 		dirArg = " --dir " + shellQuote(a.Dir)
 	}
-	fmt.Fprintf(e.stderr, "next: publish a CRL for it: pkit crl%s\n", dirArg)
+	self := e.self()
+	fmt.Fprintf(e.stderr, "next: publish a CRL for it: %s crl%s\n", self, dirArg)
 	fmt.Fprintf(e.stderr, "  until then servers that check CRLs refuse the certificates it signs, and \"pkit crl --check\" fails\n")
 	clientCAs := filepath.Join(a.Dir, "certs", "client-cas.pem")
 	if !fileExists(clientCAs) {
 		return
 	}
-	add := fmt.Sprintf("pkit ca show %s --pem%s", name, dirArg)
+	add := fmt.Sprintf("%s ca show %s --pem%s", self, name, dirArg)
 	if parent != "root" {
 		// The CAs between it and the root too.
 		crt := shellQuote(filepath.Join(a.Dir, "ca", name+".crt"))
-		add = fmt.Sprintf("pkit chain build %s --leaf %s%s", crt, crt, dirArg)
+		add = fmt.Sprintf("%s chain build %s --leaf %s%s", self, crt, crt, dirArg)
 	}
 	fmt.Fprintf(e.stderr, "then add it to %s, which servers use to check client certificates, and reload them:\n  %s >> %s\n",
 		clientCAs, add, shellQuote(clientCAs))

@@ -3,6 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 )
 
 // The lines pkit prints for people besides errors (errors.go), in one
@@ -29,4 +33,37 @@ func problemf(w io.Writer, detail, fix string) {
 
 func message(w io.Writer, kind, format string, args ...any) {
 	fmt.Fprintf(w, "pkit: %s: %s\n", kind, oneLine(fmt.Sprintf(format, args...)))
+}
+
+// self is how the user runs this pkit, for the commands pkit prints to
+// be pasted: "pkit" when that name on $PATH is this program, "go run
+// ./cmd/pkit" under go run (a binary in Go's build cache), else the
+// program's own path.
+func (e *env) self() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "pkit"
+	}
+	if onPath, err := exec.LookPath("pkit"); err == nil {
+		if a, b := realPath(onPath), realPath(exe); a == b {
+			return "pkit"
+		}
+	}
+	if strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		return "go run ./cmd/pkit"
+	}
+	if filepath.Base(exe) == "pkit" || filepath.Base(exe) == "pkit.exe" {
+		return shellQuote(exe)
+	}
+	return "pkit" // a test binary: the scripts put pkit on $PATH
+}
+
+func realPath(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		p = r
+	}
+	if a, err := filepath.Abs(p); err == nil {
+		p = a
+	}
+	return p
 }

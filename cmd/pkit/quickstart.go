@@ -123,7 +123,7 @@ EXAMPLES
 			w := e.stderr
 			fmt.Fprintf(w, "created a two-tier CA in %q (root %s, expires %s)\n", dir, root, a.CAs["root"].NotAfter.Format("2006-01-02"))
 			if o.Protection.None {
-				fmt.Fprintf(w, "  the CA keys are NOT encrypted (a test CA); use \"pkit init\" or PKIT_PASSPHRASE for a protected one\n")
+				fmt.Fprintf(w, "  the CA keys are NOT encrypted (a test CA); for a protected one: PKIT_PASSPHRASE=… %s quickstart, or %s init\n", e.self(), e.self())
 			}
 			fmt.Fprintf(w, "server certificate for localhost, 127.0.0.1, ::1 (expires %s):\n", sres.NotAfter.Format("2006-01-02"))
 			fmt.Fprintf(w, "  %s  %s  %s  %s\n", server.chain, server.keyFile, server.cert, server.combined)

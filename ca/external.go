@@ -181,6 +181,12 @@ type SignCAOptions struct {
 	Constraints CARequestOptions
 	// Validity; 0 means 5 years, capped at the parent's expiry.
 	Validity time.Duration
+	// Out, when set, is the file the certificate is written to (PEM;
+	// with Chain, followed by the parent's chain), as one step with the
+	// record: staged before it, placed after it, the record removed again
+	// if placing fails. Overwrite replaces an existing file.
+	Out              string
+	Chain, Overwrite bool
 }
 
 // SignCARequest signs a CA request made elsewhere ([CreateCARequest],
@@ -283,8 +289,26 @@ func (a *Authority) SignCARequest(ctx context.Context, csr *x509.CertificateRequ
 	if err := a.verifyCA(cert, o.Parent); err != nil {
 		return nil, nil, err
 	}
+	var staged *formats.StagedFiles
+	if o.Out != "" {
+		certs := []*x509.Certificate{cert}
+		if o.Chain {
+			certs = append(certs, a.Chain(o.Parent)...)
+		}
+		staged, err = formats.StageFiles([]formats.File{{Path: o.Out, Data: WriteChainPEM(certs...), Perm: 0o644}}, formats.WriteOptions{Overwrite: o.Overwrite})
+		if err != nil {
+			return nil, nil, &FilesError{Serial: cert.SerialNumber, Err: err}
+		}
+		defer staged.Discard()
+	}
 	if err := a.Store.Insert(ctx, recordOf(cert, name, "ca", o.Parent, a.now())); err != nil {
 		return nil, nil, err
+	}
+	if staged != nil {
+		if err := staged.Place(); err != nil {
+			uerr := a.Store.unrecord(context.WithoutCancel(ctx), cert.SerialNumber)
+			return nil, nil, &FilesError{Serial: cert.SerialNumber, Recorded: uerr != nil, Err: err}
+		}
 	}
 	return cert, a.Chain(o.Parent), nil
 }

@@ -426,6 +426,9 @@ func (e *env) signCA(c *cli.Context, csr *x509.CertificateRequest, in, out strin
 			return outputError(err, "")
 		}
 	}
+	if out != "-" {
+		o.Out, o.Chain, o.Overwrite = out, c.Bool("chain"), c.Bool("force")
+	}
 	cert, parents, err := a.SignCARequest(ctxOf(c), csr, o)
 	if errors.Is(err, ca.ErrBadCSRSignature) {
 		return failf("%q: %v", in, err).hint("the request was altered or not signed by its key; ask for a new CSR")
@@ -433,17 +436,13 @@ func (e *env) signCA(c *cli.Context, csr *x509.CertificateRequest, in, out strin
 	if err != nil {
 		return err
 	}
-	certs := []*x509.Certificate{cert}
-	if c.Bool("chain") {
-		certs = append(certs, parents...)
-	}
-	data := ca.WriteChainPEM(certs...)
 	if out == "-" {
-		_, err := e.stdout.Write(data)
+		certs := []*x509.Certificate{cert}
+		if c.Bool("chain") {
+			certs = append(certs, parents...)
+		}
+		_, err := e.stdout.Write(ca.WriteChainPEM(certs...))
 		return err
-	}
-	if err := formats.WriteFile(out, data, 0o644, c.Bool("force")); err != nil {
-		return failf("CA certificate %s was recorded but not written: %v", ca.SerialHex(cert.SerialNumber), err).hint("fix the output and run \"pkit list --pem\" to get it, or revoke it")
 	}
 	fmt.Fprintf(e.stderr, "signed CA %q (serial %s, path length %d, expires %s): %s\n", cert.Subject.CommonName, ca.SerialHex(cert.SerialNumber),
 		cert.MaxPathLen, cert.NotAfter.Format("2006-01-02"), out)

@@ -597,25 +597,7 @@ func TestServersRefuseIntermediateOnlyClientCAs(t *testing.T) {
 		t.Errorf("nginx's log does not say what pkit says it says:\n%s", log)
 	}
 
-	crt := filepath.Join(s.dir, "localhost-haproxy.pem")
-	pkitIn(t, "convert", s.serverChain, crt, "--key", s.key)
-	port := freePort(t)
-	conf := fmt.Sprintf(`global
-	maxconn 64
-defaults
-	mode http
-	timeout connect 5s
-	timeout client 10s
-	timeout server 10s
-frontend mtls
-	bind 127.0.0.1:%d ssl crt %s ca-file %s verify required
-	http-request return status 200 content-type text/plain string "%s"
-`, port, crt, s.clientCAs, marker)
-	confPath := filepath.Join(s.dir, "haproxy-intermediate-only.cfg")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	hsrv := startServer(t, port, "haproxy", "-W", "-db", "-f", confPath)
+	hsrv := s.startHAProxy(t, "haproxy-intermediate-only", "ca-file "+s.clientCAs)
 	s.expect(t, hsrv.port, map[string]bool{"alice": false})
 	if _, out := s.curl(t, hsrv.port, "alice"); !strings.Contains(out, "unknown ca") {
 		t.Errorf("curl against HAProxy does not show the alert pkit names (unknown ca):\n%s", out)

@@ -24,25 +24,7 @@ func TestRevokePublishesForNginxAndHAProxy(t *testing.T) {
 	needTool(t, "nginx", "haproxy", "curl")
 	s := newMTLSSet(t)
 	nginx := startNginx(t, s)
-	crt := filepath.Join(s.dir, "localhost-haproxy.pem")
-	pkitIn(t, "convert", s.serverChain, crt, "--key", s.key)
-	port := freePort(t)
-	conf := fmt.Sprintf(`global
-	maxconn 64
-defaults
-	mode http
-	timeout connect 5s
-	timeout client 10s
-	timeout server 10s
-frontend mtls
-	bind 127.0.0.1:%d ssl crt %s ca-file %s crl-file %s verify required
-	http-request return status 200 content-type text/plain string "%s"
-`, port, crt, s.clientCAs, s.bundle, marker)
-	confPath := filepath.Join(s.dir, "haproxy.cfg")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	haproxy := startServer(t, port, "haproxy", "-W", "-db", "-f", confPath)
+	haproxy := s.startHAProxy(t, "haproxy", fmt.Sprintf("ca-file %s crl-file %s", s.clientCAs, s.bundle))
 	reload := func() {
 		nginx.signal(t, syscall.SIGHUP)
 		haproxy.signal(t, syscall.SIGUSR2)

@@ -257,13 +257,17 @@ func TestNginxEnforcesCRL(t *testing.T) {
 	s.expect(t, srv.port, map[string]bool{"bob": false, "carol": false})
 }
 
-func TestHAProxyEnforcesCRL(t *testing.T) {
-	needTool(t, "haproxy", "curl")
-	s := newMTLSSet(t)
-	// HAProxy wants the chain and the key in one file: made the way the
-	// README and quickstart say, with pkit convert.
+// startHAProxy runs HAProxy in master-worker mode (SIGUSR2 reloads its
+// configuration and files) with one mTLS frontend answering marker, its
+// bind line ending in the ca-file/crl-file options given, after checking
+// the configuration with haproxy -c. The server's chain and key are put
+// in one file with pkit convert, as the README says.
+func (s *mtlsSet) startHAProxy(t *testing.T, name, fileOpts string) *server {
+	t.Helper()
 	crt := filepath.Join(s.dir, "localhost-haproxy.pem")
-	pkitIn(t, "convert", s.serverChain, crt, "--key", s.key)
+	if !fileExists(crt) {
+		pkitIn(t, "convert", s.serverChain, crt, "--key", s.key)
+	}
 	port := freePort(t)
 	conf := fmt.Sprintf(`global
 	maxconn 64
@@ -273,18 +277,23 @@ defaults
 	timeout client 10s
 	timeout server 10s
 frontend mtls
-	bind 127.0.0.1:%d ssl crt %s ca-file %s crl-file %s verify required
+	bind 127.0.0.1:%d ssl crt %s %s verify required
 	http-request return status 200 content-type text/plain string "%s"
-`, port, crt, s.clientCAs, s.bundle, marker)
-	confPath := filepath.Join(s.dir, "haproxy.cfg")
+`, port, crt, fileOpts, marker)
+	confPath := filepath.Join(s.dir, name+".cfg")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := tool(t, 20*time.Second, "haproxy", "-c", "-f", confPath); err != nil {
 		t.Fatalf("haproxy -c: %v\n%s", err, out)
 	}
-	// Master-worker mode: SIGUSR2 reloads the configuration and files.
-	srv := startServer(t, port, "haproxy", "-W", "-db", "-f", confPath)
+	return startServer(t, port, "haproxy", "-W", "-db", "-f", confPath)
+}
+
+func TestHAProxyEnforcesCRL(t *testing.T) {
+	needTool(t, "haproxy", "curl")
+	s := newMTLSSet(t)
+	srv := s.startHAProxy(t, "haproxy", fmt.Sprintf("ca-file %s crl-file %s", s.clientCAs, s.bundle))
 	s.expect(t, srv.port, map[string]bool{"alice": true, "bob": true, "mallory": false, "": false})
 	s.revokeAndPublish(t, "bob")
 	srv.signal(t, syscall.SIGUSR2)

@@ -32,26 +32,7 @@ func TestCrashSafetyRevokeCRL(t *testing.T) {
 	d := t.TempDir()
 	caDir := filepath.Join(d, "pki")
 	pkitIn(t, "init", "--dir", caDir, "--no-encrypt", "--name", "Crash CRL")
-	// Certificates to revoke, rounds*batch of them, recorded directly in
-	// the store (issuing each through pkit would take most of the test).
-	a, err := ca.Open(caDir, ca.OpenOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var batches [][]string
-	for r := range rounds {
-		var serials []string
-		for i := range batch {
-			iss, err := a.Issue(context.Background(), &ca.Request{Profile: "client", Name: fmt.Sprintf("c%d-%d", r, i)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			serials = append(serials, ca.SerialHex(iss.Cert.SerialNumber))
-		}
-		batches = append(batches, serials)
-	}
-	cas := a.CAs
-	a.Close()
+	batches, cas := issueBatches(t, caDir, rounds, batch)
 
 	// The kills land anywhere in a run: up to three times what one
 	// undisturbed "pkit crl" takes on this machine now (three run at
@@ -296,4 +277,30 @@ func checkPublished(t *testing.T, round int, caDir string, cas map[string]*x509.
 			first = n
 		}
 	}
+}
+
+// issueBatches issues rounds batches of n client certificates in the CA
+// directory, recorded directly through ca (issuing each through a pkit
+// process would take most of a crash test), and returns their serials
+// per batch and the directory's CAs.
+func issueBatches(t *testing.T, caDir string, rounds, n int) ([][]string, map[string]*x509.Certificate) {
+	t.Helper()
+	a, err := ca.Open(caDir, ca.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	var batches [][]string
+	for r := range rounds {
+		var serials []string
+		for i := range n {
+			iss, err := a.Issue(context.Background(), &ca.Request{Profile: "client", Name: fmt.Sprintf("c%d-%d", r, i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			serials = append(serials, ca.SerialHex(iss.Cert.SerialNumber))
+		}
+		batches = append(batches, serials)
+	}
+	return batches, a.CAs
 }

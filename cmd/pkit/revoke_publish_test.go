@@ -122,24 +122,7 @@ func TestCrashRevokePublish(t *testing.T) {
 	d := t.TempDir()
 	caDir := filepath.Join(d, "pki")
 	pkitIn(t, "init", "--dir", caDir, "--no-encrypt", "--name", "Crash Publish")
-	a, err := ca.Open(caDir, ca.OpenOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var batches [][]string
-	for r := range rounds + 1 {
-		var serials []string
-		for i := range batch {
-			iss, err := a.Issue(context.Background(), &ca.Request{Profile: "client", Name: fmt.Sprintf("c%d-%d", r, i)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			serials = append(serials, ca.SerialHex(iss.Cert.SerialNumber))
-		}
-		batches = append(batches, serials)
-	}
-	cas := a.CAs
-	a.Close()
+	batches, cas := issueBatches(t, caDir, rounds+1, batch)
 	pkitIn(t, "crl", "--dir", caDir)
 	writeList := func(r int) string {
 		list := filepath.Join(d, fmt.Sprintf("batch%d.txt", r))

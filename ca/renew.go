@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"path/filepath"
 	"slices"
 	"time"
 )
@@ -191,4 +192,45 @@ func (s *Store) takenOver(ctx context.Context, serial *big.Int) ([]*Record, erro
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// RenewalOutputs are the files a renewal writes ("" where none).
+type RenewalOutputs struct{ Cert, Key, Chain, P12, Combined string }
+
+// Outputs says where r's certificate is renewed to. With dir "" it is in
+// place: the files the certificate owns, and, beside its first file under
+// the names "pkit issue" gives, a certificate or key it was issued
+// without and the chain and .p12 when chain and p12 ask for them. With a
+// dir (or when the store knows none of its files), the names "pkit issue"
+// gives, in dir ("" meaning the current folder).
+func (r *Renewal) Outputs(dir string, chain, p12 bool) (RenewalOutputs, error) {
+	stem, err := FileStem(r.Record.Name, r.Record.Profile)
+	if err != nil {
+		return RenewalOutputs{}, err
+	}
+	if dir != "" || len(r.Files) == 0 {
+		if dir == "" {
+			dir = "."
+		}
+		o := RenewalOutputs{Cert: OutputPath(dir, stem, ".pem"), Key: OutputPath(dir, stem, "-key.pem")}
+		if chain {
+			o.Chain = OutputPath(dir, stem, "-chain.pem")
+		}
+		if p12 {
+			o.P12 = OutputPath(dir, stem, ".p12")
+		}
+		return o, nil
+	}
+	o := RenewalOutputs{Cert: r.File(OutCert), Key: r.File(OutKey), Chain: r.File(OutChain), P12: r.File(OutP12), Combined: r.File(OutCombined)}
+	beside := filepath.Dir(r.Files[0].Path)
+	for _, add := range []struct {
+		path   *string
+		want   bool
+		suffix string
+	}{{&o.Cert, true, ".pem"}, {&o.Key, true, "-key.pem"}, {&o.Chain, chain, "-chain.pem"}, {&o.P12, p12, ".p12"}} {
+		if *add.path == "" && add.want {
+			*add.path = OutputPath(beside, stem, add.suffix)
+		}
+	}
+	return o, nil
 }

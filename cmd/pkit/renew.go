@@ -165,56 +165,25 @@ func findRenewal(c *cli.Context, a *ca.Authority, arg string) (*ca.Renewal, erro
 	return rn, err
 }
 
-// renewPaths sets j's output paths: in place, the files the certificate
-// owns; else the names "pkit issue" gives, in --out-dir (default the
-// current folder). --chain and --p12 add those files beside the
-// certificate file.
+// renewPaths sets j's output paths (ca.Renewal.Outputs): in place, or
+// the names "pkit issue" gives in --out-dir (default the current folder).
 func renewPaths(c *cli.Context, rn *ca.Renewal, j *issueJob, inPlace bool) error {
-	rec := rn.Record
-	stem := func() (string, error) {
-		s, err := ca.FileStem(rec.Name, rec.Profile)
-		if err != nil {
-			return "", outputError(err, "")
-		}
-		return s, nil
-	}
+	dir := ""
 	if !inPlace {
-		dir := c.String("out-dir")
-		if dir == "" {
+		if dir = c.String("out-dir"); dir == "" {
 			dir = "."
 		}
-		s, err := stem()
-		if err != nil {
-			return err
-		}
-		j.cert, j.keyFile = ca.OutputPath(dir, s, ".pem"), ca.OutputPath(dir, s, "-key.pem")
-		if c.Bool("chain") {
-			j.chain = ca.OutputPath(dir, s, "-chain.pem")
-		}
-		if c.Bool("p12") {
-			j.p12 = ca.OutputPath(dir, s, ".p12")
-		}
-		return nil
 	}
-	j.cert, j.keyFile = shortPath(rn.File(ca.OutCert)), shortPath(rn.File(ca.OutKey))
-	j.chain, j.p12 = shortPath(rn.File(ca.OutChain)), shortPath(rn.File(ca.OutP12))
-	j.combined = shortPath(rn.File(ca.OutCombined))
-	// What the old certificate was not issued with goes beside its first
-	// file, under the names "pkit issue" gives.
-	dir := shortPath(filepath.Dir(rn.Files[0].Path))
-	for _, add := range []struct {
-		path   *string
-		want   bool
-		suffix string
-	}{{&j.cert, true, ".pem"}, {&j.keyFile, true, "-key.pem"}, {&j.chain, c.Bool("chain"), "-chain.pem"}, {&j.p12, c.Bool("p12"), ".p12"}} {
-		if *add.path == "" && add.want {
-			s, err := stem()
-			if err != nil {
-				return err
-			}
-			*add.path = ca.OutputPath(dir, s, add.suffix)
-		}
+	o, err := rn.Outputs(dir, c.Bool("chain"), c.Bool("p12"))
+	if err != nil {
+		return outputError(err, "")
 	}
+	short := shortPath
+	if !inPlace {
+		short = func(p string) string { return p } // as the user wrote --out-dir
+	}
+	j.cert, j.keyFile, j.chain = short(o.Cert), short(o.Key), short(o.Chain)
+	j.p12, j.combined = short(o.P12), short(o.Combined)
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -968,7 +969,8 @@ type Pending struct {
 	// CRL when it lists the certificate with another one.
 	Reason, Was revoke.Reason
 	// Listed: the published CRL lists it (with reason Was); Lifted: the
-	// store holds it valid again (a hold lifted) while the CRL lists it.
+	// store holds it valid again (a hold lifted) while the CRL lists it
+	// on certificateHold.
 	Listed, Lifted bool
 	RevokedAt      time.Time // the store's date, for a revocation
 }
@@ -985,6 +987,127 @@ func (p Pending) String() string {
 	return fmt.Sprintf("revoked (%s) %s, not on the published CRL of %s yet", p.Reason, p.RevokedAt.UTC().Format(time.RFC3339), p.CA)
 }
 
+// isPending is the rule of what counts as pending, in one place: the
+// store holds a certificate revoked (p.Reason) or not, and the published
+// CRL of its CA lists it (on, with reason was) or not. A revocation is
+// pending when the CRL does not list it, or lists it with another reason
+// (a hold made permanent); a certificate valid in the store is pending
+// when the CRL lists it on certificateHold (a lifted hold). One the CRL
+// lists for another reason while the store holds it valid is no pending
+// change but a revocation the store forgot ([Authority.CheckStore]'s
+// "crl-forgotten"), which publishing must not drop. It sets p's Listed,
+// Was and Lifted.
+func isPending(p *Pending, revoked bool, was revoke.Reason, on bool) bool {
+	p.Listed, p.Lifted = on, false
+	if on {
+		p.Was = was
+	}
+	switch {
+	case revoked:
+		return !on || was != p.Reason
+	case on && was == revoke.CertificateHold:
+		p.Lifted = true
+		return true
+	}
+	return false
+}
+
+// publishedListing reads what the CRL of the CA named n published in dir
+// lists: serial (hex) to reason. With only, just those serials are looked
+// for (cheap on a large CRL); otherwise every entry is read. A CA without
+// a published CRL, or whose CRL does not parse or verify, lists nothing.
+func (a *Authority) publishedListing(dir, n string, only ...*big.Int) map[string]revoke.Reason {
+	m := map[string]revoke.Reason{}
+	_, der := CRLFiles(dir, n)
+	ders, err := revoke.ReadCRLFile(der)
+	if err != nil {
+		return m
+	}
+	var rl *x509.RevocationList
+	if len(only) > 0 {
+		rl, err = revoke.ParseCRLFor(ders[0], only...)
+	} else {
+		rl, err = revoke.ParseCRL(ders[0])
+	}
+	if err != nil || rl.CheckSignatureFrom(a.CAs[n]) != nil {
+		return m
+	}
+	return crlListing(rl)
+}
+
+// crlListing is what rl lists: serial (hex) to reason.
+func crlListing(rl *x509.RevocationList) map[string]revoke.Reason {
+	m := make(map[string]revoke.Reason, len(rl.RevokedCertificateEntries))
+	for _, e := range rl.RevokedCertificateEntries {
+		m[SerialHex(e.SerialNumber)] = revoke.Reason(e.ReasonCode)
+	}
+	return m
+}
+
+// pendingOfCA calls fn for every change to the revocations of the CA
+// named n that listed, what its published CRL lists (nil or empty: no
+// usable CRL), does not carry ([isPending]); listed is not changed. A CA
+// whose certificate is revoked for key compromise signs no more CRLs: it
+// has nothing pending. The store's revocations are read one row at a
+// time; a lifted hold's Name is filled in, a revocation's is not.
+func (a *Authority) pendingOfCA(ctx context.Context, n string, listed map[string]revoke.Reason, fn func(Pending) error) error {
+	if err := a.compromisedCA(ctx, n); errors.Is(err, ErrCACompromised) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	var seen map[string]bool // listed serials the store holds revoked
+	if len(listed) > 0 {
+		seen = make(map[string]bool, len(listed))
+	}
+	var pending []Pending // fn is called after the rows are read (one connection)
+	err := a.Store.RevokedEntries(ctx, n, func(e revoke.Entry) error {
+		serial := new(big.Int).SetBytes(e.Serial)
+		h := SerialHex(serial)
+		was, on := listed[h]
+		if on {
+			seen[h] = true
+		}
+		p := Pending{CA: n, Serial: serial, Reason: e.Reason, RevokedAt: e.RevokedAt}
+		if isPending(&p, true, was, on) {
+			pending = append(pending, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Listed but not revoked in the store: a lifted hold, or a revocation
+	// the store forgot (or never knew), which isPending tells apart.
+	var rest []string
+	for h, was := range listed {
+		if !seen[h] && was == revoke.CertificateHold {
+			rest = append(rest, h)
+		}
+	}
+	sort.Strings(rest)
+	for _, h := range rest {
+		serial, _ := ParseSerial(h)
+		rec, err := a.Store.Get(ctx, serial)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		p := Pending{CA: n, Serial: serial, Name: rec.Name}
+		if isPending(&p, rec.Status == StatusRevoked, listed[h], true) {
+			pending = append(pending, p)
+		}
+	}
+	for _, p := range pending {
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // MaxPendingNamed is how many pending changes [Authority.PendingRevocations]
 // looks the names up of; it counts the rest.
 const MaxPendingNamed = 100
@@ -992,113 +1115,73 @@ const MaxPendingNamed = 100
 // PendingRevocations compares the store with the CRLs published in dir
 // ("" means DIR/crl) and returns the changes they do not carry yet: a
 // revocation not listed, listed with an older reason (a hold made
-// permanent), or a lifted hold still listed. With serials, only those
-// certificates are compared (cheap on large CRLs); otherwise every
-// revocation of every CA, whose CRLs are then read whole. A CA without a
-// published CRL (or whose CRL does not verify) counts as listing nothing;
-// a CA revoked for key compromise signs no more CRLs and is passed over.
-// The names of the first [MaxPendingNamed] are looked up; total counts
-// all of them.
+// permanent), or a lifted hold still listed ([isPending] is the rule, the
+// one pkit crl --check, crl check, chain verify --revocation and store
+// check apply). With serials, only those certificates are compared (cheap
+// on large CRLs); otherwise every revocation of every CA, whose CRLs are
+// then read whole. A CA without a published CRL (or whose CRL does not
+// verify) counts as listing nothing; a CA revoked for key compromise signs
+// no more CRLs and is passed over. The names of the first
+// [MaxPendingNamed] are looked up; total counts all of them.
 func (a *Authority) PendingRevocations(ctx context.Context, dir string, serials ...*big.Int) (_ []Pending, total int, err error) {
 	if dir == "" {
 		dir = filepath.Join(a.Dir, "crl")
 	}
 	var out []Pending
-	add := func(p Pending) {
+	add := func(p Pending) error {
 		total++
 		if len(out) < MaxPendingNamed {
 			out = append(out, p)
 		}
+		return nil
 	}
 	// The names are looked up at the end: not while the store's rows are
 	// being read (one connection).
 	defer func() {
 		for i := range out {
+			if out[i].Name != "" {
+				continue
+			}
 			if rec, gerr := a.Store.Get(ctx, out[i].Serial); gerr == nil {
 				out[i].Name = rec.Name
 			}
 		}
 	}()
-	// listed reads what the published CRL of CA n says about the serials
-	// (every entry when none are given).
-	listed := func(n string, only ...*big.Int) map[string]revoke.Reason {
-		m := map[string]revoke.Reason{}
-		_, der := CRLFiles(dir, n)
-		ders, err := revoke.ReadCRLFile(der)
-		if err != nil {
-			return m
-		}
-		var rl *x509.RevocationList
-		if len(only) > 0 {
-			rl, err = revoke.ParseCRLFor(ders[0], only...)
-		} else {
-			rl, err = revoke.ParseCRL(ders[0])
-		}
-		if err != nil || rl.CheckSignatureFrom(a.CAs[n]) != nil {
-			return m
-		}
-		for _, e := range rl.RevokedCertificateEntries {
-			m[SerialHex(e.SerialNumber)] = revoke.Reason(e.ReasonCode)
-		}
-		return m
-	}
-	compromised := map[string]bool{}
-	for _, n := range a.CANames() {
-		if err := a.compromisedCA(ctx, n); errors.Is(err, ErrCACompromised) {
-			compromised[n] = true
-		} else if err != nil {
-			return nil, 0, err
-		}
-	}
-	if len(serials) > 0 {
-		for _, s := range serials {
-			rec, err := a.Store.Get(ctx, s)
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err != nil {
+	if len(serials) == 0 {
+		for _, n := range a.CANames() {
+			if err := a.pendingOfCA(ctx, n, a.publishedListing(dir, n), add); err != nil {
 				return nil, 0, err
-			}
-			if rec.Issuer == "" || a.CAs[rec.Issuer] == nil || compromised[rec.Issuer] {
-				continue
-			}
-			was, on := listed(rec.Issuer, s)[SerialHex(s)]
-			p := Pending{CA: rec.Issuer, Serial: s, Reason: revoke.Reason(rec.Reason), Was: was, Listed: on, RevokedAt: rec.RevokedAt}
-			switch {
-			case rec.Status == StatusRevoked && (!on || was != p.Reason):
-				add(p)
-			case rec.Status != StatusRevoked && on:
-				p.Lifted = true
-				add(p)
 			}
 		}
 		return out, total, nil
 	}
-	for _, n := range a.CANames() {
-		if compromised[n] {
+	compromised := map[string]bool{}
+	for _, s := range serials {
+		rec, err := a.Store.Get(ctx, s)
+		if errors.Is(err, ErrNotFound) {
 			continue
 		}
-		m := listed(n)
-		err := a.Store.RevokedEntries(ctx, n, func(e revoke.Entry) error {
-			serial := new(big.Int).SetBytes(e.Serial)
-			h := SerialHex(serial)
-			was, on := m[h]
-			delete(m, h)
-			if !on || was != e.Reason {
-				add(Pending{CA: n, Serial: serial, Reason: e.Reason, Was: was, Listed: on, RevokedAt: e.RevokedAt})
-			}
-			return nil
-		})
 		if err != nil {
 			return nil, 0, err
 		}
-		// Listed but no longer revoked in the store: a lifted hold. (A
-		// serial the store does not know is left alone.)
-		for h := range m {
-			serial, _ := ParseSerial(h)
-			if rec, err := a.Store.Get(ctx, serial); err == nil && rec.Status != StatusRevoked {
-				add(Pending{CA: n, Serial: serial, Listed: true, Lifted: true, Was: m[h]})
+		n := rec.Issuer
+		if n == "" || a.CAs[n] == nil {
+			continue
+		}
+		if _, ok := compromised[n]; !ok {
+			err := a.compromisedCA(ctx, n)
+			if err != nil && !errors.Is(err, ErrCACompromised) {
+				return nil, 0, err
 			}
+			compromised[n] = err != nil
+		}
+		if compromised[n] {
+			continue
+		}
+		was, on := a.publishedListing(dir, n, s)[SerialHex(s)]
+		p := Pending{CA: n, Serial: s, Name: rec.Name, Reason: revoke.Reason(rec.Reason), RevokedAt: rec.RevokedAt}
+		if isPending(&p, rec.Status == StatusRevoked, was, on) {
+			add(p)
 		}
 	}
 	return out, total, nil

@@ -19,7 +19,10 @@ import (
 // StoreProblem is one thing [Authority.CheckStore] found wrong.
 type StoreProblem struct {
 	// Check names the check: "ca-recorded", "record", "crl",
-	// "crl-unpublished" (revoked in the store, not on the CRL),
+	// "crl-unpublished" (a change the CRL does not carry yet, by the
+	// rule of [Authority.PendingRevocations]: revoked in the store and
+	// not on the CRL, or on it with another reason, or a hold lifted in
+	// the store still on it),
 	// "crl-forgotten" (revoked on the CRL, valid in the store),
 	// "crl-unknown" (revoked on the CRL, not in the store), "crl-number",
 	// "placement" (recorded by a process that died before its files were
@@ -67,10 +70,11 @@ type StoreCheckOptions struct {
 // CheckStore checks the store against the CA certificates on disk and the
 // published CRLs: every ca/NAME.crt is recorded with the same DER; every
 // record parses, and its DER has the record's serial and its issuing CA's
-// subject; each CA's latest published CRL verifies, lists every
-// certificate the store holds as revoked by that CA, lists nothing the
-// store holds as valid (except a lifted hold) or does not know, and has a
-// number not above the store's; no certificate is marked as being placed
+// subject; each CA's latest published CRL verifies, carries every change
+// the store holds (no change is pending by the rule of
+// [Authority.PendingRevocations], which pkit crl --check applies too),
+// lists nothing the store holds as valid (except a lifted hold, then
+// pending) or does not know, and has a number not above the store's; no certificate is marked as being placed
 // by a process that died; and the recorded files of every certificate
 // valid now are in place ([Store.CheckFiles]). It reads the records one at
 // a time.
@@ -198,8 +202,14 @@ func (a *Authority) CheckStore(ctx context.Context, o StoreCheckOptions) (*Store
 		_, derPath := CRLFiles(dir, n)
 		rl, err := readWholeCRL(derPath)
 		if errors.Is(err, fs.ErrNotExist) {
-			if len(revokedBy[n]) > 0 {
-				problem("crl", n, "", "CA %q has revoked %d certificates but no CRL is published in %q", n, len(revokedBy[n]), dir)
+			// No CRL lists anything: what the store revoked is pending
+			// (by the rule of PendingRevocations), named as one problem.
+			count := 0
+			if err := a.pendingOfCA(ctx, n, nil, func(Pending) error { count++; return nil }); err != nil {
+				return nil, err
+			}
+			if count > 0 {
+				problem("crl", n, "", "CA %q has revoked %d certificates but no CRL is published in %q", n, count, dir)
 			}
 			continue
 		}
@@ -216,22 +226,32 @@ func (a *Authority) CheckStore(ctx context.Context, o StoreCheckOptions) (*Store
 		for _, e := range rl.RevokedCertificateEntries {
 			listed[SerialHex(e.SerialNumber)] = e
 		}
-		// Store -> CRL: every revocation is published.
-		var missing []string
-		for hex := range revokedBy[n] {
-			if _, ok := listed[hex]; !ok {
-				missing = append(missing, hex)
-			}
+		// Store -> CRL: every change is published, by the one rule of
+		// PendingRevocations (pkit crl --check).
+		var pending []Pending
+		if err := a.pendingOfCA(ctx, n, crlListing(rl), func(p Pending) error { pending = append(pending, p); return nil }); err != nil {
+			return nil, err
 		}
-		sort.Strings(missing)
-		for _, hex := range missing {
-			r := revokedBy[n][hex]
-			what := "is missing from"
-			if !r.RevokedAt.Before(rl.ThisUpdate) { // missing and not older than the CRL: revoked since (both in seconds)
-				what = "was revoked after"
+		sort.Slice(pending, func(i, j int) bool { return pending[i].Serial.Cmp(pending[j].Serial) < 0 })
+		for _, p := range pending {
+			hex := SerialHex(p.Serial)
+			crl := fmt.Sprintf("the published CRL %s of %q (%s)", numberText(rl.Number), n, derPath)
+			switch r := revokedBy[n][hex]; {
+			case p.Lifted:
+				problem("crl-unpublished", n, hex, "%q (serial %s), whose hold was lifted in the store, is still on hold on %s", p.Name, hex, crl)
+			case r == nil:
+				// revoked since the records were read
+				problem("crl-unpublished", n, hex, "serial %s, revoked in the store (%s), is missing from %s", hex, p.Reason, crl)
+			case p.Listed:
+				problem("crl-unpublished", n, hex, "%q (serial %s), revoked in the store (%s), is on %s as %s", r.Name, hex, p.Reason, crl, p.Was)
+			default:
+				what := "is missing from"
+				if !r.RevokedAt.Before(rl.ThisUpdate) { // missing and not older than the CRL: revoked since (both in seconds)
+					what = "was revoked after"
+				}
+				problem("crl-unpublished", n, hex, "%q (serial %s), revoked in the store on %s, %s %s",
+					r.Name, hex, r.RevokedAt.Format(time.RFC3339), what, crl)
 			}
-			problem("crl-unpublished", n, hex, "%q (serial %s), revoked in the store on %s, %s the published CRL %s of %q (%s)",
-				r.Name, hex, r.RevokedAt.Format(time.RFC3339), what, numberText(rl.Number), n, derPath)
 		}
 		// CRL -> store: nothing published is forgotten.
 		var unknown, forgotten []string

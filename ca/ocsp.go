@@ -47,7 +47,7 @@ type OCSPSource struct {
 
 // OCSPSource returns the store's [OCSPSource]; close it when done.
 func (a *Authority) OCSPSource(ctx context.Context) (*OCSPSource, error) {
-	get, err := a.Store.DB().PrepareContext(ctx, "SELECT issuer, status, revoked_at, reason FROM certs WHERE serial = ?")
+	get, err := a.Store.DB().PrepareContext(ctx, "SELECT issuer, status, revoked_at, reason, invalid_at FROM certs WHERE serial = ?")
 	if err != nil {
 		return nil, fmt.Errorf("reading store: %w", err)
 	}
@@ -104,17 +104,17 @@ func (s *OCSPSource) Version(context.Context) (uint64, error) {
 
 // Status implements [ocsp.Source]: the certificate with this serial, if
 // the store holds it as issued by the CA called issuer, is revoked (with
-// its time and reason) or good; any other serial is unknown. A revocation
+// its time, reason and invalidity date) or good; any other serial is unknown. A revocation
 // on certificateHold is revoked with that reason until it is lifted.
 func (s *OCSPSource) Status(ctx context.Context, issuer string, serial *big.Int) (ocsp.Status, error) {
 	if serial.Sign() <= 0 {
 		return ocsp.Status{Status: ocsp.Unknown}, nil
 	}
 	var (
-		recIssuer, status string
-		revokedAt, reason sql.NullInt64
+		recIssuer, status            string
+		revokedAt, reason, invalidAt sql.NullInt64
 	)
-	err := s.get.QueryRowContext(ctx, SerialHex(serial)).Scan(&recIssuer, &status, &revokedAt, &reason)
+	err := s.get.QueryRowContext(ctx, SerialHex(serial)).Scan(&recIssuer, &status, &revokedAt, &reason, &invalidAt)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && recIssuer != issuer) {
 		return ocsp.Status{Status: ocsp.Unknown}, nil
 	}
@@ -124,7 +124,11 @@ func (s *OCSPSource) Status(ctx context.Context, issuer string, serial *big.Int)
 	if Status(status) != StatusRevoked {
 		return ocsp.Status{Status: ocsp.Good}, nil
 	}
-	return ocsp.Status{Status: ocsp.Revoked, RevokedAt: time.Unix(revokedAt.Int64, 0).UTC(), Reason: revoke.Reason(reason.Int64)}, nil
+	st := ocsp.Status{Status: ocsp.Revoked, RevokedAt: time.Unix(revokedAt.Int64, 0).UTC(), Reason: revoke.Reason(reason.Int64)}
+	if invalidAt.Valid {
+		st.InvalidAt = time.Unix(invalidAt.Int64, 0).UTC()
+	}
+	return st, nil
 }
 
 // DefaultOCSPSignerValidity is the validity of a delegated OCSP signing

@@ -92,7 +92,8 @@ func TestServeOCSPWithOpenSSL(t *testing.T) {
 		}
 	}
 	before := time.Now().UTC().Truncate(time.Second)
-	pkitIn(t, "revoke", "alice", "--dir", s.caDir, "--reason", "keyCompromise")
+	invalid := before.Add(-48 * time.Hour)
+	pkitIn(t, "revoke", "alice", "--dir", s.caDir, "--reason", "keyCompromise", "--invalidity-date", invalid.Format(time.RFC3339))
 	after := time.Now().UTC()
 	for _, port := range []int{s.port, delegatedPort} {
 		out := s.ocsp(t, port, "intermediate", "-cert", clientFile(s, "alice"), "-cert", clientFile(s, "bob"))
@@ -104,6 +105,14 @@ func TestServeOCSPWithOpenSSL(t *testing.T) {
 		at, err := time.Parse("Jan _2 15:04:05 2006 GMT", strings.TrimSpace(m[1]))
 		if err != nil || at.Before(before) || at.After(after) {
 			t.Errorf("revocation time %q, want between %v and %v", m[1], before, after)
+		}
+		// The invalidity date goes with the revocation (a single
+		// extension, RFC 6960 section 4.4).
+		resp := filepath.Join(s.dir, "revoked.der")
+		s.ocsp(t, port, "intermediate", "-cert", clientFile(s, "alice"), "-respout", resp)
+		text := mustTool(t, "openssl", "ocsp", "-respin", resp, "-resp_text", "-noverify")
+		if want := "Invalidity Date: \n *" + regexp.QuoteMeta(invalid.Format("Jan _2 15:04:05 2006 GMT")); !regexp.MustCompile(want).MatchString(text) {
+			t.Errorf("port %d: no invalidity date %s in the response:\n%s", port, invalid, text)
 		}
 		out = s.ocsp(t, port, "intermediate", "-serial", "0x0123456789abcdef")
 		if !strings.Contains(out, "Response verify OK") || !strings.Contains(out, "0x0123456789abcdef: unknown") {

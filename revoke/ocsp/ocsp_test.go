@@ -10,6 +10,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"errors"
 	"math/big"
@@ -146,6 +147,8 @@ func TestRespond(t *testing.T) {
 	f.src.set("ca", 7, Status{Status: Revoked, RevokedAt: revokedAt, Reason: revoke.KeyCompromise})
 	f.src.set("ca", 8, Status{Status: Revoked, RevokedAt: revokedAt, Reason: revoke.Unspecified})
 	f.src.set("ca", 9, Status{Status: Revoked, RevokedAt: revokedAt, Reason: revoke.CertificateHold})
+	invalidAt := now.Add(-48 * time.Hour)
+	f.src.set("ca", 10, Status{Status: Revoked, RevokedAt: revokedAt, Reason: revoke.KeyCompromise, InvalidAt: invalidAt})
 	good := f.leaf.SerialNumber
 	nonce := octets(bytes.Repeat([]byte{0xab}, 16))
 	tests := []struct {
@@ -156,12 +159,14 @@ func TestRespond(t *testing.T) {
 		reason    int
 		nonce     []byte
 		cacheable bool
+		invalidAt time.Time // the invalidityDate single extension wanted
 	}{
 		{name: "good", der: request(t, f.ca.Certificate, crypto.SHA1, nil, good), want: []int{xocsp.Good}, cacheable: true},
 		{name: "good sha256", der: request(t, f.ca.Certificate, crypto.SHA256, nil, good), want: []int{xocsp.Good}, cacheable: true},
 		{name: "good sha512", der: request(t, f.ca.Certificate, crypto.SHA512, nil, good), want: []int{xocsp.Good}, cacheable: true},
 		{name: "revoked keyCompromise", der: request(t, f.ca.Certificate, crypto.SHA1, nil, big.NewInt(7)), want: []int{xocsp.Revoked}, reason: xocsp.KeyCompromise, cacheable: true},
 		{name: "revoked without reason", der: request(t, f.ca.Certificate, crypto.SHA1, nil, big.NewInt(8)), want: []int{xocsp.Revoked}, reason: xocsp.Unspecified, cacheable: true},
+		{name: "revoked with invalidity date", der: request(t, f.ca.Certificate, crypto.SHA1, nil, big.NewInt(10)), want: []int{xocsp.Revoked}, reason: xocsp.KeyCompromise, cacheable: true, invalidAt: invalidAt},
 		{name: "on hold", der: request(t, f.ca.Certificate, crypto.SHA1, nil, big.NewInt(9)), want: []int{xocsp.Revoked}, reason: xocsp.CertificateHold, cacheable: true},
 		{name: "unknown serial", der: request(t, f.ca.Certificate, crypto.SHA1, nil, big.NewInt(12345)), want: []int{xocsp.Unknown}, cacheable: true},
 		{name: "negative serial", der: request(t, f.ca.Certificate, crypto.SHA1, nil, big.NewInt(-5)), want: []int{xocsp.Unknown}, cacheable: true},
@@ -197,6 +202,9 @@ func TestRespond(t *testing.T) {
 				t.Errorf("cacheable %v, want %v", resp.Cacheable, tc.cacheable)
 			}
 			checkResponse(t, resp.DER, f.ca.Certificate, nil, tc.want, tc.reason)
+			if len(tc.want) == 1 {
+				checkInvalidity(t, resp.DER, f.ca.Certificate, tc.invalidAt)
+			}
 			if got := nonceOf(t, resp.DER); !bytes.Equal(got, tc.nonce) {
 				t.Errorf("nonce % x, want % x", got, tc.nonce)
 			}
@@ -237,6 +245,30 @@ func checkResponse(t *testing.T, der []byte, issuer *x509.Certificate, delegated
 	}
 	if delegated == nil && parsed.Certificate != nil {
 		t.Errorf("a response signed by the CA carries a certificate")
+	}
+}
+
+// checkInvalidity reads the single extensions of a one-certificate
+// response with x/crypto/ocsp: an invalidityDate of want, or none when
+// want is zero.
+func checkInvalidity(t *testing.T, der []byte, issuer *x509.Certificate, want time.Time) {
+	t.Helper()
+	r, err := xocsp.ParseResponse(der, issuer)
+	if err != nil {
+		t.Fatalf("x/crypto/ocsp: %v", err)
+	}
+	var got time.Time
+	for _, e := range r.Extensions {
+		if !e.Id.Equal(asn1.ObjectIdentifier{2, 5, 29, 24}) {
+			t.Errorf("single extension %v", e.Id)
+			continue
+		}
+		if rest, err := asn1.UnmarshalWithParams(e.Value, &got, "generalized"); err != nil || len(rest) > 0 {
+			t.Errorf("invalidityDate % x: %v", e.Value, err)
+		}
+	}
+	if !got.Equal(want) {
+		t.Errorf("invalidityDate %v, want %v", got, want)
 	}
 }
 

@@ -264,7 +264,7 @@ func (r *Responder) respondCached(ctx context.Context, is *issuer, s *signer, id
 		return failure(ctx, err)
 	}
 	var resp *Response
-	if fresh && c.status == st {
+	if fresh && c.status.same(st) {
 		resp = c.resp
 	} else if resp, err = r.sign(s, now, []single{{id: id, status: st}}, nil, true); err != nil {
 		return failure(ctx, err)

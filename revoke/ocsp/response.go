@@ -79,6 +79,16 @@ type Status struct {
 	// entries (RFC 5280 section 5.3.1).
 	RevokedAt time.Time
 	Reason    revoke.Reason
+	// InvalidAt, when set on a revoked certificate, is when its key is
+	// known or suspected to have been compromised: the response carries
+	// it in an invalidityDate single extension (RFC 6960 section 4.4
+	// allows the CRL entry extensions of RFC 5280 section 5.3).
+	InvalidAt time.Time
+}
+
+// same reports whether s and o answer alike.
+func (s Status) same(o Status) bool {
+	return s.Status == o.Status && s.RevokedAt.Equal(o.RevokedAt) && s.Reason == o.Reason && s.InvalidAt.Equal(o.InvalidAt)
 }
 
 // signer is one CA's way of signing responses: the CA's own key, or a
@@ -129,7 +139,8 @@ func publicKeyBits(c *x509.Certificate) ([]byte, error) {
 }
 
 // addSingle adds one SingleResponse: the CertID as the request had it,
-// the status, thisUpdate and nextUpdate.
+// the status, thisUpdate, nextUpdate, and the invalidity date of a
+// revocation that has one.
 func addSingle(b *cryptobyte.Builder, a single, thisUpdate, nextUpdate time.Time) {
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddBytes(a.id.Raw)
@@ -152,6 +163,19 @@ func addSingle(b *cryptobyte.Builder, a single, thisUpdate, nextUpdate time.Time
 		b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 			b.AddASN1GeneralizedTime(nextUpdate.UTC())
 		})
+		if a.status.Status == Revoked && !a.status.InvalidAt.IsZero() {
+			// singleExtensions [1] EXPLICIT Extensions: one invalidityDate.
+			b.AddASN1(cbasn1.Tag(1).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+						b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes(oidInvalidity) })
+						b.AddASN1(cbasn1.OCTET_STRING, func(b *cryptobyte.Builder) {
+							b.AddASN1GeneralizedTime(a.status.InvalidAt.UTC().Truncate(time.Second))
+						})
+					})
+				})
+			})
+		}
 	})
 }
 

@@ -1155,7 +1155,9 @@ func (a *Authority) PendingRevocations(ctx context.Context, dir string, serials 
 		}
 		return out, total, nil
 	}
-	compromised := map[string]bool{}
+	// The records first, then each CA's CRL read once for its serials.
+	byCA := map[string][]*Record{}
+	var cas []string
 	for _, s := range serials {
 		rec, err := a.Store.Get(ctx, s)
 		if errors.Is(err, ErrNotFound) {
@@ -1168,20 +1170,28 @@ func (a *Authority) PendingRevocations(ctx context.Context, dir string, serials 
 		if n == "" || a.CAs[n] == nil {
 			continue
 		}
-		if _, ok := compromised[n]; !ok {
-			err := a.compromisedCA(ctx, n)
-			if err != nil && !errors.Is(err, ErrCACompromised) {
-				return nil, 0, err
-			}
-			compromised[n] = err != nil
+		if byCA[n] == nil {
+			cas = append(cas, n)
 		}
-		if compromised[n] {
+		byCA[n] = append(byCA[n], rec)
+	}
+	for _, n := range cas {
+		if err := a.compromisedCA(ctx, n); errors.Is(err, ErrCACompromised) {
 			continue
+		} else if err != nil {
+			return nil, 0, err
 		}
-		was, on := a.publishedListing(dir, n, s)[SerialHex(s)]
-		p := Pending{CA: n, Serial: s, Name: rec.Name, Reason: revoke.Reason(rec.Reason), RevokedAt: rec.RevokedAt}
-		if isPending(&p, rec.Status == StatusRevoked, was, on) {
-			add(p)
+		only := make([]*big.Int, len(byCA[n]))
+		for i, rec := range byCA[n] {
+			only[i] = rec.Serial
+		}
+		listed := a.publishedListing(dir, n, only...)
+		for _, rec := range byCA[n] {
+			was, on := listed[SerialHex(rec.Serial)]
+			p := Pending{CA: n, Serial: rec.Serial, Name: rec.Name, Reason: revoke.Reason(rec.Reason), RevokedAt: rec.RevokedAt}
+			if isPending(&p, rec.Status == StatusRevoked, was, on) {
+				add(p)
+			}
 		}
 	}
 	return out, total, nil

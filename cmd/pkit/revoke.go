@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -54,13 +55,19 @@ func revokeCommand(e *env) *cli.Command {
    pkit is killed) after the revocation is recorded, the revocation is kept,
    "pkit crl --check" names it, and the next "pkit crl" publishes it.
 
+   --json prints each certificate revoked with what the command published:
+   each CA's new CRL (number, thisUpdate, nextUpdate, the files written) and
+   the bundle, or with --no-publish the CAs whose CRLs do not carry the change
+   yet ("pending_cas").
+
 EXAMPLES
    pkit revoke alice --reason keyCompromise --invalidity-date 2026-03-01
    pkit revoke 3f:a2:19:…:0c --reason superseded
    pkit revoke alice --all --reason affiliationChanged   (every valid "alice")
    pkit revoke ./old-server.pem
    pkit revoke --from leavers.txt --reason affiliationChanged
-   pkit revoke --no-publish bob && pkit revoke --no-publish carol && pkit crl`,
+   pkit revoke --no-publish bob && pkit revoke --no-publish carol && pkit crl
+   pkit revoke bob --json   (which CRLs were published: number, files, nextUpdate)`,
 		Flags: flags([]cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "reason", Value: "unspecified", Usage: "the RFC 5280 `REASON`"},
@@ -80,11 +87,13 @@ func unrevokeCommand(e *env) *cli.Command {
 		Description: `Makes certificates that were revoked with --reason certificateHold valid
    again, and publishes fresh CRLs without them at once, as "pkit revoke" does
    (--no-publish: at the next "pkit crl"). A revocation for any other reason is
-   final.
+   final. --json prints each hold lifted with what was published, as
+   "pkit revoke --json" does.
 
 EXAMPLES
    pkit revoke laptop-bob --reason certificateHold
-   pkit unrevoke laptop-bob`,
+   pkit unrevoke laptop-bob
+   pkit unrevoke laptop-bob --no-publish --json`,
 		Flags:  flags([]cli.Flag{dirFlag()}, publishFlags(), unlockFlags()),
 		Action: e.unrevoke,
 	}
@@ -165,7 +174,11 @@ func (e *env) revoke(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("json") {
-		return e.printJSON(revokedJSON(recs, rs, a.Now()))
+		pj, err := e.publicationOf(c, a, recs, pub)
+		if err != nil {
+			return err
+		}
+		return e.printJSON(revokedJSON(recs, rs, a.Now(), pj))
 	}
 	return nil
 }
@@ -246,6 +259,63 @@ func (e *env) afterChange(c *cli.Context, a *ca.Authority, pub []ca.PublishedCRL
 	return nil
 }
 
+// publicationJSON is what revoke and unrevoke --json add to each entry
+// (the output is a list of the certificates changed, so the facts of the
+// whole command are repeated on each): what was published, or with
+// --no-publish which CAs now have changes no published CRL carries.
+type publicationJSON struct {
+	// Published: this entry's change is on a CRL the command published.
+	Published bool `json:"published"`
+	// CRLs are the CRLs the command published (and those it left out,
+	// with not_signed), as "pkit crl --json" lists them; [] when it
+	// published none.
+	CRLs []publishedJSON `json:"crls"`
+	// Bundle is the bundle of all CRLs written with them.
+	Bundle string `json:"bundle,omitempty"`
+	// PendingCAs are the CAs whose published CRL does not carry this
+	// command's changes yet (--no-publish): "pkit crl" publishes them.
+	PendingCAs []string        `json:"pending_cas"`
+	issuers    map[string]bool // the CAs whose CRL was signed
+}
+
+func (p publicationJSON) forIssuer(issuer string) publicationJSON {
+	p.Published = p.issuers[issuer]
+	return p
+}
+
+// publicationOf describes for --json what revoke or unrevoke published
+// (pub), or, with --no-publish, which CAs the changes to recs are
+// pending for, by the one rule of ca.Authority.PendingRevocations.
+func (e *env) publicationOf(c *cli.Context, a *ca.Authority, recs []*ca.Record, pub []ca.PublishedCRL) (publicationJSON, error) {
+	pj := publicationJSON{CRLs: publishedJSONs(pub), PendingCAs: []string{}, issuers: map[string]bool{}}
+	for _, p := range pub {
+		if p.NotSigned == nil {
+			pj.issuers[p.CA] = true
+			pj.Bundle = filepath.Join(filepath.Dir(p.PEM), ca.CRLBundle)
+		}
+	}
+	if !c.Bool("no-publish") {
+		return pj, nil
+	}
+	serials := make([]*big.Int, len(recs))
+	for i, r := range recs {
+		serials[i] = r.Serial
+	}
+	pending, _, err := a.PendingRevocations(ctxOf(c), "", serials...)
+	if err != nil {
+		return pj, err
+	}
+	seen := map[string]bool{}
+	for _, p := range pending {
+		if !seen[p.CA] {
+			seen[p.CA] = true
+			pj.PendingCAs = append(pj.PendingCAs, p.CA)
+		}
+	}
+	sort.Strings(pj.PendingCAs)
+	return pj, nil
+}
+
 type revokedEntry struct {
 	Serial  string    `json:"serial"`
 	Name    string    `json:"name"`
@@ -253,18 +323,27 @@ type revokedEntry struct {
 	Issuer  string    `json:"issuer"`
 	Reason  string    `json:"reason"`
 	At      time.Time `json:"revoked_at"`
+	publicationJSON
 }
 
-func revokedJSON(recs []*ca.Record, rs []ca.Revocation, now time.Time) []revokedEntry {
+func revokedJSON(recs []*ca.Record, rs []ca.Revocation, now time.Time, pj publicationJSON) []revokedEntry {
 	out := make([]revokedEntry, len(recs))
 	for i, r := range recs {
 		at := now.UTC().Truncate(time.Second)
 		if !r.RevokedAt.IsZero() {
 			at = r.RevokedAt // a hold made permanent keeps its date
 		}
-		out[i] = revokedEntry{Serial: ca.SerialHex(r.Serial), Name: r.Name, Profile: r.Profile, Issuer: r.Issuer, Reason: rs[i].Reason.String(), At: at}
+		out[i] = revokedEntry{Serial: ca.SerialHex(r.Serial), Name: r.Name, Profile: r.Profile, Issuer: r.Issuer, Reason: rs[i].Reason.String(), At: at,
+			publicationJSON: pj.forIssuer(r.Issuer)}
 	}
 	return out
+}
+
+type unrevokedEntry struct {
+	Serial string `json:"serial"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	publicationJSON
 }
 
 func (e *env) unrevoke(c *cli.Context) error {
@@ -317,9 +396,13 @@ func (e *env) unrevoke(c *cli.Context) error {
 		return revokeErr(refused)
 	}
 	if c.Bool("json") {
-		out := make([]map[string]string, len(recs))
+		pj, err := e.publicationOf(c, a, recs, pub)
+		if err != nil {
+			return err
+		}
+		out := make([]unrevokedEntry, len(recs))
 		for i, r := range recs {
-			out[i] = map[string]string{"serial": ca.SerialHex(r.Serial), "name": r.Name, "status": string(ca.StatusValid)}
+			out[i] = unrevokedEntry{Serial: ca.SerialHex(r.Serial), Name: r.Name, Status: string(ca.StatusValid), publicationJSON: pj.forIssuer(r.Issuer)}
 		}
 		return e.printJSON(out)
 	}

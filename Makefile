@@ -3,18 +3,23 @@ GO ?= go
 
 .PHONY: build test vet cross portable fuzz bench clean man
 
-# A static binary (the SQLite driver is pure Go; without cgo, os/user and
-# net need no libc) without urfave/cli's man-page generator, whose markdown
+# A static binary without urfave/cli's man-page generator, whose markdown
 # package costs every process start-up time: together about a quarter of
-# the CPU of a short command like "pkit issue client". Without the symbol
-# table and DWARF (-s -w: a 16 MB binary instead of 23 MB; panics still name
-# functions, from the runtime's own tables) every process costs 5-9% less
-# CPU (bench/cputime, interleaved: 0.91-0.95 of the CPU of an
-# unstripped build, for --version and for chain verify). BIN names the output
-# (bench/issue.sh builds into bench/out).
+# the CPU of a short command like "pkit issue client". With a C compiler,
+# SQLite is its C library built in (cgo, linked statically: netgo and
+# osusergo keep name lookups in Go, sqlite_omit_load_extension drops
+# dlopen), which starts every process about 3 ms sooner than the pure-Go
+# SQLite (ca/sqlite_cgo.go); without one (CGO_ENABLED=0, cross builds) the
+# pure-Go driver is used. Without the symbol table and DWARF (-s -w: a
+# 16 MB binary instead of 23 MB; panics still name functions, from the
+# runtime's own tables) every process costs 5-9% less CPU (bench/cputime,
+# interleaved: 0.91-0.95 of the CPU of an unstripped build, for --version
+# and for chain verify). BIN names the output (bench/issue.sh builds into
+# bench/out).
 BIN ?= pkit
+BUILD_TAGS = urfave_cli_no_docs netgo osusergo sqlite_omit_load_extension
 build:
-	CGO_ENABLED=0 $(GO) build -buildvcs=auto -tags urfave_cli_no_docs -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/pkit
+	$(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w $(if $(filter 0,$(shell $(GO) env CGO_ENABLED)),,-extldflags=-static)' -o $(BIN) ./cmd/pkit
 
 test: vet cross portable
 	$(GO) test -count=1 -timeout 20m ./...
@@ -26,9 +31,10 @@ cross:
 	GOOS=windows GOARCH=amd64 $(GO) build ./...
 
 # The atomic-write and store tests again on the portable file path (temp
-# file, fsync, rename/link) that systems without O_TMPFILE and syncfs use.
+# file, fsync, rename/link) that systems without O_TMPFILE and syncfs use,
+# and with the pure-Go SQLite driver that builds without cgo use.
 portable:
-	$(GO) test -count=1 -tags pkit_portable ./formats ./ca
+	CGO_ENABLED=0 $(GO) test -count=1 -tags pkit_portable ./formats ./ca
 
 vet:
 	$(GO) vet ./...

@@ -21,7 +21,7 @@ const deadPID = 1<<22 + 1
 // issued by the CA a, the first of them revoked, and a CRL number.
 func makeV1Store(t *testing.T, path string, a *Authority, n int) []*Record {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=rwc&_pragma=journal_mode(WAL)")
+	db, err := sql.Open(sqliteDriver, sqliteDSN(path, "rwc", false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,6 @@ import (
 
 	"github.com/pkit/pkit/formats"
 	"github.com/pkit/pkit/revoke"
-	sqlite "modernc.org/sqlite" // pure-Go SQLite driver, keeps the binary static
 )
 
 // Status is a certificate's state in the store.
@@ -186,10 +185,9 @@ func storeFailure(path string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var se *sqlite.Error
 	full := errors.Is(err, syscall.ENOSPC)
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
+	if code, ok := sqliteCode(err); ok {
+		switch code {
 		case 13: // SQLITE_FULL
 			full = true
 		case 10: // SQLITE_IOERR: growing the WAL or its index can fail so
@@ -241,15 +239,14 @@ func OpenStore(path string) (*Store, error) {
 	return s, err
 }
 
+// sqliteURI is path as an SQLite "file:" URI, without query.
+func sqliteURI(path string) string { return "file:" + (&url.URL{Path: path}).EscapedPath() }
+
 // openStore opens path with SQLite's open mode ("rwc" creates it, "rw"
 // does not, "ro" reads only) and applies the schema when writable.
 func openStore(path, mode string) (*Store, error) {
 	readOnly := strings.HasPrefix(mode, "ro")
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=" + mode + "&_pragma=busy_timeout(60000)"
-	if !readOnly {
-		dsn += "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
-	}
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open(sqliteDriver, sqliteDSN(path, mode, readOnly))
 	if err != nil {
 		return nil, fmt.Errorf("opening store %q: %w", path, err)
 	}

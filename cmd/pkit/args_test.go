@@ -8,7 +8,7 @@ import (
 )
 
 func TestInterspersed(t *testing.T) {
-	app := newApp(&env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }})
+	app := newApp(&env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}, nil)
 	tests := []struct{ in, want string }{
 		{"pkit issue server localhost --chain", "pkit issue server --chain -- localhost"},
 		{"pkit issue server a b --dir pki", "pkit issue server --dir pki -- a b"},
@@ -26,8 +26,36 @@ func TestInterspersed(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%q:\n got  %q\n want %q", tt.in, got, tt.want)
 		}
+		// The app built for these arguments alone reads them the same.
+		lazy := newApp(app.Metadata["env"].(*env), strings.Fields(tt.in))
+		if got := strings.Join(interspersed(lazy, strings.Fields(tt.in)), " "); got != tt.want {
+			t.Errorf("%q with only its command built:\n got  %q\n want %q", tt.in, got, tt.want)
+		}
 	}
 	if args := strings.Fields("pkit issue client x"); !slices.Equal(interspersed(app, args), []string{"pkit", "issue", "client", "--", "x"}) {
 		t.Errorf("plain: %q", interspersed(app, args))
+	}
+}
+
+// TestCommandTable: the names newApp looks commands up by are the names
+// the commands have, and an app built for one command has that one only.
+func TestCommandTable(t *testing.T) {
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+	all := newApp(e, nil).Commands
+	if len(all) != len(commands) {
+		t.Fatalf("%d commands built, %d in the table", len(all), len(commands))
+	}
+	for i, c := range commands {
+		if all[i].Name != c.name {
+			t.Errorf("table entry %d is %q, its command is named %q", i, c.name, all[i].Name)
+		}
+		one := newApp(e, []string{"pkit", "--dir", "x", c.name, "--help"}).Commands
+		if wholeTree[c.name] {
+			if len(one) != len(commands) {
+				t.Errorf("%s: %d commands built, want all", c.name, len(one))
+			}
+		} else if len(one) != 1 || one[0].Name != c.name {
+			t.Errorf("%s: built %d commands, want only it", c.name, len(one))
+		}
 	}
 }

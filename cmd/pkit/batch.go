@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -311,7 +310,7 @@ func parseCSVManifest(data []byte) ([]manifestRow, []rowError, error) {
 			// identity given to --batch by mistake) must not have its first
 			// line echoed: quote a cell only when it looks like a column name
 			// in a row that names at least one real column.
-			if headerWord.MatchString(h) && slices.ContainsFunc(header, func(c string) bool { return slices.Contains(known, c) }) {
+			if isHeaderWord(h) && slices.ContainsFunc(header, func(c string) bool { return slices.Contains(known, c) }) {
 				return nil, nil, fmt.Errorf("line %d: unknown column %q (columns: %s)", headerLine, h, strings.Join(known, ","))
 			}
 			return nil, nil, fmt.Errorf("line %d is not a header row; a CSV manifest starts with a line naming its columns (columns: %s)", headerLine, strings.Join(known, ","))
@@ -365,9 +364,21 @@ func parseCSVManifest(data []byte) ([]manifestRow, []rowError, error) {
 	return rows, bad, nil
 }
 
-// headerWord is what a misspelt column name looks like; any other cell in
-// the first line is not quoted back (it may be a secret).
-var headerWord = regexp.MustCompile(`^[a-z0-9_-]{1,20}$`)
+// isHeaderWord reports whether s looks like a misspelt column name (1 to
+// 20 of a-z, 0-9, _ and -); any other cell in the first line is not quoted
+// back (it may be a secret). A loop, not a regexp: compiling one at start-up
+// costs every pkit process.
+func isHeaderWord(s string) bool {
+	if len(s) == 0 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 func splitCell(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ';' })

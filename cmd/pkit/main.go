@@ -39,7 +39,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // main runs the app with e and returns the exit code.
 func (e *env) main(args []string) int {
-	app := newApp(e)
+	app := newApp(e, args)
 	args = leadingFlagsLater(app, args)
 	if len(args) > 1 && (args[1] == "help" || args[1] == "h") {
 		// "pkit help [CMD [SUB]]": only the command words count (urfave/
@@ -61,11 +61,90 @@ func (e *env) main(args []string) int {
 }
 
 // newApp builds the command tree. Every command is listed here.
-func newApp(e *env) *cli.App {
+// commands are pkit's commands in the order help lists them, each with the
+// function that builds it. Building every command's flags costs a short
+// command about 5% of its CPU (perf, pkit --version), so newApp builds
+// only the one that runs when the arguments name it.
+var commands = []struct {
+	name  string
+	build func(*env) *cli.Command
+}{
+	{"quickstart", quickstartCommand},
+	{"init", initCommand},
+	{"ca", caCommand},
+	{"issue", issueCommand},
+	{"sign", signCommand},
+	{"csr", csrCommand},
+	{"list", listCommand},
+	{"renew", renewCommand},
+	{"inspect", inspectCommand},
+	{"convert", convertCommand},
+	{"match", matchCommand},
+	{"chain", chainCommand},
+	{"probe", probeCommand},
+	{"revoke", revokeCommand},
+	{"unrevoke", unrevokeCommand},
+	{"crl", crlCommand},
+	{"store", storeCommand},
+	{"serve", serveCommand},
+	{"trust", trustCommand},
+	{"completion", completionCommand},
+	{"man", manCommand},
+}
+
+// wholeTree names the commands that read the whole command tree.
+var wholeTree = map[string]bool{"completion": true, "man": true}
+
+// newApp builds pkit's command line for args (nil: every command). When
+// the first word of args names a command, only that one is built: the
+// others are not needed to run it.
+func newApp(e *env, args []string) *cli.App {
+	var cmds []*cli.Command
+	if name := firstWord(args); name != "" && !wholeTree[name] {
+		for _, c := range commands {
+			if c.name == name {
+				cmds = []*cli.Command{c.build(e)}
+			}
+		}
+	}
+	if cmds == nil {
+		for _, c := range commands {
+			cmds = append(cmds, c.build(e))
+		}
+	}
+	return buildApp(e, cmds)
+}
+
+// firstWord is the command args name: the first word after the program's
+// name and its leading flags (a word after a flag may be that flag's
+// value, "pkit --dir pki list"), or "" when there is none.
+func firstWord(args []string) string {
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || a == "-" {
+			return ""
+		}
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		for _, c := range commands {
+			if c.name == a {
+				return a
+			}
+		}
+		if !strings.HasPrefix(args[i-1], "-") || i == 1 {
+			return "" // not a flag's value: an unknown command
+		}
+	}
+	return ""
+}
+
+// buildApp is pkit's command line with cmds.
+func buildApp(e *env, cmds []*cli.Command) *cli.App {
 	app := &cli.App{
 		Name:     "pkit",
 		Version:  version(),
-		Metadata: map[string]any{"stdout": e.stdout},
+		Metadata: map[string]any{"stdout": e.stdout, "env": e},
 		Usage:    "a private PKI toolkit: CAs, certificates, chains, formats, revocation",
 		Description: `pkit keeps a CA in a directory (default ./pki, or --dir, or $PKIT_DIR).
 
@@ -92,29 +171,7 @@ func newApp(e *env) *cli.App {
 			}
 			return cli.ShowAppHelp(c)
 		},
-		Commands: []*cli.Command{
-			quickstartCommand(e),
-			initCommand(e),
-			caCommand(e),
-			issueCommand(e),
-			signCommand(e),
-			csrCommand(e),
-			listCommand(e),
-			renewCommand(e),
-			inspectCommand(e),
-			convertCommand(e),
-			matchCommand(e),
-			chainCommand(e),
-			probeCommand(e),
-			revokeCommand(e),
-			unrevokeCommand(e),
-			crlCommand(e),
-			storeCommand(e),
-			serveCommand(e),
-			trustCommand(e),
-			completionCommand(e),
-			manCommand(e),
-		},
+		Commands: cmds,
 	}
 	setUsageErrors(app.Commands)
 	return app
@@ -139,7 +196,7 @@ func (e *env) help(app *cli.App, path []string) error {
 		}
 		cmds, where = next.Subcommands, where+" "+next.Name
 	}
-	return newApp(e).Run(append(append([]string{"pkit"}, path...), "--help"))
+	return newApp(e, nil).Run(append(append([]string{"pkit"}, path...), "--help"))
 }
 
 // setUsageErrors gives every command (subcommands don't inherit it) the

@@ -45,6 +45,9 @@ func TestCommandTable(t *testing.T) {
 	if len(all) != len(commands) {
 		t.Fatalf("%d commands built, %d in the table", len(all), len(commands))
 	}
+	if n := len(newApp(e, []string{"pkit", "--version"}).Commands); n != 0 {
+		t.Errorf("pkit --version built %d commands, want none", n)
+	}
 	for i, c := range commands {
 		if all[i].Name != c.name {
 			t.Errorf("table entry %d is %q, its command is named %q", i, c.name, all[i].Name)

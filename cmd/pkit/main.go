@@ -100,6 +100,9 @@ var wholeTree = map[string]bool{"completion": true, "man": true}
 // others are not needed to run it.
 func newApp(e *env, args []string) *cli.App {
 	var cmds []*cli.Command
+	if len(args) == 2 && (args[1] == "--version" || args[1] == "-v") {
+		return buildApp(e, nil) // the version needs no command
+	}
 	if name := firstWord(args); name != "" && !wholeTree[name] {
 		for _, c := range commands {
 			if c.name == name {

@@ -61,6 +61,13 @@ type Finding struct {
 	Fix    string
 	// Problem is the chain diagnostic the finding comes from, if any.
 	Problem *chain.Problem
+	// Warning is set on a finding that does not explain the outcome:
+	// every finding of a probe the server accepted (the server's own
+	// chain, a client certificate it should not have accepted), and the
+	// server's chain when it refused (a server never refuses a client
+	// for its own chain). pkit probe's exit code follows the outcome
+	// alone; warnings are reported with their fix.
+	Warning bool
 }
 
 // Diagnose fills r's Server, Client, ClientPath, ClientAccepted, the
@@ -83,12 +90,11 @@ func Diagnose(r *Report, o Options) {
 	d.client()
 	d.refusal()
 	d.order()
-	if r.Outcome == Accepted {
-		for i, f := range r.Findings {
-			if strings.HasPrefix(string(f.Cause), "client-") {
-				r.Findings[i].Detail = "the server accepted the client certificate, but " + f.Detail
-			}
+	for i, f := range r.Findings {
+		if r.Outcome == Accepted && strings.HasPrefix(string(f.Cause), "client-") {
+			r.Findings[i].Detail = "the server accepted the client certificate, but " + f.Detail
 		}
+		r.Findings[i].Warning = r.Outcome == Accepted || f.Cause == ServerChainIncomplete || f.Cause == ServerChainInvalid
 	}
 }
 

@@ -176,7 +176,8 @@ type Report struct {
 }
 
 // OK reports whether the server accepted the probe's identity and its
-// own chain verifies.
+// own chain verifies: nothing to warn about. Whether the server accepted
+// the identity is Outcome alone.
 func (r *Report) OK() bool {
 	return r.Outcome == Accepted && (r.Server == nil || r.Server.Valid())
 }

@@ -239,6 +239,7 @@ func TestProbe(t *testing.T) {
 				if len(r.Findings) == 0 || r.Findings[0].Cause != tt.cause {
 					t.Fatalf("findings %+v; want %s first", r.Findings, tt.cause)
 				}
+				checkWarnings(t, r)
 			})
 		}
 	}
@@ -304,7 +305,21 @@ func TestDiagnose(t *testing.T) {
 			if len(r.Notes) != tt.wantNotes {
 				t.Errorf("notes %q, want %d", r.Notes, tt.wantNotes)
 			}
+			checkWarnings(t, &r)
 		})
+	}
+}
+
+// checkWarnings: a finding that does not explain the outcome is a
+// warning (every finding of an accepted probe, the server's chain
+// always); those that explain a refusal are not.
+func checkWarnings(t *testing.T, r *Report) {
+	t.Helper()
+	for _, f := range r.Findings {
+		want := r.Outcome == Accepted || f.Cause == ServerChainIncomplete || f.Cause == ServerChainInvalid
+		if f.Warning != want {
+			t.Errorf("%s probe: finding %s has Warning %v, want %v", r.Outcome, f.Cause, f.Warning, want)
+		}
 	}
 }
 

@@ -66,9 +66,11 @@ func probeCommand(e *env) *cli.Command {
    --password-file, PKIT_PASSWORD or the terminal.
 
    Exit codes: 0 the server accepted the connection (with the client
-   certificate given, if any) and its chain is valid; 3 refused, or the
-   server's chain is not valid; 1 error (no connection, not TLS, a
-   timeout); 2 usage error.
+   certificate given, if any); 3 refused; 1 error (no connection, not TLS,
+   a timeout); 2 usage error. Problems that do not decide this, such as
+   the server's own chain being incomplete or invalid, are printed as
+   "pkit: warning:" lines with their fix (and as findings with "warning":
+   true in --json).
 
 EXAMPLES (after "pkit quickstart", with a server on port 8443)
    pkit probe localhost:8443
@@ -195,9 +197,9 @@ func (e *env) probe(c *cli.Context) error {
 		return probeFailure(r)
 	case r.Outcome == probe.Refused:
 		return checkFailed("%s refused the connection: %s", r.Address, r.RefusalWords())
-	case !r.OK():
-		return checkFailed("%s accepted the connection, but its own chain is not valid: clients that verify it refuse the server", r.Address)
 	}
+	// Accepted: the exit code is 0, whatever the warnings (the server's
+	// own chain, printed above with their fix) say.
 	return nil
 }
 
@@ -332,7 +334,7 @@ func (e *env) printProbe(r *probe.Report) {
 			top := r.Server.Chain[len(r.Server.Chain)-1]
 			fmt.Fprintf(w, "  server chain: valid for %q, up to the trusted root %q\n", r.ServerName, top.Subject.String())
 		} else if r.Server != nil {
-			fmt.Fprintf(w, "  server chain: NOT valid (see below)\n")
+			fmt.Fprintf(w, "  server chain: NOT valid (see the warnings below)\n")
 		}
 	}
 	switch {
@@ -378,6 +380,13 @@ func (e *env) printProbe(r *probe.Report) {
 		fmt.Fprintf(w, "  outcome: %s\n", outcome)
 	}
 	for _, f := range r.Findings {
+		if f.Warning {
+			warnf(w, "%s", f.Detail)
+			if f.Fix != "" {
+				message(w, "fix", "%s", f.Fix)
+			}
+			continue
+		}
 		problemf(w, f.Detail, f.Fix)
 	}
 	for _, n := range r.Notes {
@@ -438,9 +447,10 @@ type probeClientJSON struct {
 }
 
 type probeFindingJSON struct {
-	Cause  probe.Cause `json:"cause"`
-	Detail string      `json:"detail"`
-	Fix    string      `json:"fix"`
+	Cause   probe.Cause `json:"cause"`
+	Detail  string      `json:"detail"`
+	Fix     string      `json:"fix"`
+	Warning bool        `json:"warning"`
 }
 
 // probeReport is the output of pkit probe --json (docs/probe-json.md).
@@ -499,7 +509,7 @@ func probeJSON(r *probe.Report) probeReport {
 		v.Client.Check = &probeChainJSON{Sent: probeCertsJSON(r.ClientSent), Path: probeCertsJSON(r.Client.Chain), Valid: r.Client.Valid(), Trusted: r.Client.Trusted, Problems: problemsJSON(r.Client.Problems)}
 	}
 	for _, f := range r.Findings {
-		v.Findings = append(v.Findings, probeFindingJSON{Cause: f.Cause, Detail: f.Detail, Fix: f.Fix})
+		v.Findings = append(v.Findings, probeFindingJSON{Cause: f.Cause, Detail: f.Detail, Fix: f.Fix, Warning: f.Warning})
 	}
 	return v
 }

@@ -184,7 +184,8 @@ type probeOut struct {
 	Findings []struct {
 		Cause  string `json:"cause"`
 		Detail string `json:"detail"`
-		Fix    string `json:"fix"`
+		Fix     string `json:"fix"`
+		Warning bool   `json:"warning"`
 	} `json:"findings"`
 	exit   int
 	stderr string
@@ -228,7 +229,9 @@ func TestProbeServers(t *testing.T) {
 		mention      string // in its detail or fix
 	}{
 		{"accepted", "good", client("alice"), 0, "accepted", "", ""},
-		{"server-leaf-only", "leaf-only", client("alice"), 3, "accepted", "server-chain-incomplete", inter},
+		// Accepted: exit 0; the server's incomplete chain is a warning
+		// with its fix.
+		{"server-leaf-only", "leaf-only", client("alice"), 0, "accepted", "server-chain-incomplete", inter},
 		{"ca-file-without-root", "ca-inter-only", client("alice"), 3, "refused", "client-ca-file-incomplete", "Servers Root CA"},
 		{"ca-file-root-only-client-sends-leaf", "ca-root-only", client("alice"), 3, "refused", "client-chain-incomplete", inter},
 		{"ca-file-root-only-client-sends-chain", "ca-root-only", []string{"--cert", f.aliceChain, "--key", filepath.Join(s.dir, "alice-client-key.pem")}, 0, "accepted", "", ""},
@@ -297,6 +300,12 @@ func TestProbeServers(t *testing.T) {
 						}
 						if n, want := strings.Count(stderr, "pkit: error: "), min(c.exit, 1); n != want {
 							t.Errorf("%d error lines, want %d:\n%s", n, want, stderr)
+						}
+						// The exit code is the server's decision; what does
+						// not decide it is a warning, with its fix.
+						if accepted := out.Outcome == "accepted"; got.Warning != accepted ||
+							accepted && (!strings.Contains(stderr, "pkit: warning: "+got.Detail[:20]) || !strings.Contains(stderr, "pkit: fix: ") || strings.Contains(stderr, "pkit: problem: ")) {
+							t.Errorf("first finding warning %v on an %s probe; want the findings of an accepted probe as warnings with their fix, those of a refusal as problems:\n%s", got.Warning, out.Outcome, stderr)
 						}
 					})
 				}

@@ -182,8 +182,8 @@ type probeOut struct {
 		ChainsToCA *bool `json:"chains_to_accepted_ca"`
 	} `json:"client"`
 	Findings []struct {
-		Cause  string `json:"cause"`
-		Detail string `json:"detail"`
+		Cause   string `json:"cause"`
+		Detail  string `json:"detail"`
 		Fix     string `json:"fix"`
 		Warning bool   `json:"warning"`
 	} `json:"findings"`

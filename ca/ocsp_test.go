@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -33,6 +34,9 @@ func TestOCSPSource(t *testing.T) {
 	defer src.Close()
 	if src.shm == nil {
 		t.Fatal("no WAL index: every request would read the store")
+	}
+	if (runtime.GOOS == "linux" || runtime.GOOS == "darwin") && src.shmap == nil {
+		t.Error("the WAL index is not mapped: every request makes a system call")
 	}
 	// Another process's connection.
 	other, err := OpenStore(filepath.Join(a.Dir, "store"))

@@ -30,11 +30,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -381,6 +381,7 @@ type client struct {
 	addr string
 	c    net.Conn
 	r    *bufio.Reader
+	body []byte // the last response's body, reused
 }
 
 func (cn *client) close() {
@@ -418,17 +419,67 @@ func (cn *client) post(req []byte) (int, []byte, error) {
 	}
 }
 
+// roundTrip writes req and reads the response: the status line, the
+// headers it needs (Content-Length, Connection) and the body, into a
+// buffer of the client's that the next call reuses. It reads what both
+// responders send (HTTP/1.1 with Content-Length; OpenSSL's HTTP/1.0
+// answers, closed after), not every HTTP response.
 func (cn *client) roundTrip(req []byte) (code int, body []byte, closeAfter bool, err error) {
 	if _, err := cn.c.Write(req); err != nil {
 		return 0, nil, false, err
 	}
-	resp, err := http.ReadResponse(cn.r, nil)
+	line, err := cn.r.ReadSlice('\n')
 	if err != nil {
 		return 0, nil, false, err
 	}
-	body, err = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, body, resp.Close, err
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, nil, false, fmt.Errorf("bad status line %q", line)
+	}
+	closeAfter = line[7] == '0' // HTTP/1.0: closed after, unless kept alive
+	code, err = strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, nil, false, fmt.Errorf("bad status line %q", line)
+	}
+	length := -1
+	for {
+		line, err = cn.r.ReadSlice('\n')
+		if err != nil {
+			return 0, nil, false, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			return 0, nil, false, fmt.Errorf("bad header line %q", line)
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 || length > 1<<20 {
+				return 0, nil, false, fmt.Errorf("bad Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Connection")):
+			if bytes.EqualFold(value, []byte("close")) {
+				closeAfter = true
+			} else if bytes.EqualFold(value, []byte("keep-alive")) {
+				closeAfter = false
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			return 0, nil, false, fmt.Errorf("Transfer-Encoding %q not read here", value)
+		}
+	}
+	if length < 0 { // the body runs to the end of the connection
+		body, err = io.ReadAll(io.LimitReader(cn.r, 1<<20))
+		return code, body, true, err
+	}
+	if cap(cn.body) < length {
+		cn.body = make([]byte, length)
+	}
+	body = cn.body[:length]
+	_, err = io.ReadFull(cn.r, body)
+	return code, body, closeAfter, err
 }
 
 func readCert(path string) (*x509.Certificate, error) {

@@ -108,6 +108,34 @@ func urlPath(u string) string {
 	return p.EscapedPath()
 }
 
+// OCSPRoute returns the rule of [Authority.Handler] for the OCSP paths:
+// for a request's path (escaped, as the request line carries it), the
+// OCSP path it falls under (without a final "/"), and whether it goes to
+// the responder: a path of the [Authority.Routes] of kind "ocsp", or
+// anything under one that is not another route. ocsp.FastPath answers
+// by the same rule.
+func (a *Authority) OCSPRoute(o ServeOptions) func(path string) (prefix string, ok bool) {
+	exact := map[string]Route{}
+	var prefixes []string
+	for _, r := range a.Routes(o) {
+		exact[r.Path] = r
+		if r.Kind == "ocsp" {
+			prefixes = append(prefixes, strings.TrimSuffix(r.Path, "/"))
+		}
+	}
+	return func(p string) (string, bool) {
+		if r, ok := exact[p]; ok {
+			return strings.TrimSuffix(r.Path, "/"), r.Kind == "ocsp"
+		}
+		for _, op := range prefixes {
+			if strings.HasPrefix(p, op+"/") {
+				return op, true
+			}
+		}
+		return "", false
+	}
+}
+
 // Handler returns the HTTP handler of pkit serve for the [Authority.Routes]:
 // CRLs are read from their files at every request, so a CRL published
 // while serving is served at once, byte for byte; CA certificates are
@@ -118,38 +146,27 @@ func urlPath(u string) string {
 func (a *Authority) Handler(o ServeOptions) http.Handler {
 	routes := a.Routes(o)
 	exact := map[string]Route{}
-	var ocspPaths []string
 	for _, r := range routes {
 		exact[r.Path] = r
-		if r.Kind == "ocsp" {
-			ocspPaths = append(ocspPaths, strings.TrimSuffix(r.Path, "/"))
-		}
 	}
+	ocspRoute := a.OCSPRoute(o)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		p := req.URL.EscapedPath()
-		r, ok := exact[p]
-		if !ok {
-			for _, op := range ocspPaths {
-				if strings.HasPrefix(p, op+"/") {
-					r, ok = Route{Kind: "ocsp", Path: op}, true
-					break
-				}
-			}
-		}
-		if !ok {
-			http.NotFound(w, req)
-			return
-		}
-		if r.Kind == "ocsp" {
+		if prefix, ok := ocspRoute(p); ok {
 			// The responder sees the path below its own (a GET's
 			// base64 request), whichever of the OCSP paths it came by.
 			sub := new(http.Request)
 			*sub = *req
 			u := *req.URL
-			u.RawPath = strings.TrimPrefix(p, strings.TrimSuffix(r.Path, "/"))
+			u.RawPath = strings.TrimPrefix(p, prefix)
 			u.Path, _ = url.PathUnescape(u.RawPath)
 			sub.URL = &u
 			o.OCSP.ServeHTTP(w, sub)
+			return
+		}
+		r, ok := exact[p]
+		if !ok {
+			http.NotFound(w, req)
 			return
 		}
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {

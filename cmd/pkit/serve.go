@@ -215,8 +215,16 @@ func (e *env) serve(c *cli.Context) error {
 	if c.Bool("quiet") {
 		access = nil
 	}
-	handler, flushLog := accessLog(access, a.Handler(opts))
+	handler, fastLog, flushLog := accessLog(access, a.Handler(opts))
 	defer flushLog()
+	// Plain HTTP: the common OCSP requests are answered without
+	// net/http (ocsp.FastPath), the rest handed to it.
+	var fast *ocsp.FastPath
+	if resp != nil && scheme == "http" {
+		fast = &ocsp.FastPath{Responder: resp, Route: a.OCSPRoute(opts), Log: fastLog, IdleTimeout: serveIdleTimeout,
+			ReadTimeout: serveReadTimeout, WriteTimeout: serveWriteTimeout, MaxHeaderBytes: serveMaxHeader}
+		ln = fast.Listen(ln)
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: serveHeaderTimeout,
@@ -251,6 +259,9 @@ func (e *env) serve(c *cli.Context) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
+	}
+	if fast != nil {
+		fast.Shutdown(sctx)
 	}
 	flushLog()
 	fmt.Fprintln(e.stderr, "pkit serve: stopped")
@@ -306,10 +317,11 @@ func renewSigners(ctx context.Context, log io.Writer, a *ca.Authority, resp *ocs
 // request line, status, bytes, duration, and what the OCSP responder
 // answered. Lines are buffered and written at least every 200 ms (one
 // write per line would cost more than an OCSP answer); flush writes what
-// is buffered, at shutdown.
-func accessLog(log io.Writer, h http.Handler) (handler http.Handler, flush func()) {
+// is buffered, at shutdown. fast logs the requests ocsp.FastPath answers,
+// in the same form.
+func accessLog(log io.Writer, h http.Handler) (handler http.Handler, fast func(ocsp.LogEntry), flush func()) {
 	if log == nil {
-		return h, func() {}
+		return h, nil, func() {}
 	}
 	var mu sync.Mutex
 	buf := bufio.NewWriterSize(log, 64<<10)
@@ -323,36 +335,40 @@ func accessLog(log io.Writer, h http.Handler) (handler http.Handler, flush func(
 			flush()
 		}
 	}()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &logWriter{ResponseWriter: w, status: http.StatusOK}
-		h.ServeHTTP(rec, r)
-		path := r.URL.EscapedPath()
+	write := func(e ocsp.LogEntry) {
+		path := e.Path
 		if len(path) > 64 {
 			path = path[:61] + "..."
 		}
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
 		line := make([]byte, 0, 160)
-		line = start.UTC().AppendFormat(line, "2006-01-02T15:04:05.000Z")
+		line = e.Start.UTC().AppendFormat(line, "2006-01-02T15:04:05.000Z")
 		line = append(line, ' ')
-		line = append(line, host...)
+		line = append(line, e.Remote...)
 		line = append(line, ' ')
-		line = strconv.AppendQuote(line, r.Method+" "+path)
+		line = strconv.AppendQuote(line, e.Method+" "+path)
 		line = append(line, ' ')
-		line = strconv.AppendInt(line, int64(rec.status), 10)
+		line = strconv.AppendInt(line, int64(e.Status), 10)
 		line = append(line, ' ')
-		line = strconv.AppendInt(line, int64(rec.bytes), 10)
+		line = strconv.AppendInt(line, int64(e.Bytes), 10)
 		line = append(line, ' ')
-		line = append(line, time.Since(start).Round(time.Microsecond).String()...)
-		if rec.note != "" {
+		line = append(line, e.Duration.Round(time.Microsecond).String()...)
+		if e.Note != "" {
 			line = append(line, ' ')
-			line = append(line, rec.note...)
+			line = append(line, e.Note...)
 		}
 		line = append(line, '\n')
 		mu.Lock()
 		buf.Write(line)
 		mu.Unlock()
-	}), flush
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &logWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		write(ocsp.LogEntry{Start: start, Remote: host, Method: r.Method, Path: r.URL.EscapedPath(), Status: rec.status,
+			Bytes: rec.bytes, Duration: time.Since(start), Note: rec.note})
+	}), write, flush
 }
 
 // logWriter records what the access log prints of a response.

@@ -65,14 +65,10 @@ func (r *Responder) Handler(prefix string) http.Handler {
 		h := w.Header()
 		h["Content-Type"] = ocspResponseType
 		if resp.Status == Successful && resp.Cacheable {
-			age := int64(resp.NextUpdate.Sub(r.now()) / time.Second)
-			if age < 0 {
-				age = 0
-			}
 			h["Last-Modified"] = resp.headers[0:1]
 			h["Expires"] = resp.headers[1:2]
 			h["Etag"] = resp.headers[2:3]
-			h["Cache-Control"] = []string{"max-age=" + strconv.FormatInt(age, 10) + ", public, no-transform, must-revalidate"}
+			h["Cache-Control"] = []string{"max-age=" + strconv.FormatInt(r.maxAge(resp), 10) + cacheControlTail}
 			if match := req.Header.Get("If-None-Match"); match != "" && strings.Contains(match, resp.ETag) {
 				note(w, noteOf(resp)+" (not modified)")
 				w.WriteHeader(http.StatusNotModified)
@@ -89,6 +85,16 @@ func (r *Responder) Handler(prefix string) http.Handler {
 		}
 	})
 }
+
+// maxAge is the Cache-Control max-age of a cacheable response: the
+// seconds left until its nextUpdate (RFC 5019 section 6.2).
+func (r *Responder) maxAge(resp *Response) int64 {
+	return max(int64(resp.NextUpdate.Sub(r.now())/time.Second), 0)
+}
+
+// cacheControlTail follows max-age in the Cache-Control of a cacheable
+// response.
+const cacheControlTail = ", public, no-transform, must-revalidate"
 
 // Header values that never change, shared by every response (net/http
 // does not modify them).

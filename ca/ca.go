@@ -68,6 +68,9 @@ type OpenOptions struct {
 	Unlock Unlocker
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// DB, when set, is the PostgreSQL database of the store (a
+	// postgres:// URL), in place of the config's "db =" line.
+	DB string
 }
 
 // Open opens the CA directory dir. It reads the config and the CA
@@ -92,7 +95,7 @@ func Open(dir string, opts OpenOptions) (*Authority, error) {
 	if _, ok := cas[cfg.Issuer]; !ok {
 		return nil, &ConfigError{Msg: fmt.Sprintf("issuer %q has no certificate ca/%s.crt", cfg.Issuer, cfg.Issuer)}
 	}
-	st, err := OpenStore(filepath.Join(dir, "store"))
+	st, err := OpenStore(StoreLocation(dir, cfg, opts.DB))
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +107,19 @@ func Open(dir string, opts OpenOptions) (*Authority, error) {
 		signers: map[string]crypto.Signer{}}
 	a.linkChains()
 	return a, nil
+}
+
+// StoreLocation is where the store of the CA directory dir is: the
+// database db when set, else the config's db line, else the file
+// dir/store.
+func StoreLocation(dir string, cfg *Config, db string) string {
+	switch {
+	case db != "":
+		return db
+	case cfg != nil && cfg.DB != "":
+		return cfg.DB
+	}
+	return filepath.Join(dir, "store")
 }
 
 // Close closes the store.

@@ -49,6 +49,10 @@ type Config struct {
 	// CRLURL, OCSPURL and CAIssuersURL are the templates of the
 	// distribution points put in issued certificates; see [Config.URLs].
 	CRLURL, OCSPURL, CAIssuersURL string
+	// DB is the PostgreSQL database holding the store (a postgres:// URL
+	// without password) when the CA's issuing machines share one; "" for
+	// the SQLite file "store" in the CA directory.
+	DB string
 	// Profiles by name.
 	Profiles map[string]*Profile
 }
@@ -168,6 +172,9 @@ func ParseConfig(data []byte) (*Config, error) {
 	return c, nil
 }
 
+// KeyDB is the [ca] key naming the PostgreSQL database of the store.
+const KeyDB = "db"
+
 func (c *Config) set(key, val string) error {
 	switch key {
 	case "issuer":
@@ -177,8 +184,13 @@ func (c *Config) set(key, val string) error {
 			return err
 		}
 		*c.urlField(key) = val
+	case KeyDB:
+		if err := CheckDatabaseURL(val); err != nil {
+			return fmt.Errorf("db: %w", err)
+		}
+		c.DB = val
 	default:
-		return fmt.Errorf("unknown key %q in [ca] (valid: issuer, %s)", key, strings.Join(URLKeys, ", "))
+		return fmt.Errorf("unknown key %q in [ca] (valid: issuer, %s, %s)", key, strings.Join(URLKeys, ", "), KeyDB)
 	}
 	return nil
 }
@@ -276,6 +288,10 @@ func (c *Config) Marshal() []byte {
 		} else {
 			fmt.Fprintf(&b, "# %s = %s\n", k, examples[k])
 		}
+	}
+	if c.DB != "" {
+		b.WriteString("# The store: this PostgreSQL database, shared by the CA's issuing machines.\n")
+		fmt.Fprintf(&b, "%s = %s\n", KeyDB, c.DB)
 	}
 	names := make([]string, 0, len(c.Profiles))
 	for n := range c.Profiles {

@@ -208,7 +208,8 @@ func (s *Store) RaiseCRLNumber(ctx context.Context, caName string, n *big.Int) e
 		return fmt.Errorf("CRL number %s is too large", n)
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO crl_numbers (ca, number) VALUES (?, ?)
-		ON CONFLICT (ca) DO UPDATE SET number = max(number, excluded.number)`, caName, n.Int64())
+		ON CONFLICT (ca) DO UPDATE SET number = CASE WHEN excluded.number > crl_numbers.number
+		THEN excluded.number ELSE crl_numbers.number END`, caName, n.Int64())
 	if err != nil {
 		return s.failure(fmt.Errorf("raising the CRL number of %q: %w", caName, err))
 	}

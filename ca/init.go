@@ -47,6 +47,10 @@ type InitOptions struct {
 	// templates of the config (see [Config.URLs] and [CheckURLTemplate]);
 	// the intermediate gets the root's.
 	CRLURL, OCSPURL, CAIssuersURL string
+	// DB, when set, keeps the store in this PostgreSQL database (a
+	// postgres:// URL without password, written to the config as "db =")
+	// instead of the file "store" in the directory.
+	DB string
 	// Protection seals the CA keys.
 	Protection Protection
 	// Now is the clock; nil means time.Now.
@@ -137,6 +141,12 @@ func Init(dir string, o InitOptions) (err error) {
 	}
 	cfg := DefaultConfig(issuer)
 	cfg.CRLURL, cfg.OCSPURL, cfg.CAIssuersURL = o.CRLURL, o.OCSPURL, o.CAIssuersURL
+	if o.DB != "" {
+		if err := CheckDatabaseURL(o.DB); err != nil {
+			return &StoreError{Path: MaskURL(o.DB), Err: err}
+		}
+		cfg.DB = o.DB
+	}
 	for _, k := range URLKeys {
 		if err := CheckURLTemplate(k, cfg.URLTemplate(k), issuer); err != nil {
 			return &RequestError{Msg: err.Error(), Err: ErrBadURL}
@@ -213,7 +223,7 @@ func Init(dir string, o InitOptions) (err error) {
 	if err := formats.WriteFiles(files, false); err != nil {
 		return err
 	}
-	st, err := CreateStore(filepath.Join(tmp, "store"))
+	st, err := CreateStore(StoreLocation(tmp, cfg, ""))
 	if err != nil {
 		return err
 	}

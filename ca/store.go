@@ -65,8 +65,10 @@ var ErrDuplicateSerial = errors.New("serial number already in the store")
 // a busy timeout so many processes can share it.
 type Store struct {
 	db       *sql.DB
-	path     string
+	path     string // the file, or the database URL with its password masked
 	readOnly bool
+	dialect  dialect // SQLite or PostgreSQL (backend.go)
+	remote   bool    // a PostgreSQL database rather than a file
 
 	migrateMu sync.Mutex
 	version   int // the schema version, as opened and after migrating
@@ -203,6 +205,9 @@ func storeFailure(path string, err error) error {
 // CreateStore creates a new, empty store at path, which must not exist.
 // Only [Init] creates stores.
 func CreateStore(path string) (*Store, error) {
+	if IsDatabaseURL(path) {
+		return openPG(path, true)
+	}
 	if _, err := os.Lstat(path); err == nil {
 		return nil, fmt.Errorf("creating store %q: %w", path, fs.ErrExist)
 	}
@@ -216,6 +221,9 @@ func CreateStore(path string) (*Store, error) {
 // reading only: queries work, and every change fails with an error
 // wrapping [ErrStoreReadOnly].
 func OpenStore(path string) (*Store, error) {
+	if IsDatabaseURL(path) {
+		return openPG(path, false)
+	}
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &StoreError{Path: path, Err: ErrStoreMissing}
@@ -256,7 +264,7 @@ func openStore(path, mode string) (*Store, error) {
 		db.Close()
 		return nil, storeFailure(path, fmt.Errorf("opening store %q: %w", path, err))
 	}
-	s := &Store{db: db, path: path, readOnly: readOnly, version: version}
+	s := &Store{db: db, path: path, readOnly: readOnly, version: version, dialect: sqliteDialect{}}
 	if version == 0 {
 		// A new store (CreateStore), or one whose creation was cut short:
 		// it gets the whole schema now.
@@ -287,17 +295,17 @@ func (s *Store) migrate(ctx context.Context) error {
 		return s.failure(fmt.Errorf("upgrading store %q: %w", s.path, err))
 	}
 	defer tx.Rollback()
-	var version int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+	version, err := s.dialect.version(ctx, tx)
+	if err != nil {
 		return s.failure(fmt.Errorf("upgrading store %q: %w", s.path, err))
 	}
 	if version < schemaVersion {
 		for _, step := range migrations[version:] {
-			if _, err := tx.ExecContext(ctx, step); err != nil {
+			if _, err := tx.ExecContext(ctx, s.dialect.schema(step)); err != nil {
 				return s.failure(fmt.Errorf("upgrading store %q to version %d: %w", s.path, schemaVersion, err))
 			}
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
+		if err := s.dialect.setVersion(ctx, tx, schemaVersion); err != nil {
 			return s.failure(fmt.Errorf("upgrading store %q: %w", s.path, err))
 		}
 		if err := tx.Commit(); err != nil {
@@ -327,8 +335,13 @@ func (s *Store) hasFiles() bool { return s.Version() >= 2 }
 // [OpenStore]).
 func (s *Store) ReadOnly() bool { return s.readOnly }
 
-// Path returns the store's file.
+// Path returns the store's file, or for a PostgreSQL store its URL with
+// the password masked.
 func (s *Store) Path() string { return s.path }
+
+// Remote reports whether the store is a PostgreSQL database shared by
+// several machines rather than a file of the CA directory.
+func (s *Store) Remote() bool { return s.remote }
 
 // writable returns nil when the store may be changed, else an error
 // wrapping [ErrStoreReadOnly] or [ErrStoreNewer]. Every method that writes
@@ -351,12 +364,7 @@ func (s *Store) SetBulk(ctx context.Context, on bool) error {
 	if s.readOnly {
 		return nil
 	}
-	mode := "FULL"
-	if on {
-		mode = "NORMAL"
-	}
-	_, err := s.db.ExecContext(ctx, "PRAGMA synchronous="+mode)
-	return err
+	return s.dialect.setBulk(ctx, s.db, on)
 }
 
 // Sync makes every committed change durable: it checkpoints the WAL into
@@ -365,8 +373,7 @@ func (s *Store) Sync(ctx context.Context) error {
 	if s.readOnly {
 		return nil
 	}
-	_, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(FULL)")
-	return err
+	return s.dialect.sync(ctx, s.db)
 }
 
 // Close closes the store.
@@ -392,7 +399,7 @@ func (s *Store) Insert(ctx context.Context, r *Record) error {
 	}
 	err := s.insert(ctx, r)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE constraint") {
+		if s.dialect.duplicate(err) {
 			return ErrDuplicateSerial
 		}
 		return s.failure(fmt.Errorf("recording certificate: %w", err))

@@ -1,0 +1,285 @@
+package ca
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib" // database/sql over pgx, the PostgreSQL driver
+)
+
+// The store in PostgreSQL, for a CA whose issuing machines share one
+// database (--db, PKIT_DB, or "db =" in the config). It is the same
+// database/sql store with the same queries; this file holds what only
+// PostgreSQL needs:
+//
+//   - the connection rewrites the "?" placeholders of the store's queries
+//     into PostgreSQL's $1, $2…;
+//   - every transaction that may write first takes one advisory lock
+//     (pg_advisory_xact_lock), as SQLite's BEGIN IMMEDIATE takes the write
+//     lock: changes are serialized across every machine exactly as they are
+//     across processes on one SQLite file, so the read-then-write checks of
+//     revocation, the placement journal and CRL publishing hold unchanged;
+//   - the schema version is a row of pkit_schema, not PRAGMA user_version;
+//   - INTEGER columns are BIGINT (unix seconds past 2038), BLOB is BYTEA, and
+//     each table has a rowid BIGSERIAL column, as SQLite's rowid, which the
+//     store orders by.
+
+// IsDatabaseURL reports whether where names a PostgreSQL database
+// (postgres:// or postgresql://) rather than a store file.
+func IsDatabaseURL(where string) bool {
+	return strings.HasPrefix(where, "postgres://") || strings.HasPrefix(where, "postgresql://")
+}
+
+// MaskURL returns a database URL with any password in it replaced by
+// "xxxxx", for messages. What is not a URL is returned as it is.
+func MaskURL(where string) string {
+	u, err := url.Parse(where)
+	if err != nil || u.Scheme == "" {
+		if IsDatabaseURL(where) {
+			return "postgres://(unreadable URL)"
+		}
+		return where
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// ErrPasswordInURL: a database URL carried its password, which would then
+// sit in shell histories, process lists and the config file.
+var ErrPasswordInURL = errors.New("the database URL holds a password; give it in a password file (passfile=PATH in the URL, or ~/.pgpass) or in PGPASSWORD instead")
+
+// CheckDatabaseURL returns nil when where is a postgres:// URL pkit can
+// use: readable, and without a password ([ErrPasswordInURL]).
+func CheckDatabaseURL(where string) error {
+	if !IsDatabaseURL(where) {
+		return errors.New("not a postgres:// or postgresql:// URL")
+	}
+	u, err := url.Parse(where)
+	if err != nil {
+		return errors.New("not a valid database URL")
+	}
+	if _, ok := u.User.Password(); ok || u.Query().Has("password") {
+		return ErrPasswordInURL
+	}
+	return nil
+}
+
+// pgLockKey is the advisory lock every writing transaction holds: one
+// writer at a time across every machine, as on SQLite.
+const pgLockKey = 0x706b6974 // "pkit"
+
+// pgConnectTimeout bounds connecting when the URL sets no connect_timeout.
+const pgConnectTimeout = 10 * time.Second
+
+// openPG opens the PostgreSQL store at rawURL; create makes a new store
+// (in a database without one), else the database must hold one.
+func openPG(rawURL string, create bool) (*Store, error) {
+	masked := MaskURL(rawURL)
+	if err := CheckDatabaseURL(rawURL); err != nil {
+		return nil, &StoreError{Path: masked, Err: err}
+	}
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		return nil, &StoreError{Path: masked, Err: pgCause(err)}
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = pgConnectTimeout
+	}
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		cfg.RuntimeParams["application_name"] = "pkit"
+	}
+	// As SQLite's busy timeout: wait up to a minute for another
+	// machine's transaction, then fail.
+	cfg.RuntimeParams["lock_timeout"] = "60s"
+	db := sql.OpenDB(&pgConnector{base: stdlib.GetConnector(*cfg)})
+	db.SetMaxOpenConns(1)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ConnectTimeout+5*time.Second)
+	defer cancel()
+	d := pgDialect{}
+	version, err := d.version(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, &StoreError{Path: masked, Err: pgCause(err)}
+	}
+	s := &Store{db: db, path: masked, dialect: d, version: version, remote: true}
+	switch {
+	case version == 0 && !create:
+		db.Close()
+		return nil, &StoreError{Path: masked, Err: ErrStoreMissing}
+	case version > 0 && create:
+		// A store with no certificate is one whose pkit init was cut
+		// short: init may run again.
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM certs").Scan(&n); err != nil || n > 0 {
+			db.Close()
+			return nil, &StoreError{Path: masked, Err: ErrStoreExists}
+		}
+	case version == 0:
+		if err := s.migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// ErrStoreExists: pkit init was pointed at a database that already holds
+// a store.
+var ErrStoreExists = errors.New("the database already holds a pkit store")
+
+// pgCause is err without what pgx wraps around it, for messages: the
+// server's own message, or the network failure. Nothing of it contains
+// the password, which pkit never has in the URL.
+func pgCause(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s (SQLSTATE %s)", pe.Message, pe.Code)
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("cannot connect: %v", errors.Unwrap(ce))
+	}
+	return err
+}
+
+// pgDialect is the store in PostgreSQL; see the top of this file.
+type pgDialect struct{}
+
+// schema: INTEGER is BIGINT, BLOB is BYTEA, and each new table gets a
+// rowid column first (compiled here, not at start-up: most pkit
+// processes never migrate).
+func (pgDialect) schema(step string) string {
+	step = strings.NewReplacer("INTEGER", "BIGINT", "BLOB", "BYTEA").Replace(step)
+	newTable := regexp.MustCompile(`(?m)^(CREATE TABLE IF NOT EXISTS \w+ \()`)
+	return newTable.ReplaceAllString(step, "$1\n\trowid BIGSERIAL NOT NULL,")
+}
+
+func (pgDialect) version(ctx context.Context, q querier) (int, error) {
+	var exists bool
+	if err := q.QueryRowContext(ctx, "SELECT to_regclass('pkit_schema') IS NOT NULL").Scan(&exists); err != nil || !exists {
+		return 0, err
+	}
+	var v int
+	err := q.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM pkit_schema").Scan(&v)
+	return v, err
+}
+
+func (pgDialect) setVersion(ctx context.Context, tx *sql.Tx, v int) error {
+	for _, q := range []string{
+		"CREATE TABLE IF NOT EXISTS pkit_schema (version INTEGER NOT NULL)",
+		"DELETE FROM pkit_schema",
+		fmt.Sprintf("INSERT INTO pkit_schema (version) VALUES (%d)", v),
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (pgDialect) duplicate(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
+}
+
+func (pgDialect) indexedBy(string) string { return "" }
+
+// setBulk keeps every commit synced: on PostgreSQL the commits of a batch
+// are not the cost they are on a file (the server groups their syncs).
+func (pgDialect) setBulk(context.Context, *sql.DB, bool) error { return nil }
+
+func (pgDialect) sync(context.Context, *sql.DB) error { return nil }
+
+// pgConnector makes the store's connections: pgx's, wrapped in pgConn.
+type pgConnector struct{ base driver.Connector }
+
+func (c *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.base.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pgConn{conn.(*stdlib.Conn)}, nil
+}
+
+func (c *pgConnector) Driver() driver.Driver { return c.base.Driver() }
+
+// pgConn is a pgx connection that takes the store's SQL: placeholders
+// rewritten, and the write lock taken by each transaction.
+type pgConn struct{ *stdlib.Conn }
+
+func (c *pgConn) Prepare(query string) (driver.Stmt, error) { return c.Conn.Prepare(pgQuery(query)) }
+
+func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.Conn.PrepareContext(ctx, pgQuery(query))
+}
+
+func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	return c.Conn.ExecContext(ctx, pgQuery(query), args)
+}
+
+func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.Conn.QueryContext(ctx, pgQuery(query), args)
+}
+
+func (c *pgConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+// BeginTx begins a transaction and, unless it is read-only, takes the
+// store's write lock (see pgLockKey), held until it ends.
+func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.Conn.BeginTx(ctx, opts)
+	if err != nil || opts.ReadOnly {
+		return tx, err
+	}
+	if _, err := c.Conn.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", []driver.NamedValue{{Ordinal: 1, Value: int64(pgLockKey)}}); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
+}
+
+// pgQuery rewrites the "?" placeholders of q into $1, $2…, leaving quoted
+// strings and names alone.
+func pgQuery(q string) string {
+	if !strings.ContainsAny(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		ch := q[i]
+		switch {
+		case quote != 0:
+			if ch == quote {
+				quote = 0
+			}
+		case ch == '\'' || ch == '"':
+			quote = ch
+		case ch == '?':
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteByte(ch)
+	}
+	return b.String()
+}

@@ -1,0 +1,267 @@
+// Package pgtest starts a throwaway PostgreSQL server for pkit's tests:
+// initdb into a temporary folder, a free port on 127.0.0.1, trust
+// authentication, stopped when the test binary ends (and killed with it,
+// should it die). Tests ask for a fresh database with [DB]; they skip when
+// PostgreSQL is not installed, and fail under CI=true, where .ci/run
+// installs it.
+//
+// PostgreSQL refuses to run as root; when the tests run as root (as CI
+// does), the server runs as the "postgres" user (or "nobody"), and its
+// folder is handed to that user.
+package pgtest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // to create each test's database
+)
+
+// Server is a throwaway PostgreSQL server.
+type Server struct {
+	bin  string // the folder of initdb and postgres
+	dir  string // the data folder
+	Port int
+
+	mu  sync.Mutex
+	cmd *exec.Cmd
+	log string
+}
+
+var (
+	shared    *Server
+	sharedErr error
+	once      sync.Once
+	dbs       atomic.Int64
+)
+
+// Shared returns the server of this test process, starting it on first
+// use. It skips t when PostgreSQL is not installed (fails under CI=true).
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	once.Do(func() { shared, sharedErr = start() })
+	if errors.Is(sharedErr, errNotInstalled) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is required under CI=true; install it in .ci/run: %v", sharedErr)
+		}
+		t.Skipf("PostgreSQL not installed: %v", sharedErr)
+	}
+	if sharedErr != nil {
+		t.Fatalf("starting PostgreSQL: %v", sharedErr)
+	}
+	return shared
+}
+
+// DB creates a new, empty database on the shared server and returns its
+// URL.
+func DB(t testing.TB) string {
+	t.Helper()
+	return Shared(t).NewDB(t)
+}
+
+// NewDB creates a new, empty database on s and returns its URL.
+func (s *Server) NewDB(t testing.TB) string {
+	t.Helper()
+	name := fmt.Sprintf("t%d", dbs.Add(1))
+	db, err := sql.Open("pgx", s.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("creating database %s: %v", name, err)
+	}
+	return s.URL(name)
+}
+
+// URL is the address of database name on s.
+func (s *Server) URL(name string) string {
+	return fmt.Sprintf("postgres://pkit@127.0.0.1:%d/%s?sslmode=disable", s.Port, name)
+}
+
+var errNotInstalled = errors.New("no initdb and postgres on PATH nor in /usr/lib/postgresql/*/bin")
+
+// findBin returns the folder holding initdb and postgres.
+func findBin() (string, error) {
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if _, err := exec.LookPath("postgres"); err == nil {
+			return filepath.Dir(p), nil
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "postgres")); err == nil {
+			return d, nil
+		}
+	}
+	return "", errNotInstalled
+}
+
+func version(binDir string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return n
+}
+
+func start() (*Server, error) {
+	bin, err := findBin()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "pkit-pgtest-")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{bin: bin, dir: dir, log: filepath.Join(dir, "log")}
+	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(data, 0o700); err != nil {
+		return nil, err
+	}
+	if err := handOver(dir, data); err != nil {
+		return nil, err
+	}
+	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "pkit", "--auth=trust",
+		"--no-sync", "-E", "UTF8", "--locale=C")
+	asServerUser(initdb)
+	if out, err := initdb.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("initdb: %v: %s", err, out)
+	}
+	if err := s.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return s, nil
+}
+
+// Start starts the server (again, after [Server.Kill]) on its port and
+// waits until it accepts connections.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Port == 0 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		s.Port = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+	}
+	logf, err := os.OpenFile(s.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	// fsync stays on: the crash tests kill the server and count on what
+	// it acknowledged.
+	cmd := exec.Command(filepath.Join(s.bin, "postgres"), "-D", filepath.Join(s.dir, "data"),
+		"-p", strconv.Itoa(s.Port), "-h", "127.0.0.1", "-k", "",
+		"-c", "max_connections=200", "-c", "shared_buffers=32MB", "-c", "log_min_messages=warning")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	asServerUser(cmd)
+	dieWithParent(cmd)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	s.cmd = cmd
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port), time.Second)
+		if err == nil {
+			c.Close()
+			if s.ready() {
+				return nil
+			}
+		}
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(s.log)
+			return fmt.Errorf("postgres exited: %s", log)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			return errors.New("postgres did not start within 60 s")
+		}
+	}
+}
+
+// ready reports whether the server answers a query (it accepts TCP
+// connections a little before it accepts sessions).
+func (s *Server) ready() bool {
+	db, err := sql.Open("pgx", s.URL("postgres")+"&connect_timeout=2")
+	if err != nil {
+		return false
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return db.PingContext(ctx) == nil
+}
+
+// Kill kills the server with SIGKILL, as a crash would, and waits for it
+// (and its sessions) to be gone.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	// The sessions see the postmaster gone and exit; wait until the port
+	// is free so that Start can bind it again.
+	for i := 0; i < 200; i++ {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port), 100*time.Millisecond)
+		if err != nil {
+			break
+		}
+		c.Close()
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.cmd = nil
+}
+
+// Stop stops the shared server, if one was started, and removes its
+// folder. TestMain calls it after the tests.
+func Stop() {
+	if shared == nil {
+		return
+	}
+	shared.mu.Lock()
+	if shared.cmd != nil {
+		shared.cmd.Process.Signal(os.Interrupt) // fast shutdown
+		done := make(chan struct{})
+		go func() {
+			for i := 0; i < 100; i++ {
+				if shared.cmd.ProcessState != nil {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			shared.cmd.Process.Kill()
+		}
+	}
+	shared.mu.Unlock()
+	os.RemoveAll(shared.dir)
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -113,31 +114,99 @@ func (s *OCSPSource) Version(context.Context) (uint64, error) {
 
 // Status implements [ocsp.Source]: the certificate with this serial, if
 // the store holds it as issued by the CA called issuer, is revoked (with
-// its time, reason and invalidity date) or good; any other serial is unknown. A revocation
-// on certificateHold is revoked with that reason until it is lifted.
+// its time, reason and invalidity date) or good; any other serial is
+// unknown. A revocation on certificateHold is revoked with that reason
+// until it is lifted.
 func (s *OCSPSource) Status(ctx context.Context, issuer string, serial *big.Int) (ocsp.Status, error) {
 	if serial.Sign() <= 0 {
 		return ocsp.Status{Status: ocsp.Unknown}, nil
 	}
-	var (
-		recIssuer, status            string
-		revokedAt, reason, invalidAt sql.NullInt64
-	)
-	err := s.get.QueryRowContext(ctx, SerialHex(serial)).Scan(&recIssuer, &status, &revokedAt, &reason, &invalidAt)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && recIssuer != issuer) {
+	var r statusRow
+	err := s.get.QueryRowContext(ctx, SerialHex(serial)).Scan(&r.issuer, &r.status, &r.revokedAt, &r.reason, &r.invalidAt)
+	if errors.Is(err, sql.ErrNoRows) {
 		return ocsp.Status{Status: ocsp.Unknown}, nil
 	}
 	if err != nil {
 		return ocsp.Status{}, s.store.failure(fmt.Errorf("reading store: %w", err))
 	}
-	if Status(status) != StatusRevoked {
-		return ocsp.Status{Status: ocsp.Good}, nil
+	return r.answer(issuer), nil
+}
+
+// statusRow is what the responder reads of a certificate's record.
+type statusRow struct {
+	serial, issuer, status       string
+	revokedAt, reason, invalidAt sql.NullInt64
+}
+
+// answer is the status of the row for a request naming issuer.
+func (r *statusRow) answer(issuer string) ocsp.Status {
+	switch {
+	case r.issuer != issuer:
+		return ocsp.Status{Status: ocsp.Unknown}
+	case Status(r.status) != StatusRevoked:
+		return ocsp.Status{Status: ocsp.Good}
 	}
-	st := ocsp.Status{Status: ocsp.Revoked, RevokedAt: time.Unix(revokedAt.Int64, 0).UTC(), Reason: revoke.Reason(reason.Int64)}
-	if invalidAt.Valid {
-		st.InvalidAt = time.Unix(invalidAt.Int64, 0).UTC()
+	st := ocsp.Status{Status: ocsp.Revoked, RevokedAt: time.Unix(r.revokedAt.Int64, 0).UTC(), Reason: revoke.Reason(r.reason.Int64)}
+	if r.invalidAt.Valid {
+		st.InvalidAt = time.Unix(r.invalidAt.Int64, 0).UTC()
 	}
-	return st, nil
+	return st
+}
+
+// statusBatch is how many serials one query of [OCSPSource.Statuses]
+// asks about (SQLite takes up to 32766 parameters).
+const statusBatch = 500
+
+// Statuses implements [ocsp.StatusBatcher]: [OCSPSource.Status] of each
+// serial, read in a few queries. Without a WAL index (a read-only
+// store), where every version is new, it returns errors.ErrUnsupported:
+// the responder then reads one certificate at a time, as it is asked
+// about.
+func (s *OCSPSource) Statuses(ctx context.Context, issuer string, serials []*big.Int) ([]ocsp.Status, error) {
+	if s.shm == nil {
+		return nil, errors.ErrUnsupported
+	}
+	out := make([]ocsp.Status, len(serials))
+	index := make(map[string][]int, len(serials))
+	args := make([]any, 0, statusBatch)
+	for i, serial := range serials {
+		out[i] = ocsp.Status{Status: ocsp.Unknown}
+		if serial.Sign() <= 0 {
+			continue
+		}
+		h := SerialHex(serial)
+		if index[h] == nil {
+			args = append(args, h)
+		}
+		index[h] = append(index[h], i)
+	}
+	for len(args) > 0 {
+		chunk := args[:min(len(args), statusBatch)]
+		args = args[len(chunk):]
+		q := "SELECT serial, issuer, status, revoked_at, reason, invalid_at FROM certs WHERE serial IN (?" +
+			strings.Repeat(", ?", len(chunk)-1) + ")"
+		rows, err := s.store.DB().QueryContext(ctx, q, chunk...)
+		if err != nil {
+			return nil, s.store.failure(fmt.Errorf("reading store: %w", err))
+		}
+		for rows.Next() {
+			var r statusRow
+			if err := rows.Scan(&r.serial, &r.issuer, &r.status, &r.revokedAt, &r.reason, &r.invalidAt); err != nil {
+				rows.Close()
+				return nil, s.store.failure(fmt.Errorf("reading store: %w", err))
+			}
+			st := r.answer(issuer)
+			for _, i := range index[r.serial] {
+				out[i] = st
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, s.store.failure(fmt.Errorf("reading store: %w", err))
+		}
+	}
+	return out, nil
 }
 
 // DefaultOCSPSignerValidity is the validity of a delegated OCSP signing

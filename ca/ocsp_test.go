@@ -75,6 +75,11 @@ func TestOCSPSource(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("%s %x: %+v %v, want %+v", tc.issuer, tc.serial, got, err, tc.want)
 		}
+		// Read in a batch, with a serial twice: the same answers.
+		all, err := src.Statuses(ctx, tc.issuer, []*big.Int{tc.serial, alice.SerialNumber, tc.serial})
+		if err != nil || len(all) != 3 || all[0] != tc.want || all[2] != tc.want {
+			t.Errorf("%s %x in a batch: %+v %v, want %+v", tc.issuer, tc.serial, all, err, tc.want)
+		}
 	}
 	// A hold, lifted: good again, and the version moves each time.
 	if _, err := other.Revoke(ctx, Revocation{Serial: bob.SerialNumber, Reason: revoke.CertificateHold}, at); err != nil {

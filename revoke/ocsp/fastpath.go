@@ -440,7 +440,6 @@ func (f *FastPath) serve(fc *fastConn) {
 			fc.c.SetWriteDeadline(start.Add(f.WriteTimeout))
 			writeSet = start
 		}
-		_, err := fc.c.Write(out)
 		if f.Log != nil {
 			method := "GET"
 			if req.post {
@@ -449,6 +448,7 @@ func (f *FastPath) serve(fc *fastConn) {
 			f.Log(LogEntry{Start: start, Remote: remote, Method: method, Path: string(req.path), Status: 200,
 				Bytes: len(resp.DER), Duration: time.Since(start), Note: noteOf(resp)})
 		}
+		_, err := fc.c.Write(out)
 		if err != nil || closeAfter {
 			return
 		}

@@ -416,6 +416,62 @@ func TestCacheFollowsVersion(t *testing.T) {
 	}
 }
 
+// batchSource is a memSource that reads statuses in batches too.
+type batchSource struct {
+	*memSource
+	batches int
+}
+
+func (b *batchSource) Statuses(ctx context.Context, issuer string, serials []*big.Int) ([]Status, error) {
+	b.batches++
+	out := make([]Status, len(serials))
+	for i, s := range serials {
+		st, err := b.Status(ctx, issuer, s)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = st
+	}
+	b.mu.Lock()
+	b.reads -= len(serials) // counted as batches, not single reads
+	b.mu.Unlock()
+	return out, nil
+}
+
+// TestCacheBatch: with a StatusBatcher, a change of version reads every
+// cached certificate again in one batch; unchanged ones keep their
+// signed response, a revoked one is answered revoked.
+func TestCacheBatch(t *testing.T) {
+	f := newFixture(t)
+	src := &batchSource{memSource: f.src}
+	r := New(Options{Source: src, Now: func() time.Time { return now }, Validity: time.Hour})
+	if err := r.AddCA("ca", f.ca.Certificate, f.ca.Key, nil); err != nil {
+		t.Fatal(err)
+	}
+	for s := int64(20); s < 25; s++ {
+		f.src.set("ca", s, Status{Status: Good})
+	}
+	reqs := map[int64][]byte{}
+	first := map[int64][]byte{}
+	for s := int64(20); s < 25; s++ {
+		reqs[s] = request(t, f.ca.Certificate, crypto.SHA1, nil, big.NewInt(s))
+		first[s] = r.Respond(context.Background(), reqs[s]).DER
+	}
+	reads := f.src.reads
+	f.src.set("ca", 22, Status{Status: Revoked, RevokedAt: now.Add(-time.Hour), Reason: revoke.KeyCompromise})
+	for s := int64(20); s < 25; s++ {
+		resp := r.Respond(context.Background(), reqs[s])
+		if s == 22 {
+			checkResponse(t, resp.DER, f.ca.Certificate, nil, []int{xocsp.Revoked}, xocsp.KeyCompromise)
+		} else if !bytes.Equal(resp.DER, first[s]) {
+			t.Errorf("serial %d: signed again though its status did not change", s)
+		}
+	}
+	if src.batches != 1 || f.src.reads != reads {
+		t.Errorf("after one change: %d batches and %d single reads, want 1 and 0", src.batches, f.src.reads-reads)
+	}
+}
+
 func TestHandler(t *testing.T) {
 	f := newFixture(t)
 	srv := httptest.NewServer(f.r.Handler("/ocsp"))

@@ -31,6 +31,17 @@ type Source interface {
 	Version(ctx context.Context) (uint64, error)
 }
 
+// StatusBatcher is a [Source] that also reads the statuses of many
+// certificates at once. When the source's version moves, the responder
+// then reads again, in one go, every certificate it holds a signed
+// response for, instead of one lookup per certificate as each is asked
+// about. Statuses returns one status per serial, in order, or
+// errors.ErrUnsupported when the source cannot (the responder then reads
+// one at a time).
+type StatusBatcher interface {
+	Statuses(ctx context.Context, issuer string, serials []*big.Int) ([]Status, error)
+}
+
 // DefaultValidity is the time from thisUpdate to nextUpdate of a response
 // when [Options.Validity] is zero.
 const DefaultValidity = time.Hour
@@ -70,6 +81,11 @@ type Responder struct {
 
 	mu    sync.RWMutex
 	cache map[string]*cached
+
+	batcher StatusBatcher // the source's, or nil
+	batchMu sync.Mutex    // one reading again at a time
+	batched uint64        // the version the cache was last read again at
+	noBatch atomic.Bool   // the batcher said it cannot
 }
 
 // issuer is one CA the responder answers for.
@@ -80,12 +96,15 @@ type issuer struct {
 	signer atomic.Pointer[signer]
 }
 
-// cached is a signed response and what it was made from.
+// cached is a signed response and what it was made from. resp is nil
+// when the status read again differs from the one it was signed with.
 type cached struct {
 	version uint64
 	status  Status
 	signer  *signer
 	resp    *Response
+	issuer  *issuer
+	serial  *big.Int
 }
 
 // Response is the outcome of one request: the DER OCSPResponse and what
@@ -118,6 +137,7 @@ func New(o Options) *Responder {
 	if r.validity <= 0 {
 		r.validity = DefaultValidity
 	}
+	r.batcher, _ = o.Source.(StatusBatcher)
 	return r
 }
 
@@ -249,18 +269,27 @@ func (r *Responder) respondCached(ctx context.Context, is *issuer, s *signer, id
 		return failure(ctx, err)
 	}
 	key := string(id.Raw)
-	r.mu.RLock()
-	c := r.cache[key]
-	r.mu.RUnlock()
+	c := r.lookup(key)
+	if c != nil && c.version != version && r.batcher != nil && !r.noBatch.Load() {
+		// The store changed: read every cached certificate again at once.
+		if err := r.revalidate(ctx, version); errors.Is(err, errors.ErrUnsupported) {
+			r.noBatch.Store(true)
+		} else if err != nil {
+			return failure(ctx, err)
+		}
+		c = r.lookup(key)
+	}
 	// A response is served again for a quarter of its own validity (the
 	// signer's expiry may have cut it short), never after.
-	fresh := c != nil && c.signer == s && !now.Before(c.resp.ThisUpdate) &&
+	fresh := c != nil && c.resp != nil && c.signer == s && !now.Before(c.resp.ThisUpdate) &&
 		now.Sub(c.resp.ThisUpdate) < c.resp.NextUpdate.Sub(c.resp.ThisUpdate)/4
 	if fresh && c.version == version {
 		return c.resp
 	}
-	st, err := r.source.Status(ctx, is.name, id.Serial)
-	if err != nil {
+	var st Status
+	if c != nil && c.version == version {
+		st = c.status // read again at this version, by revalidate
+	} else if st, err = r.source.Status(ctx, is.name, id.Serial); err != nil {
 		return failure(ctx, err)
 	}
 	var resp *Response
@@ -276,9 +305,73 @@ func (r *Responder) respondCached(ctx context.Context, is *issuer, s *signer, id
 	// Tagged with the version read before the status: if the store
 	// changed in between, the next request sees another version and
 	// asks again.
-	r.cache[key] = &cached{version: version, status: st, signer: s, resp: resp}
+	r.cache[key] = &cached{version: version, status: st, signer: s, resp: resp, issuer: is, serial: id.Serial}
 	r.mu.Unlock()
 	return resp
+}
+
+func (r *Responder) lookup(key string) *cached {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.cache[key]
+}
+
+// revalidate reads again, in one batch per CA, the status of every
+// cached response not read at version (read before calling), and tags
+// them with it: a response whose status is unchanged is kept, the others
+// are dropped to be signed again when asked for.
+func (r *Responder) revalidate(ctx context.Context, version uint64) error {
+	r.batchMu.Lock()
+	defer r.batchMu.Unlock()
+	if r.batched == version {
+		return nil
+	}
+	byIssuer := map[*issuer][]string{}
+	r.mu.RLock()
+	for key, c := range r.cache {
+		if c.version != version {
+			byIssuer[c.issuer] = append(byIssuer[c.issuer], key)
+		}
+	}
+	r.mu.RUnlock()
+	for is, keys := range byIssuer {
+		olds := make([]*cached, 0, len(keys))
+		serials := make([]*big.Int, 0, len(keys))
+		r.mu.RLock()
+		for _, k := range keys {
+			if c := r.cache[k]; c != nil {
+				olds = append(olds, c)
+				serials = append(serials, c.serial)
+			} else {
+				olds = append(olds, nil)
+				serials = append(serials, big.NewInt(0))
+			}
+		}
+		r.mu.RUnlock()
+		sts, err := r.batcher.Statuses(ctx, is.name, serials)
+		if err != nil {
+			return err
+		}
+		if len(sts) != len(serials) {
+			return fmt.Errorf("ocsp: the source gave %d statuses for %d serials", len(sts), len(serials))
+		}
+		r.mu.Lock()
+		for i, k := range keys {
+			c := olds[i]
+			if c == nil || r.cache[k] != c { // replaced meanwhile, by a newer read
+				continue
+			}
+			n := *c
+			n.version = version
+			if !c.status.same(sts[i]) {
+				n.status, n.resp = sts[i], nil
+			}
+			r.cache[k] = &n
+		}
+		r.mu.Unlock()
+	}
+	r.batched = version
+	return nil
 }
 
 // sign makes a successful response for answers, produced now; cacheable

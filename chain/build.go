@@ -220,16 +220,15 @@ type node struct {
 	subjectKey string   // formats.NameKey of the subject
 	issuerKey  string   // formats.NameKey of the issuer
 	root       bool     // in Roots
+	inPile     bool     // in the pile given to Build (not only a root or intermediate)
 	ss         int8     // self-signed: 0 unknown, 1 yes, -1 no
 	issuers    []*node  // computed lazily
 	expanded   bool
 }
 
-// bucket holds the certificates of one subject name, and among them those
-// of each subject key identifier ("" for none).
+// bucket holds the certificates of one subject name.
 type bucket struct {
-	all   []*node
-	bySKI map[string][]*node
+	all []*node
 	// sorted caches the candidate lists of candidates, per authority key
 	// identifier ("\x00" for none).
 	sorted map[string][]*node
@@ -246,18 +245,17 @@ type graph struct {
 	exhausted bool // a check was refused for the budget
 }
 
-func newGraph(at time.Time) *graph {
-	return &graph{bySubject: map[string]*bucket{}, at: at, sigs: map[[2][32]byte]bool{}}
+func newGraph(at time.Time, size int) *graph {
+	return &graph{bySubject: make(map[string]*bucket, size), at: at, sigs: map[[2][32]byte]bool{}}
 }
 
 func (g *graph) index(n *node) {
 	b := g.bySubject[n.subjectKey]
 	if b == nil {
-		b = &bucket{bySKI: map[string][]*node{}}
+		b = &bucket{}
 		g.bySubject[n.subjectKey] = b
 	}
 	b.all = append(b.all, n)
-	b.bySKI[string(n.cert.SubjectKeyId)] = append(b.bySKI[string(n.cert.SubjectKeyId)], n)
 }
 
 // signed reports whether p's key signed c, checking each (key,
@@ -311,7 +309,17 @@ func (g *graph) candidates(n *node) []*node {
 	}
 	var out []*node
 	if aki := n.cert.AuthorityKeyId; len(aki) > 0 {
-		out = append(append(out, b.bySKI[string(aki)]...), b.bySKI[""]...)
+		// Those with the key identifier asked for, then those with none.
+		for _, x := range b.all {
+			if bytes.Equal(x.cert.SubjectKeyId, aki) {
+				out = append(out, x)
+			}
+		}
+		for _, x := range b.all {
+			if len(x.cert.SubjectKeyId) == 0 {
+				out = append(out, x)
+			}
+		}
 	} else {
 		out = append(out, b.all...)
 	}
@@ -391,54 +399,66 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 	if maxDepth <= 0 {
 		maxDepth = DefaultMaxDepth
 	}
-	g := newGraph(at)
-	byFP := map[[32]byte]*node{}
-	var nodes []*node
-	dups := map[[32]byte][]*x509.Certificate{}
-	add := func(c *x509.Certificate, root bool) *node {
-		fp := sha256.Sum256(c.Raw)
-		if n := byFP[fp]; n != nil {
-			n.root = n.root || root
-			if !root {
-				dups[fp] = append(dups[fp], c)
-			}
-			return n
+	size := len(o.Roots) + len(certs) + len(o.Intermediates) + 1
+	g := newGraph(at, size)
+	byFP := make(map[[32]byte]*node, size)
+	// Every node in one allocation (its capacity is never exceeded, so
+	// the pointers into it stay put), and each distinct name's key
+	// (formats.NameKey, RFC 5280 7.1) computed once: in a pile, most
+	// names are one certificate's subject and another's issuer.
+	slab := make([]node, 0, size)
+	keys := make(map[string]string, size)
+	nameKey := func(raw []byte) string {
+		k, ok := keys[string(raw)]
+		if !ok {
+			k = formats.NameKey(raw)
+			keys[string(raw)] = k
 		}
-		n := &node{cert: c, fp: fp, root: root, spki: sha256.Sum256(c.RawSubjectPublicKeyInfo),
-			subjectKey: formats.NameKey(c.RawSubject), issuerKey: formats.NameKey(c.RawIssuer)}
+		return k
+	}
+	dups := map[[32]byte][]*x509.Certificate{}
+	add := func(c *x509.Certificate, fp [32]byte, root bool) *node {
+		slab = append(slab, node{cert: c, fp: fp, root: root, spki: sha256.Sum256(c.RawSubjectPublicKeyInfo),
+			subjectKey: nameKey(c.RawSubject), issuerKey: nameKey(c.RawIssuer)})
+		n := &slab[len(slab)-1]
 		byFP[fp] = n
-		nodes = append(nodes, n)
 		g.index(n)
 		return n
 	}
 	for _, r := range o.Roots {
-		add(r, true)
+		fp := sha256.Sum256(r.Raw)
+		if n := byFP[fp]; n != nil {
+			n.root = true
+			continue
+		}
+		add(r, fp, true)
 	}
 	// A trusted root given in the pile as well is not a duplicate; a
 	// second copy of it is.
-	var pile []*node
-	inPile := map[*node]bool{}
+	pile := make([]*node, 0, len(certs))
 	for _, c := range certs {
-		n := byFP[sha256.Sum256(c.Raw)]
+		fp := sha256.Sum256(c.Raw)
+		n := byFP[fp]
 		if n == nil {
-			n = add(c, false)
-		} else if inPile[n] {
+			n = add(c, fp, false)
+		} else if n.inPile {
 			dups[n.fp] = append(dups[n.fp], c)
 			continue
 		}
-		inPile[n] = true
+		n.inPile = true
 		pile = append(pile, n)
 	}
 	for _, c := range o.Intermediates {
-		if byFP[sha256.Sum256(c.Raw)] == nil {
-			add(c, false)
+		if fp := sha256.Sum256(c.Raw); byFP[fp] == nil {
+			add(c, fp, false)
 		}
 	}
 	var leaf *node
 	if o.Leaf != nil {
-		leaf = byFP[sha256.Sum256(o.Leaf.Raw)]
+		fp := sha256.Sum256(o.Leaf.Raw)
+		leaf = byFP[fp]
 		if leaf == nil {
-			leaf = add(o.Leaf, false)
+			leaf = add(o.Leaf, fp, false)
 		}
 		delete(dups, leaf.fp)
 	} else {

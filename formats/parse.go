@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Item is one thing read from a file: exactly one of the pointer fields
@@ -76,6 +77,12 @@ type ParseOptions struct {
 	// ParseRevocationList, which refuses version 1 CRLs; callers pass
 	// revoke.ParseCRL (formats cannot import revoke, which imports it).
 	ParseCRL func(der []byte) (*x509.RevocationList, error)
+	// PasswordForPKCS12 uses Password only when the file holds a PKCS#12
+	// item (a DER .p12, or a PKCS12 PEM block): in any other file
+	// encrypted private keys stay encrypted without asking. For readers
+	// that want certificates and must not prompt for a key they do not
+	// use, without reading the file twice to find out what it holds.
+	PasswordForPKCS12 bool
 }
 
 // passwords caches the answer of ParseOptions.Password.
@@ -171,6 +178,9 @@ func parse(data []byte, o ParseOptions, f func(Item, int, int) error) error {
 		return err
 	}
 	if k != KindUnknown {
+		if o.PasswordForPKCS12 && k != KindPKCS12 {
+			pw.fn = nil
+		}
 		it, err := parseDER(k, data, "", pw)
 		if err != nil {
 			return parseErr(k, 0, err)
@@ -178,13 +188,17 @@ func parse(data []byte, o ParseOptions, f func(Item, int, int) error) error {
 		it.Encoding = EncodingDER
 		return f(it, 1, 1)
 	}
-	total, err := eachPEM(data, nil)
+	blocks, err := splitPEM(data)
 	if err != nil {
 		return err
 	}
-	i := 0
-	_, err = eachPEM(data, func(b pemBlock) error {
-		i++
+	if o.PasswordForPKCS12 && !slices.ContainsFunc(blocks, func(b pemBlock) bool { return b.kind == KindPKCS12 }) {
+		pw.fn = nil
+	}
+	total := len(blocks)
+	for n := range blocks {
+		b, i := blocks[n], n+1
+		blocks[n] = pemBlock{} // parsed once: its memory may go as the items are used
 		it, err := parsePEMBlock(b, pw)
 		if err != nil {
 			var se *passwordSourceError
@@ -197,7 +211,7 @@ func parse(data []byte, o ParseOptions, f func(Item, int, int) error) error {
 			}
 			if o.Skipped != nil && total > 1 && skippable(err) {
 				o.Skipped(pe)
-				return nil
+				continue
 			}
 			return pe
 		}
@@ -206,9 +220,11 @@ func parse(data []byte, o ParseOptions, f func(Item, int, int) error) error {
 		if len(b.block.Headers) > 0 {
 			it.PEMHeaders = b.block.Headers
 		}
-		return f(it, i, total)
-	})
-	return err
+		if err := f(it, i, total); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // skippable tells which item failures [ParseOptions].Skipped may take:

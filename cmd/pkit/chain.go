@@ -259,24 +259,21 @@ func (r *pileReader) note(format string, args ...any) {
 // (quiet) the terminal is not asked. Encrypted keys (not needed here) stay
 // encrypted.
 func (r *pileReader) parse(path string, data []byte, quiet bool) ([]*x509.Certificate, string, error) {
-	var pw func() ([]byte, error)
-	if f, err := formats.Detect(data); err == nil && slices.Contains(f.Kinds, formats.KindPKCS12) {
-		ask := r.e.passwordFunc(r.c, strconv.Quote(path))
-		pw = func() ([]byte, error) {
-			if r.password != nil {
-				return r.password, nil
-			}
-			if quiet && r.c.String(inputPassword.fileFlag) == "" && r.e.getenv(inputPassword.envVar) == "" {
-				return nil, formats.ErrPasswordRequired
-			}
-			p, err := ask()
-			if err == nil {
-				r.password = p
-			}
-			return p, err
+	ask := r.e.passwordFunc(r.c, strconv.Quote(path))
+	pw := func() ([]byte, error) {
+		if r.password != nil {
+			return r.password, nil
 		}
+		if quiet && r.c.String(inputPassword.fileFlag) == "" && r.e.getenv(inputPassword.envVar) == "" {
+			return nil, formats.ErrPasswordRequired
+		}
+		p, err := ask()
+		if err == nil {
+			r.password = p
+		}
+		return p, err
 	}
-	o := formats.ParseOptions{Password: pw}
+	o := formats.ParseOptions{Password: pw, PasswordForPKCS12: true}
 	if quiet {
 		if r.folderKDF == nil {
 			n := int64(formats.MaxFolderKDFIterations)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
@@ -14,7 +13,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,7 +60,7 @@ EXAMPLES
 				return usagef("inspect takes one FILE, got %d", c.NArg()).hint("e.g. pkit inspect server.pem")
 			}
 			path := c.Args().First()
-			data, pw, err := e.readInputFile(c, path, true)
+			data, pw, err := e.readInputFile(c, path)
 			if err != nil {
 				return err
 			}
@@ -191,13 +189,14 @@ func haveTerminal() bool {
 
 // readItems reads and parses one input file, turning parse errors into
 // one clear line. Encrypted keys are opened only when wantKeys is set (a
-// PKCS#12 file always needs its password).
+// PKCS#12 file always needs its password: formats.ParseOptions.
+// PasswordForPKCS12, decided in the one pass that reads the file).
 func (e *env) readItems(c *cli.Context, path string, wantKeys bool) ([]formats.Item, error) {
-	data, pw, err := e.readInputFile(c, path, wantKeys)
+	data, pw, err := e.readInputFile(c, path)
 	if err != nil {
 		return nil, err
 	}
-	items, err := formats.Parse(data, formats.ParseOptions{Password: pw, ParseCRL: revoke.ParseCRL})
+	items, err := formats.Parse(data, formats.ParseOptions{Password: pw, ParseCRL: revoke.ParseCRL, PasswordForPKCS12: !wantKeys})
 	if err != nil {
 		return nil, explainParse(path, err)
 	}
@@ -205,9 +204,8 @@ func (e *env) readItems(c *cli.Context, path string, wantKeys bool) ([]formats.I
 }
 
 // readInputFile reads one input file (or - for stdin) and returns the
-// password source for parsing it: nil when wantKeys is not set and the
-// file holds no PKCS#12.
-func (e *env) readInputFile(c *cli.Context, path string, wantKeys bool) ([]byte, func() ([]byte, error), error) {
+// password source for parsing it.
+func (e *env) readInputFile(c *cli.Context, path string) ([]byte, func() ([]byte, error), error) {
 	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() > formats.MaxInputSize && path != "-" {
 		return nil, nil, tooLarge(path)
 	}
@@ -229,13 +227,7 @@ func (e *env) readInputFile(c *cli.Context, path string, wantKeys bool) ([]byte,
 	if path == "-" {
 		name = "standard input"
 	}
-	pw := e.passwordFunc(c, fmt.Sprintf("%q", name))
-	if !wantKeys && !bytes.Contains(data, []byte("PKCS12")) {
-		if f, err := formats.Detect(data); err == nil && !slices.Contains(f.Kinds, formats.KindPKCS12) {
-			pw = nil
-		}
-	}
-	return data, pw, nil
+	return data, e.passwordFunc(c, fmt.Sprintf("%q", name)), nil
 }
 
 func tooLarge(path string) error {

@@ -81,6 +81,7 @@ func (e *env) readSecret(c *cli.Context, s secretSource) ([]byte, error) {
 // bytes.
 func (e *env) readInput(path string, max int64) ([]byte, error) {
 	var r io.Reader
+	size := int64(512)
 	if path == "-" {
 		if e.stdinUsed {
 			return nil, usagef("standard input (-) can be used only once")
@@ -94,10 +95,27 @@ func (e *env) readInput(path string, max int64) ([]byte, error) {
 		}
 		defer f.Close()
 		r = f
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() < max {
+			// One buffer of the file's size (and a byte to see the end):
+			// growing one step by step copies a large bundle several
+			// times, each copy new memory to fault in.
+			size = st.Size() + 1
+		}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, err
+	data := make([]byte, 0, size)
+	lr := io.LimitReader(r, max+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := lr.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(data)) > max {
 		return nil, fmt.Errorf("%q is larger than %d bytes", path, max)

@@ -77,6 +77,40 @@ type OpenOptions struct {
 // certificates and opens the store; the CA key is only unlocked when
 // something is signed.
 func Open(dir string, opts OpenOptions) (*Authority, error) {
+	a, err := readCADir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if a.Store, err = OpenStore(StoreLocation(dir, a.Config, opts.DB)); err != nil {
+		return nil, err
+	}
+	if opts.Now != nil {
+		a.now = opts.Now
+	}
+	a.unlock = opts.Unlock
+	return a, nil
+}
+
+// CACertificates returns the CA certificates of the CA directory dir, in
+// [Authority.CANames] order (roots first), read and checked as [Open]
+// reads them (the config, and a certificate for its issuer) but without
+// opening the store: for commands that only need them, such as chain
+// build and verify, which then cost no database. Errors are Open's.
+func CACertificates(dir string) ([]*x509.Certificate, error) {
+	a, err := readCADir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []*x509.Certificate
+	for _, name := range a.CANames() {
+		out = append(out, a.CAs[name])
+	}
+	return out, nil
+}
+
+// readCADir reads what [Open] reads besides the store: the config and the
+// CA certificates, with each CA's chain linked.
+func readCADir(dir string) (*Authority, error) {
 	data, err := os.ReadFile(filepath.Join(dir, "config"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%q: %w", dir, ErrNoCA)
@@ -95,16 +129,7 @@ func Open(dir string, opts OpenOptions) (*Authority, error) {
 	if _, ok := cas[cfg.Issuer]; !ok {
 		return nil, &ConfigError{Msg: fmt.Sprintf("issuer %q has no certificate ca/%s.crt", cfg.Issuer, cfg.Issuer)}
 	}
-	st, err := OpenStore(StoreLocation(dir, cfg, opts.DB))
-	if err != nil {
-		return nil, err
-	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
-	a := &Authority{Dir: dir, Config: cfg, CAs: cas, Store: st, unlock: opts.Unlock, now: now,
-		signers: map[string]crypto.Signer{}}
+	a := &Authority{Dir: dir, Config: cfg, CAs: cas, now: time.Now, signers: map[string]crypto.Signer{}}
 	a.linkChains()
 	return a, nil
 }

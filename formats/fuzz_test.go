@@ -162,21 +162,22 @@ func FuzzParsePrivateKey(f *testing.F) {
 	})
 }
 
-// FuzzParseCertificatePile reads piles around their bad blocks: every
-// error and every note must be a *ParseError naming what it is about.
+// FuzzParseCertificatePile reads piles around their bad certificates:
+// every error and every note must be a *ParseError naming what it is
+// about, and every note a certificate.
 func FuzzParseCertificatePile(f *testing.F) {
 	addFixtures(f, "leaf.pem", "ca.pem", "explicit-ec.pem", "v1.pem", "dsa-cert.pem", "pss-cert.pem", "chain.p7b")
 	f.Add(append(append(readFixtureF(f, "leaf.pem"), "-----BEGIN PRIVATE KEY-----\nMAMCAQA=\n-----END PRIVATE KEY-----\n"...), readFixtureF(f, "explicit-ec.pem")...))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		certs, notes, err := ParseCertificatePile(data)
+		p, err := ParseCertificatePile(data, ParseOptions{})
 		checkErr(t, err)
-		for _, n := range notes {
-			if n == nil || n.Error() == "" {
-				t.Fatal("empty note")
+		for _, n := range p.Skipped {
+			if n == nil || n.Error() == "" || n.Kind != KindCertificate {
+				t.Fatalf("note %v", n)
 			}
 		}
-		if err == nil && len(certs) == 0 {
-			t.Fatal("no certificates and no error")
+		if err == nil && len(p.Certificates)+len(p.Skipped)+len(p.Others) == 0 {
+			t.Fatal("nothing read and no error")
 		}
 	})
 }

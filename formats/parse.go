@@ -83,6 +83,12 @@ type ParseOptions struct {
 	// that want certificates and must not prompt for a key they do not
 	// use, without reading the file twice to find out what it holds.
 	PasswordForPKCS12 bool
+	// PasswordFirst, for a Password that answers without asking (a file,
+	// the environment), tries it on a PKCS#12 file before the empty
+	// password: one key derivation for the MAC instead of three. Without
+	// it the empty password is tried first, so that a file that has none
+	// never makes the user type one.
+	PasswordFirst bool
 }
 
 // passwords caches the answer of ParseOptions.Password.
@@ -94,6 +100,8 @@ type passwords struct {
 	work  *kdfWork // the parse's key-derivation budget
 	// partial is ParseOptions.Partial (this struct is the parse's context).
 	partial bool
+	// first is ParseOptions.PasswordFirst.
+	first bool
 	// parseCRL is ParseOptions.ParseCRL.
 	parseCRL func([]byte) (*x509.RevocationList, error)
 }
@@ -166,7 +174,7 @@ func ParseEach(data []byte, o ParseOptions, f func(it Item, index, total int) er
 var errStop = errors.New("stopped")
 
 func parse(data []byte, o ParseOptions, f func(Item, int, int) error) error {
-	pw := &passwords{fn: o.Password, work: newKDFWork(o.KDFBudget), partial: o.Partial, parseCRL: o.ParseCRL}
+	pw := &passwords{fn: o.Password, work: newKDFWork(o.KDFBudget), partial: o.Partial, parseCRL: o.ParseCRL, first: o.PasswordFirst}
 	if err := checkSize(data); err != nil {
 		return err
 	}
@@ -367,41 +375,67 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	return certs, nil
 }
 
-// ParseCertificatePile reads the certificates in data as
-// [ParseCertificates] does, but around what it cannot use: each PEM block
-// that is damaged, that holds a legal certificate pkit cannot read (see
-// [Item].Partial), or that is not a certificate is left out with a note,
-// a [*ParseError] naming the block, instead of failing the whole file.
-// For callers reading piles of certificates (chain build and verify) that
-// print the notes and go on. err is set when the file as a whole cannot
-// be read, or holds no certificate pkit can use (then it says why, from
-// the first note).
-func ParseCertificatePile(data []byte) (certs []*x509.Certificate, notes []*ParseError, err error) {
-	err = ParseEach(data, ParseOptions{Skipped: func(pe *ParseError) { notes = append(notes, pe) }}, func(it Item, i, total int) error {
+// CertificatePile is what [ParseCertificatePile] read from one file.
+type CertificatePile struct {
+	// Certificates are the certificates read, in file order, including
+	// those inside PKCS#7 and PKCS#12 items.
+	Certificates []*x509.Certificate
+	// Skipped are the certificates left out, one [*ParseError] each,
+	// naming its block (Block 0 in a file of one item): damaged, or legal
+	// but not readable by pkit (see [Item].Partial).
+	Skipped []*ParseError
+	// Others are the kinds of the other items found (keys, CSRs, CRLs),
+	// each once, in file order: they hold no certificate.
+	Others []Kind
+}
+
+// ParseCertificatePile reads the certificates of a file that is one of
+// several in a pile (chain build and verify) in one pass, as [Parse] with
+// o: a certificate that cannot be read, in a bundle or alone in its file,
+// is left out and listed in [CertificatePile].Skipped instead of failing
+// the file, so that one broken certificate does not hide the others.
+// Anything else that cannot be read (a damaged key block, a PKCS#12 file
+// without its password, a broken PEM structure) fails the whole file, as
+// in [Parse]; o.Skipped is not used. A file holding no certificate is not
+// an error here: the result says what it holds instead.
+func ParseCertificatePile(data []byte, o ParseOptions) (CertificatePile, error) {
+	var p CertificatePile
+	var failed error
+	o.Skipped = func(pe *ParseError) {
+		if pe.Kind == KindCertificate {
+			p.Skipped = append(p.Skipped, pe)
+		} else if failed == nil {
+			failed = pe
+		}
+	}
+	err := ParseEach(data, o, func(it Item, _, _ int) error {
+		if failed != nil {
+			return failed
+		}
 		switch {
 		case it.Certificate != nil:
-			certs = append(certs, it.Certificate)
+			p.Certificates = append(p.Certificates, it.Certificate)
 		case it.PKCS7 != nil:
-			certs = append(certs, it.PKCS7.Certificates...)
-		default:
-			block := i
-			if total == 1 {
-				block = 0
-			}
-			notes = append(notes, parseErr(it.Kind, block, fmt.Errorf("not a certificate (%s)", it.Kind)))
+			p.Certificates = append(p.Certificates, it.PKCS7.Certificates...)
+		case it.PKCS12 != nil:
+			p.Certificates = append(p.Certificates, it.PKCS12.Certificates()...)
+		case !slices.Contains(p.Others, it.Kind):
+			p.Others = append(p.Others, it.Kind)
 		}
 		return nil
 	})
+	if err == nil {
+		err = failed
+	}
+	var pe *ParseError
+	if err != nil && errors.As(err, &pe) && pe.Kind == KindCertificate && pe.Block == 0 && skippable(pe.Err) {
+		// The file's only item, a certificate: left out like one of many.
+		p.Skipped, err = append(p.Skipped, pe), nil
+	}
 	if err != nil {
-		return nil, nil, err
+		return CertificatePile{}, err
 	}
-	if len(certs) == 0 {
-		if len(notes) > 0 {
-			return nil, notes, notes[0]
-		}
-		return nil, nil, parseErr(KindPKCS7, 0, errors.New("no certificates in the file"))
-	}
-	return certs, notes, nil
+	return p, nil
 }
 
 // parseOne parses data and returns its only item of kind k.

@@ -107,30 +107,46 @@ func TestUnusualCertificates(t *testing.T) {
 	}
 }
 
-// TestCertificatePile: a pile with bad blocks gives its good certificates
-// and one note per bad block (naming it), instead of failing.
+// TestCertificatePile: a pile with bad certificates gives its good
+// certificates and one note per bad one (naming its block), instead of
+// failing; other items are named, and one that is damaged fails the file.
 func TestCertificatePile(t *testing.T) {
 	p := newPKI(t)
 	garbageKey := []byte("-----BEGIN PRIVATE KEY-----\nMAMCAQA=\n-----END PRIVATE KEY-----\n")
 	badKey := EncodePEM("CERTIFICATE", certWith(t, bitStringSubject(t)))
-	pile := append(append(append(append(EncodePEM("CERTIFICATE", p.leaf.Raw), garbageKey...), readFixture(t, "explicit-ec.pem")...), badKey...), EncodePEM("CERTIFICATE", p.root.Raw)...)
-	certs, notes, err := ParseCertificatePile(pile)
-	if err != nil || len(certs) != 2 || !certs[0].Equal(p.leaf) || !certs[1].Equal(p.root) {
-		t.Fatalf("certificates: %d, %v", len(certs), err)
+	key := EncodePEM("PUBLIC KEY", p.leaf.RawSubjectPublicKeyInfo)
+	pile := append(append(append(append(EncodePEM("CERTIFICATE", p.leaf.Raw), key...), readFixture(t, "explicit-ec.pem")...), badKey...), EncodePEM("CERTIFICATE", p.root.Raw)...)
+	got, err := ParseCertificatePile(pile, ParseOptions{})
+	if err != nil || len(got.Certificates) != 2 || !got.Certificates[0].Equal(p.leaf) || !got.Certificates[1].Equal(p.root) {
+		t.Fatalf("certificates: %d, %v", len(got.Certificates), err)
 	}
-	if len(notes) != 3 || notes[0].Block != 2 || notes[1].Block != 3 || notes[2].Block != 4 {
+	if notes := got.Skipped; len(notes) != 2 || notes[0].Block != 3 || notes[1].Block != 4 {
 		t.Fatalf("notes: %v", notes)
 	}
-	if !errors.Is(notes[1], ErrUnsupported) || !strings.Contains(notes[1].Error(), "item 3") {
-		t.Fatalf("note: %v", notes[1])
+	if !errors.Is(got.Skipped[0], ErrUnsupported) || !strings.Contains(got.Skipped[0].Error(), "item 3") {
+		t.Fatalf("note: %v", got.Skipped[0])
+	}
+	if len(got.Others) != 1 || got.Others[0] != KindPublicKey {
+		t.Fatalf("others: %v", got.Others)
 	}
 	// Strict parsing still fails on the first bad block.
 	if _, err := ParseCertificates(pile); err == nil {
-		t.Fatal("ParseCertificates accepted a pile with a broken key")
+		t.Fatal("ParseCertificates accepted a pile with a broken certificate")
 	}
-	// Nothing usable: the error says why.
-	if _, _, err := ParseCertificatePile(append(readFixture(t, "explicit-ec.pem"), badKey...)); !errors.Is(err, ErrUnsupported) {
-		t.Fatalf("nothing usable: %v", err)
+	// A damaged block that is not a certificate fails the file.
+	var pe *ParseError
+	if _, err := ParseCertificatePile(append(EncodePEM("CERTIFICATE", p.leaf.Raw), garbageKey...), ParseOptions{}); !errors.As(err, &pe) || pe.Block != 2 || pe.Kind != KindPrivateKey {
+		t.Fatalf("damaged key: %v", err)
+	}
+	// A file of one bad certificate: left out, not an error.
+	got, err = ParseCertificatePile(badKey, ParseOptions{})
+	if err != nil || len(got.Certificates) != 0 || len(got.Skipped) != 1 || got.Skipped[0].Block != 0 {
+		t.Fatalf("one bad certificate: %+v, %v", got, err)
+	}
+	// A file of nothing usable: both left out.
+	got, err = ParseCertificatePile(append(readFixture(t, "explicit-ec.pem"), badKey...), ParseOptions{})
+	if err != nil || len(got.Certificates) != 0 || len(got.Skipped) != 2 || !errors.Is(got.Skipped[0], ErrUnsupported) {
+		t.Fatalf("nothing usable: %+v, %v", got, err)
 	}
 }
 

@@ -331,6 +331,19 @@ func pkcs12Password(pfx *pfxPDU, authSafe []byte, pw *passwords, out *PKCS12) (*
 	if err := pw.work.spend(out.MACIterations); err != nil {
 		return nil, err
 	}
+	// The password given first, when it comes without asking: most
+	// files have one, and each try is a full key derivation. A file with
+	// the empty password still opens when another was given.
+	triedGiven := false
+	if pw.first {
+		if raw, err := pw.get(); err == nil {
+			triedGiven = true
+			if p := (&p12Password{raw: raw, bmp: bmpPassword(raw)}); verify(p) {
+				out.EmptyPassword = len(raw) == 0
+				return p, nil
+			}
+		}
+	}
 	for _, p := range empty {
 		if verify(p) {
 			out.EmptyPassword = true
@@ -342,7 +355,7 @@ func pkcs12Password(pfx *pfxPDU, authSafe []byte, pw *passwords, out *PKCS12) (*
 		return nil, err
 	}
 	p := &p12Password{raw: raw, bmp: bmpPassword(raw)}
-	if !verify(p) {
+	if triedGiven || !verify(p) {
 		if opensContent(authSafe, p) {
 			return nil, corrupt("the password opens the content, but the integrity check (MAC) fails: the file is damaged")
 		}

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,8 +22,6 @@ import (
 	"github.com/pkit/pkit/formats"
 	"github.com/pkit/pkit/revoke"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 func chainCommand(e *env) *cli.Command {
@@ -192,6 +189,11 @@ type pileReader struct {
 
 const maxInput = 64 << 20
 
+// errAllSkipped is pileReader.parse's answer for a file whose every
+// certificate was left out (noted, or kept as the bad leaf): not an error
+// of the file, but no certificate from it either.
+var errAllSkipped = errors.New("every certificate of the file was left out")
+
 // readFile reads the certificates in one file (or - for stdin). In a
 // directory (quiet=true), files holding no certificate are skipped, and so
 // is a .p12 that no given password opens (with a note).
@@ -211,10 +213,8 @@ func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, err
 		return nil, failf("%q is empty", path).hint("give a file holding certificates (PEM, DER, .p7b or .p12)")
 	}
 	certs, what, err := r.parse(path, data, quiet)
-	if err != nil && r.skipBad {
-		if cs, ok := r.skipBadCerts(path, data, err); ok {
-			return cs, nil
-		}
+	if err == errAllSkipped {
+		return nil, nil // its certificates were left out with a note, or it is the bad leaf
 	}
 	if err != nil {
 		var ue *userError
@@ -252,8 +252,12 @@ func (r *pileReader) note(format string, args ...any) {
 }
 
 // parse reads every certificate in data (PEM, DER, PKCS#7, PKCS#12, as
-// formats.Parse detects them); what names the other things found, for the
-// error when there is no certificate. The password of a .p12 comes from
+// formats.Parse detects them) in one pass (formats.ParseCertificatePile);
+// what names the other things found, for the error when there is no
+// certificate. With skipBad a certificate that does not parse is left out
+// with a note (the leaf file's first one is kept in badLeaf), and
+// errAllSkipped says when that left none; without it, it is the file's
+// error. The password of a .p12 comes from
 // --password-file, PKIT_PASSWORD or the terminal, as for inspect, convert
 // and match (e.passwordFunc), read once for all inputs; in a folder
 // (quiet) the terminal is not asked. Encrypted keys (not needed here) stay
@@ -273,7 +277,7 @@ func (r *pileReader) parse(path string, data []byte, quiet bool) ([]*x509.Certif
 		}
 		return p, err
 	}
-	o := formats.ParseOptions{Password: pw, PasswordForPKCS12: true}
+	o := formats.ParseOptions{Password: pw, PasswordForPKCS12: true, PasswordFirst: r.password != nil || r.e.passwordGiven(r.c)}
 	if quiet {
 		if r.folderKDF == nil {
 			n := int64(formats.MaxFolderKDFIterations)
@@ -284,87 +288,35 @@ func (r *pileReader) parse(path string, data []byte, quiet bool) ([]*x509.Certif
 		}
 		o.KDFBudget = r.folderKDF
 	}
-	items, err := formats.Parse(data, o)
+	p, err := formats.ParseCertificatePile(data, o)
 	if err != nil {
 		return nil, "", err
 	}
-	var kinds []string
-	seen := map[formats.Kind]bool{}
-	for _, it := range items {
-		if it.Kind != formats.KindCertificate && !seen[it.Kind] {
-			seen[it.Kind] = true
-			kinds = append(kinds, "a "+it.Kind.String())
+	for _, pe := range p.Skipped {
+		if !r.skipBad {
+			return nil, "", pe // crl check: a certificate that does not parse is an error
 		}
+		if pe.Block <= 1 && path == r.leafFile {
+			r.badLeaf = pe
+			continue
+		}
+		which := fmt.Sprintf("certificate %d of %q", pe.Block, path)
+		if pe.Block == 0 {
+			which = fmt.Sprintf("%q", path)
+		}
+		r.note("skipped %s: it is not a valid certificate (%s)", which, certReason(pe))
 	}
-	return formats.Certificates(items), strings.Join(kinds, ", "), nil
+	if len(p.Skipped) > 0 && len(p.Certificates) == 0 {
+		return nil, "", errAllSkipped
+	}
+	var kinds []string
+	for _, k := range p.Others {
+		kinds = append(kinds, "a "+k.String())
+	}
+	return p.Certificates, strings.Join(kinds, ", "), nil
 }
 
 func reasonName(code int) string { return revoke.Reason(code).String() }
-
-// skipBadCerts reads data item by item when it does not parse as a whole:
-// ok when every item that fails is a certificate (a CERTIFICATE PEM
-// block, or DER shaped like one) — those are skipped with a note naming
-// them, and the good certificates returned. The first certificate of
-// r.leafFile is not skipped but kept in r.badLeaf. parseErr is the error
-// of the whole file.
-func (r *pileReader) skipBadCerts(path string, data []byte, parseErr error) ([]*x509.Certificate, bool) {
-	type entry struct {
-		cert []*x509.Certificate
-		err  error
-	}
-	var entries []entry
-	if !bytes.Contains(data, []byte("-----BEGIN ")) {
-		var pe *formats.ParseError
-		if !certShaped(bytes.TrimSpace(data)) || !errors.As(parseErr, &pe) || pe.Kind != formats.KindCertificate {
-			return nil, false
-		}
-		entries = append(entries, entry{err: parseErr})
-	} else {
-		rest := data
-		for {
-			var b *pem.Block
-			b, rest = pem.Decode(rest)
-			if b == nil {
-				break
-			}
-			items, err := formats.Parse(pem.EncodeToMemory(b), formats.ParseOptions{})
-			if err != nil {
-				if !strings.Contains(b.Type, "CERTIFICATE") || strings.Contains(b.Type, "REQUEST") {
-					return nil, false
-				}
-				entries = append(entries, entry{err: err})
-				continue
-			}
-			entries = append(entries, entry{cert: formats.Certificates(items)})
-		}
-	}
-	var out []*x509.Certificate
-	for i, e := range entries {
-		if e.err == nil {
-			out = append(out, e.cert...)
-			continue
-		}
-		if i == 0 && path == r.leafFile {
-			r.badLeaf = e.err
-			continue
-		}
-		which := fmt.Sprintf("certificate %d of %q", i+1, path)
-		if len(entries) == 1 {
-			which = fmt.Sprintf("%q", path)
-		}
-		r.note("skipped %s: it is not a valid certificate (%s)", which, certReason(e.err))
-	}
-	return out, true
-}
-
-// certShaped reports whether der has the shape of a certificate: a
-// SEQUENCE of a SEQUENCE, a SEQUENCE and a BIT STRING, and nothing after.
-func certShaped(der []byte) bool {
-	in := cryptobyte.String(der)
-	var cert cryptobyte.String
-	return in.ReadASN1(&cert, cbasn1.SEQUENCE) && in.Empty() && cert.SkipASN1(cbasn1.SEQUENCE) &&
-		cert.SkipASN1(cbasn1.SEQUENCE) && cert.SkipASN1(cbasn1.BIT_STRING) && cert.Empty()
-}
 
 // certReason is why a certificate did not parse, without Go's package
 // prefixes.
@@ -428,15 +380,13 @@ func (r *pileReader) readAll(args []string) ([]*x509.Certificate, error) {
 }
 
 // caDirCerts returns the self-signed CA certificates of the CA directory
-// as roots, and the others (its intermediates).
+// as roots, and the others (its intermediates). The store is not opened.
 func caDirCerts(dir string) (roots, others []*x509.Certificate, err error) {
-	a, err := ca.Open(dir, ca.OpenOptions{})
+	cas, err := ca.CACertificates(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer a.Close()
-	for _, name := range a.CANames() {
-		c := a.CAs[name]
+	for _, c := range cas {
 		if chain.SelfSigned(c) {
 			roots = append(roots, c)
 		} else {

@@ -64,7 +64,7 @@ EXAMPLES
 			if err != nil {
 				return err
 			}
-			return e.inspect(path, data, pw, c.Bool("json"))
+			return e.inspect(path, data, pw, e.passwordGiven(c), c.Bool("json"))
 		},
 	}
 }
@@ -73,13 +73,13 @@ EXAMPLES
 // printing each before reading the next, so a bundle of 70,000
 // certificates needs memory for one at a time (docs/inspect-json.md).
 // Blocks that cannot be read are left out with a "pkit: note:" line.
-func (e *env) inspect(path string, data []byte, pw func() ([]byte, error), asJSON bool) error {
+func (e *env) inspect(path string, data []byte, pw func() ([]byte, error), pwFirst, asJSON bool) error {
 	now := time.Now()
 	out := bufio.NewWriterSize(e.stdout, 64<<10)
 	started := false
 	enc := ""
 	var notes []*formats.ParseError
-	err := formats.ParseEach(data, formats.ParseOptions{Password: pw, Partial: true, ParseCRL: revoke.ParseCRL, Skipped: func(pe *formats.ParseError) { notes = append(notes, pe) }},
+	err := formats.ParseEach(data, formats.ParseOptions{Password: pw, PasswordFirst: pwFirst, Partial: true, ParseCRL: revoke.ParseCRL, Skipped: func(pe *formats.ParseError) { notes = append(notes, pe) }},
 		func(it formats.Item, index, total int) error {
 			for _, n := range notes {
 				notef(e.stderr, "%q: %v (left out)", path, n)
@@ -153,6 +153,13 @@ func (e *env) passwordFunc(c *cli.Context, what string) func() ([]byte, error) {
 	}
 }
 
+// passwordGiven reports whether the input password comes without asking
+// (--password-file or PKIT_PASSWORD), so that a .p12 is tried with it
+// before the empty password (formats.ParseOptions.PasswordFirst).
+func (e *env) passwordGiven(c *cli.Context) bool {
+	return c.String(inputPassword.fileFlag) != "" || e.getenv(inputPassword.envVar) != ""
+}
+
 // readPrivateKey reads the private key a --key FLAG names. An encrypted
 // key is opened with --password-file, PKIT_PASSWORD or the terminal, as
 // inputs everywhere are.
@@ -196,7 +203,8 @@ func (e *env) readItems(c *cli.Context, path string, wantKeys bool) ([]formats.I
 	if err != nil {
 		return nil, err
 	}
-	items, err := formats.Parse(data, formats.ParseOptions{Password: pw, ParseCRL: revoke.ParseCRL, PasswordForPKCS12: !wantKeys})
+	items, err := formats.Parse(data, formats.ParseOptions{Password: pw, ParseCRL: revoke.ParseCRL, PasswordForPKCS12: !wantKeys,
+		PasswordFirst: e.passwordGiven(c)})
 	if err != nil {
 		return nil, explainParse(path, err)
 	}

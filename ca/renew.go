@@ -111,14 +111,12 @@ func (s *Superseded) Renewed() bool {
 // a later certificate of the same name and profile not revoked.
 func (a *Authority) Expiring(ctx context.Context, within time.Duration) (due []*Renewal, superseded []*Superseded, err error) {
 	now := a.Now()
-	recs, err := a.Store.List(ctx, Filter{Valid: true, After: now, Before: now.Add(within)})
+	// pkit serve renews its own OCSP signers.
+	recs, err := a.Store.List(ctx, Filter{Valid: true, After: now, Before: now.Add(within), ExceptProfiles: []string{"ca", OCSPSignerProfile}})
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, r := range recs {
-		if r.Profile == "ca" || r.Profile == OCSPSignerProfile {
-			continue // pkit serve renews its own OCSP signers
-		}
 		files, err := a.Store.Files(ctx, r.Serial)
 		if err != nil {
 			return nil, nil, err

@@ -125,6 +125,28 @@ CREATE TABLE IF NOT EXISTS placements (
 	started_at INTEGER NOT NULL   -- unix seconds
 );
 `,
+	// Version 3: a store of a million certificates is read through
+	// indexes: in listing order, by expiry, by status, by profile (with
+	// certs_name, the filters of Filter), and the keys of revoked
+	// certificates (CompromisedKey), each certificate's key fingerprint
+	// (keyFingerprint) in a column of its own. The upgrade fills the
+	// column for the certificates revoked for a key or CA compromise
+	// (fillKeyFingerprints); a row left without one is read from its DER.
+	`
+ALTER TABLE certs ADD COLUMN key_sha256 BLOB;  -- formats.PublicKeyFingerprint of its key
+CREATE INDEX IF NOT EXISTS certs_issued_at ON certs(issued_at);
+CREATE INDEX IF NOT EXISTS certs_not_after ON certs(not_after);
+CREATE INDEX IF NOT EXISTS certs_status ON certs(status, not_after);
+CREATE INDEX IF NOT EXISTS certs_profile ON certs(profile, issued_at);
+CREATE INDEX IF NOT EXISTS certs_revoked_key ON certs(status, key_sha256) WHERE status = 'revoked';
+`,
+}
+
+// fills are Go steps of the migrations that SQL cannot do: fills[v] runs
+// in the upgrade's transaction after the SQL step of version v, when the
+// store was older than v.
+var fills = map[int]func(context.Context, *sql.Tx) error{
+	3: fillKeyFingerprints,
 }
 
 // schemaVersion is the store version this pkit writes: the number of
@@ -300,9 +322,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		return s.failure(fmt.Errorf("upgrading store %q: %w", s.path, err))
 	}
 	if version < schemaVersion {
-		for _, step := range migrations[version:] {
+		for i, step := range migrations[version:] {
 			if _, err := tx.ExecContext(ctx, s.dialect.schema(step)); err != nil {
 				return s.failure(fmt.Errorf("upgrading store %q to version %d: %w", s.path, schemaVersion, err))
+			}
+			if fill := fills[version+i+1]; fill != nil && version > 0 {
+				if err := fill(ctx, tx); err != nil {
+					return s.failure(fmt.Errorf("upgrading store %q to version %d: %w", s.path, schemaVersion, err))
+				}
 			}
 		}
 		if err := s.dialect.setVersion(ctx, tx, schemaVersion); err != nil {
@@ -415,10 +442,10 @@ func (s *Store) insert(ctx context.Context, r *Record) error {
 	defer tx.Rollback()
 	serial := SerialHex(r.Serial)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO certs
-		(serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status, der)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?)`,
+		(serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status, der, key_sha256)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?)`,
 		serial, r.Name, r.Profile, r.Issuer, r.Subject, strings.Join(r.SANs, "\n"),
-		r.NotBefore.Unix(), r.NotAfter.Unix(), r.IssuedAt.Unix(), r.DER); err != nil {
+		r.NotBefore.Unix(), r.NotAfter.Unix(), r.IssuedAt.Unix(), r.DER, keyFingerprint(r.DER)); err != nil {
 		return err
 	}
 	if len(r.Files) > 0 {
@@ -436,7 +463,11 @@ func (s *Store) insert(ctx context.Context, r *Record) error {
 	return tx.Commit()
 }
 
-// Filter selects records for [Store.List]. Zero fields select everything.
+// Filter selects records for [Store.List] and [Store.Each]. Zero fields
+// select everything. Each filter has an index (store version 3), so a
+// filtered listing of a large store reads only the rows it returns; an
+// older store opened read-only is read without them, the same rows
+// slower.
 type Filter struct {
 	Name    string    // exact name
 	Profile string    // exact profile
@@ -445,14 +476,15 @@ type Filter struct {
 	Valid   bool      // only not-revoked certificates
 	Before  time.Time // only certificates expiring before this time
 	After   time.Time // only certificates expiring after this time
+	// ExceptProfiles leaves out the certificates of these profiles (the
+	// CA certificates, "ca", for a listing of what a CA issued).
+	ExceptProfiles []string
 }
 
-const recordColumns = `serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status,
-	revoked_at, reason, invalid_at, der`
-
-// List returns the records matching f, oldest first.
-func (s *Store) List(ctx context.Context, f Filter) ([]*Record, error) {
-	q := "SELECT " + recordColumns + " FROM certs WHERE 1=1"
+// where returns the SQL condition selecting f's records, with its
+// arguments.
+func (f Filter) where() (string, []any) {
+	q := "1=1"
 	var args []any
 	if f.Name != "" {
 		q += " AND name = ?"
@@ -480,8 +512,94 @@ func (s *Store) List(ctx context.Context, f Filter) ([]*Record, error) {
 		q += " AND not_after > ?"
 		args = append(args, f.After.Unix())
 	}
-	q += " ORDER BY issued_at, rowid"
-	return s.queryRecords(ctx, q, args...)
+	if len(f.ExceptProfiles) > 0 {
+		q += " AND profile NOT IN (?" + strings.Repeat(", ?", len(f.ExceptProfiles)-1) + ")"
+		for _, p := range f.ExceptProfiles {
+			args = append(args, p)
+		}
+	}
+	return q, args
+}
+
+// listOrder is the order of listings: oldest first (certs_issued_at).
+const listOrder = " ORDER BY issued_at, rowid"
+
+const recordColumns = `serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status,
+	revoked_at, reason, invalid_at, der`
+
+// listColumns are recordColumns without the DER, for [Store.Each].
+const listColumns = `serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status,
+	revoked_at, reason, invalid_at`
+
+// List returns the records matching f, oldest first, each with its DER.
+// It holds them all: to read many, use [Store.Each].
+func (s *Store) List(ctx context.Context, f Filter) ([]*Record, error) {
+	where, args := f.where()
+	return s.queryRecords(ctx, "SELECT "+recordColumns+" FROM certs WHERE "+where+listOrder, args...)
+}
+
+// Each calls fn with each record matching f, in the order of [Store.List],
+// reading them from the store one row at a time, so that listing a
+// million records holds one. The records have no DER (read it with
+// [Store.Get]). It stops at the first error fn returns, and returns it.
+// The store has one connection: fn must not use the store.
+func (s *Store) Each(ctx context.Context, f Filter, fn func(*Record) error) error {
+	where, args := f.where()
+	rows, err := s.db.QueryContext(ctx, "SELECT "+listColumns+" FROM certs WHERE "+where+listOrder, args...)
+	if err != nil {
+		return fmt.Errorf("reading store: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanListed(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading store: %w", err)
+	}
+	return nil
+}
+
+// Summary is what a table of records needs before its first row: how
+// many there are and how wide each column is (see [Store.Summarize]).
+type Summary struct {
+	Count int
+	// The longest serial (hex digits), name and profile, in characters.
+	SerialLen, NameLen, ProfileLen int
+	// Revoked: some of the records are revoked.
+	Revoked bool
+	// FirstExpiry is the earliest expiry of the records not revoked (zero
+	// when all are revoked): one of them has expired at a time after it.
+	FirstExpiry time.Time
+}
+
+// Summarize returns the [Summary] of the records matching f, in one
+// aggregate query: a table can then print its rows as [Store.Each] reads
+// them, aligned, without holding them.
+func (s *Store) Summarize(ctx context.Context, f Filter) (Summary, error) {
+	where, args := f.where()
+	var (
+		sum                    Summary
+		serial, name, profile  sql.NullInt64
+		revoked, firstValidEnd sql.NullInt64
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT count(*), max(length(serial)), max(length(name)), max(length(profile)),
+		max(CASE WHEN status = 'revoked' THEN 1 ELSE 0 END), min(CASE WHEN status = 'revoked' THEN NULL ELSE not_after END)
+		FROM certs WHERE `+where, args...).Scan(&sum.Count, &serial, &name, &profile, &revoked, &firstValidEnd)
+	if err != nil {
+		return Summary{}, fmt.Errorf("reading store: %w", err)
+	}
+	sum.SerialLen, sum.NameLen, sum.ProfileLen = int(serial.Int64), int(name.Int64), int(profile.Int64)
+	sum.Revoked = revoked.Int64 == 1
+	if firstValidEnd.Valid {
+		sum.FirstExpiry = time.Unix(firstValidEnd.Int64, 0).UTC()
+	}
+	return sum, nil
 }
 
 // queryRecords runs q, which selects recordColumns, and reads every row.
@@ -521,15 +639,24 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 
 type scanner interface{ Scan(...any) error }
 
-func scanRecord(sc scanner) (*Record, error) {
+func scanRecord(sc scanner) (*Record, error) { return scanColumns(sc, true) }
+
+// scanListed reads a row of listColumns.
+func scanListed(sc scanner) (*Record, error) { return scanColumns(sc, false) }
+
+func scanColumns(sc scanner, withDER bool) (*Record, error) {
 	var (
 		r                       Record
 		serial, sans, status    string
 		nb, na, ia              int64
 		revokedAt, reason, inva sql.NullInt64
 	)
-	if err := sc.Scan(&serial, &r.Name, &r.Profile, &r.Issuer, &r.Subject, &sans, &nb, &na, &ia, &status,
-		&revokedAt, &reason, &inva, &r.DER); err != nil {
+	dest := []any{&serial, &r.Name, &r.Profile, &r.Issuer, &r.Subject, &sans, &nb, &na, &ia, &status,
+		&revokedAt, &reason, &inva}
+	if withDER {
+		dest = append(dest, &r.DER)
+	}
+	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
 	var ok bool
@@ -574,9 +701,11 @@ func (s *Store) RevokedAmong(ctx context.Context, serials []*big.Int) ([]*Record
 // that was revoked for keyCompromise or cACompromise (RFC 5280 reasons 1
 // and 2), or nil when there is none. issuers names the CAs whose
 // certificates are searched (every CA of the directory, from
-// [Authority.CANames]): with them, SQLite reads only the revoked rows,
-// through the (issuer, status) index; with none, it reads every row. It
-// never writes.
+// [Authority.CANames]). A store of version 3 finds the candidates by the
+// key's fingerprint, and the rows that have none, through the
+// certs_revoked_key index, and reads the DER of those alone: its cost
+// does not grow with the store. An older store is read through the
+// (issuer, status) index, every revoked row. It never writes.
 func (s *Store) CompromisedKey(ctx context.Context, pub crypto.PublicKey, issuers ...string) (*Record, error) {
 	q := "SELECT " + recordColumns + " FROM certs WHERE status = 'revoked' AND reason IN (?, ?)"
 	args := []any{int(revoke.KeyCompromise), int(revoke.CACompromise)}
@@ -586,6 +715,21 @@ func (s *Store) CompromisedKey(ctx context.Context, pub crypto.PublicKey, issuer
 			args = append(args, n)
 		}
 	}
+	fp, err := formats.PublicKeyFingerprint(pub)
+	if s.Version() < 3 || err != nil {
+		return s.compromisedAmong(ctx, pub, q, args...)
+	}
+	// Two queries, not one with OR: each is an equality on the index's
+	// columns, which SQLite's planner prefers to the (issuer, status) one.
+	if r, err := s.compromisedAmong(ctx, pub, q+" AND key_sha256 = ?", append(args, fp)...); r != nil || err != nil {
+		return r, err
+	}
+	return s.compromisedAmong(ctx, pub, q+" AND key_sha256 IS NULL", args...)
+}
+
+// compromisedAmong returns the first record q selects whose certificate
+// is for the key pub.
+func (s *Store) compromisedAmong(ctx context.Context, pub crypto.PublicKey, q string, args ...any) (*Record, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading revocations: %w", err)
@@ -605,4 +749,63 @@ func (s *Store) CompromisedKey(ctx context.Context, pub crypto.PublicKey, issuer
 		}
 	}
 	return nil, rows.Err()
+}
+
+// keyFingerprint is what the column key_sha256 holds for the certificate
+// der: the [formats.PublicKeyFingerprint] of its key; empty (matching no
+// key) when the key is of a kind pkit does not know, and nil (NULL: the
+// row is read from its DER) when der is not a certificate.
+func keyFingerprint(der []byte) []byte {
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil
+	}
+	fp, err := formats.PublicKeyFingerprint(c.PublicKey)
+	if err != nil {
+		return []byte{}
+	}
+	return fp
+}
+
+// fillKeyFingerprints fills key_sha256, in the upgrade to version 3, for
+// the certificates [Store.CompromisedKey] reads: those revoked for a key
+// or CA compromise. The others keep none until they need one: a
+// certificate of an older store revoked later is read from its DER.
+func fillKeyFingerprints(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "SELECT serial, der FROM certs WHERE status = 'revoked' AND reason IN (?, ?) AND key_sha256 IS NULL",
+		int(revoke.KeyCompromise), int(revoke.CACompromise))
+	if err != nil {
+		return err
+	}
+	type fill struct {
+		serial string
+		fp     []byte
+	}
+	var todo []fill
+	for rows.Next() {
+		var (
+			serial string
+			der    []byte
+		)
+		if err := rows.Scan(&serial, &der); err != nil {
+			rows.Close()
+			return err
+		}
+		todo = append(todo, fill{serial, keyFingerprint(der)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	upd, err := tx.PrepareContext(ctx, "UPDATE certs SET key_sha256 = ? WHERE serial = ?")
+	if err != nil {
+		return err
+	}
+	defer upd.Close()
+	for _, f := range todo {
+		if _, err := upd.ExecContext(ctx, f.fp, f.serial); err != nil {
+			return err
+		}
+	}
+	return nil
 }

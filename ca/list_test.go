@@ -1,0 +1,360 @@
+package ca
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"database/sql"
+	"fmt"
+	"math/big"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pkit/pkit/revoke"
+)
+
+// listFixture is a store's worth of records for the listing tests: names
+// that repeat, four profiles, both statuses, expiries on both sides of
+// testNow and issuance times out of the rows' order.
+func listFixture() []*Record {
+	var recs []*Record
+	add := func(name, profile string, issued, expires time.Duration, revoked bool, sans ...string) {
+		r := &Record{Serial: big.NewInt(int64(0x1000 + len(recs)*7919)), Name: name, Profile: profile, Issuer: "intermediate",
+			Subject: "CN=" + name, SANs: sans, NotBefore: testNow.Add(issued), NotAfter: testNow.Add(expires),
+			IssuedAt: testNow.Add(issued), Status: StatusValid, DER: []byte("der of " + name)}
+		if revoked {
+			r.Status, r.RevokedAt, r.Reason = StatusRevoked, testNow.Add(-time.Hour), int(revoke.Superseded)
+		}
+		recs = append(recs, r)
+	}
+	day := 24 * time.Hour
+	add("intermediate", "ca", -400*day, 3000*day, false)
+	add("web.internal", "server", -300*day, 10*day, false, "DNS:web.internal", "IP:10.0.0.1")
+	add("alice", "client", -200*day, 100*day, false)
+	add("web.internal", "server", -5*day, 360*day, false, "DNS:web.internal")
+	add("bob", "client", -350*day, -20*day, false) // expired
+	add("carol-long-name.example.org", "client", -100*day, 25*day, true)
+	add("ocsp", "ocsp-signer", -2*day, 5*day, false)
+	add("früh", "client", -250*day, 29*day, false) // issued before the two above it
+	add("alice", "client", -1*day, 20*day, true)
+	return recs
+}
+
+// insertRows writes recs into the store db as a store of any version
+// holds them (the columns of version 1).
+func insertRows(t *testing.T, db *sql.DB, recs []*Record) {
+	t.Helper()
+	for _, r := range recs {
+		var revokedAt, reason any
+		if r.Status == StatusRevoked {
+			revokedAt, reason = r.RevokedAt.Unix(), r.Reason
+		}
+		if _, err := db.Exec(`INSERT INTO certs (serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at,
+			status, revoked_at, reason, der) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			SerialHex(r.Serial), r.Name, r.Profile, r.Issuer, r.Subject, strings.Join(r.SANs, "\n"), r.NotBefore.Unix(),
+			r.NotAfter.Unix(), r.IssuedAt.Unix(), string(r.Status), revokedAt, reason, r.DER); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// storeOfVersion makes a store of schema version v (the released steps
+// of migrations up to v) holding recs, and opens it as pkit does, or for
+// reading only.
+func storeOfVersion(t *testing.T, v int, recs []*Record, readOnly bool) *Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "store")
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=rwc&_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range migrations[:v] {
+		if _, err := db.Exec(step); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+		t.Fatal(err)
+	}
+	insertRows(t, db, recs)
+	db.Close()
+	mode := "rw"
+	if readOnly {
+		mode = "ro"
+	}
+	s, err := openStore(path, mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if s.Version() != v {
+		t.Fatalf("store version %d, want %d", s.Version(), v)
+	}
+	return s
+}
+
+// listFilters are the filters the listing tests check, each with what it
+// selects, written out as a predicate.
+var listFilters = []struct {
+	name string
+	f    Filter
+	want func(*Record) bool
+}{
+	{"everything", Filter{}, func(*Record) bool { return true }},
+	{"no CAs (pkit list)", Filter{ExceptProfiles: []string{"ca"}}, func(r *Record) bool { return r.Profile != "ca" }},
+	{"name", Filter{Name: "web.internal"}, func(r *Record) bool { return r.Name == "web.internal" }},
+	{"name nobody has", Filter{Name: "nobody"}, func(*Record) bool { return false }},
+	{"profile", Filter{Profile: "client"}, func(r *Record) bool { return r.Profile == "client" }},
+	{"profile and name", Filter{Profile: "client", Name: "alice"}, func(r *Record) bool { return r.Profile == "client" && r.Name == "alice" }},
+	{"issuer", Filter{Issuer: "intermediate"}, func(*Record) bool { return true }},
+	{"revoked", Filter{Revoked: true}, func(r *Record) bool { return r.Status == StatusRevoked }},
+	{"valid", Filter{Valid: true}, func(r *Record) bool { return r.Status == StatusValid }},
+	{"expiring within 30 days (pkit list --expiring 30d)",
+		Filter{After: testNow, Before: testNow.Add(30 * 24 * time.Hour), ExceptProfiles: []string{"ca"}},
+		func(r *Record) bool {
+			return r.Profile != "ca" && r.NotAfter.After(testNow) && r.NotAfter.Before(testNow.Add(30*24*time.Hour))
+		}},
+	{"expiring, not revoked, leaves (Authority.Expiring)",
+		Filter{Valid: true, After: testNow, Before: testNow.Add(30 * 24 * time.Hour), ExceptProfiles: []string{"ca", OCSPSignerProfile}},
+		func(r *Record) bool {
+			return r.Status == StatusValid && r.Profile != "ca" && r.Profile != OCSPSignerProfile &&
+				r.NotAfter.After(testNow) && r.NotAfter.Before(testNow.Add(30*24*time.Hour))
+		}},
+	{"expired", Filter{Before: testNow}, func(r *Record) bool { return r.NotAfter.Before(testNow) }},
+	{"revoked client", Filter{Revoked: true, Profile: "client"}, func(r *Record) bool { return r.Status == StatusRevoked && r.Profile == "client" }},
+}
+
+// List, Each and Summarize select the same records, oldest first, on a
+// store of this version and on stores of every older version, written to
+// and read-only: the indexes of version 3 make them faster, never
+// different.
+func TestStoreListFilters(t *testing.T) {
+	ctx := context.Background()
+	recs := listFixture()
+	byAge := slices.Clone(recs)
+	slices.SortStableFunc(byAge, func(a, b *Record) int { return a.IssuedAt.Compare(b.IssuedAt) })
+	for v := 1; v <= schemaVersion; v++ {
+		for _, readOnly := range []bool{false, true} {
+			s := storeOfVersion(t, v, recs, readOnly)
+			for _, tc := range listFilters {
+				t.Run(fmt.Sprintf("v%d/ro=%v/%s", v, readOnly, tc.name), func(t *testing.T) {
+					var want []*Record
+					for _, r := range byAge {
+						if tc.want(r) {
+							want = append(want, r)
+						}
+					}
+					listed, err := s.List(ctx, tc.f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var each []*Record
+					if err := s.Each(ctx, tc.f, func(r *Record) error { each = append(each, r); return nil }); err != nil {
+						t.Fatal(err)
+					}
+					if got, w := serialsOf(listed), serialsOf(want); got != w {
+						t.Fatalf("List = %s, want %s", got, w)
+					}
+					if got, w := serialsOf(each), serialsOf(want); got != w {
+						t.Fatalf("Each = %s, want %s", got, w)
+					}
+					for i, r := range each {
+						if err := sameRecord(r, want[i]); err != nil {
+							t.Errorf("Each: %v", err)
+						}
+						if r.DER != nil {
+							t.Errorf("Each read the DER of %s", SerialHex(r.Serial))
+						}
+						if string(listed[i].DER) != string(want[i].DER) {
+							t.Errorf("List: DER of %s = %q", SerialHex(r.Serial), listed[i].DER)
+						}
+					}
+					sum, err := s.Summarize(ctx, tc.f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if w := summaryOf(want); sum != w {
+						t.Errorf("Summarize = %+v, want %+v", sum, w)
+					}
+				})
+			}
+		}
+	}
+}
+
+// A version-3 store answers the filters of pkit list and pkit renew
+// --expiring through an index, never by reading the whole table.
+func TestStoreListUsesIndexes(t *testing.T) {
+	s := storeOfVersion(t, schemaVersion, listFixture(), false)
+	for _, tc := range listFilters {
+		where, args := tc.f.where()
+		rows, err := s.DB().Query("EXPLAIN QUERY PLAN SELECT "+listColumns+" FROM certs WHERE "+where+listOrder, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SCAN certs") && !strings.Contains(step, "INDEX") {
+				t.Errorf("%s: the query reads the whole table: %q", tc.name, plan)
+			}
+		}
+	}
+}
+
+// Each stops at the first error of its function, and returns it.
+func TestStoreEachStops(t *testing.T) {
+	s := storeOfVersion(t, schemaVersion, listFixture(), false)
+	stop := fmt.Errorf("enough")
+	n := 0
+	err := s.Each(context.Background(), Filter{}, func(*Record) error { n++; return stop })
+	if err != stop || n != 1 {
+		t.Fatalf("Each = %v after %d records, want %v after 1", err, n, stop)
+	}
+	if _, err := s.Count(context.Background()); err != nil {
+		t.Fatalf("the store after Each stopped: %v", err)
+	}
+}
+
+func serialsOf(recs []*Record) string {
+	var s []string
+	for _, r := range recs {
+		s = append(s, SerialHex(r.Serial))
+	}
+	return strings.Join(s, " ")
+}
+
+func sameRecord(got, want *Record) error {
+	if got.Serial.Cmp(want.Serial) != 0 || got.Name != want.Name || got.Profile != want.Profile || got.Issuer != want.Issuer ||
+		got.Subject != want.Subject || strings.Join(got.SANs, ",") != strings.Join(want.SANs, ",") ||
+		!got.NotBefore.Equal(want.NotBefore) || !got.NotAfter.Equal(want.NotAfter) || !got.IssuedAt.Equal(want.IssuedAt) ||
+		got.Status != want.Status || !got.RevokedAt.Equal(want.RevokedAt) || got.Reason != want.Reason {
+		return fmt.Errorf("record %+v, want %+v", got, want)
+	}
+	return nil
+}
+
+func summaryOf(recs []*Record) Summary {
+	s := Summary{Count: len(recs)}
+	for _, r := range recs {
+		s.SerialLen = max(s.SerialLen, len(SerialHex(r.Serial)))
+		s.NameLen = max(s.NameLen, utf8.RuneCountInString(r.Name))
+		s.ProfileLen = max(s.ProfileLen, len(r.Profile))
+		s.Revoked = s.Revoked || r.Status == StatusRevoked
+		if r.Status == StatusValid && (s.FirstExpiry.IsZero() || r.NotAfter.Before(s.FirstExpiry)) {
+			s.FirstExpiry = r.NotAfter
+		}
+	}
+	return s
+}
+
+// A store upgraded to version 3 keeps finding the keys revoked for a
+// compromise before the upgrade (their fingerprints filled by the
+// upgrade), and those of rows without a fingerprint (read from their
+// DER); a read-only older store is read as before. The query reads the
+// revoked keys' index.
+func TestCompromisedKeyAcrossVersions(t *testing.T) {
+	ctx := context.Background()
+	key := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	cert := func(n int64, k *ecdsa.PrivateKey) *Record {
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(n), Subject: pkix.Name{CommonName: fmt.Sprint(n)},
+			NotBefore: testNow.Add(-time.Hour), NotAfter: testNow.Add(time.Hour)}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Record{Serial: tmpl.SerialNumber, Name: fmt.Sprint(n), Profile: "client", Issuer: "intermediate",
+			Subject: "CN=" + fmt.Sprint(n), NotBefore: tmpl.NotBefore, NotAfter: tmpl.NotAfter, IssuedAt: testNow,
+			Status: StatusRevoked, RevokedAt: testNow, Reason: int(revoke.KeyCompromise), DER: der}
+	}
+	compromised, superseded, other, later := key(), key(), key(), key()
+	recs := []*Record{cert(1, compromised), cert(2, superseded), cert(3, other), cert(4, later)}
+	recs[1].Reason = int(revoke.Superseded)
+	recs[2].Status, recs[2].Reason, recs[2].RevokedAt = StatusValid, 0, time.Time{}
+	recs[3].Status, recs[3].Reason, recs[3].RevokedAt = StatusValid, 0, time.Time{}
+	for _, tc := range []struct {
+		name     string
+		v        int
+		readOnly bool
+	}{{"v1 read-only", 1, true}, {"v2 read-only", 2, true}, {"v1 upgraded", 1, false}, {"v2 upgraded", 2, false}, {"v3", 3, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := storeOfVersion(t, tc.v, recs, tc.readOnly)
+			if !tc.readOnly {
+				if err := s.writable(); err != nil { // the first write upgrades it
+					t.Fatal(err)
+				}
+				var filled int
+				s.DB().QueryRow("SELECT count(*) FROM certs WHERE key_sha256 IS NOT NULL").Scan(&filled)
+				if want := map[bool]int{true: 1, false: 0}[tc.v < 3]; filled != want {
+					t.Errorf("%d fingerprints filled by the upgrade, want %d (the key compromise only)", filled, want)
+				}
+				// Revoked after the upgrade: a row without a fingerprint.
+				if _, err := s.RevokeMany(ctx, []Revocation{{Serial: recs[3].Serial, Reason: revoke.KeyCompromise}}, testNow); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, c := range []struct {
+				what string
+				k    *ecdsa.PrivateKey
+				want *big.Int
+			}{{"revoked for key compromise", compromised, recs[0].Serial}, {"revoked as superseded", superseded, nil},
+				{"revoked for key compromise after the upgrade", later, map[bool]*big.Int{true: nil, false: recs[3].Serial}[tc.readOnly]},
+				{"never revoked", other, nil}} {
+				for _, issuers := range [][]string{nil, {"intermediate"}} {
+					rec, err := s.CompromisedKey(ctx, c.k.Public(), issuers...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := rec != nil; got != (c.want != nil) || (got && rec.Serial.Cmp(c.want) != 0) {
+						t.Errorf("%s (issuers %v): CompromisedKey = %v, want serial %v", c.what, issuers, rec, c.want)
+					}
+				}
+			}
+			if s.Version() < 3 {
+				return
+			}
+			var plan []string
+			for _, cond := range []struct {
+				sql  string
+				args []any
+			}{{"key_sha256 = ?", []any{"intermediate", []byte("x")}}, {"key_sha256 IS NULL", []any{"intermediate"}}} {
+				rows, err := s.DB().Query("EXPLAIN QUERY PLAN SELECT serial FROM certs WHERE status = 'revoked' AND reason IN (1, 2)"+
+					" AND issuer IN (?) AND "+cond.sql, cond.args...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rows.Next() {
+					var id, parent, notused int
+					var detail string
+					rows.Scan(&id, &parent, &notused, &detail)
+					plan = append(plan, detail)
+				}
+				rows.Close()
+			}
+			if len(plan) != 2 || !strings.Contains(plan[0], "certs_revoked_key") || !strings.Contains(plan[1], "certs_revoked_key") {
+				t.Errorf("CompromisedKey's query does not use the revoked keys' index: %q", plan)
+			}
+		})
+	}
+}

@@ -39,6 +39,7 @@ var storeTests = map[string]func(t *testing.T){
 	"IssueRefusesCompromisedKey":           testIssueRefusesCompromisedKey,
 	"CreateIntermediateNameTakenSinceOpen": testCreateIntermediateNameTakenSinceOpen,
 	"IssueEveryKeyType":                    testIssueEveryKeyType,
+	"ListFilters":                          testListFilters,
 }
 
 func TestStore(t *testing.T) {

@@ -9,7 +9,7 @@
 //
 // Each command's output goes to /dev/null; a run that fails stops the
 // timing with its output shown, so nothing is timed that did not work.
-// bench/oneshot.sh uses it.
+// bench/startup.sh uses it.
 package main
 
 import (

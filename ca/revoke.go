@@ -1108,6 +1108,15 @@ func (a *Authority) pendingOfCA(ctx context.Context, n string, listed map[string
 	return nil
 }
 
+// SignsNoCRLs returns an error wrapping [ErrCACompromised] (saying when
+// and why) when the CA named name signs no more CRLs because its
+// certificate is revoked for key compromise, nil when it signs them, or
+// the store's error: pkit crl leaves such a CA out, so its last CRL
+// lapsing is nothing to fix.
+func (a *Authority) SignsNoCRLs(ctx context.Context, name string) error {
+	return a.compromisedCA(ctx, name)
+}
+
 // MaxPendingNamed is how many pending changes [Authority.PendingRevocations]
 // looks the names up of; it counts the rest.
 const MaxPendingNamed = 100

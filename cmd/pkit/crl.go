@@ -41,7 +41,8 @@ func crlCommand(e *env) *cli.Command {
    --check (for cron or CI) signs nothing and exits 3 when a published CRL is
    missing or expires within --within (default 2d), or when the store holds
    revocations (or lifted holds) that no published CRL carries yet, which it
-   names; --check-expiry DURATION is --check --within DURATION.
+   names; --check-expiry DURATION is --check --within DURATION. A CA revoked
+   for key compromise signs no more CRLs: its last one lapsing is no problem.
 
    --ca NAME signs only that CA's CRL (for a root whose key is kept offline and
    whose CRL is renewed less often, e.g. --next-update 180d); the bundle then
@@ -257,12 +258,15 @@ func (e *env) crlCheckExpiry(c *cli.Context) error {
 		Change string `json:"change"`
 	}
 	type status struct {
-		CA         string        `json:"ca"`
-		File       string        `json:"file"`
-		Number     string        `json:"number,omitempty"`
-		NextUpdate time.Time     `json:"next_update,omitzero"`
-		Problem    string        `json:"problem,omitempty"`
-		Pending    []pendingJSON `json:"pending,omitempty"`
+		CA         string    `json:"ca"`
+		File       string    `json:"file"`
+		Number     string    `json:"number,omitempty"`
+		NextUpdate time.Time `json:"next_update,omitzero"`
+		Problem    string    `json:"problem,omitempty"`
+		// Note says why a lapsing CRL is no problem: the CA signs no
+		// more CRLs (revoked for key compromise).
+		Note    string        `json:"note,omitempty"`
+		Pending []pendingJSON `json:"pending,omitempty"`
 	}
 	var all []status
 	bad := 0
@@ -287,7 +291,16 @@ func (e *env) crlCheckExpiry(c *cli.Context) error {
 			}
 		}
 		if st.Problem != "" {
-			bad++
+			// A CA revoked for key compromise signs no more CRLs ("pkit
+			// crl" leaves it out): its last CRL lapsing is nothing to fix.
+			switch err := a.SignsNoCRLs(ctxOf(c), name); {
+			case errors.Is(err, ca.ErrCACompromised):
+				st.Note, st.Problem = st.Problem+"; not a problem: "+err.Error(), ""
+			case err != nil:
+				return err
+			default:
+				bad++
+			}
 		}
 		for _, p := range pending {
 			if p.CA == name {
@@ -304,6 +317,8 @@ func (e *env) crlCheckExpiry(c *cli.Context) error {
 		for _, st := range all {
 			if st.Problem != "" {
 				fmt.Fprintf(e.stdout, "%s: %s: %s\n", st.CA, st.File, st.Problem)
+			} else if st.Note != "" {
+				fmt.Fprintf(e.stdout, "%s: %s: %s\n", st.CA, st.File, st.Note)
 			} else {
 				fmt.Fprintf(e.stdout, "%s: CRL %s ok until %s (in %s)\n", st.CA, st.Number, st.NextUpdate.Format(time.RFC3339),
 					daysHours(st.NextUpdate.Sub(now)))

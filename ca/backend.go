@@ -4,7 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/fnv"
+	"os"
 	"strings"
+	"sync"
+
+	"github.com/pkit/pkit/formats"
 )
 
 // dialect is what differs between the store's two databases, SQLite (a
@@ -72,3 +77,48 @@ func (sqliteDialect) sync(ctx context.Context, db *sql.DB) error {
 	_, err := db.ExecContext(ctx, "PRAGMA wal_checkpoint(FULL)")
 	return err
 }
+
+// placementOwner is what this process records as the owner of its
+// placements (placements.pid): its process id. On PostgreSQL, where the
+// machines sharing the store each place files on their own disks, the
+// host's identity ([hostID]) is in the bits above 32: only the machine
+// that placed a certificate's files can tell whether they are there.
+func (s *Store) placementOwner() int { return s.ownerOf(os.Getpid()) }
+
+// ownerOf is the placement owner of process pid of this machine.
+func (s *Store) ownerOf(pid int) int {
+	if s.remote {
+		return int(hostID())<<32 | pid
+	}
+	return pid
+}
+
+// ownerLive reports whether the owner of a placement may still be placing
+// its files: this process; a process of this machine that runs; or, on
+// PostgreSQL, any process of another machine, which that machine's next
+// write (or "pkit store check --repair" there) settles, never this one.
+func (s *Store) ownerLive(owner int) bool {
+	if owner == s.placementOwner() {
+		return true
+	}
+	if s.remote {
+		if owner>>32 != int(hostID()) {
+			return true
+		}
+		owner &= 1<<32 - 1
+	}
+	return formats.ProcessAlive(owner)
+}
+
+// hostID identifies this machine among those sharing a PostgreSQL store:
+// 31 bits of a hash of its machine id (/etc/machine-id, where there is
+// one) and host name.
+var hostID = sync.OnceValue(func() uint32 {
+	h := fnv.New32a()
+	if id, err := os.ReadFile("/etc/machine-id"); err == nil {
+		h.Write(id)
+	}
+	name, _ := os.Hostname()
+	h.Write([]byte(name))
+	return h.Sum32()&(1<<31-1) | 1
+})

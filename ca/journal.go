@@ -120,7 +120,7 @@ func (s *Store) scanFile(sc scanner, extra ...any) (StoredFile, error) {
 
 // placed clears the placement mark of serial: its files are all in place.
 func (s *Store) placed(ctx context.Context, serial *big.Int) error {
-	_, err := s.db.ExecContext(ctx, "DELETE FROM placements WHERE serial = ? AND pid = ?", SerialHex(serial), os.Getpid())
+	_, err := s.db.ExecContext(ctx, "DELETE FROM placements WHERE serial = ? AND pid = ?", SerialHex(serial), s.placementOwner())
 	return err
 }
 
@@ -129,7 +129,7 @@ func (s *Store) placed(ctx context.Context, serial *big.Int) error {
 type Placement struct {
 	Serial  *big.Int
 	Name    string
-	PID     int // the process that was placing the files
+	PID     int // the process that was placing the files (on PostgreSQL, with its host: see placementOwner)
 	Started time.Time
 	Files   []StoredFile
 	// Live is true while that process runs (or it is this process):
@@ -164,7 +164,7 @@ func (s *Store) Placements(ctx context.Context) ([]*Placement, error) {
 			return nil, fmt.Errorf("store holds a bad serial %q", serial)
 		}
 		p.Started = time.Unix(started, 0).UTC()
-		p.Live = p.PID == os.Getpid() || formats.ProcessAlive(p.PID)
+		p.Live = s.ownerLive(p.PID)
 		out = append(out, &p)
 	}
 	rows.Close() // before the next queries: the store has one connection

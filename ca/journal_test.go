@@ -185,7 +185,7 @@ func testSettlePlacements(t *testing.T) {
 	pending := func(serial *big.Int, pid int) {
 		t.Helper()
 		if _, err := a.Store.DB().Exec("INSERT INTO placements (serial, pid, started_at) VALUES (?, ?, ?)",
-			SerialHex(serial), pid, testNow.Unix()); err != nil {
+			SerialHex(serial), a.Store.ownerOf(pid), testNow.Unix()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -294,7 +294,7 @@ func testSettleFinishesLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := a.Store.DB().Exec("INSERT INTO placements (serial, pid, started_at) VALUES (?, ?, ?)",
-		SerialHex(iss.Cert.SerialNumber), deadPID, time.Now().Unix()); err != nil {
+		SerialHex(iss.Cert.SerialNumber), a.Store.ownerOf(deadPID), time.Now().Unix()); err != nil {
 		t.Fatal(err)
 	}
 	st, err := a.Store.SettlePlacements(ctx)

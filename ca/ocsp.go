@@ -74,6 +74,9 @@ var ErrStoreReplaced = errors.New("the store's file was replaced since it was op
 // Check reports whether the source can answer: the store's file is still
 // the one it opened, and the store answers a query.
 func (s *OCSPSource) Check(ctx context.Context) error {
+	if s.store.Remote() { // a PostgreSQL store: no file to be replaced
+		return s.store.DB().PingContext(ctx)
+	}
 	if st, err := os.Stat(s.store.Path()); err != nil || (s.file != nil && !os.SameFile(st, s.file)) {
 		return &StoreError{Path: s.store.Path(), Err: ErrStoreReplaced}
 	}

@@ -456,7 +456,7 @@ func (s *Store) insert(ctx context.Context, r *Record) error {
 			}
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO placements (serial, pid, started_at) VALUES (?, ?, ?)",
-			serial, os.Getpid(), r.IssuedAt.Unix()); err != nil {
+			serial, s.placementOwner(), r.IssuedAt.Unix()); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
@@ -150,6 +151,10 @@ func pgCause(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return fmt.Errorf("%s (SQLSTATE %s)", pe.Message, pe.Code)
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Addr != nil {
+		return fmt.Errorf("cannot connect to %s: %v", oe.Addr, oe.Err)
 	}
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {

@@ -35,9 +35,9 @@ func caCommand(e *env) *cli.Command {
 				Description: `EXAMPLES
    pkit ca list
    pkit ca list --dir /srv/pki --json`,
-				Flags: []cli.Flag{dirFlag(), jsonFlag()},
+				Flags: []cli.Flag{dirFlag(), dbFlag(), jsonFlag()},
 				Action: func(c *cli.Context) error {
-					a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+					a, err := ca.Open(c.String("dir"), ca.OpenOptions{DB: dbOf(c)})
 					if err != nil {
 						return err
 					}
@@ -69,7 +69,7 @@ func caCommand(e *env) *cli.Command {
 				Description: `EXAMPLES
    pkit ca show root
    pkit ca show intermediate --pem > intermediate.crt`,
-				Flags: []cli.Flag{dirFlag(), jsonFlag(), &cli.BoolFlag{Name: "pem", Usage: "print the certificate as PEM on stdout"}},
+				Flags: []cli.Flag{dirFlag(), dbFlag(), jsonFlag(), &cli.BoolFlag{Name: "pem", Usage: "print the certificate as PEM on stdout"}},
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return usagef("ca show needs one CA NAME").hint(`see the names with "pkit ca list"`)
@@ -77,7 +77,7 @@ func caCommand(e *env) *cli.Command {
 					if c.Bool("pem") && c.Bool("json") {
 						return usagef("--pem and --json both print the CA; choose one")
 					}
-					a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+					a, err := ca.Open(c.String("dir"), ca.OpenOptions{DB: dbOf(c)})
 					if err != nil {
 						return err
 					}
@@ -135,7 +135,7 @@ EXAMPLES
    pkit ca intermediate issuing-2026 --make-issuer
    pkit ca intermediate vpn --key-type ecdsa-p384 --validity 3y`,
 				Flags: flags([]cli.Flag{
-					dirFlag(),
+					dirFlag(), dbFlag(),
 					&cli.StringFlag{Name: "parent", Value: "root", Usage: "the CA that signs it"},
 					&cli.StringFlag{Name: "cn", Usage: "its common name (default: ORG NAME CA)"},
 					&cli.StringFlag{Name: "key-type", Usage: "key type (default: the parent's)"},
@@ -234,7 +234,7 @@ EXAMPLES
    pkit ca set ocsp-url http://pki.example.internal/ocsp
    pkit ca set ca-issuers-url 'http://pki.example.internal/ca/{ca}.crt'
    pkit ca set ocsp-url --unset`,
-				Flags: []cli.Flag{dirFlag(), &cli.BoolFlag{Name: "unset", Usage: "remove the KEY line: issued certificates get no such URL"}},
+				Flags: []cli.Flag{dirFlag(), dbFlag(), &cli.BoolFlag{Name: "unset", Usage: "remove the KEY line: issued certificates get no such URL"}},
 				Action: func(c *cli.Context) error {
 					want := 2
 					if c.Bool("unset") {
@@ -257,7 +257,7 @@ EXAMPLES
 					if !c.Bool("unset") && val == "" {
 						return usagef("ca set %s: the URL is empty", key).hint("pass --unset to remove it")
 					}
-					a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+					a, err := ca.Open(c.String("dir"), ca.OpenOptions{DB: dbOf(c)})
 					if err != nil {
 						return err
 					}

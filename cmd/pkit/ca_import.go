@@ -30,7 +30,7 @@ EXAMPLES
    pkit sign Acme\ Issuing\ CA\ 2.csr --ca-profile intermediate -o issuing-2.pem --dir /offline/pki
    pkit ca import issuing-2.pem --key "Acme Issuing CA 2-key.pem" --name issuing-2 --make-issuer`,
 		Flags: flags([]cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.StringFlag{Name: "key", Usage: "the CA's private key `FILE` (sealed into the directory)"},
 			&cli.StringFlag{Name: "name", Usage: "the CA's name in the directory (default: from its common name)"},
 			&cli.BoolFlag{Name: "make-issuer", Usage: "make it the CA that issues leaf certificates"},

@@ -71,7 +71,7 @@ EXAMPLES (after "pkit quickstart")
    pkit chain build pki/certs/client.p12 --password-file pki/certs/client.p12.pass
    pkit chain build pki/certs/ --leaf localhost --roots pki/ca/root.crt --json`,
 		Flags: []cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.StringFlag{Name: "leaf", Usage: "build from this certificate: a `FILE`, common name, subject or fingerprint prefix"},
 			&cli.StringSliceFlag{Name: "roots", Usage: "trusted roots in `FILE` (repeatable); the path to one of them is chosen"},
 			&cli.BoolFlag{Name: "partial-chain", Usage: "trust certificates in --roots that are not self-signed (openssl -partial_chain); without it only self-signed roots end a chain"},
@@ -140,7 +140,7 @@ EXAMPLES (after "pkit quickstart")
    pkit chain verify pki/certs/localhost.pem --roots pki/ca/root.crt --bundle pki/ca/intermediate.crt --crl pki/crl/bundle.pem --json
    pkit chain verify pki/certs/client.p12 --password-file pki/certs/client.p12.pass --key pki/certs/client-key.pem`,
 		Flags: []cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.StringSliceFlag{Name: "bundle", Usage: "untrusted intermediates in `FILE` (repeatable)"},
 			&cli.StringSliceFlag{Name: "roots", Usage: "trusted roots in `FILE` (repeatable) instead of the CA directory's"},
 			&cli.BoolFlag{Name: "system", Usage: "trust the system's roots"},
@@ -818,7 +818,7 @@ func (e *env) chainVerify(c *cli.Context) error {
 	}
 	if c.Bool("revocation") {
 		// What the store says and the published CRLs do not yet.
-		if a, err := ca.Open(c.String("dir"), ca.OpenOptions{}); err == nil {
+		if a, err := ca.Open(c.String("dir"), ca.OpenOptions{DB: dbOf(c)}); err == nil {
 			for _, x := range res.Chain {
 				if !formats.SelfIssued(x) {
 					e.warnPending(c, a, x)

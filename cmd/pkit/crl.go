@@ -56,7 +56,7 @@ EXAMPLES
    pkit crl check alice-client.pem
    pkit crl check server.pem --crl intermediate.crl --issuer intermediate.pem`,
 		Flags: flags([]cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.StringFlag{Name: "next-update", Value: "7d", Usage: "how long the CRLs are valid: `DURATION` until nextUpdate"},
 			allowShortFlag(),
 			&cli.StringFlag{Name: "out", Usage: "publish into `DIR` instead of the CA directory's crl/"},
@@ -108,7 +108,7 @@ EXAMPLES
    pkit crl check server.pem --crl /var/www/pki/bundle.pem
    pkit crl check leaf.pem --crl intermediate.crl --issuer intermediate.pem`,
 		Flags: []cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.StringSliceFlag{Name: "crl", Usage: "the CRLs in `FILE` (repeatable); default DIR/crl/bundle.pem"},
 			&cli.StringFlag{Name: "issuer", Usage: "the issuer's certificate in `FILE` (with any CRL signer's), when it is not a CA of the CA directory"},
 			&cli.StringFlag{Name: "at", Usage: "check at `TIME` (RFC 3339, YYYY-MM-DD or @UNIXSECONDS; default now)"},
@@ -140,7 +140,7 @@ func (e *env) crlPublish(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u})
+	a, err := ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u, DB: dbOf(c)})
 	if err != nil {
 		return err
 	}
@@ -238,7 +238,7 @@ func (e *env) crlCheckExpiry(c *cli.Context) error {
 	if err != nil || window < 0 {
 		return usagef("%s: invalid duration %q", flag, within).hint("examples: 2d, 12h")
 	}
-	a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+	a, err := ca.Open(c.String("dir"), ca.OpenOptions{DB: dbOf(c)})
 	if err != nil {
 		return err
 	}
@@ -380,7 +380,7 @@ func (e *env) crlCheck(c *cli.Context) error {
 		}
 	}
 	if len(issuers) == 0 || len(crlFiles) == 0 {
-		a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+		a, err := ca.Open(c.String("dir"), ca.OpenOptions{DB: dbOf(c)})
 		if err != nil {
 			if errors.Is(err, ca.ErrNoCA) {
 				return failf("%v", err).hint("give the issuer with --issuer FILE and the CRLs with --crl FILE")

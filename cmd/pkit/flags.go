@@ -70,3 +70,16 @@ func lifetimeFlag(c *cli.Context, name string) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// dbFlag is --db (or PKIT_DB), beside --dir on every command that opens
+// the CA directory: the store's PostgreSQL
+// database, for a CA whose issuing machines share one. It overrides the
+// config's "db =" line; without either the store is the file "store" of
+// the CA directory.
+func dbFlag() cli.Flag {
+	return &cli.StringFlag{Name: "db", EnvVars: []string{"PKIT_DB"},
+		Usage: "keep the store in the PostgreSQL database `URL` (postgres://USER@HOST/DB; the password in ~/.pgpass, passfile= or PGPASSWORD, never in the URL); default: the config's db line, else the file store in the CA directory"}
+}
+
+// dbOf is the --db (PKIT_DB) of the command line, "" when not given.
+func dbOf(c *cli.Context) string { return c.String("db") }

@@ -43,7 +43,7 @@ EXAMPLES
    DER file "pkit crl" writes, crl/NAME.crl: serve the crl/ folder at the
    URL's folder (or run "pkit serve").`,
 		Flags: flags([]cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.StringFlag{Name: "name", Usage: "organization and CA name prefix (default \"pkit\" with user and host)"},
 			subjectFlag("more subject `FIELDS` of both CAs, e.g. \"C=DE, O=Acme, OU=PKI\" (an O replaces --name's)"),
 			&cli.StringFlag{Name: "key-type", Value: string(ca.ECDSAP256), Usage: "CA key type"},
@@ -185,10 +185,11 @@ func (e *env) initCA(c *cli.Context, dir string, o ca.InitOptions) error {
 		}
 		o.Protection.Passphrase = p
 	}
+	o.DB = dbOf(c)
 	if err := ca.Init(dir, o); err != nil {
 		return err
 	}
-	a, err := ca.Open(dir, ca.OpenOptions{})
+	a, err := ca.Open(dir, ca.OpenOptions{DB: dbOf(c)})
 	if err != nil {
 		return err
 	}

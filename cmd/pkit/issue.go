@@ -38,7 +38,7 @@ EXAMPLES
    pkit issue --batch manifest.csv --out-dir certs/
    pkit issue --batch manifest.json --out-dir certs/ --json`,
 		Flags: flags([]cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.StringFlag{Name: "batch", Usage: "issue every certificate in the CSV or JSON manifest `FILE`"},
 			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
 			forceFlag(), jsonFlag(),
@@ -90,7 +90,7 @@ func issueProfileCommand(e *env, profile string) *cli.Command {
 EXAMPLES
 ` + examples,
 		Flags: flags([]cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.StringFlag{Name: "profile", Value: profile, Usage: "the profile in the CA config"},
 			&cli.StringSliceFlag{Name: "dns", Usage: "add a DNS name (repeatable)"},
 			&cli.StringSliceFlag{Name: "ip", Usage: "add an IP address (repeatable)"},
@@ -363,7 +363,7 @@ func (e *env) openCA(c *cli.Context) (*ca.Authority, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u})
+	return ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u, DB: dbOf(c)})
 }
 
 // p12Password gets the .p12 password when a .p12 will be written.

@@ -28,7 +28,7 @@ EXAMPLES
    pkit list --revoked --json
    pkit list --profile client --name alice`,
 		Flags: []cli.Flag{
-			dirFlag(), jsonFlag(),
+			dirFlag(), dbFlag(), jsonFlag(),
 			&cli.StringFlag{Name: "expiring", Usage: "only certificates that expire within `DURATION` (and are not expired yet)"},
 			&cli.BoolFlag{Name: "revoked", Usage: "only revoked certificates"},
 			&cli.BoolFlag{Name: "all", Usage: "include the CA certificates"},
@@ -40,7 +40,7 @@ EXAMPLES
 				return usagef("list takes no arguments").hint("filter with --name NAME")
 			}
 			f := ca.Filter{Name: c.String("name"), Profile: c.String("profile"), Revoked: c.Bool("revoked")}
-			a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+			a, err := ca.Open(c.String("dir"), ca.OpenOptions{DB: dbOf(c)})
 			if err != nil {
 				return err
 			}

@@ -86,6 +86,7 @@ var commands = []struct {
 	{"unrevoke", unrevokeCommand},
 	{"crl", crlCommand},
 	{"store", storeCommand},
+	{"db", dbCommand},
 	{"serve", serveCommand},
 	{"trust", trustCommand},
 	{"completion", completionCommand},

@@ -8,7 +8,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(pgStopping{m}, map[string]func(){
 		// Scripts run pkit with a low scrypt work factor so passphrase
 		// unlocks are fast; the real default is ca.DefaultWorkFactor.
 		"pkit": func() {

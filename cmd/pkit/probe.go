@@ -79,7 +79,7 @@ EXAMPLES (after "pkit quickstart", with a server on port 8443)
    pkit probe 10.0.0.5:443 --servername api.internal --roots pki/ca/root.crt --tls 1.2
    pkit probe localhost:8443 --cert pki/certs/client-chain.pem --key pki/certs/client-key.pem --json`,
 		Flags: []cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.StringFlag{Name: "cert", Usage: "present the client certificate in `FILE` (then the intermediates it holds; a key in it is used)"},
 			&cli.StringFlag{Name: "key", Usage: "the client certificate's private key `FILE`"},
 			&cli.StringFlag{Name: "p12", Usage: "present the client certificate, key and chain of the .p12 `FILE`"},

@@ -50,7 +50,7 @@ EXAMPLES
    pkit renew --expiring 30d --dry-run
    pkit renew --expiring 30d --force --p12-empty-password   (from cron, daily)`,
 		Flags: flags([]cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.BoolFlag{Name: "reuse-key", Usage: "keep the old key (read from the old key file, or --key)"},
 			&cli.StringFlag{Name: "key", Usage: "with --reuse-key: the key `FILE`"},
 			passwordFileFlag(),

@@ -69,7 +69,7 @@ EXAMPLES
    pkit revoke --no-publish bob && pkit revoke --no-publish carol && pkit crl
    pkit revoke bob --json   (which CRLs were published: number, files, nextUpdate)`,
 		Flags: flags([]cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.StringFlag{Name: "reason", Value: "unspecified", Usage: "the RFC 5280 `REASON`"},
 			&cli.StringFlag{Name: "invalidity-date", Usage: "when the key was (suspected to be) compromised: `DATE` (RFC 3339 or YYYY-MM-DD)"},
 			&cli.StringFlag{Name: "from", Usage: "revoke every certificate listed in `FILE` (- for stdin)"},
@@ -94,7 +94,7 @@ EXAMPLES
    pkit revoke laptop-bob --reason certificateHold
    pkit unrevoke laptop-bob
    pkit unrevoke laptop-bob --no-publish --json`,
-		Flags:  flags([]cli.Flag{dirFlag()}, publishFlags(), unlockFlags()),
+		Flags:  flags([]cli.Flag{dirFlag(), dbFlag()}, publishFlags(), unlockFlags()),
 		Action: e.unrevoke,
 	}
 }
@@ -203,7 +203,7 @@ func (e *env) openForPublish(c *cli.Context) (*ca.Authority, *ca.CRLOptions, err
 			return nil, nil, usagef("--next-update is for the CRLs published at once; --no-publish publishes none").
 				hint(`pass it to "pkit crl" when you publish`)
 		}
-		a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+		a, err := ca.Open(c.String("dir"), ca.OpenOptions{DB: dbOf(c)})
 		return a, nil, err
 	}
 	o := &ca.CRLOptions{KeepSpan: true}
@@ -218,7 +218,7 @@ func (e *env) openForPublish(c *cli.Context) (*ca.Authority, *ca.CRLOptions, err
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u})
+	a, err := ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u, DB: dbOf(c)})
 	return a, o, err
 }
 

@@ -71,7 +71,7 @@ EXAMPLES
    openssl ocsp -issuer pki/ca/intermediate.crt -cert alice.pem -url http://127.0.0.1:8080/ocsp -CAfile pki/ca/root.crt
    curl -fsS http://127.0.0.1:8080/crl/intermediate.crl | openssl crl -inform DER -noout -text`,
 		Flags: flags([]cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8080", Usage: "listen on `ADDR` (host:port; :80 for every address)"},
 			&cli.BoolFlag{Name: "delegated", Usage: "sign OCSP responses with delegated OCSP signing certificates, issued and renewed by serve"},
 			&cli.StringFlag{Name: "signer-validity", Value: "7d", Usage: "validity `DURATION` of the delegated OCSP signing certificates"},
@@ -125,7 +125,7 @@ func (e *env) serve(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u})
+	a, err := ca.Open(c.String("dir"), ca.OpenOptions{Unlock: u, DB: dbOf(c)})
 	if err != nil {
 		return err
 	}

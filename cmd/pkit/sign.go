@@ -48,7 +48,7 @@ EXAMPLES
    pkit sign device.csr --profile client --uri spiffe://example.internal/device/42 -o -
    pkit sign alice.csr --profile client --subject "O=Acme, OU=Ops"`,
 		Flags: flags([]cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.StringFlag{Name: "profile", Value: "server", Usage: "the profile to sign under"},
 			&cli.StringFlag{Name: "name", Usage: "the common name (default: the CSR's, or its first SAN)"},
 			&cli.StringSliceFlag{Name: "dns", Usage: "replace the SANs: DNS name (repeatable)"},

@@ -55,7 +55,7 @@ EXAMPLES
    pkit store check --crl-dir /var/www/pki
    pkit store check --repair && pkit crl`,
 				Flags: []cli.Flag{
-					dirFlag(), jsonFlag(),
+					dirFlag(), dbFlag(), jsonFlag(),
 					&cli.StringFlag{Name: "crl-dir", Usage: "the published CRLs are in `DIR` (a \"pkit crl --out\" folder); default DIR/crl"},
 					&cli.BoolFlag{Name: "repair", Usage: "raise CRL numbers to the published ones, revoke again what a published CRL lists, settle killed placements"},
 				},
@@ -75,7 +75,7 @@ func (e *env) storeCheck(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("store check takes no arguments, got %q", c.Args().First())
 	}
-	a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+	a, err := ca.Open(c.String("dir"), ca.OpenOptions{DB: dbOf(c)})
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ import (
 func trustCommand(e *env) *cli.Command {
 	storeFlags := func(extra ...cli.Flag) []cli.Flag {
 		return append([]cli.Flag{
-			dirFlag(),
+			dirFlag(), dbFlag(),
 			&cli.BoolFlag{Name: "system", Usage: "the operating system's store (update-ca-certificates, update-ca-trust; macOS System keychain; Windows ROOT)"},
 			&cli.BoolFlag{Name: "nss", Usage: "NSS databases: ~/.pki/nssdb (Chromium) and every Firefox profile, with certutil"},
 			&cli.BoolFlag{Name: "java", Usage: "Java's cacerts ($JAVA_HOME/lib/security/cacerts), with keytool"},
@@ -108,7 +108,7 @@ func (e *env) trustSetup(c *cli.Context) (*trust.Trust, []trust.Store, bool, err
 		}
 	}
 	explicit := len(stores) > 0
-	a, err := ca.Open(c.String("dir"), ca.OpenOptions{})
+	a, err := ca.Open(c.String("dir"), ca.OpenOptions{DB: dbOf(c)})
 	if err != nil {
 		return nil, nil, false, err
 	}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pkit/pkit/internal/pgtest"
+)
+
+// pgStopping runs the tests, then stops the throwaway PostgreSQL server
+// if a test started one.
+type pgStopping struct{ m interface{ Run() int } }
+
+func (p pgStopping) Run() int {
+	code := p.m.Run()
+	pgtest.Stop()
+	return code
+}
+
+// copyDir copies the CA directory src to dst, as a user copies it to
+// another issuing machine.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
+		t.Fatalf("cp -a: %v: %s", err, out)
+	}
+}
+
+// TestPGCommands: a CA whose store is PostgreSQL ("pkit --db URL init"
+// writes "db =" into the config), copied to a second folder as to a
+// second machine: both issue into one store, either lists, revokes and
+// publishes what both issued, db status and db migrate report the
+// schema; a URL with a password is refused with the password masked, and
+// an unreachable server is one clear error.
+func TestPGCommands(t *testing.T) {
+	url := pgtest.DB(t)
+	d := t.TempDir()
+	a, b := filepath.Join(d, "a", "pki"), filepath.Join(d, "b", "pki")
+	must := func(args ...string) string {
+		t.Helper()
+		code, stdout, stderr := runPkit(args...)
+		if code != 0 {
+			t.Fatalf("pkit %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
+		}
+		return stdout
+	}
+	must("--db", url, "init", "--dir", a, "--no-encrypt", "--name", "Shared")
+	if cfg, _ := os.ReadFile(filepath.Join(a, "config")); !strings.Contains(string(cfg), "db = "+url+"\n") {
+		t.Fatalf("config has no db line:\n%s", cfg)
+	}
+	if _, err := os.Stat(filepath.Join(a, "store")); err == nil {
+		t.Fatal("init --db made a store file too")
+	}
+	if err := os.MkdirAll(filepath.Dir(b), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyDir(t, a, b)
+	must("issue", "server", "one.internal", "--dir", a, "--out-dir", filepath.Join(d, "a"))
+	must("issue", "server", "two.internal", "--dir", b, "--out-dir", filepath.Join(d, "b"))
+	for _, dir := range []string{a, b} {
+		out := must("list", "--dir", dir)
+		if !strings.Contains(out, "one.internal") || !strings.Contains(out, "two.internal") {
+			t.Fatalf("pkit list --dir %s does not show both machines' certificates:\n%s", dir, out)
+		}
+	}
+	st := must("db", "status", "--dir", b)
+	if !strings.Contains(st, "(postgres)") || !strings.Contains(st, "certificates: 4") {
+		t.Fatalf("db status:\n%s", st)
+	}
+	must("db", "migrate", "--dir", a)
+	must("revoke", "one.internal", "--dir", b)
+	crl := must("crl", "--dir", a, "--json")
+	_ = crl
+	out := must("list", "--dir", a, "--revoked")
+	if !strings.Contains(out, "one.internal") {
+		t.Fatalf("machine a does not see machine b's revocation:\n%s", out)
+	}
+
+	// PKIT_DB points a CA directory without a db line at the database.
+	plain := filepath.Join(d, "plain")
+	copyDir(t, a, plain)
+	cfg, _ := os.ReadFile(filepath.Join(plain, "config"))
+	os.WriteFile(filepath.Join(plain, "config"), []byte(strings.ReplaceAll(string(cfg), "db = "+url+"\n", "")), 0o644)
+	t.Setenv("PKIT_DB", url)
+	if st := must("db", "status", "--dir", plain); !strings.Contains(st, "certificates: 4") {
+		t.Fatalf("PKIT_DB: db status:\n%s", st)
+	}
+	os.Unsetenv("PKIT_DB")
+
+	secret := strings.Replace(url, "pkit@", "pkit:s3cret@", 1)
+	code, _, stderr := runPkit("--db", secret, "db", "status", "--dir", a)
+	if code != 1 || strings.Contains(stderr, "s3cret") || !strings.Contains(stderr, "pkit:xxxxx@") ||
+		strings.Count(stderr, "pkit: error: ") != 1 {
+		t.Fatalf("a URL with a password: exit %d\n%s", code, stderr)
+	}
+	dead := "postgres://pkit@127.0.0.1:1/none?connect_timeout=2"
+	code, _, stderr = runPkit("--db", dead, "db", "status", "--dir", a)
+	if code != 1 || strings.Count(stderr, "pkit: error: ") != 1 || !strings.Contains(stderr, "cannot connect") {
+		t.Fatalf("an unreachable server: exit %d\n%s", code, stderr)
+	}
+}

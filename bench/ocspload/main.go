@@ -17,10 +17,13 @@
 // Every certificate is first asked about once, untimed (a warm-up).
 // Every distinct response is parsed and its signature checked against
 // the CA (golang.org/x/crypto/ocsp); identical bytes are checked once.
+// On Linux the c clients are c connections driven from one thread with
+// epoll (loop_linux.go), each with one request at a time, as wrk drives
+// its connections; elsewhere one goroutine per client. Either way every
+// responder gets the same load from the same code.
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/x509"
@@ -34,7 +37,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -245,80 +247,87 @@ func load(args []string) error {
 		fmt.Fprintf(os.Stderr, "ocspload: %s: %d of %d requests answered after %v; giving up\n", *name, res.ok.Load(), *n, *limit)
 		os.Exit(1)
 	})
-	for range *c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cn := &client{addr: u.Host}
-			defer cn.close()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= *n {
-					return
-				}
-				k := i % len(reqs)
-				sent := time.Now()
-				code, body, err := cn.post(raw[k])
-				answered := time.Now()
-				if err != nil || code != 200 {
-					res.bad(&res.errors, "request %d: HTTP %d %v", i, code, err)
-					continue
-				}
-				seenMu.Lock()
-				r, ok := seen[string(body)]
-				seenMu.Unlock()
-				if !ok {
-					r, err = ocsp.ParseResponseForCert(body, certs[k], issuer)
-					if err != nil {
-						res.bad(&res.errors, "request %d: %v", i, err)
-						continue
-					}
-					seenMu.Lock()
-					if len(seen) > 100000 {
-						clear(seen)
-					}
-					seen[string(body)] = r
-					seenMu.Unlock()
-				}
-				if r.SerialNumber.Cmp(certs[k].SerialNumber) != 0 {
-					res.bad(&res.wrong, "request %d: answer for serial %x", i, r.SerialNumber)
-					continue
-				}
-				s := ca.SerialHex(certs[k].SerialNumber)
-				revMu.Lock()
-				rv := revs[s]
-				var rvc revocation
-				if rv != nil {
-					rvc = *rv
-				}
-				revMu.Unlock()
-				switch r.Status {
-				case ocsp.Good:
-					res.good.Add(1)
-					if rv != nil && !rvc.returned.IsZero() && sent.After(rvc.returned) {
-						res.bad(&res.wrong, "%s: good %v after its revocation returned", s, sent.Sub(rvc.returned))
-						continue
-					}
-				case ocsp.Revoked:
-					res.revoked.Add(1)
-					if rv == nil || answered.Before(rvc.started) {
-						res.bad(&res.wrong, "%s: revoked before its revocation started", s)
-						continue
-					}
-					if r.RevocationReason != ocsp.KeyCompromise || r.RevokedAt.Before(rvc.started.Truncate(time.Second)) ||
-						(!rvc.returned.IsZero() && r.RevokedAt.After(rvc.returned)) {
-						res.bad(&res.wrong, "%s: revoked at %v for %d, revocation ran %v to %v", s, r.RevokedAt,
-							r.RevocationReason, rvc.started, rvc.returned)
-						continue
-					}
-				default:
-					res.unknown.Add(1)
-					res.bad(&res.wrong, "%s: unknown", s)
-					continue
-				}
-				res.ok.Add(1)
+	// check counts one answer: request i, for certificate k.
+	check := func(i, k int, sent, answered time.Time, code int, body []byte, err error) {
+		if err != nil || code != 200 {
+			res.bad(&res.errors, "request %d: HTTP %d %v", i, code, err)
+			return
+		}
+		seenMu.Lock()
+		r, ok := seen[string(body)]
+		seenMu.Unlock()
+		if !ok {
+			r, err = ocsp.ParseResponseForCert(body, certs[k], issuer)
+			if err != nil {
+				res.bad(&res.errors, "request %d: %v", i, err)
+				return
 			}
-		}()
+			seenMu.Lock()
+			if len(seen) > 100000 {
+				clear(seen)
+			}
+			seen[string(body)] = r
+			seenMu.Unlock()
+		}
+		if r.SerialNumber.Cmp(certs[k].SerialNumber) != 0 {
+			res.bad(&res.wrong, "request %d: answer for serial %x", i, r.SerialNumber)
+			return
+		}
+		s := ca.SerialHex(certs[k].SerialNumber)
+		revMu.Lock()
+		rv := revs[s]
+		var rvc revocation
+		if rv != nil {
+			rvc = *rv
+		}
+		revMu.Unlock()
+		switch r.Status {
+		case ocsp.Good:
+			res.good.Add(1)
+			if rv != nil && !rvc.returned.IsZero() && sent.After(rvc.returned) {
+				res.bad(&res.wrong, "%s: good %v after its revocation returned", s, sent.Sub(rvc.returned))
+				return
+			}
+		case ocsp.Revoked:
+			res.revoked.Add(1)
+			if rv == nil || answered.Before(rvc.started) {
+				res.bad(&res.wrong, "%s: revoked before its revocation started", s)
+				return
+			}
+			if r.RevocationReason != ocsp.KeyCompromise || r.RevokedAt.Before(rvc.started.Truncate(time.Second)) ||
+				(!rvc.returned.IsZero() && r.RevokedAt.After(rvc.returned)) {
+				res.bad(&res.wrong, "%s: revoked at %v for %d, revocation ran %v to %v", s, r.RevokedAt,
+					r.RevocationReason, rvc.started, rvc.returned)
+				return
+			}
+		default:
+			res.unknown.Add(1)
+			res.bad(&res.wrong, "%s: unknown", s)
+			return
+		}
+		res.ok.Add(1)
+	}
+	if err := eventLoop(u.Host, *c, *n, raw, check); errors.Is(err, errors.ErrUnsupported) {
+		for range *c {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cn := &client{addr: u.Host}
+				defer cn.close()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= *n {
+						return
+					}
+					k := i % len(raw)
+					sent := time.Now()
+					code, body, err := cn.post(raw[k])
+					check(i, k, sent, time.Now(), code, body, err)
+				}
+			}()
+		}
+	} else if err != nil {
+		return err
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
@@ -380,8 +389,7 @@ func warmUp(addr string, raw [][]byte, c int) error {
 type client struct {
 	addr string
 	c    net.Conn
-	r    *bufio.Reader
-	body []byte // the last response's body, reused
+	buf  []byte // the last response, reused
 }
 
 func (cn *client) close() {
@@ -401,7 +409,7 @@ func (cn *client) post(req []byte) (int, []byte, error) {
 			if err != nil {
 				return 0, nil, err
 			}
-			cn.c, cn.r = c, bufio.NewReaderSize(c, 4096)
+			cn.c = c
 		}
 		cn.c.SetDeadline(time.Now().Add(30 * time.Second))
 		code, body, closeAfter, err := cn.roundTrip(req)
@@ -419,67 +427,35 @@ func (cn *client) post(req []byte) (int, []byte, error) {
 	}
 }
 
-// roundTrip writes req and reads the response: the status line, the
-// headers it needs (Content-Length, Connection) and the body, into a
-// buffer of the client's that the next call reuses. It reads what both
-// responders send (HTTP/1.1 with Content-Length; OpenSSL's HTTP/1.0
-// answers, closed after), not every HTTP response.
+// roundTrip writes req and reads the response into a buffer of the
+// client's that the next call reuses.
 func (cn *client) roundTrip(req []byte) (code int, body []byte, closeAfter bool, err error) {
 	if _, err := cn.c.Write(req); err != nil {
 		return 0, nil, false, err
 	}
-	line, err := cn.r.ReadSlice('\n')
-	if err != nil {
-		return 0, nil, false, err
-	}
-	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
-		return 0, nil, false, fmt.Errorf("bad status line %q", line)
-	}
-	closeAfter = line[7] == '0' // HTTP/1.0: closed after, unless kept alive
-	code, err = strconv.Atoi(string(line[9:12]))
-	if err != nil {
-		return 0, nil, false, fmt.Errorf("bad status line %q", line)
-	}
-	length := -1
+	cn.buf = cn.buf[:0]
 	for {
-		line, err = cn.r.ReadSlice('\n')
+		r, err := parseResponse(cn.buf, false)
 		if err != nil {
 			return 0, nil, false, err
 		}
-		line = bytes.TrimRight(line, "\r\n")
-		if len(line) == 0 {
-			break
+		if r.size > 0 {
+			return r.code, r.body, r.closeAfter, nil
 		}
-		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
-			return 0, nil, false, fmt.Errorf("bad header line %q", line)
+		if len(cn.buf) == cap(cn.buf) {
+			cn.buf = append(cn.buf, make([]byte, max(4096, cap(cn.buf)))...)[:len(cn.buf)]
 		}
-		value = bytes.TrimSpace(value)
-		switch {
-		case bytes.EqualFold(name, []byte("Content-Length")):
-			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 || length > 1<<20 {
-				return 0, nil, false, fmt.Errorf("bad Content-Length %q", value)
+		n, err := cn.c.Read(cn.buf[len(cn.buf):cap(cn.buf)])
+		cn.buf = cn.buf[:len(cn.buf)+n]
+		if err == io.EOF {
+			if r, perr := parseResponse(cn.buf, true); perr == nil && r.size > 0 {
+				return r.code, r.body, true, nil
 			}
-		case bytes.EqualFold(name, []byte("Connection")):
-			if bytes.EqualFold(value, []byte("close")) {
-				closeAfter = true
-			} else if bytes.EqualFold(value, []byte("keep-alive")) {
-				closeAfter = false
-			}
-		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			return 0, nil, false, fmt.Errorf("Transfer-Encoding %q not read here", value)
+		}
+		if err != nil && n == 0 {
+			return 0, nil, false, err
 		}
 	}
-	if length < 0 { // the body runs to the end of the connection
-		body, err = io.ReadAll(io.LimitReader(cn.r, 1<<20))
-		return code, body, true, err
-	}
-	if cap(cn.body) < length {
-		cn.body = make([]byte, length)
-	}
-	body = cn.body[:length]
-	_, err = io.ReadFull(cn.r, body)
-	return code, body, closeAfter, err
 }
 
 func readCert(path string) (*x509.Certificate, error) {

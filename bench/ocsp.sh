@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # OCSP responders under load: pkit serve against "openssl ocsp -index …
-# -port", over the same certificates, in one run. Each gets N requests
-# (default 20,000; RFC 5019 style: POST, SHA-1 CertID, no nonce) from C
-# concurrent keep-alive clients (default 32), sent by bench/ocspload,
-# which checks every answer's signature and status. While pkit serve is
-# loaded, "pkit revoke" runs in a loop, one certificate after another;
-# any answer that is not "revoked" for a request sent after a revocation
-# returned, or "revoked" before it started, or with another time or
-# reason, counts as wrong. pkit serve then gets the same load again
-# without the loop, as openssl does, RUNS times (default 3; the best is
-# kept, the machine's load moves the figures); so does openssl. Each run
-# first asks about every certificate once, untimed. Prints requests per
-# second of each and the ratios; exits 1 on any error or wrong answer.
+# -port" (one process: OpenSSL's default, no -multi), over the same
+# certificates, in one run. Each gets N requests (default 20,000; RFC
+# 5019 style: POST, SHA-1 CertID, no nonce) from C concurrent clients
+# (default 32), sent by bench/ocspload, which keeps connections alive
+# (openssl ocsp closes each after its answer) and checks every answer's
+# signature and status. The runs are interleaved, RUNS times (default
+# 3): pkit serve, openssl ocsp, then pkit serve again while "pkit revoke"
+# runs in a loop, one certificate after another; in that one any answer
+# that is not "revoked" for a request sent after a revocation returned,
+# or "revoked" before it started, or with another time or reason, counts
+# as wrong. Each run first asks about every certificate once, untimed.
+# Prints requests per second of each, the ratios of each run and their
+# medians; exits 1 on any error or wrong answer.
 #
-#   bash bench/ocsp.sh                  # N=20000, C=32, 1000 certificates, best of 3 runs
+#   bash bench/ocsp.sh                  # N=20000, C=32, 1000 certificates, 3 runs
 #   N=5000 C=16 CERTS=200 RUNS=1 bash bench/ocsp.sh
 #
 # Needs go and openssl. OpenSSL 3.0's responder has no option to bind one
@@ -63,24 +64,6 @@ p1=$(freeport)
 "$work/pkit" serve --dir "$pki" --listen "127.0.0.1:$p1" 2>"$work/serve.log" &
 pids+=($!)
 waitport "$p1" "pkit serve"
-"$work/ocspload" load -dir "$work" -url "http://127.0.0.1:$p1/ocsp" -n "$N" -c "$C" -name "pkit serve" -store \
-  -revoke "$work/pkit" | tee "$work/pkit-revoking.txt"
-# best NAME OUT CMD…: runs CMD $RUNS times and keeps in OUT the line of
-# the run with the most requests per second.
-best() {
-  local name=$1 out=$2; shift 2
-  : >"$out"
-  for _ in $(seq "$RUNS"); do
-    "$@" | tee "$work/run.txt"
-    if [ ! -s "$out" ] || [ "$(rps "$work/run.txt")" -gt "$(rps "$out")" ]; then cp "$work/run.txt" "$out"; fi
-  done
-}
-rps() { grep -o '[0-9]* req/s' "$1" | awk '{print $1}'; }
-
-# The same load without the revoke loop, whose processes take CPU from
-# the responder (openssl ocsp is measured without one), best of $RUNS.
-best "pkit serve" "$work/pkit.txt" "$work/ocspload" load -dir "$work" -url "http://127.0.0.1:$p1/ocsp" -n "$N" -c "$C" \
-  -name "pkit serve" -store
 
 p2=$(freeport)
 openssl ocsp -index "$work/openssl/index.txt" -url "http://127.0.0.1:$p2/" -CA "$pki/ca/intermediate.crt" \
@@ -93,12 +76,27 @@ for _ in $(seq 200); do
 done
 grep -q "waiting for OCSP client connections" "$work/openssl.log" ||
   { echo "bench/ocsp.sh: openssl ocsp does not start:" >&2; cat "$work/openssl.log" >&2; exit 1; }
-best "openssl ocsp" "$work/openssl.txt" "$work/ocspload" load -dir "$work" -url "http://127.0.0.1:$p2/" -n "$N" -c "$C" \
-  -name "openssl ocsp"
 
-echo "best of $RUNS runs:"
-cat "$work/pkit.txt" "$work/openssl.txt"
-awk -v p="$(rps "$work/pkit.txt")" -v r="$(rps "$work/pkit-revoking.txt")" -v o="$(rps "$work/openssl.txt")" 'BEGIN {
-  printf "pkit serve: %.1fx the requests per second of openssl ocsp (%d vs %d); %.1fx while pkit revoke runs in a loop (%d)\n", p/o, p, o, r/o, r
+rps() { grep -o '[0-9]* req/s' "$1" | awk '{print $1}'; }
+# Interleaved runs, so that both responders meet the same load of the
+# machine: pkit serve, openssl ocsp, then pkit serve again while pkit
+# revoke runs in a loop; the ratios of each run, and their medians.
+: >"$work/ratios"
+for run in $(seq "$RUNS"); do
+  "$work/ocspload" load -dir "$work" -url "http://127.0.0.1:$p1/ocsp" -n "$N" -c "$C" -name "pkit serve" -store \
+    | tee "$work/pkit.txt"
+  "$work/ocspload" load -dir "$work" -url "http://127.0.0.1:$p2/" -n "$N" -c "$C" -name "openssl ocsp" \
+    | tee "$work/openssl.txt"
+  "$work/ocspload" load -dir "$work" -url "http://127.0.0.1:$p1/ocsp" -n "$N" -c "$C" -name "pkit serve" -store \
+    -revoke "$work/pkit" | tee "$work/revoking.txt"
+  p=$(rps "$work/pkit.txt") o=$(rps "$work/openssl.txt") r=$(rps "$work/revoking.txt")
+  awk -v run="$run" -v p="$p" -v o="$o" -v r="$r" 'BEGIN {
+    printf "run %d: pkit serve %.1fx the requests per second of openssl ocsp (%d vs %d); %.1fx while pkit revoke runs in a loop (%d)\n", run, p/o, p, o, r/o, r
+  }'
+  echo "$(awk -v p="$p" -v o="$o" 'BEGIN {print p/o}') $(awk -v r="$r" -v o="$o" 'BEGIN {print r/o}')" >>"$work/ratios"
+done
+median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+awk -v n="$RUNS" -v p="$(awk '{print $1}' "$work/ratios" | median)" -v r="$(awk '{print $2}' "$work/ratios" | median)" 'BEGIN {
+  printf "median of %d runs: pkit serve %.1fx the requests per second of openssl ocsp; %.1fx while pkit revoke runs in a loop\n", n, p, r
 }'
 echo "(access log of pkit serve: $work/serve.log)"

@@ -207,3 +207,29 @@ func TestFastPath(t *testing.T) {
 		t.Errorf("the idle connection after shutdown: %d bytes, %v", n, err)
 	}
 }
+
+// FuzzFastPathParse: the fast path's reading of HTTP requests never
+// panics, answers only a request that lies within what it was given,
+// on a path Route accepted, and only with a body for a POST.
+func FuzzFastPathParse(f *testing.F) {
+	f.Add([]byte(post([]byte{0x30, 0x03, 0x30, 0x01, 0x30}, "")))
+	f.Add([]byte("GET /ocsp/MEMwQTA%2FMD0wOzAJBgUrDgMCGgUABBQ= HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\nGET /"))
+	f.Add([]byte("POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nabcde"))
+	f.Add([]byte("GET /ocsp/x HTTP/1.1\r\n Host: x\r\n\r\n"))
+	f.Add([]byte("POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"))
+	fp := &FastPath{MaxHeaderBytes: 1024, Route: func(p string) (string, bool) {
+		return "/ocsp", p == "/ocsp" || strings.HasPrefix(p, "/ocsp/")
+	}}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, v := fp.parse(b)
+		if v != answer {
+			return
+		}
+		if r.size <= 0 || r.size > len(b) || len(r.body) > MaxRequestSize || (!r.post && len(r.body) > 0) {
+			t.Fatalf("answered: size %d of %d, body %d, post %v", r.size, len(b), len(r.body), r.post)
+		}
+		if p := string(r.path); p != "/ocsp" && !strings.HasPrefix(p, "/ocsp/") || !bytes.HasPrefix(r.path, []byte("/ocsp")) {
+			t.Fatalf("answered for path %q", r.path)
+		}
+	})
+}

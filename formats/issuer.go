@@ -366,6 +366,14 @@ func canonicalName(der []byte) ([]byte, bool) { return canonicalNameMode(der, tr
 // canonicalNameMode is canonicalName; unicode false folds ASCII case only,
 // as OpenSSL does.
 func canonicalNameMode(der []byte, unicode bool) ([]byte, bool) {
+	if out, ok := canonicalASCIIName(der); ok {
+		return out, true
+	}
+	return canonicalNameGeneral(der, unicode)
+}
+
+// canonicalNameGeneral is canonicalNameMode for any name.
+func canonicalNameGeneral(der []byte, unicode bool) ([]byte, bool) {
 	in := cryptobyte.String(der)
 	var rdns cryptobyte.String
 	if !in.ReadASN1(&rdns, cbasn1.SEQUENCE) || !in.Empty() {
@@ -411,6 +419,60 @@ func canonicalNameMode(der []byte, unicode bool) ([]byte, bool) {
 	}
 	out, err := b.Bytes()
 	return out, err == nil
+}
+
+// canonicalASCIIName is canonicalNameMode for the names most certificates
+// carry, without re-encoding them: every RDN a single attribute whose
+// value is a UTF8String, PrintableString, IA5String or VisibleString of
+// printable ASCII without leading, trailing or doubled spaces, or of
+// another type that is not a directory string. Canonical text then has
+// the length of the original, so the canonical form is the name's RDNs
+// as they are, with those strings re-tagged UTF8String and their letters
+// lowered (what the general path builds, one chain build computing it
+// for every certificate of a pile). ok is false for any other name, which
+// the general path then reads.
+func canonicalASCIIName(der []byte) ([]byte, bool) {
+	in := cryptobyte.String(der)
+	var rdns cryptobyte.String
+	if !in.ReadASN1(&rdns, cbasn1.SEQUENCE) || !in.Empty() {
+		return nil, false
+	}
+	base := len(der) - len(rdns) // where rdns starts in der
+	out := append([]byte(nil), rdns...)
+	for !rdns.Empty() {
+		var set, atv, oid, val cryptobyte.String
+		var tag cbasn1.Tag
+		if !rdns.ReadASN1(&set, cbasn1.SET) || !set.ReadASN1(&atv, cbasn1.SEQUENCE) || !set.Empty() ||
+			!atv.ReadASN1(&oid, cbasn1.OBJECT_IDENTIFIER) || !atv.ReadAnyASN1Element(&val, &tag) || !atv.Empty() {
+			return nil, false
+		}
+		switch tag {
+		case tagUTF8, tagPrintable, tagIA5, tagVisible:
+		case tagT61, tagBMP, tagUniversal:
+			return nil, false
+		default:
+			continue // not a directory string: kept as it is
+		}
+		elem := len(val)
+		var text cryptobyte.String
+		if !val.ReadASN1(&text, tag) || len(text) == 0 || text[0] == ' ' || text[len(text)-1] == ' ' {
+			return nil, false
+		}
+		// val ends where its RDN ends: at len(der) - len(rdns) in der.
+		end := len(der) - len(rdns) - base
+		start := end - len(text)
+		for i := start; i < end; i++ {
+			c := out[i]
+			switch {
+			case c < ' ' || c > '~' || c == ' ' && out[i-1] == ' ':
+				return nil, false
+			case c >= 'A' && c <= 'Z':
+				out[i] = c + 'a' - 'A'
+			}
+		}
+		out[end-elem] = tagUTF8 // the tag byte, before the (unchanged) length
+	}
+	return out, true
 }
 
 // canonicalString turns a directory string element into OpenSSL's

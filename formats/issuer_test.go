@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"crypto/dsa"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"math/big"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -210,5 +212,56 @@ func TestSameNameOpenSSL(t *testing.T) {
 				t.Errorf("SameName = false: names OpenSSL matches must match by RFC 5280 7.1 too")
 			}
 		})
+	}
+}
+
+// FuzzCanonicalASCIIName checks that the fast path for plain ASCII names
+// gives what the general one builds, whenever it answers.
+func FuzzCanonicalASCIIName(f *testing.F) {
+	f.Add(rawName(cn(cbasn1.UTF8String, "Acme CA")))
+	f.Add(rawName(cn(cbasn1.PrintableString, "acme  ca")))
+	f.Add(rawName(cn(cbasn1.Tag(22), " x")))
+	f.Add(rawName(cn(cbasn1.Tag(4), "Octets")))
+	m, _ := filepath.Glob("testdata/*.pem")
+	for _, p := range m {
+		if certs, err := ParseCertificates(readFixtureF(f, filepath.Base(p))); err == nil {
+			for _, c := range certs {
+				f.Add(c.RawSubject)
+				f.Add(c.RawIssuer)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, der []byte) {
+		fast, ok := canonicalASCIIName(der)
+		if !ok {
+			return
+		}
+		for _, unicode := range []bool{true, false} {
+			want, wok := canonicalNameGeneral(der, unicode)
+			if !wok || !bytes.Equal(fast, want) {
+				t.Fatalf("fast %x, general %x (%v) for %x", fast, want, wok, der)
+			}
+		}
+	})
+}
+
+// TestCanonicalASCIIName: the names pkit and most CAs write take the fast
+// path; text that needs folding or re-encoding does not.
+func TestCanonicalASCIIName(t *testing.T) {
+	for _, tt := range []struct {
+		name []byte
+		fast bool
+	}{
+		{rawName(cn(cbasn1.PrintableString, "Pile Root CA")), true},
+		{rawName(cn(cbasn1.UTF8String, "svc.example.test")), true},
+		{rawName(cn(cbasn1.UTF8String, "two  spaces")), false},
+		{rawName(cn(cbasn1.UTF8String, "Zürich")), false},
+		{rawName(cn(cbasn1.Tag(30), string(bmp("x")))), false},
+	} {
+		got, ok := canonicalASCIIName(tt.name)
+		want, _ := canonicalNameGeneral(tt.name, true)
+		if ok != tt.fast || ok && !bytes.Equal(got, want) {
+			t.Errorf("%x: fast %v (%x), want %v (%x)", tt.name, ok, got, tt.fast, want)
+		}
 	}
 }

@@ -276,6 +276,9 @@ func (f *FastPath) parse(b []byte) (fastRequest, verdict) {
 			return r, handOver
 		}
 		value = bytes.Trim(value, " \t")
+		if !valueChars(value) {
+			return r, handOver // net/http refuses control characters
+		}
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
 			n, err := strconv.Atoi(string(value))
@@ -284,6 +287,9 @@ func (f *FastPath) parse(b []byte) (fastRequest, verdict) {
 			}
 			length = n
 		case bytes.EqualFold(name, []byte("Host")):
+			if !hostChars(value) {
+				return r, handOver
+			}
 			hosts++
 		case bytes.EqualFold(name, []byte("Connection")):
 			for tok := range bytes.SplitSeq(value, []byte(",")) {
@@ -337,6 +343,31 @@ func pathChars(p []byte) bool {
 }
 
 func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+// valueChars reports whether a header value is one net/http takes: no
+// control characters but tab.
+func valueChars(p []byte) bool {
+	for _, c := range p {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// hostChars reports whether a Host value holds only what a host and port
+// may (net/http answers 400 to others).
+func hostChars(p []byte) bool {
+	for _, c := range p {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case bytes.IndexByte([]byte("-._~!$&'()*+,;=:[]%"), c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 func tokenChars(p []byte) bool {
 	for _, c := range p {
@@ -398,11 +429,13 @@ func (f *FastPath) serve(fc *fastConn) {
 				idleSet = time.Time{}
 			}
 			if len(buf) == cap(buf) {
-				if cap(buf) >= f.MaxHeaderBytes+MaxRequestSize+4 {
+				// At most the largest request answered here.
+				limit := f.MaxHeaderBytes + 4 + MaxRequestSize
+				if cap(buf) >= limit {
 					v = handOver
 					break
 				}
-				buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
+				buf = append(buf, make([]byte, min(cap(buf), limit-cap(buf)))...)[:len(buf)]
 			}
 			n, err := fc.c.Read(buf[len(buf):cap(buf)])
 			fc.idle.Store(false)

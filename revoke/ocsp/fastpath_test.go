@@ -169,6 +169,8 @@ func TestFastPath(t *testing.T) {
 		"query":         {"GET /ocsp/" + b64 + "?x=1 HTTP/1.1\r\nHost: x\r\n\r\n", 200},
 		"no Host":       {"GET /ocsp/" + b64 + " HTTP/1.1\r\n\r\n", 400},
 		"too large":     {fmt.Sprintf("POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", MaxRequestSize+1, make([]byte, MaxRequestSize+1)), 413},
+		"control char":  {"GET /ocsp/" + b64 + " HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n", 400},
+		"bad host":      {"GET /ocsp/" + b64 + " HTTP/1.1\r\nHost: a b\r\n\r\n", 400},
 		"bare newlines": {"GET /ocsp/" + b64 + " HTTP/1.1\nHost: x\n\n", 200},
 		"expect":        {strings.Replace(post(der, ""), "Host: x\r\n", "Host: x\r\nExpect: 100-continue\r\n", 1), 100},
 	} {

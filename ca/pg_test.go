@@ -2,8 +2,14 @@ package ca
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -130,4 +136,152 @@ func TestMaskURL(t *testing.T) {
 			t.Errorf("CheckDatabaseURL(%q) accepted a password", c.in)
 		}
 	}
+}
+
+// TestCopyStore: a store of 100,000 certificates (with files, a
+// placement mark, revocations and CRL numbers) copied from SQLite into
+// PostgreSQL and back into a new SQLite file holds every row byte for
+// byte; a copy cut short is finished by running it again; a destination
+// that held other records is reported.
+func TestCopyStore(t *testing.T) {
+	pgURL := pgtest.DB(t)
+	ctx := context.Background()
+	n := 100000
+	if testing.Short() {
+		n = 5000
+	}
+	a := openTestCA(t, InitOptions{})
+	src := a.Store.Path()
+	fillStore(t, a.Store, n)
+	a.Close()
+
+	rep, err := CopyStore(ctx, src, pgURL)
+	if err != nil {
+		t.Fatalf("SQLite -> PostgreSQL: %v (%+v)", err, rep)
+	}
+	if rep.Copied != 3*n+2+1+2 { // certificates and CAs, files, placement, CRL numbers
+		t.Errorf("copied %d rows", rep.Copied)
+	}
+	back := filepath.Join(t.TempDir(), "store")
+	rep2, err := CopyStore(ctx, pgURL, back)
+	if err != nil {
+		t.Fatalf("PostgreSQL -> SQLite: %v (%+v)", err, rep2)
+	}
+	if !slices.Equal(rep.Source, rep2.Dest) {
+		t.Fatalf("the round trip changed the store:\n%+v\n%+v", rep.Source, rep2.Dest)
+	}
+	// Byte for byte, in the same order (a path belongs to its newest file).
+	for _, q := range []string{"SELECT * FROM certs ORDER BY rowid", "SELECT * FROM cert_files ORDER BY rowid",
+		"SELECT * FROM placements", "SELECT * FROM crl_numbers ORDER BY ca"} {
+		if x, y := dumpRows(t, src, q), dumpRows(t, back, q); x != y {
+			t.Fatalf("%s differs after the round trip", q)
+		}
+	}
+
+	// A copy cut short: the destination has the first rows only.
+	pg, err := OpenStore(pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pg.DB().Exec("DELETE FROM certs WHERE rowid > (SELECT min(rowid) + ? FROM certs)", n/2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut, _ := res.RowsAffected()
+	pg.Close()
+	rep3, err := CopyStore(ctx, src, pgURL)
+	if err != nil {
+		t.Fatalf("resuming: %v", err)
+	}
+	if int64(rep3.Copied) < cut || !slices.Equal(rep3.Source, rep3.Dest) {
+		t.Fatalf("resumed copy wrote %d rows (%d certificates were missing); sums %+v / %+v", rep3.Copied, cut, rep3.Source, rep3.Dest)
+	}
+
+	// Another store's records in the destination.
+	other := openTestCA(t, InitOptions{Name: "Other"})
+	otherPath := other.Store.Path()
+	other.Close()
+	if _, err := CopyStore(ctx, otherPath, back); !errors.Is(err, ErrCopyDiffers) {
+		t.Fatalf("copying into a store with other records: %v", err)
+	}
+}
+
+// fillStore adds n synthetic certificates to s in one transaction, each
+// with two files, every tenth revoked, plus a placement mark and CRL
+// numbers.
+func fillStore(t *testing.T, s *Store, n int) {
+	t.Helper()
+	tx, err := s.DB().Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	for i := range n {
+		serial := fmt.Sprintf("%016x", 0x1000000+i)
+		der := make([]byte, 300)
+		for k := range der {
+			der[k] = byte(i*7 + k)
+		}
+		var revokedAt, reason any
+		status := "valid"
+		if i%10 == 0 {
+			status, revokedAt, reason = "revoked", int64(1700000000+i), int64(i%6)
+		}
+		if _, err := tx.Exec(`INSERT INTO certs (serial, name, profile, issuer, subject, sans, not_before, not_after,
+			issued_at, status, revoked_at, reason, der) VALUES (?, ?, 'client', 'intermediate', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			serial, fmt.Sprintf("c%d", i), "CN=c"+strconv.Itoa(i), "c.internal\nd.internal", int64(1700000000+i),
+			int64(253402300799), int64(1700000000+i), status, revokedAt, reason, der); err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range []string{"cert", "key"} {
+			sum := sha256.Sum256([]byte(serial + kind))
+			if _, err := tx.Exec("INSERT INTO cert_files (serial, kind, path, sha256) VALUES (?, ?, ?, ?)",
+				serial, kind, fmt.Sprintf("out/c%d-%s.pem", i%(n/2+1), kind), sum[:]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, q := range []string{"INSERT INTO placements (serial, pid, started_at) VALUES ('0000000001000001', 4242, 1700000000)",
+		"INSERT INTO crl_numbers (ca, number) VALUES ('intermediate', 41)", "INSERT INTO crl_numbers (ca, number) VALUES ('root', 3)"} {
+		if _, err := tx.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dumpRows runs q on the SQLite store at path and returns every value.
+func dumpRows(t *testing.T, path, q string) string {
+	t.Helper()
+	s, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.DB().Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	h := sha256.New()
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range vals {
+			if cols[i] == "rowid" {
+				continue
+			}
+			fmt.Fprintf(h, "%T:%v|", v, v)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

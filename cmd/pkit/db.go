@@ -28,10 +28,22 @@ func dbCommand(e *env) *cli.Command {
    runs it first. A store whose schema is newer than this pkit is read but
    never written.
 
+   migrate --from STORE --to STORE copies a whole store, SQLite to PostgreSQL
+   or back (each a store file or a postgres:// URL; the destination is created
+   when missing: a new file, or an empty database). Rows are copied in order,
+   a few thousand per transaction, skipping those already there, so an
+   interrupted copy is finished by running the same command again. Then each
+   table of both stores is counted and hashed (every value of every row) and
+   the two printed; they must be equal (exit 1 otherwise). Stop every pkit
+   using the source first, then point the CA at the destination (the
+   config's db line, --db or PKIT_DB).
+
 EXAMPLES
    pkit db status
    pkit --db postgres://pkit@db.internal/pki db status --json
-   PKIT_DB=postgres://pkit@db.internal/pki?passfile=/etc/pkit/pgpass pkit db migrate`,
+   PKIT_DB=postgres://pkit@db.internal/pki?passfile=/etc/pkit/pgpass pkit db migrate
+   pkit db migrate --from pki/store --to postgres://pkit@db.internal/pki
+   pkit db migrate --from postgres://pkit@db.internal/pki --to /backup/store`,
 		Subcommands: []*cli.Command{
 			{
 				Name:      "status",
@@ -43,9 +55,12 @@ EXAMPLES
 			{
 				Name:      "migrate",
 				Usage:     "upgrade the store's schema to this pkit's version",
-				UsageText: "pkit [--db URL] db migrate [--dir DIR] [--json]",
-				Flags:     []cli.Flag{dirFlag(), dbFlag(), jsonFlag()},
-				Action:    e.dbMigrate,
+				UsageText: "pkit [--db URL] db migrate [--dir DIR] [--json] | pkit db migrate --from STORE --to STORE [--json]",
+				Flags: []cli.Flag{dirFlag(), dbFlag(), jsonFlag(),
+					&cli.StringFlag{Name: "from", Usage: "copy every record of the store `STORE` (a store file or a postgres:// URL) …"},
+					&cli.StringFlag{Name: "to", Usage: "… into the store `STORE`, created when missing; run again to resume"},
+				},
+				Action: e.dbMigrate,
 			},
 		},
 		Action: func(c *cli.Context) error {
@@ -93,6 +108,12 @@ func (e *env) dbMigrate(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("db migrate takes no arguments, got %q", c.Args().First())
 	}
+	if from, to := c.String("from"), c.String("to"); from != "" || to != "" {
+		if from == "" || to == "" {
+			return usagef("db migrate --from and --to go together").hint("pkit db migrate --from pki/store --to postgres://USER@HOST/DB")
+		}
+		return e.dbCopy(c, from, to)
+	}
 	a, err := ca.Open(c.String("dir"), ca.OpenOptions{DB: dbOf(c)})
 	if err != nil {
 		return err
@@ -117,5 +138,34 @@ func (e *env) dbMigrate(c *cli.Context) error {
 	} else {
 		fmt.Fprintf(e.stderr, "pkit: upgraded the store %s from version %d to %d\n", st.Where, from, st.Version)
 	}
+	return nil
+}
+
+func (e *env) dbCopy(c *cli.Context, from, to string) error {
+	rep, err := ca.CopyStore(c.Context, from, to)
+	if rep != nil && rep.Source != nil {
+		if c.Bool("json") {
+			if jerr := e.writeJSON(rep); jerr != nil {
+				return jerr
+			}
+		} else {
+			fmt.Fprintf(e.stdout, "%-12s %10s %10s  %-64s %s\n", "table", "source", "dest", "sha256 (source)", "")
+			for i, s := range rep.Source {
+				d := rep.Dest[i]
+				same := "same"
+				if s != d {
+					same = "DIFFERENT: " + d.Hash
+				}
+				fmt.Fprintf(e.stdout, "%-12s %10d %10d  %s %s\n", s.Table, s.Rows, d.Rows, s.Hash, same)
+			}
+		}
+	}
+	if err != nil {
+		if rep != nil && rep.Copied > 0 {
+			return failf("%v (%d rows were copied; run the same command again to finish)", err, rep.Copied)
+		}
+		return err
+	}
+	fmt.Fprintf(e.stderr, "pkit: copied %d rows from %s to %s; every table has the same rows in both\n", rep.Copied, rep.From, rep.To)
 	return nil
 }

@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509"
 	"errors"
@@ -196,17 +197,29 @@ func parse(data []byte, o ParseOptions, f func(Item, int, int) error) error {
 		it.Encoding = EncodingDER
 		return f(it, 1, 1)
 	}
-	blocks, err := splitPEM(data)
+	// The structure of the whole file is checked before the first item
+	// is handed over. A file of up to keepPEMBlocks is decoded once, its
+	// blocks kept for parsing (a chain build of a 1000-certificate bundle
+	// decoded each block three times before); a larger one is decoded
+	// twice, a block at a time, so that a bundle of many thousand
+	// certificates never holds all their DER at once besides the file.
+	var blocks []pemBlock
+	var total int
+	if len(data) <= keepPEMBlocks {
+		blocks, err = splitPEM(data)
+		total = len(blocks)
+	} else {
+		total, err = eachPEM(data, nil)
+	}
 	if err != nil {
 		return err
 	}
-	if o.PasswordForPKCS12 && !slices.ContainsFunc(blocks, func(b pemBlock) bool { return b.kind == KindPKCS12 }) {
+	if o.PasswordForPKCS12 && !holdsPKCS12(data, blocks) {
 		pw.fn = nil
 	}
-	total := len(blocks)
-	for n := range blocks {
-		b, i := blocks[n], n+1
-		blocks[n] = pemBlock{} // parsed once: its memory may go as the items are used
+	i := 0
+	item := func(b pemBlock) error {
+		i++
 		it, err := parsePEMBlock(b, pw)
 		if err != nil {
 			var se *passwordSourceError
@@ -219,7 +232,7 @@ func parse(data []byte, o ParseOptions, f func(Item, int, int) error) error {
 			}
 			if o.Skipped != nil && total > 1 && skippable(err) {
 				o.Skipped(pe)
-				continue
+				return nil
 			}
 			return pe
 		}
@@ -228,11 +241,34 @@ func parse(data []byte, o ParseOptions, f func(Item, int, int) error) error {
 		if len(b.block.Headers) > 0 {
 			it.PEMHeaders = b.block.Headers
 		}
-		if err := f(it, i, total); err != nil {
+		return f(it, i, total)
+	}
+	if blocks == nil {
+		_, err = eachPEM(data, item)
+		return err
+	}
+	for n := range blocks {
+		b := blocks[n]
+		blocks[n] = pemBlock{} // its memory may go once the item is used
+		if err := item(b); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// keepPEMBlocks is the largest PEM file [Parse] decodes in one pass,
+// keeping every decoded block until it is parsed (about three quarters of
+// the file's size more); larger files are decoded twice, a block at a time.
+const keepPEMBlocks = 4 << 20
+
+// holdsPKCS12 reports whether a PEM file holds a PKCS12 block: from its
+// decoded blocks when they were kept, else from its BEGIN lines.
+func holdsPKCS12(data []byte, blocks []pemBlock) bool {
+	if blocks != nil {
+		return slices.ContainsFunc(blocks, func(b pemBlock) bool { return b.kind == KindPKCS12 })
+	}
+	return bytes.Contains(data, []byte("-----BEGIN PKCS12-----"))
 }
 
 // skippable tells which item failures [ParseOptions].Skipped may take:

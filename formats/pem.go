@@ -46,17 +46,29 @@ var (
 	pemEnd   = []byte("-----END ")
 )
 
-// splitPEM finds and decodes every PEM block in data, in one pass.
-// Unlike [pem.Decode], which skips a block whose body does not decode, it
-// fails on a broken block, and on a BEGIN line without its END line, so a
-// damaged file is never read as a shorter one. Each block's body is
-// decoded once here and kept: parsing reads the blocks from the result
-// instead of decoding the file again (the decoded bodies are about three
-// quarters of the file's size, less than the items parsed from them).
+// splitPEM finds and decodes every PEM block in data. Unlike
+// [pem.Decode], which skips a block whose body does not decode, it fails
+// on a broken block, and on a BEGIN line without its END line, so a
+// damaged file is never read as a shorter one.
 func splitPEM(data []byte) ([]pemBlock, error) {
-	data = bytes.TrimPrefix(data, utf8BOM)
 	var out []pemBlock
-	n := 0
+	_, err := eachPEM(data, func(b pemBlock) error {
+		if out == nil {
+			// At most one block per BEGIN line: allocated once.
+			out = make([]pemBlock, 0, bytes.Count(data, pemBegin))
+		}
+		out = append(out, b)
+		return nil
+	})
+	return out, err
+}
+
+// eachPEM calls f (when not nil) with every PEM block of data in turn,
+// decoding one at a time, and returns how many there are. Its errors are
+// splitPEM's; an error from f stops it and is returned as it is.
+func eachPEM(data []byte, f func(pemBlock) error) (int, error) {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	count, n := 0, 0
 	for {
 		i := lineStart(data, pemBegin)
 		if i < 0 {
@@ -67,7 +79,7 @@ func splitPEM(data []byte) ([]pemBlock, error) {
 		typ := blockType(data)
 		j := bytes.Index(data, pemEnd)
 		if j < 0 {
-			return nil, parseErr(pemKinds[typ], n, fmt.Errorf("%w: the PEM block has no END line (truncated file?)", ErrCorrupt))
+			return 0, parseErr(pemKinds[typ], n, fmt.Errorf("%w: the PEM block has no END line (truncated file?)", ErrCorrupt))
 		}
 		end := len(data)
 		if k := bytes.IndexByte(data[j:], '\n'); k >= 0 {
@@ -75,7 +87,7 @@ func splitPEM(data []byte) ([]pemBlock, error) {
 		}
 		block, _ := pem.Decode(data[:end])
 		if block == nil {
-			return nil, parseErr(pemKinds[typ], n, fmt.Errorf("%w: broken PEM block (bad base64 body, bad headers or mismatched END line)", ErrCorrupt))
+			return 0, parseErr(pemKinds[typ], n, fmt.Errorf("%w: broken PEM block (bad base64 body, bad headers or mismatched END line)", ErrCorrupt))
 		}
 		data = data[end:]
 		if pemIgnored[block.Type] {
@@ -84,25 +96,25 @@ func splitPEM(data []byte) ([]pemBlock, error) {
 		}
 		k, ok := pemKinds[block.Type]
 		if !ok {
-			return nil, parseErr(KindUnknown, n, fmt.Errorf("%w: PEM block type %q", ErrUnsupported, block.Type))
+			return 0, parseErr(KindUnknown, n, fmt.Errorf("%w: PEM block type %q", ErrUnsupported, block.Type))
 		}
 		if k == KindPrivateKey && block.Headers["Proc-Type"] == "4,ENCRYPTED" {
 			k = KindEncryptedPrivateKey
 		}
-		if out == nil {
-			// One block per BEGIN line: counted once, so the list is
-			// allocated once.
-			out = make([]pemBlock, 0, 1+bytes.Count(data, pemBegin))
+		count++
+		if f != nil {
+			if err := f(pemBlock{block: block, kind: k}); err != nil {
+				return count, err
+			}
 		}
-		out = append(out, pemBlock{block: block, kind: k})
 	}
-	if len(out) == 0 {
+	if count == 0 {
 		if n > 0 {
-			return nil, parseErr(KindUnknown, 0, errors.New("the file holds only EC PARAMETERS, no key"))
+			return 0, parseErr(KindUnknown, 0, errors.New("the file holds only EC PARAMETERS, no key"))
 		}
-		return nil, parseErr(KindUnknown, 0, ErrUnknownFormat)
+		return 0, parseErr(KindUnknown, 0, ErrUnknownFormat)
 	}
-	return out, nil
+	return count, nil
 }
 
 // lineStart returns the index of the first occurrence of prefix at the

@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -168,5 +169,40 @@ func TestUnusualPublicKeys(t *testing.T) {
 	_, err = Parse(EncodePEM("PUBLIC KEY", exp[0].Partial.RawSubjectPublicKeyInfo), ParseOptions{})
 	if !errors.Is(err, ErrUnsupported) || errors.Is(err, ErrCorrupt) {
 		t.Fatalf("explicit curve public key: %v", err)
+	}
+}
+
+// TestLargePEMFile: a file over keepPEMBlocks is read a block at a time
+// (decoded twice) and gives what the one-pass read of a small file gives:
+// every certificate, the bad one noted by its block, and a truncated end
+// refused before any item is handed over.
+func TestLargePEMFile(t *testing.T) {
+	p := newPKI(t)
+	one := EncodePEM("CERTIFICATE", p.leaf.Raw)
+	bad := EncodePEM("CERTIFICATE", certWith(t, bitStringSubject(t)))
+	n := keepPEMBlocks/len(one) + 2
+	var data []byte
+	for i := range n {
+		if i == 7 {
+			data = append(data, bad...)
+		}
+		data = append(data, one...)
+	}
+	if len(data) <= keepPEMBlocks {
+		t.Fatalf("%d bytes is not over %d", len(data), keepPEMBlocks)
+	}
+	for _, in := range [][]byte{data, append(bad, one...)} {
+		got, err := ParseCertificatePile(in, ParseOptions{})
+		if err != nil || len(got.Certificates) != bytes.Count(in, []byte("BEGIN"))-1 || len(got.Skipped) != 1 {
+			t.Fatalf("%d bytes: %d certificates, %d skipped, %v", len(in), len(got.Certificates), len(got.Skipped), err)
+		}
+		if want := bytes.Index(in, bad)/len(one) + 1; got.Skipped[0].Block != want {
+			t.Errorf("%d bytes: skipped block %d, want %d", len(in), got.Skipped[0].Block, want)
+		}
+	}
+	calls := 0
+	err := ParseEach(data[:len(data)-40], ParseOptions{}, func(Item, int, int) error { calls++; return nil })
+	if !errors.Is(err, ErrCorrupt) || calls != 0 {
+		t.Fatalf("truncated: %v after %d items", err, calls)
 	}
 }

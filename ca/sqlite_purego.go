@@ -14,11 +14,7 @@ import (
 // (sqlite_cgo.go), at some start-up and query cost.
 const sqliteDriver = "sqlite"
 
-// sqliteDSN is the data source name that opens path in SQLite's open mode
-// ("rwc", "rw", "ro", "ro&immutable=1"): a busy timeout, and for writers
-// WAL, full sync, foreign keys and transactions that take the write lock
-// when they begin (BEGIN IMMEDIATE), so that two processes never deadlock
-// upgrading read locks.
+// sqliteDSN: the settings of sqlite_cgo.go's, in this driver's syntax.
 func sqliteDSN(path, mode string, readOnly bool) string {
 	dsn := sqliteURI(path) + "?mode=" + mode + "&_pragma=busy_timeout(60000)"
 	if !readOnly {
@@ -27,8 +23,7 @@ func sqliteDSN(path, mode string, readOnly bool) string {
 	return dsn
 }
 
-// sqliteCode returns SQLite's primary result code of err, if err came from
-// SQLite.
+// sqliteCode: see sqlite_cgo.go.
 func sqliteCode(err error) (int, bool) {
 	var se *sqlite.Error
 	if errors.As(err, &se) {

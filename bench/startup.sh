@@ -68,7 +68,21 @@
 #   does (key bag, certificate bag, MAC); to der, to p7b, inspect and crl
 #   check do little beyond start-up.
 #   No pkit package compiles a regexp at start-up (batch's header check is
-#   a loop); age and urfave/cli still do, in their init.
+#   a loop); age and urfave/cli still do, in their init. x/text/cases
+#   (RFC 4518 folding in formats, and pgx's SASLprep) initialises its
+#   language tables at start-up whichever command runs.
+#   Measured before and after these cuts, the same commands with a build of
+#   main before them and one after, interleaved (N=21, load 13, CPU ms;
+#   the after build also has the lead's start-up cuts, so compare each
+#   line with --version's): --version 28.2 -> 21.4 (0.76x); chain verify
+#   34.8 -> 21.9 (0.63x); inspect 27.8 -> 19.6; to der 31.9 -> 24.3; to p7b
+#   33.3 -> 24.6; to p12 35.6 -> 27.0; from p12 36.0 -> 24.6 (0.68x); crl
+#   check 30.6 -> 22.7; chain build of the pile 89.5 -> 58.9 (0.66x).
+#   The full run of this script that the README quotes (N=21, load 14):
+#   --version 22.2 (openssl 17.3), chain verify 25.2 (20.4), inspect 24.7
+#   (43.5), to der 24.0 (43.9), to p7b 27.4 (20.4), to p12 28.8 (26.1),
+#   from p12 30.3 (25.6), crl check 25.4 (21.2), chain build 65.2 (openssl
+#   verify -untrusted 120.9).
 #
 # Where pkit's start-up goes (measured 2 December 2026, before the cuts
 # above and the lead's start-up work (C SQLite through cgo, lazy command

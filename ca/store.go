@@ -203,7 +203,12 @@ var (
 // failure turns an error of a store operation caused by a full disk into
 // a [*StoreError] wrapping [ErrDiskFull]; other errors are returned as
 // they are.
-func (s *Store) failure(err error) error { return storeFailure(s.path, err) }
+func (s *Store) failure(err error) error {
+	if s.remote {
+		return pgFailure(s.path, err)
+	}
+	return storeFailure(s.path, err)
+}
 
 func storeFailure(path string, err error) error {
 	if err == nil {

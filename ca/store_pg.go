@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib" // database/sql over pgx, the PostgreSQL driver
+	"github.com/pkit/pkit/revoke/ocsp"
 )
 
 // The store in PostgreSQL, for a CA whose issuing machines share one
@@ -116,6 +118,9 @@ func openPG(rawURL string, create bool) (*Store, error) {
 	version, err := d.version(ctx, db)
 	if err != nil {
 		db.Close()
+		if pgUnavailable(err) {
+			return nil, pgFailure(masked, err)
+		}
 		return nil, &StoreError{Path: masked, Err: pgCause(err)}
 	}
 	s := &Store{db: db, path: masked, dialect: d, version: version, remote: true}
@@ -138,6 +143,48 @@ func openPG(rawURL string, create bool) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// ErrStoreUnavailable: the PostgreSQL server of the store cannot be
+// reached, or the connection was lost during the command. A transaction
+// cut off so is rolled back by the server (an issuance recorded just
+// before is settled by the placement journal), so the command can simply
+// be run again. pkit serve answers tryLater meanwhile.
+var ErrStoreUnavailable error = unavailableError{}
+
+type unavailableError struct{}
+
+func (unavailableError) Error() string { return "the database cannot be reached" }
+
+// Is makes an unavailable store an unavailable OCSP source: tryLater.
+func (unavailableError) Is(target error) bool { return target == ocsp.ErrUnavailable }
+
+// pgFailure turns an error of a PostgreSQL store that comes from the
+// connection into a [*StoreError] wrapping [ErrStoreUnavailable].
+func pgFailure(where string, err error) error {
+	if err == nil || !pgUnavailable(err) {
+		return err
+	}
+	var se *StoreError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &StoreError{Path: where, Err: fmt.Errorf("%w: %v; run the command again once it is back", ErrStoreUnavailable, pgCause(err))}
+}
+
+// pgUnavailable reports whether err means the server is away: no
+// connection, a connection lost, the server shutting down or starting.
+func pgUnavailable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// Class 08: connection exceptions; 57P01-57P03: admin or crash
+		// shutdown, cannot connect now.
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.As(err, &ne) || errors.As(err, &ce) || pgconn.Timeout(err) || pgconn.SafeToRetry(err)
 }
 
 // ErrStoreExists: pkit init was pointed at a database that already holds

@@ -237,31 +237,48 @@ func (s *Server) Kill() {
 	s.cmd = nil
 }
 
+// Start starts a server of t's own (for tests that kill it), stopped
+// when t ends. It skips t as [Shared] does.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	Shared(t) // skips or fails the same way when PostgreSQL is missing
+	s, err := start()
+	if err != nil {
+		t.Fatalf("starting PostgreSQL: %v", err)
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
 // Stop stops the shared server, if one was started, and removes its
 // folder. TestMain calls it after the tests.
 func Stop() {
-	if shared == nil {
-		return
+	if shared != nil {
+		shared.stop()
 	}
-	shared.mu.Lock()
-	if shared.cmd != nil {
-		shared.cmd.Process.Signal(os.Interrupt) // fast shutdown
-		done := make(chan struct{})
-		go func() {
+}
+
+func (s *Server) stop() {
+	s.mu.Lock()
+	if s.cmd != nil {
+		s.cmd.Process.Signal(os.Interrupt) // fast shutdown
+		exited := make(chan struct{})
+		go func(p *os.Process) {
 			for i := 0; i < 100; i++ {
-				if shared.cmd.ProcessState != nil {
+				if err := p.Signal(syscall0); err != nil {
 					break
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			close(done)
-		}()
+			close(exited)
+		}(s.cmd.Process)
 		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			shared.cmd.Process.Kill()
+		case <-exited:
+		case <-time.After(6 * time.Second):
+			s.cmd.Process.Kill()
 		}
+		s.cmd = nil
 	}
-	shared.mu.Unlock()
-	os.RemoveAll(shared.dir)
+	s.mu.Unlock()
+	os.RemoveAll(s.dir)
 }

@@ -2,7 +2,12 @@
 
 package pgtest
 
-import "os/exec"
+import (
+	"os"
+	"os/exec"
+)
 
 func asServerUser(*exec.Cmd)   {}
 func handOver(...string) error { return nil }
+
+var syscall0 = os.Kill

@@ -222,9 +222,14 @@ func failed(s ResponseStatus, err error) *Response {
 	return &Response{DER: errorResponse(s), Status: s, Err: err}
 }
 
+// ErrUnavailable marks an error of a [Source] that cannot answer for now
+// (its database is briefly away): the response is tryLater, not
+// internalError, so that clients ask again (RFC 6960 section 2.3).
+var ErrUnavailable = errors.New("cannot answer for now")
+
 // failure turns an error of the source or of signing into a response.
 func failure(ctx context.Context, err error) *Response {
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || errors.Is(err, ErrUnavailable) {
 		return failed(TryLater, err)
 	}
 	return failed(InternalError, err)

@@ -373,3 +373,15 @@ func TestCompromisedKeyAcrossVersions(t *testing.T) {
 		})
 	}
 }
+
+// parseSerial reads every serial the store may hold as SetString does.
+func TestParseSerial(t *testing.T) {
+	for _, s := range []string{"00", "01", "7f", "0080", "abcdef0123456789abcdef0123456789", "ABCDEF", "1", "123", "", "zz", "0g",
+		strings.Repeat("ff", 64), strings.Repeat("ff", 65), "-01"} {
+		got, ok := parseSerial(s)
+		want, wantOK := new(big.Int).SetString(s, 16)
+		if ok != wantOK || (ok && got.Cmp(want) != 0) {
+			t.Errorf("parseSerial(%q) = %v, %v; SetString: %v, %v", s, got, ok, want, wantOK)
+		}
+	}
+}

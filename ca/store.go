@@ -665,7 +665,7 @@ func scanColumns(sc scanner, withDER bool) (*Record, error) {
 		return nil, err
 	}
 	var ok bool
-	if r.Serial, ok = new(big.Int).SetString(serial, 16); !ok {
+	if r.Serial, ok = parseSerial(serial); !ok {
 		return nil, fmt.Errorf("store holds a bad serial %q", serial)
 	}
 	if sans != "" {
@@ -683,6 +683,37 @@ func scanColumns(sc scanner, withDER bool) (*Record, error) {
 		r.InvalidAt = time.Unix(inva.Int64, 0).UTC()
 	}
 	return &r, nil
+}
+
+// parseSerial reads a serial as the store keys it ([SerialHex]): bytes
+// of hex, decoded directly (big.Int's SetString took a tenth of "pkit list
+// --json"'s time at a million records); anything else through SetString.
+func parseSerial(s string) (*big.Int, bool) {
+	var buf [64]byte
+	if len(s) == 0 || len(s)%2 == 1 || len(s) > 2*len(buf) {
+		return new(big.Int).SetString(s, 16)
+	}
+	for i := 0; i < len(s); i += 2 {
+		hi, ok1 := hexDigit(s[i])
+		lo, ok2 := hexDigit(s[i+1])
+		if !ok1 || !ok2 {
+			return new(big.Int).SetString(s, 16)
+		}
+		buf[i/2] = hi<<4 | lo
+	}
+	return new(big.Int).SetBytes(buf[:len(s)/2]), true
+}
+
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // Certificate parses the record's DER.

@@ -110,6 +110,8 @@ func listJSON(ctx context.Context, out *bufio.Writer, s *ca.Store, f ca.Filter) 
 	return err
 }
 
+const spaces = "                                                                "
+
 // listHeader are the table's columns; the last, SANS, is not padded.
 var listHeader = []string{"SERIAL", "NAME", "PROFILE", "STATUS", "EXPIRES", "SANS"}
 
@@ -128,7 +130,9 @@ func listTable(ctx context.Context, out *bufio.Writer, s *ca.Store, f ca.Filter,
 	row := func(cells ...string) {
 		for i, w := range widths {
 			out.WriteString(cells[i])
-			out.WriteString(strings.Repeat(" ", max(w-utf8.RuneCountInString(cells[i]), 2)))
+			for pad := max(w-utf8.RuneCountInString(cells[i]), 2); pad > 0; pad -= len(spaces) {
+				out.WriteString(spaces[:min(pad, len(spaces))])
+			}
 		}
 		out.WriteString(cells[len(widths)])
 		out.WriteByte('\n')

@@ -150,3 +150,20 @@ func TestRecordJSONAppend(t *testing.T) {
 		}
 	}
 }
+
+// A listing whose output cannot be written stops reading the store and
+// says why.
+func TestListJSONWriteError(t *testing.T) {
+	s := listTestStore(t, time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
+	out := bufio.NewWriterSize(failingWriter{}, 16)
+	if err := listJSON(context.Background(), out, s, ca.Filter{}); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("listJSON to a failing writer = %v", err)
+	}
+	if _, err := s.Count(context.Background()); err != nil {
+		t.Fatalf("the store after the failed listing: %v", err)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, fmt.Errorf("disk full") }

@@ -96,8 +96,8 @@ echo "ratio:                   $(ratio "$os" "$pk")x (target >= 5x)"
 # shell alone (/bin/true), pkit's libraries starting and exiting (bench/floor
 # with no arguments: the SQLite driver, age, crypto), pkit's start-up with
 # its command line (pkit --version), and the issuance as a program without
-# the command line (bench/floor: ca.Open, Issue, p12, three fsynced files,
-# the store record and its checkpoint).
+# the command line (bench/floor: ca.Open, then IssueTo with the key and the
+# .p12, recorded and placed with the same syncs as pkit).
 mkdir single-floor
 part() { # label, command...
   local label=$1 t0 t1; shift

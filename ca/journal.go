@@ -33,6 +33,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -119,8 +120,18 @@ func (s *Store) scanFile(sc scanner, extra ...any) (StoredFile, error) {
 }
 
 // placed clears the placement mark of serial: its files are all in place.
-func (s *Store) placed(ctx context.Context, serial *big.Int) error {
-	_, err := s.db.ExecContext(ctx, "DELETE FROM placements WHERE serial = ? AND pid = ?", SerialHex(serial), s.placementOwner())
+// With unsynced, the commit is not synced: losing it to a power loss is
+// harmless, the next writer settles the mark and finds the files in place
+// (see durable.go).
+func (s *Store) placed(ctx context.Context, serial *big.Int, unsynced bool) error {
+	const q = "DELETE FROM placements WHERE serial = ? AND pid = ?"
+	if unsynced {
+		return s.commitUnsynced(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, q, SerialHex(serial), s.placementOwner())
+			return err
+		})
+	}
+	_, err := s.db.ExecContext(ctx, q, SerialHex(serial), s.placementOwner())
 	return err
 }
 

@@ -413,6 +413,10 @@ func (e *FilesError) Unwrap() error { return e.Err }
 // ([Store.SettlePlacements]).
 func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outputs) (*Issued, error) {
 	a.Store.settleOnce(ctx)
+	// On Linux, unless much data waits to be written back, the files' data
+	// and the record become durable together in one syncfs before placing
+	// (durable.go).
+	deferSync := !p.o.Bulk && formats.SyncFSCheap()
 	var staged *formats.StagedFiles
 	defer func() {
 		if staged != nil {
@@ -431,7 +435,7 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 			for i, f := range files {
 				plain[i] = f.File
 			}
-			staged, err = formats.StageFiles(plain, formats.WriteOptions{Overwrite: p.o.Overwrite, NoSync: p.o.Bulk})
+			staged, err = formats.StageFiles(plain, formats.WriteOptions{Overwrite: p.o.Overwrite, NoSync: p.o.Bulk, DeferSync: deferSync})
 		}
 		if err != nil {
 			return &FilesError{Serial: iss.Cert.SerialNumber, Err: err}
@@ -445,7 +449,7 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 				stored = append(stored, StoredFile{Kind: k.Kind, Path: k.Path, SHA256: sum})
 			}
 		}
-		rec.Files = stored
+		rec.Files, rec.deferSync = stored, deferSync
 		return nil
 	})
 	if err != nil {
@@ -455,6 +459,13 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 		return nil, err
 	}
 	ctx = context.WithoutCancel(ctx) // the record and the files must end in step
+	if deferSync {
+		// The files' data and the record, durable before any file is named.
+		if err := staged.Sync(a.Store.localFiles()...); err != nil {
+			uerr := a.Store.unrecord(ctx, iss.Cert.SerialNumber)
+			return nil, &FilesError{Serial: iss.Cert.SerialNumber, Recorded: uerr != nil, Err: err}
+		}
+	}
 	if err := staged.Place(); err != nil {
 		// An overwrite that failed half-way keeps the files it placed:
 		// then the certificate is on disk and keeps its record.
@@ -464,7 +475,7 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 		}
 		var uerr error
 		if placed {
-			uerr = a.Store.placed(ctx, iss.Cert.SerialNumber)
+			uerr = a.Store.placed(ctx, iss.Cert.SerialNumber, false)
 		} else {
 			uerr = a.Store.unrecord(ctx, iss.Cert.SerialNumber)
 		}
@@ -472,7 +483,7 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 	}
 	// Should clearing the mark fail, the files are in place all the same,
 	// and the next writer of the store clears it.
-	a.Store.placed(ctx, iss.Cert.SerialNumber)
+	a.Store.placed(ctx, iss.Cert.SerialNumber, !p.o.Bulk)
 	return iss, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,6 +53,9 @@ type Record struct {
 	// journal.go); [Store.List] and [Store.Get] leave it empty: read them
 	// with [Store.Files].
 	Files []StoredFile
+	// deferSync: [Store.Insert] commits without SQLite's sync, and the
+	// issuance makes it durable with the files (see durable.go).
+	deferSync bool
 }
 
 // ErrNotFound is returned when no record matches.
@@ -75,6 +79,9 @@ type Store struct {
 
 	settled     sync.Once  // see settleOnce
 	autoSettled []*Settled // what it settled
+
+	bulk     atomic.Bool // SetBulk(true)
+	deferred atomic.Bool // a commit was made without SQLite's sync (see durable.go)
 }
 
 // migrations are the store's schema, one step per version: a new store
@@ -396,6 +403,7 @@ func (s *Store) SetBulk(ctx context.Context, on bool) error {
 	if s.readOnly {
 		return nil
 	}
+	s.bulk.Store(on)
 	return s.dialect.setBulk(ctx, s.db, on)
 }
 
@@ -408,8 +416,14 @@ func (s *Store) Sync(ctx context.Context) error {
 	return s.dialect.sync(ctx, s.db)
 }
 
-// Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the store. After an issuance that deferred its syncs
+// (see durable.go) it syncs the store's log and keeps it.
+func (s *Store) Close() error {
+	if s.deferred.Load() && !s.readOnly {
+		s.closeDeferred()
+	}
+	return s.db.Close()
+}
 
 // DB exposes the database for packages that extend the store (revocation,
 // CRL numbers). Use transactions for every change.
@@ -440,11 +454,22 @@ func (s *Store) Insert(ctx context.Context, r *Record) error {
 }
 
 func (s *Store) insert(ctx context.Context, r *Record) error {
+	if r.deferSync {
+		return s.commitUnsynced(ctx, func(tx *sql.Tx) error { return s.insertTx(ctx, tx, r) })
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := s.insertTx(ctx, tx, r); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// insertTx records r in tx (see [Store.Insert]).
+func (s *Store) insertTx(ctx context.Context, tx *sql.Tx, r *Record) error {
 	serial := SerialHex(r.Serial)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO certs
 		(serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status, der, key_sha256)
@@ -465,7 +490,7 @@ func (s *Store) insert(ctx context.Context, r *Record) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // Filter selects records for [Store.List] and [Store.Each]. Zero fields

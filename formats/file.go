@@ -92,11 +92,54 @@ type WriteOptions struct {
 	// a power loss. For bulk writers that sync once at the end. Where the
 	// system has no syncfs(2) (outside Linux) every file is synced anyway.
 	NoSync bool
+	// DeferSync stages the files without an fsync each: the caller makes
+	// them durable with one [StagedFiles.Sync] before [StagedFiles.Place]
+	// (one syncfs(2) per file system, which may also cover other files the
+	// caller wrote there, such as a database log), and Place still syncs
+	// the folders. Same guarantees as the default, fewer sync calls. Where
+	// the system has no syncfs(2) (outside Linux) every file is synced as
+	// it is staged and Sync does nothing.
+	DeferSync bool
 }
 
 // SyncFS flushes the whole file system holding path to stable storage,
 // once, for everything written with NoSync.
 func SyncFS(path string) error { return syncFS(path) }
+
+// HasSyncFS reports whether this system flushes a whole file system in
+// one call ([SyncFS]); without it, [SyncFS] does nothing and every file is
+// synced as it is written.
+func HasSyncFS() bool { return haveSyncFS }
+
+// SyncFSCheap reports whether one [SyncFS] now is likely to cost less
+// than syncing a few files one by one: the system has syncfs(2), and
+// little data of any process is waiting to be written back (syncfs writes
+// back all of it on the file system). Writers of a few files that can
+// take either way ask it first.
+func SyncFSCheap() bool { return haveSyncFS && syncFSCheap() }
+
+// SyncFileSystems flushes, once each, the file systems holding paths
+// (folders or files that exist): one syncfs(2) for paths that share one.
+// It does nothing where the system has no syncfs(2) ([HasSyncFS]).
+func SyncFileSystems(paths ...string) error {
+	if !haveSyncFS {
+		return nil
+	}
+	seen := map[uint64]bool{}
+	var errs []error
+	for _, p := range paths {
+		if dev, ok := deviceOf(p); ok {
+			if seen[dev] {
+				continue
+			}
+			seen[dev] = true
+		}
+		if err := syncFS(p); err != nil {
+			errs = append(errs, fmt.Errorf("syncing %q: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // WriteFilesWith is [WriteFiles] with options.
 func WriteFilesWith(files []File, o WriteOptions) error {
@@ -132,7 +175,7 @@ func StageFiles(files []File, o WriteOptions) (*StagedFiles, error) {
 	}
 	s := &StagedFiles{o: o}
 	for _, f := range files {
-		sf, err := stage(f, !o.NoSync || !haveSyncFS)
+		sf, err := stage(f, !(o.NoSync || o.DeferSync) || !haveSyncFS)
 		if err != nil {
 			s.Discard()
 			return nil, err
@@ -140,6 +183,25 @@ func StageFiles(files []File, o WriteOptions) (*StagedFiles, error) {
 		s.files = append(s.files, sf)
 	}
 	return s, nil
+}
+
+// Sync makes the staged files' data durable, for files staged with
+// [WriteOptions.DeferSync], together with everything else written to the
+// file systems of also (paths that exist): one syncfs(2) per file system
+// ([SyncFileSystems]). Call it before [StagedFiles.Place], which must not
+// give a name to data that a power loss could still lose. Without
+// DeferSync, or without syncfs(2), the data was synced when staged and
+// Sync flushes only also's file systems (nothing outside Linux).
+func (s *StagedFiles) Sync(also ...string) error {
+	paths := also
+	if s.o.DeferSync {
+		paths = make([]string, 0, len(s.files)+len(also))
+		for _, f := range s.files {
+			paths = append(paths, filepath.Dir(f.dst))
+		}
+		paths = append(paths, also...)
+	}
+	return SyncFileSystems(paths...)
 }
 
 // Place puts the staged files at their destinations as one unit (see

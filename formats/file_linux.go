@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,6 +29,49 @@ func syncFS(path string) error {
 	}
 	defer f.Close()
 	return unix.Syncfs(int(f.Fd()))
+}
+
+// syncFSCheapBytes bounds the dirty data (system-wide, waiting to be
+// written back) under which one syncfs(2) is taken to cost less than the
+// fsyncs it replaces: syncfs writes back every dirty page of the file
+// system, other processes' too (a build writing tens of megabytes makes
+// one take a few hundred milliseconds here), where an fsync waits for its
+// own file and the file system's journal.
+const syncFSCheapBytes = 4 << 20
+
+// syncFSCheap reports whether the system's dirty and in-writeback data,
+// from /proc/meminfo, is under syncFSCheapBytes.
+func syncFSCheap() bool {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return false
+	}
+	var total int64
+	found := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		name, rest, ok := strings.Cut(line, ":")
+		if !ok || (name != "Dirty" && name != "Writeback") {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		if err != nil {
+			return false
+		}
+		total += kb << 10
+		if found++; found == 2 {
+			break
+		}
+	}
+	return found == 2 && total < syncFSCheapBytes
+}
+
+// deviceOf returns the device number of the file system holding path.
+func deviceOf(path string) (uint64, bool) {
+	var st unix.Stat_t
+	if unix.Stat(path, &st) != nil {
+		return 0, false
+	}
+	return uint64(st.Dev), true
 }
 
 // openUnnamed opens an unnamed O_TMPFILE file in dir.

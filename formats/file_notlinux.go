@@ -30,6 +30,10 @@ func pathMax(goos string) int {
 
 func syncFS(string) error { return nil }
 
+func deviceOf(string) (uint64, bool) { return 0, false }
+
+func syncFSCheap() bool { return false }
+
 var errNoUnnamed = errors.New("no unnamed temporary files on this system")
 
 // openUnnamed fails: only Linux has O_TMPFILE; the caller falls back to

@@ -1,8 +1,9 @@
 // Command floor is pkit's issuance without its command line: it opens
 // the CA directory, issues one client certificate with a .p12 and writes
 // the three files, exactly as "pkit issue client NAME --p12" does after
-// parsing its flags. bench/issue.sh times it beside pkit to show how much
-// of one pkit process is start-up and command-line handling.
+// parsing its flags (ca.Authority.IssueTo: staged, recorded, placed, with
+// the same sync calls). bench/issue.sh times it beside pkit to show how
+// much of one pkit process is start-up and command-line handling.
 //
 //	floor DIR OUTDIR NAME   (the .p12 password from PKIT_P12_PASSWORD)
 //	floor                   exit at once: the start-up of pkit's libraries
@@ -15,7 +16,6 @@ import (
 	"path/filepath"
 
 	"github.com/pkit/pkit/ca"
-	"github.com/pkit/pkit/formats"
 )
 
 func main() {
@@ -38,22 +38,14 @@ func run(dir, out, name string) error {
 		return err
 	}
 	defer a.Close()
-	iss, err := a.Issue(context.Background(), &ca.Request{Profile: "client", Name: name})
-	if err != nil {
-		return err
-	}
-	key, err := formats.EncodePrivateKeyPEM(iss.Key)
-	if err != nil {
-		return err
-	}
-	p12, err := formats.EncodePKCS12(iss.Key, iss.Cert, iss.Chain, os.Getenv("PKIT_P12_PASSWORD"), formats.PKCS12Options{FriendlyName: name})
-	if err != nil {
-		return err
-	}
 	base := filepath.Join(out, name+"-client")
-	return formats.WriteFiles([]formats.File{
-		{Path: base + ".pem", Data: ca.WriteChainPEM(iss.Cert), Perm: 0o644},
-		{Path: base + "-key.pem", Data: key, Perm: 0o600},
-		{Path: base + ".p12", Data: p12, Perm: 0o600},
-	}, false)
+	outs := []ca.Output{{Kind: ca.OutCert, Path: base + ".pem"}, {Kind: ca.OutKey, Path: base + "-key.pem"},
+		{Kind: ca.OutP12, Path: base + ".p12"}}
+	plan := a.NewPlan(ca.PlanOptions{})
+	if err := plan.Add("", outs...); err != nil {
+		return err
+	}
+	_, err = a.IssueTo(context.Background(), &ca.Request{Profile: "client", Name: name}, plan,
+		&ca.Outputs{Files: outs, P12Password: os.Getenv("PKIT_P12_PASSWORD")})
+	return err
 }

@@ -1,0 +1,170 @@
+package ca
+
+// How an issuance with files reaches stable storage, in few sync calls.
+//
+// What must hold after a crash of the process or a power loss at any
+// point (plan.go, journal.go): no output file under its name without the
+// certificate's record on stable storage; when [Authority.IssueTo]
+// returns, the record and every file are on stable storage; the store is
+// never torn. The commit that clears the placement mark need not be
+// durable: if a power loss takes it back, the next writer settles the
+// placement, finds every file in place and keeps the record, as after a
+// kill.
+//
+// The portable way (SQLite at synchronous=FULL, every file synced) costs
+// one certificate with a key and a .p12 ten sync calls: an fsync per
+// staged file (3); SQLite's commit of the record (the log's header and,
+// for a new log, its folder, then the commit: 3); the output folder (1);
+// the commit that clears the mark (1); and at close SQLite's checkpoint,
+// which syncs the log and then the database file before it deletes the
+// log (2).
+//
+// With syncfs(2) (Linux: [formats.HasSyncFS]) and a driver that can keep
+// the log at close (persistWAL), IssueTo takes [IssueSyncs]:
+//
+//  1. The files are staged unsynced ([formats.WriteOptions.DeferSync]) and
+//     the record committed with synchronous=OFF and no automatic
+//     checkpoint (commitUnsynced): written, not yet durable. One syncfs of
+//     the file system holding the outputs and the CA directory (one each
+//     when they differ) makes the files' data, the record's log frames and
+//     the log's name durable together, before any file gets its name. A
+//     power loss before it loses at most the record, with no file named:
+//     nothing was issued. (The log is never checkpointed from unsynced
+//     frames: only at close, below, or by SQLite at FULL, which syncs the
+//     log first.)
+//  2. The files are linked into place and their folder is synced, as the
+//     portable way does; then the mark is cleared with synchronous=OFF.
+//  3. At [Store.Close], one fsync of the log makes every frame in it
+//     durable, and the store is closed with synchronous=OFF and
+//     SQLITE_FCNTL_PERSIST_WAL: SQLite's closing checkpoint copies the
+//     frames into the database file without syncing it, and keeps the log
+//     whole. A power loss then leaves a durable log that the next open
+//     replays (SQLite's recovery makes every frame in it live again, so
+//     nothing restarts the log before a checkpoint that syncs the database
+//     file: SQLite's own, at FULL). SQLite checkpoints at close only as
+//     the last connection, holding an exclusive lock that keeps new ones
+//     out until the copy is done, so no other process restarts the log
+//     over the unsynced copy either.
+//
+// The log is kept up to walFoldLimit; past it, the close is SQLite's own
+// at FULL (log, its folder, database: that issuance takes [IssueSyncs]+2),
+// which folds the log into the database file and deletes it. Commands
+// that do not issue close at FULL and fold it too. A store without
+// syncfs(2) or without persistWAL takes the portable way at the step it
+// cannot do (more syncs, same guarantees).
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"strconv"
+)
+
+// IssueSyncs is the number of sync calls (fsync, syncfs) one issuance with
+// files takes on Linux, for outputs in one folder on the file system of
+// the CA directory: one syncfs, the output folder, the store's log at
+// close (see durable.go). cmd/pkit's TestIssueSyncBudget counts them with
+// strace.
+const IssueSyncs = 3
+
+// walFoldLimit is the size of the store's log kept at close after an
+// issuance (see durable.go); a larger one is folded into the database
+// file. About twenty issuances' worth: every open of the store reads the
+// whole log to recover it, and each close copies its pages again.
+const walFoldLimit = 1 << 20
+
+// sqliteAutoCheckpoint is SQLite's default wal_autocheckpoint, in pages,
+// which the store's connection keeps except during commitUnsynced.
+const sqliteAutoCheckpoint = 1000
+
+// commitUnsynced runs fn in one transaction that SQLite commits without
+// syncing (synchronous=OFF) and without an automatic checkpoint, then
+// restores the connection's settings. The caller makes the commit durable
+// (see durable.go); until then a power loss may take it back, whole.
+func (s *Store) commitUnsynced(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.remote { // PostgreSQL: the server makes every commit durable
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=OFF"); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous="+s.syncMode())
+	if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint=0"); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA wal_autocheckpoint="+strconv.Itoa(sqliteAutoCheckpoint))
+	s.deferred.Store(true) // from here the log may hold unsynced frames
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// localFiles are the store's files on this machine, whose file system an
+// issuance syncs with its own files (see durable.go): the SQLite
+// database, whose log is beside it; none on PostgreSQL.
+func (s *Store) localFiles() []string {
+	if s.remote {
+		return nil
+	}
+	return []string{s.path}
+}
+
+// syncMode is the connection's synchronous setting outside
+// commitUnsynced: FULL, or NORMAL in bulk mode ([Store.SetBulk]).
+func (s *Store) syncMode() string {
+	if s.bulk.Load() {
+		return "NORMAL"
+	}
+	return "FULL"
+}
+
+// closeDeferred prepares the close of a store that committed with
+// commitUnsynced (see durable.go, step 3): it syncs the log and sets the
+// connection to keep it and to close without syncing. Whatever it cannot
+// do leaves the close to SQLite at FULL, which syncs the log before it
+// copies anything.
+func (s *Store) closeDeferred() {
+	wal := s.path + "-wal"
+	st, err := os.Stat(wal)
+	if err != nil || st.Size() > walFoldLimit {
+		return
+	}
+	f, err := os.Open(wal)
+	if err != nil {
+		return
+	}
+	err = f.Sync()
+	f.Close()
+	if err != nil {
+		return
+	}
+	ctx := context.Background()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if persistWAL(ctx, conn) != nil {
+		return
+	}
+	conn.ExecContext(ctx, "PRAGMA synchronous=OFF")
+}

@@ -46,9 +46,11 @@ package ca
 //     out until the copy is done, so no other process restarts the log
 //     over the unsynced copy either.
 //
-// The log is kept up to walFoldLimit; past it, the close is SQLite's own
-// at FULL (log, its folder, database: that issuance takes [IssueSyncs]+2),
-// which folds the log into the database file and deletes it. Commands
+// The log is kept up to walFoldLimit; past it, the store checkpoints at
+// FULL before closing (log, its folder, database: that issuance takes
+// [IssueSyncs]+2), which folds the log into the database file, and SQLite
+// deletes it at close (or the next writer starts it afresh, when another
+// process has the store open). Commands
 // that do not issue close at FULL and fold it too. A store without
 // syncfs(2) or without persistWAL takes the portable way at the step it
 // cannot do (more syncs, same guarantees).
@@ -145,7 +147,15 @@ func (s *Store) syncMode() string {
 func (s *Store) closeDeferred() {
 	wal := s.path + "-wal"
 	st, err := os.Stat(wal)
-	if err != nil || st.Size() > walFoldLimit {
+	if err != nil {
+		return
+	}
+	if st.Size() > walFoldLimit {
+		// Folded at FULL, here rather than only by SQLite's closing
+		// checkpoint, which does not run while another process has the
+		// store open (pkit serve): unsynced commits make no automatic
+		// checkpoints, and the log would grow for as long as it runs.
+		s.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
 		return
 	}
 	f, err := os.Open(wal)

@@ -22,7 +22,11 @@ package ca
 // With syncfs(2) (Linux: [formats.HasSyncFS]) and a driver that can keep
 // the log at close (persistWAL), IssueTo takes [IssueSyncs]:
 //
-//  1. The files are staged unsynced ([formats.WriteOptions.DeferSync]) and
+//  1. Unless much data of any process waits to be written back
+//     ([formats.SyncFSCheap]: syncfs would write all of it, which on a
+//     busy machine costs more than the calls it saves; then the files and
+//     the record are synced one by one, the portable way), the files are
+//     staged unsynced ([formats.WriteOptions.DeferSync]) and
 //     the record committed with synchronous=OFF and no automatic
 //     checkpoint (commitUnsynced): written, not yet durable. One syncfs of
 //     the file system holding the outputs and the CA directory (one each
@@ -44,16 +48,21 @@ package ca
 //     file: SQLite's own, at FULL). SQLite checkpoints at close only as
 //     the last connection, holding an exclusive lock that keeps new ones
 //     out until the copy is done, so no other process restarts the log
-//     over the unsynced copy either.
+//     over the unsynced copy either. (The one gap: frames another process
+//     commits without syncing, in bulk mode, and leaves by dying, all
+//     between that fsync and the close, would be copied unsynced.)
+//     Every issuance that clears its mark closes this way, also after
+//     syncing its files one by one.
 //
 // The log is kept up to walFoldLimit; past it, the store checkpoints at
 // FULL before closing (log, its folder, database: that issuance takes
 // [IssueSyncs]+2), which folds the log into the database file, and SQLite
 // deletes it at close (or the next writer starts it afresh, when another
-// process has the store open). Commands
-// that do not issue close at FULL and fold it too. A store without
-// syncfs(2) or without persistWAL takes the portable way at the step it
-// cannot do (more syncs, same guarantees).
+// process has the store open). Commands that do not issue close at FULL
+// and fold it too. A store without syncfs(2) or without persistWAL takes
+// the portable way at the step it cannot do (more syncs, same
+// guarantees); on PostgreSQL every commit is durable on the server and
+// only the files are synced here.
 
 import (
 	"context"

@@ -467,3 +467,55 @@ func TestLock(t *testing.T) {
 		t.Error("Lock created the symbolic link's target")
 	}
 }
+
+// DeferSync: files staged unsynced, made durable by one Sync (with other
+// paths of their file systems), then placed whole, with their modes; a
+// Sync that names a path that is not there fails, and nothing is placed
+// by it.
+func TestDeferSync(t *testing.T) {
+	d := t.TempDir()
+	other := filepath.Join(d, "store")
+	if err := os.WriteFile(other, []byte("log"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		also    []string
+		wantErr bool
+	}{
+		{"with the store's file", []string{other}, false},
+		{"alone", nil, false},
+		{"a missing path", []string{filepath.Join(d, "missing", "store")}, HasSyncFS()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			files := []File{{Path: filepath.Join(dir, "a.pem"), Data: []byte("cert"), Perm: 0o644},
+				{Path: filepath.Join(dir, "a-key.pem"), Data: []byte("key"), Perm: 0o600}}
+			s, err := StageFiles(files, WriteOptions{DeferSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Discard()
+			if err := s.Sync(tc.also...); (err != nil) != tc.wantErr {
+				t.Fatalf("Sync: %v, want error %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				return
+			}
+			if err := s.Place(); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				got, err := os.ReadFile(f.Path)
+				if err != nil || string(got) != string(f.Data) {
+					t.Errorf("%s: %q, %v; want %q", f.Path, got, err, f.Data)
+				}
+				if st, err := os.Stat(f.Path); err != nil {
+					t.Error(err)
+				} else if st.Mode().Perm() != f.Perm {
+					t.Errorf("%s: mode %v; want %v", f.Path, st.Mode().Perm(), f.Perm)
+				}
+			}
+		})
+	}
+}

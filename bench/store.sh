@@ -143,3 +143,11 @@ for name in "${names[@]}"; do
   fi
 done
 echo "(stores kept in $OUT/gen-*; delete them after a schema change)"
+
+# PostgreSQL beside SQLite: batch issuance with 1, 2 and 4 issuers, and
+# pkit crl with 1,000,000 revocations, on each (bench/store_pg.sh; PG=0
+# skips it).
+if [ "${PG:-1}" = 1 ]; then
+  echo
+  bash bench/store_pg.sh
+fi

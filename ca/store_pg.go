@@ -252,11 +252,35 @@ func (pgDialect) duplicate(err error) bool {
 
 func (pgDialect) indexedBy(string) string { return "" }
 
-// setBulk keeps every commit synced: on PostgreSQL the commits of a batch
-// are not the cost they are on a file (the server groups their syncs).
-func (pgDialect) setBulk(context.Context, *sql.DB, bool) error { return nil }
+// setBulk turns synchronous_commit off for a batch writer's session: each
+// commit is still atomic, and survives a crash of pkit, but the server
+// acknowledges it before its WAL is on disk; sync then makes them all
+// durable. Should the connection be replaced meanwhile, the new one syncs
+// every commit (the default).
+func (pgDialect) setBulk(ctx context.Context, db *sql.DB, on bool) error {
+	mode := "on"
+	if on {
+		mode = "off"
+	}
+	_, err := db.ExecContext(ctx, "SET synchronous_commit TO "+mode)
+	return err
+}
 
-func (pgDialect) sync(context.Context, *sql.DB) error { return nil }
+// sync commits one synchronous write: PostgreSQL returns from it once the
+// WAL is flushed up to it, so every commit before it is durable too.
+func (pgDialect) sync(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{"SET LOCAL synchronous_commit TO on", "UPDATE pkit_schema SET version = version"} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
 
 // pgConnector makes the store's connections: pgx's, wrapped in pgConn.
 type pgConnector struct{ base driver.Connector }

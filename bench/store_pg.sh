@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The store on SQLite and on PostgreSQL, side by side (bench/store.sh runs
+# this at its end; PG=0 skips it there). Prints:
+#   1. batch issuance throughput (certificates per second) with 1, 2 and 4
+#      concurrent "pkit issue --batch" processes, ISSUE certificates in all,
+#      on one CA whose store is SQLite, then the same on PostgreSQL, in
+#      interleaved rounds (RUNS), best round kept. Targets: PostgreSQL within
+#      1.5x of SQLite's time; 4 issuers at least 1.5x the throughput of 1.
+#   2. "pkit crl" on a store holding REVOKED revoked certificates (default
+#      1,000,000), on each backend: the SQLite store is built by bench/gen,
+#      the PostgreSQL one copied from it with "pkit db migrate --from --to".
+#
+#   bash bench/store_pg.sh                          # ISSUE=1000 REVOKED=1000000 RUNS=3
+#   ISSUE=200 REVOKED=20000 RUNS=2 bash bench/store_pg.sh   # a quick look
+#
+# Needs go and PostgreSQL (Debian's postgresql: initdb and postgres from
+# /usr/lib/postgresql/*/bin). A throwaway server is started on 127.0.0.1
+# (as the postgres user when run as root), with fsync on, and stopped at
+# the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ISSUE=${ISSUE:-1000}
+REVOKED=${REVOKED:-1000000}
+RUNS=${RUNS:-3}
+OUT=bench/out/store_pg
+mkdir -p "$OUT"
+make -s build BIN="$OUT/pkit"
+go build -o "$OUT/gen" ./bench/gen
+PKIT=$PWD/$OUT/pkit
+
+# A throwaway PostgreSQL.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -x "$PGBIN/initdb" ] || PGBIN=$(dirname "$(command -v initdb)")
+PGDIR=$(mktemp -d /tmp/pkit-bench-pg-XXXXXX)
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres "$PGDIR"
+PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+as_pg "$PGBIN/initdb" -D "$PGDIR/data" -U pkit --auth=trust -E UTF8 --locale=C >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -o "-p $PGPORT -h 127.0.0.1 -k ''" start >/dev/null
+trap 'as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"' EXIT
+PGURL="postgres://pkit@127.0.0.1:$PGPORT"
+newdb() { "$PGBIN/psql" -q -h 127.0.0.1 -p "$PGPORT" -U pkit -d postgres -c "CREATE DATABASE $1" >/dev/null; echo "$PGURL/$1?sslmode=disable"; }
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+
+# 1. Batch issuance, 1, 2 and 4 issuers.
+declare -A best
+round=0
+for r in $(seq "$RUNS"); do
+  for backend in sqlite postgres; do
+    for k in 1 2 4; do
+      round=$((round + 1))
+      w="$OUT/issue-$round"
+      rm -rf "$w"; mkdir -p "$w"
+      if [ $backend = postgres ]; then
+        "$PKIT" init --dir "$w/pki" --no-encrypt --db "$(newdb "issue$round")" >/dev/null 2>&1
+      else
+        "$PKIT" init --dir "$w/pki" --no-encrypt >/dev/null 2>&1
+      fi
+      per=$((ISSUE / k))
+      for j in $(seq "$k"); do
+        { echo "profile,name"; for i in $(seq "$per"); do echo "client,c$j-$i"; done; } > "$w/m$j.csv"
+        mkdir -p "$w/out$j"
+      done
+      start=$(date +%s.%N)
+      for j in $(seq "$k"); do
+        "$PKIT" issue --dir "$w/pki" --batch "$w/m$j.csv" --out-dir "$w/out$j" >/dev/null 2>&1 &
+      done
+      wait
+      end=$(date +%s.%N)
+      rate=$(awk -v n=$((per * k)) -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", n/(b-a)}')
+      key="$backend/$k"
+      if [ -z "${best[$key]:-}" ] || awk -v a="$rate" -v b="${best[$key]}" 'BEGIN{exit !(a>b)}'; then best[$key]=$rate; fi
+      rm -rf "$w"
+    done
+  done
+done
+echo
+echo "batch issuance, $ISSUE client certificates, best of $RUNS rounds (certificates per second)"
+printf '%-10s %10s %10s %10s %14s\n' backend 1 2 4 "4 vs 1"
+for backend in sqlite postgres; do
+  printf '%-10s %10s %10s %10s %13.2fx\n' $backend "${best[$backend/1]}" "${best[$backend/2]}" "${best[$backend/4]}" \
+    "$(awk -v a="${best[$backend/4]}" -v b="${best[$backend/1]}" 'BEGIN{print a/b}')"
+done
+for k in 1 2 4; do
+  awk -v k=$k -v s="${best[sqlite/$k]}" -v p="${best[postgres/$k]}" \
+    'BEGIN{printf "%d issuer(s): PostgreSQL takes %.2fx the time of SQLite (target at most 1.5x)\n", k, s/p}'
+done
+
+# 2. pkit crl with REVOKED revocations.
+G="$OUT/gen-revoked-$REVOKED"
+if [ ! -f "$G/done" ]; then
+  rm -rf "$G"
+  echo "building a store of $REVOKED revoked certificates ..." >&2
+  "$OUT/gen" -dir "$G" -openssl=false -n "$REVOKED" -revoked 1 >/dev/null
+  touch "$G/done"
+fi
+rm -rf "$OUT/crl-sqlite" "$OUT/crl-pg"
+cp -a "$G" "$OUT/crl-sqlite"
+cp -a "$G" "$OUT/crl-pg"
+url=$(newdb crl)
+echo "copying it into PostgreSQL (pkit db migrate --from --to) ..." >&2
+/usr/bin/time -f "%e s" "$PKIT" db migrate --from "$OUT/crl-pg/pki/store" --to "$url" >/dev/null 2>"$OUT/migrate.time" || { cat "$OUT/migrate.time"; exit 1; }
+echo "db migrate of $REVOKED records into PostgreSQL: $(tail -1 "$OUT/migrate.time")"
+rm "$OUT/crl-pg/pki/store"*
+echo
+echo "pkit crl with $REVOKED revoked certificates, best of $RUNS (wall, CPU user+sys)"
+declare -A crlbest
+for r in $(seq "$RUNS"); do
+  for backend in sqlite postgres; do
+    if [ $backend = postgres ]; then args=(--dir "$OUT/crl-pg/pki" --db "$url"); else args=(--dir "$OUT/crl-sqlite/pki"); fi
+    /usr/bin/time -o "$OUT/crl.time" -f "%e %U %S" "$PKIT" crl "${args[@]}" >/dev/null 2>&1
+    t=$(tail -1 "$OUT/crl.time")
+    wall=${t%% *}
+    if [ -z "${crlbest[$backend]:-}" ] || awk -v a="$wall" -v b="${crlbest[$backend]%% *}" 'BEGIN{exit !(a<b)}'; then crlbest[$backend]=$t; fi
+  done
+done
+for backend in sqlite postgres; do
+  set -- ${crlbest[$backend]}
+  printf '%-10s %8.2f s wall, %6.2f s CPU\n' $backend "$1" "$(awk -v u="$2" -v s="$3" 'BEGIN{print u+s}')"
+done

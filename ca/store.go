@@ -448,6 +448,10 @@ func (s *Store) Insert(ctx context.Context, r *Record) error {
 		if s.dialect.duplicate(err) {
 			return ErrDuplicateSerial
 		}
+		var re *RequestError
+		if errors.As(err, &re) {
+			return err
+		}
 		return s.failure(fmt.Errorf("recording certificate: %w", err))
 	}
 	return nil
@@ -471,6 +475,9 @@ func (s *Store) insert(ctx context.Context, r *Record) error {
 // insertTx records r in tx (see [Store.Insert]).
 func (s *Store) insertTx(ctx context.Context, tx *sql.Tx, r *Record) error {
 	serial := SerialHex(r.Serial)
+	if err := s.caNameFree(ctx, tx, r); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO certs
 		(serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status, der, key_sha256)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?)`,

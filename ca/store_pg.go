@@ -359,3 +359,25 @@ func pgQuery(q string) string {
 	}
 	return b.String()
 }
+
+// caNameFree refuses, inside the transaction recording r, a CA whose name
+// a valid CA recorded in a shared (PostgreSQL) store has already: made on
+// another machine, whose CA folder this machine's lock (ca/.lock) does
+// not cover. Writers are serialized (pgLockKey), so of two machines
+// adding one name at once, one makes the CA and the other is refused
+// before it writes a file. On SQLite the directory's lock decides.
+func (s *Store) caNameFree(ctx context.Context, tx *sql.Tx, r *Record) error {
+	if !s.remote || r.Profile != "ca" {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM certs WHERE profile = 'ca' AND name = ? AND status = 'valid'",
+		r.Name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return &RequestError{Msg: fmt.Sprintf("a CA named %q is already recorded in the shared store (made on another machine)", r.Name),
+			Hint: fmt.Sprintf("copy its ca/%s.crt (and its key, to sign with it) from the machine that made it", r.Name)}
+	}
+	return nil
+}

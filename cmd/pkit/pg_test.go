@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,5 +140,52 @@ func TestPGMigrateCommand(t *testing.T) {
 	}
 	if code, _, stderr := runPkit("db", "migrate", "--from", url); code != 2 || !strings.Contains(stderr, "go together") {
 		t.Fatalf("--from alone: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestPGIntermediateRace: "pkit ca intermediate ops" run at once on two
+// machines sharing a PostgreSQL store makes one CA: one succeeds, the
+// other is refused with one error line and writes no file.
+func TestPGIntermediateRace(t *testing.T) {
+	url := pgtest.DB(t)
+	bin := buildPkit(t)
+	d := t.TempDir()
+	a, b := filepath.Join(d, "a"), filepath.Join(d, "b")
+	if out, err := pkitCmd(context.Background(), bin, "init", "--dir", a, "--db", url, "--no-encrypt").CombinedOutput(); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
+	}
+	copyDir(t, a, b)
+	type result struct {
+		dir string
+		out []byte
+		err error
+	}
+	results := make(chan result, 2)
+	for _, dir := range []string{a, b} {
+		go func() {
+			out, err := pkitCmd(context.Background(), bin, "ca", "intermediate", "ops", "--dir", dir, "--no-encrypt").CombinedOutput()
+			results <- result{dir, out, err}
+		}()
+	}
+	ok := 0
+	for range 2 {
+		r := <-results
+		_, statErr := os.Stat(filepath.Join(r.dir, "ca", "ops.crt"))
+		if r.err == nil {
+			ok++
+			if statErr != nil {
+				t.Errorf("%s made the CA but has no ca/ops.crt", r.dir)
+			}
+			continue
+		}
+		if strings.Count(string(r.out), "pkit: error: ") != 1 || !strings.Contains(string(r.out), "already recorded in the shared store") {
+			t.Errorf("%s: %v\n%s", r.dir, r.err, r.out)
+		}
+		if statErr == nil {
+			t.Errorf("%s was refused but wrote ca/ops.crt", r.dir)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d machines made the CA, want 1", ok)
 	}
 }

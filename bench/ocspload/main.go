@@ -14,6 +14,13 @@
 //	    it started, or revoked with another time or reason. With -store,
 //	    the revocations the pkit store holds already count as known.
 //
+//	ocspload ceiling -dir D -url URL -n 20000 -c 32
+//	    the same load against the cheapest responder this machine can
+//	    run (one thread, epoll, one read and one write per request, the
+//	    same prepared answer every time: the one URL gave for the first
+//	    certificate), in this process: the most requests per second any
+//	    responder can show here under this generator (Linux only).
+//
 // Every certificate is first asked about once, untimed (a warm-up).
 // Every distinct response is parsed and its signature checked against
 // the CA (golang.org/x/crypto/ocsp); identical bytes are checked once.
@@ -48,7 +55,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: ocspload setup|load [flags]")
+		fmt.Fprintln(os.Stderr, "usage: ocspload setup|load|ceiling [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -57,6 +64,8 @@ func main() {
 		err = setup(os.Args[2:])
 	case "load":
 		err = load(os.Args[2:])
+	case "ceiling":
+		err = ceiling(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -137,42 +146,9 @@ func load(args []string) error {
 	limit := fs.Duration("timeout", 10*time.Minute, "give up after this long")
 	fs.Parse(args)
 
-	issuer, err := readCert(filepath.Join(*dir, "pki", "ca", "intermediate.crt"))
+	certs, issuer, u, raw, err := prepare(*dir, *url)
 	if err != nil {
 		return err
-	}
-	data, err := os.ReadFile(filepath.Join(*dir, "serials"))
-	if err != nil {
-		return err
-	}
-	var certs []*x509.Certificate
-	var reqs [][]byte
-	for _, line := range strings.Fields(string(data)) {
-		serial, err := ca.ParseSerial(line)
-		if err != nil {
-			return err
-		}
-		cert := &x509.Certificate{SerialNumber: serial}
-		req, err := ocsp.CreateRequest(cert, issuer, nil)
-		if err != nil {
-			return err
-		}
-		certs = append(certs, cert)
-		reqs = append(reqs, req)
-	}
-
-	u, err := neturl.Parse(*url)
-	if err != nil || u.Scheme != "http" {
-		return fmt.Errorf("-url %q: an http URL", *url)
-	}
-	path := u.EscapedPath()
-	if path == "" {
-		path = "/"
-	}
-	raw := make([][]byte, len(reqs))
-	for i, r := range reqs {
-		raw[i] = append([]byte(fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/ocsp-request\r\nContent-Length: %d\r\n\r\n",
-			path, u.Host, len(r))), r...)
 	}
 	// Warm up, untimed: every certificate asked about once, so that
 	// neither responder is measured filling caches or growing its heap.
@@ -350,6 +326,75 @@ func load(args []string) error {
 		return errors.New("errors or wrong answers")
 	}
 	return nil
+}
+
+func ceiling(args []string) error {
+	fs := flag.NewFlagSet("ceiling", flag.ExitOnError)
+	dir := fs.String("dir", "", "work folder made by setup")
+	url := fs.String("url", "", "a responder's URL, for one real answer")
+	n := fs.Int("n", 20000, "requests")
+	c := fs.Int("c", 32, "concurrent clients")
+	fs.Parse(args)
+	_, _, u, raw, err := prepare(*dir, *url)
+	if err != nil {
+		return err
+	}
+	cn := &client{addr: u.Host}
+	code, body, err := cn.post(raw[0])
+	cn.close()
+	if err != nil || code != 200 {
+		return fmt.Errorf("asking %s for one answer: HTTP %d %v", *url, code, err)
+	}
+	body = bytes.Clone(body)
+	rps, err := ceilingLoad(body, raw, *c, *n)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-14s %6d requests, %d clients: %8.0f req/s (a fixed %d-byte answer)\n", "ceiling", *n, *c, rps, len(body))
+	return nil
+}
+
+// prepare reads the certificates setup made in dir and returns them,
+// their issuer, the responder's URL and one raw HTTP request for each.
+func prepare(dir, url string) ([]*x509.Certificate, *x509.Certificate, *neturl.URL, [][]byte, error) {
+	issuer, err := readCert(filepath.Join(dir, "pki", "ca", "intermediate.crt"))
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "serials"))
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	var certs []*x509.Certificate
+	var reqs [][]byte
+	for _, line := range strings.Fields(string(data)) {
+		serial, err := ca.ParseSerial(line)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		cert := &x509.Certificate{SerialNumber: serial}
+		req, err := ocsp.CreateRequest(cert, issuer, nil)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		certs = append(certs, cert)
+		reqs = append(reqs, req)
+	}
+
+	u, err := neturl.Parse(url)
+	if err != nil || u.Scheme != "http" {
+		return nil, nil, nil, nil, fmt.Errorf("-url %q: an http URL", url)
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	raw := make([][]byte, len(reqs))
+	for i, r := range reqs {
+		raw[i] = append([]byte(fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/ocsp-request\r\nContent-Length: %d\r\n\r\n",
+			path, u.Host, len(r))), r...)
+	}
+	return certs, issuer, u, raw, nil
 }
 
 // warmUp sends every request once from c clients and checks only that

@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -187,5 +191,98 @@ func TestPGIntermediateRace(t *testing.T) {
 	}
 	if ok != 1 {
 		t.Fatalf("%d machines made the CA, want 1", ok)
+	}
+}
+
+// TestPGRevocationLookups: --db and PKIT_DB reach the store lookups of
+// chain verify --revocation (what the store has revoked and no published
+// CRL says yet) and of probe (a client certificate the records hold as
+// revoked), on a CA directory whose config has no db line, as they reach
+// every other command's.
+func TestPGRevocationLookups(t *testing.T) {
+	url := pgtest.DB(t)
+	d := t.TempDir()
+	dir := filepath.Join(d, "pki")
+	pkitIn(t, "--db", url, "init", "--dir", dir, "--no-encrypt", "--name", "Lookups")
+	pkitIn(t, "issue", "server", "localhost", "127.0.0.1", "--dir", dir, "--out-dir", d, "--chain")
+	pkitIn(t, "issue", "client", "carol", "--dir", dir, "--out-dir", d)
+	pkitIn(t, "crl", "--dir", dir)
+	pkitIn(t, "revoke", "carol", "--dir", dir, "--reason", "keyCompromise", "--no-publish")
+	cfg, err := os.ReadFile(filepath.Join(dir, "config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := strings.ReplaceAll(string(cfg), "db = "+url+"\n", "")
+	if plain == string(cfg) {
+		t.Fatalf("config has no db line:\n%s", cfg)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(plain), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	carol := filepath.Join(d, "carol-client.pem")
+	pending := `"carol" (serial `
+
+	// chain verify --revocation: the published CRL does not list carol
+	// yet; the store, reached only through --db or PKIT_DB, does.
+	verify := []string{"chain", "verify", carol, "--dir", dir, "--purpose", "client", "--revocation"}
+	if _, _, stderr := runPkit(verify...); strings.Contains(stderr, pending) {
+		t.Fatalf("without --db, chain verify read a store the config does not name:\n%s", stderr)
+	}
+	for _, how := range []string{"--db", "PKIT_DB"} {
+		args := append([]string{}, verify...)
+		if how == "--db" {
+			args = append(args, "--db", url)
+		} else {
+			t.Setenv("PKIT_DB", url)
+		}
+		code, _, stderr := runPkit(args...)
+		os.Unsetenv("PKIT_DB")
+		if code != 0 || !strings.Contains(stderr, pending) || !strings.Contains(stderr, `until "pkit crl"`) {
+			t.Fatalf("chain verify --revocation with %s: exit %d, no warning that the store revoked carol:\n%s", how, code, stderr)
+		}
+	}
+
+	// probe: a server that accepts carol (it has no CRL); the CA's
+	// records say she is revoked.
+	pair, err := tls.LoadX509KeyPair(filepath.Join(d, "localhost-chain.pem"), filepath.Join(d, "localhost-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	for _, f := range []string{"root.crt", "intermediate.crt"} {
+		pem, err := os.ReadFile(filepath.Join(dir, "ca", f))
+		if err != nil || !pool.AppendCertsFromPEM(pem) {
+			t.Fatalf("reading ca/%s: %v", f, err)
+		}
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}
+	srv.StartTLS()
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "https://")
+	probeArgs := []string{addr, "--dir", dir, "--timeout", "5s", "--cert", carol, "--key", filepath.Join(d, "carol-client-key.pem")}
+	revoked := func(out probeOut) bool {
+		for _, f := range out.Findings {
+			if f.Cause == "client-cert-revoked" && strings.Contains(f.Detail, "keyCompromise") {
+				return true
+			}
+		}
+		return false
+	}
+	if out, stderr := probeRun(t, probeArgs...); out.Outcome != "accepted" || revoked(out) {
+		t.Fatalf("without --db: outcome %q, findings %+v\n%s", out.Outcome, out.Findings, stderr)
+	}
+	for _, how := range []string{"--db", "PKIT_DB"} {
+		args := append([]string{}, probeArgs...)
+		if how == "--db" {
+			args = append(args, "--db", url)
+		} else {
+			t.Setenv("PKIT_DB", url)
+		}
+		out, stderr := probeRun(t, args...)
+		os.Unsetenv("PKIT_DB")
+		if out.Outcome != "accepted" || !revoked(out) {
+			t.Fatalf("probe with %s: outcome %q, no finding that the records hold carol as revoked: %+v\n%s", how, out.Outcome, out.Findings, stderr)
+		}
 	}
 }

@@ -58,7 +58,8 @@ func probeCommand(e *env) *cli.Command {
    The CA directory (--dir or PKIT_DIR, default ./pki when it holds a CA)
    lends its CA certificates to recognise the names the server accepts,
    its roots to trust the server (unless --roots), and its published CRLs
-   and records to tell whether the client certificate is revoked. The
+   and records (its store: --db or PKIT_DB, else the config's db line) to
+   tell whether the client certificate is revoked. The
    connection itself skips Go's verification so that a bad chain is
    reported, not just refused.
 
@@ -170,7 +171,7 @@ func (e *env) probe(c *cli.Context) error {
 			return err
 		}
 		if dir != "" {
-			o.ClientRevoked = storeRevocation(dir, o.Identity.Chain[0])
+			o.ClientRevoked = storeRevocation(dir, dbOf(c), o.Identity.Chain[0])
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -284,9 +285,10 @@ func (e *env) readCertFile(c *cli.Context, path string) ([]*x509.Certificate, er
 }
 
 // storeRevocation looks the client certificate up in the CA directory's
-// records: nil unless it is recorded there as revoked.
-func storeRevocation(dir string, cert *x509.Certificate) *probe.StoreRevocation {
-	a, err := ca.Open(dir, ca.OpenOptions{})
+// records (in the database db when set: --db, PKIT_DB): nil unless it is
+// recorded there as revoked.
+func storeRevocation(dir, db string, cert *x509.Certificate) *probe.StoreRevocation {
+	a, err := ca.Open(dir, ca.OpenOptions{DB: db})
 	if err != nil {
 		return nil
 	}

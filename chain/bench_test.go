@@ -5,6 +5,7 @@ import (
 
 	"github.com/pkit/pkit/chain"
 	"github.com/pkit/pkit/chain/chaintest"
+	"github.com/pkit/pkit/formats"
 )
 
 // BenchmarkBuild1000 builds the chain out of a shuffled bundle of 1000
@@ -18,6 +19,40 @@ func BenchmarkBuild1000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkReadBuild1000 is what "pkit chain build" does in-process with
+// that bundle as a PEM file: read it and build. "lazy" reads it as chain
+// build does (formats.ParseOptions.Index, chain.BuildPile: only the
+// certificates the search needs are parsed); "parse-all" parses every
+// certificate with crypto/x509 first, as chain build did before.
+func BenchmarkReadBuild1000(b *testing.B) {
+	want, pile := bigPile(b, 1000, 7)
+	data := chaintest.PEM(pile...)
+	b.Run("lazy", func(b *testing.B) {
+		for b.Loop() {
+			r, err := formats.ParseCertificatePile(data, formats.ParseOptions{Index: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, err := chain.BuildPile(r.Indexed, chain.BuildOptions{At: at})
+			if err != nil || len(p.Certs) != len(want) {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parse-all", func(b *testing.B) {
+		for b.Loop() {
+			r, err := formats.ParseCertificatePile(data, formats.ParseOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, err := chain.Build(r.Certificates, chain.BuildOptions{At: at})
+			if err != nil || len(p.Certs) != len(want) {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkVerify4Levels verifies a 4-level chain (leaf, two

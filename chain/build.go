@@ -162,7 +162,12 @@ type Path struct {
 
 // Unused is a certificate [Build] left out, and why.
 type Unused struct {
+	// Cert is the certificate; from [BuildPile], nil when the search did
+	// not need to parse it (Entry.Certificate parses it).
 	Cert *x509.Certificate
+	// Entry is the certificate as the pile gave it (from [Build], the
+	// certificate already parsed).
+	Entry *formats.PileCert
 	// Why is "duplicate", "decoy" (same subject as a certificate on the
 	// path, another key), "twin" (same subject and key as one on the path:
 	// an older, expired or not yet valid copy), "leaf" (another end-entity
@@ -209,21 +214,42 @@ func SelfSigned(c *x509.Certificate) bool {
 // IsCA reports whether c is a CA certificate: basic constraints with
 // CA:TRUE, or a version 1 self-signed certificate.
 func IsCA(c *x509.Certificate) bool {
-	return (c.BasicConstraintsValid && c.IsCA) || (c.Version == 1 && formats.SelfIssued(c))
+	return isCA(c.BasicConstraintsValid && c.IsCA, c.Version, func() bool { return formats.SelfIssued(c) })
+}
+
+// isCA is [IsCA] from the fields it reads, for certificates of a pile
+// that are not parsed.
+func isCA(caTrue bool, version int, selfIssued func() bool) bool {
+	return caTrue || (version == 1 && selfIssued())
 }
 
 // node is a certificate in the search graph.
 type node struct {
+	pc *formats.PileCert
+	// cert is pc's parse, made when the search first needs more than the
+	// index (a signature, the path): nil until then, and when
+	// crypto/x509 refuses it (pc.Broken says why).
 	cert       *x509.Certificate
 	fp         [32]byte
 	spki       [32]byte // hash of the public key: twins share signature results
 	subjectKey string   // formats.NameKey of the subject
 	issuerKey  string   // formats.NameKey of the issuer
+	ca         bool     // IsCA
 	root       bool     // in Roots
 	inPile     bool     // in the pile given to Build (not only a root or intermediate)
 	ss         int8     // self-signed: 0 unknown, 1 yes, -1 no
 	issuers    []*node  // computed lazily
 	expanded   bool
+}
+
+// x509 returns n's certificate, parsed on first use, or nil when
+// crypto/x509 refuses it: such a certificate is left out of the search,
+// as it is of a pile parsed at once.
+func (n *node) x509() *x509.Certificate {
+	if n.cert == nil {
+		n.cert, _ = n.pc.Certificate()
+	}
+	return n.cert
 }
 
 // bucket holds the certificates of one subject name.
@@ -260,18 +286,24 @@ func (g *graph) index(n *node) {
 
 // signed reports whether p's key signed c, checking each (key,
 // certificate) pair once. Past the budget it answers false and marks the
-// graph exhausted.
+// graph exhausted. A certificate crypto/x509 refuses signs nothing and
+// is signed by nothing.
 func (g *graph) signed(p, c *node) bool {
 	k := [2][32]byte{p.spki, c.fp}
 	if ok, done := g.sigs[k]; done {
-		return ok
+		// c has the bytes the answer was for; p only its key.
+		return ok && p.x509() != nil
+	}
+	pc, cc := p.x509(), c.x509()
+	if pc == nil || cc == nil {
+		return false
 	}
 	if g.checks >= MaxSignatureChecks {
 		g.exhausted = true
 		return false
 	}
 	g.checks++
-	ok := checkSignature(p.cert, c.cert) == nil
+	ok := checkSignature(pc, cc) == nil
 	g.sigs[k] = ok
 	return ok
 }
@@ -280,7 +312,7 @@ func (g *graph) signed(p, c *node) bool {
 func (g *graph) selfSigned(n *node) bool {
 	if n.ss == 0 {
 		n.ss = -1
-		if n.subjectKey == n.issuerKey && formats.NamesIssuer(n.cert, n.cert) && g.signed(n, n) {
+		if n.subjectKey == n.issuerKey && formats.PileNamesIssuer(n.pc, n.pc) && g.signed(n, n) {
 			n.ss = 1
 		}
 		if g.exhausted && n.ss < 0 {
@@ -301,29 +333,29 @@ func (g *graph) candidates(n *node) []*node {
 		return nil
 	}
 	key := "\x00"
-	if len(n.cert.AuthorityKeyId) > 0 {
-		key = string(n.cert.AuthorityKeyId)
+	if len(n.pc.AuthorityKeyId) > 0 {
+		key = string(n.pc.AuthorityKeyId)
 	}
 	if out, ok := b.sorted[key]; ok {
 		return out
 	}
 	var out []*node
-	if aki := n.cert.AuthorityKeyId; len(aki) > 0 {
+	if aki := n.pc.AuthorityKeyId; len(aki) > 0 {
 		// Those with the key identifier asked for, then those with none.
 		for _, x := range b.all {
-			if bytes.Equal(x.cert.SubjectKeyId, aki) {
+			if bytes.Equal(x.pc.SubjectKeyId, aki) {
 				out = append(out, x)
 			}
 		}
 		for _, x := range b.all {
-			if len(x.cert.SubjectKeyId) == 0 {
+			if len(x.pc.SubjectKeyId) == 0 {
 				out = append(out, x)
 			}
 		}
 	} else {
 		out = append(out, b.all...)
 	}
-	valid := func(x *node) bool { return !g.at.Before(x.cert.NotBefore) && !g.at.After(x.cert.NotAfter) }
+	valid := func(x *node) bool { return !g.at.Before(x.pc.NotBefore) && !g.at.After(x.pc.NotAfter) }
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.root != b.root {
@@ -332,7 +364,7 @@ func (g *graph) candidates(n *node) []*node {
 		if va, vb := valid(a), valid(b); va != vb {
 			return va
 		}
-		return a.cert.NotAfter.After(b.cert.NotAfter)
+		return a.pc.NotAfter.After(b.pc.NotAfter)
 	})
 	if b.sorted == nil {
 		b.sorted = map[string][]*node{}
@@ -362,7 +394,7 @@ func (g *graph) issuersOf(n *node) []*node {
 // Only signatures already checked, or checkable within the budget, count.
 func (g *graph) badIssuer(n *node) *x509.Certificate {
 	for _, p := range g.candidates(n) {
-		if p == n || bytes.Equal(p.cert.Raw, n.cert.Raw) {
+		if p == n || bytes.Equal(p.pc.Raw, n.pc.Raw) || p.x509() == nil {
 			continue
 		}
 		k := [2][32]byte{p.spki, n.fp}
@@ -388,6 +420,21 @@ func (g *graph) badIssuer(n *node) *x509.Certificate {
 // missing. Errors are [ErrNoCertificates], [*NoLeafError] and
 // [*MultipleLeavesError].
 func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
+	pile := make([]*formats.PileCert, len(certs))
+	for i, c := range certs {
+		pile[i] = formats.PileCertOf(c)
+	}
+	return BuildPile(pile, o)
+}
+
+// BuildPile is [Build] over a pile read lazily ([formats.PileCert]): the
+// candidates are found from the index, and only the certificates whose
+// signatures the search checks, the path and the errors' certificates
+// are parsed with crypto/x509. A certificate crypto/x509 refuses is left
+// out of the search and of [Path.Unused] once parsed (its
+// [formats.PileCert.Broken] says why); one the search never needed stays
+// in Path.Unused, described from its index, with Cert nil.
+func BuildPile(certs []*formats.PileCert, o BuildOptions) (*Path, error) {
 	if len(certs) == 0 && o.Leaf == nil {
 		return nil, ErrNoCertificates
 	}
@@ -416,14 +463,21 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 		}
 		return k
 	}
-	dups := map[[32]byte][]*x509.Certificate{}
-	add := func(c *x509.Certificate, fp [32]byte, root bool) *node {
-		slab = append(slab, node{cert: c, fp: fp, root: root, spki: sha256.Sum256(c.RawSubjectPublicKeyInfo),
+	dups := map[[32]byte][]*formats.PileCert{}
+	add := func(c *formats.PileCert, fp [32]byte, root bool) *node {
+		slab = append(slab, node{pc: c, fp: fp, root: root, spki: sha256.Sum256(c.RawSubjectPublicKeyInfo),
 			subjectKey: nameKey(c.RawSubject), issuerKey: nameKey(c.RawIssuer)})
 		n := &slab[len(slab)-1]
+		if c.Parsed() {
+			n.cert, _ = c.Certificate()
+		}
+		n.ca = isCA(c.BasicConstraintsValid && c.IsCA, c.Version, func() bool { return n.subjectKey == n.issuerKey })
 		byFP[fp] = n
 		g.index(n)
 		return n
+	}
+	addCert := func(c *x509.Certificate, fp [32]byte, root bool) *node {
+		return add(formats.PileCertOf(c), fp, root)
 	}
 	for _, r := range o.Roots {
 		fp := sha256.Sum256(r.Raw)
@@ -431,7 +485,7 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 			n.root = true
 			continue
 		}
-		add(r, fp, true)
+		addCert(r, fp, true)
 	}
 	// A trusted root given in the pile as well is not a duplicate; a
 	// second copy of it is.
@@ -450,7 +504,7 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 	}
 	for _, c := range o.Intermediates {
 		if fp := sha256.Sum256(c.Raw); byFP[fp] == nil {
-			add(c, fp, false)
+			addCert(c, fp, false)
 		}
 	}
 	var leaf *node
@@ -458,19 +512,22 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 		fp := sha256.Sum256(o.Leaf.Raw)
 		leaf = byFP[fp]
 		if leaf == nil {
-			leaf = add(o.Leaf, fp, false)
+			leaf = addCert(o.Leaf, fp, false)
+		} else if leaf.cert == nil {
+			leaf.cert = o.Leaf // the same bytes, parsed by the caller
 		}
 		delete(dups, leaf.fp)
 	} else {
 		var leaves []*node
 		for _, n := range pile {
-			if !IsCA(n.cert) && !g.selfSigned(n) {
+			if !n.ca && n.x509() != nil && !g.selfSigned(n) {
 				leaves = append(leaves, n)
 			}
 		}
 		switch len(leaves) {
 		case 0:
-			return nil, &NoLeafError{Tops: tops(g, pile), N: len(pile)}
+			t := tops(g, pile)
+			return nil, &NoLeafError{Tops: t, N: countParsable(pile)}
 		case 1:
 			leaf = leaves[0]
 		default:
@@ -485,30 +542,43 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 	s := &search{g: g, at: at, maxDepth: maxDepth, onPath: map[*node]bool{}, hasRoots: len(o.Roots) > 0}
 	s.walk(leaf, nil)
 	best := s.best
+	top := best.nodes[len(best.nodes)-1]
 	p := &Path{Complete: best.complete, Trusted: best.trusted, Truncated: s.steps >= maxSteps || g.exhausted,
-		topSelfSigned: g.topSelfSigned(best.nodes[len(best.nodes)-1]), g: g, top: best.nodes[len(best.nodes)-1]}
+		topSelfSigned: g.topSelfSigned(top), g: g, top: top}
 	for _, n := range best.nodes {
-		p.Certs = append(p.Certs, n.cert)
+		p.Certs = append(p.Certs, n.x509())
 	}
 	if !best.complete {
-		top := best.nodes[len(best.nodes)-1].cert
-		p.Missing = &MissingIssuerError{Cert: top, Subject: top.Issuer, KeyID: top.AuthorityKeyId, Loop: best.loop}
+		c := top.x509()
+		p.Missing = &MissingIssuerError{Cert: c, Subject: c.Issuer, KeyID: c.AuthorityKeyId, Loop: best.loop}
 	}
-	seenTop := map[*node]bool{best.nodes[len(best.nodes)-1]: true}
+	seenTop := map[*node]bool{top: true}
 	for _, alt := range s.complete {
-		top := alt.nodes[len(alt.nodes)-1]
+		t := alt.nodes[len(alt.nodes)-1]
 		if alt == best {
 			continue
 		}
 		p.Alternatives++
-		if !seenTop[top] {
-			seenTop[top] = true
-			p.AltTops = append(p.AltTops, top.cert)
+		if !seenTop[t] {
+			seenTop[t] = true
+			p.AltTops = append(p.AltTops, t.x509())
 		}
 	}
 	p.Unused = unused(pile, best.nodes, dups)
 	p.SignatureChecks = g.checks
 	return p, nil
+}
+
+// countParsable counts the certificates of the pile not known to be
+// refused by crypto/x509.
+func countParsable(pile []*node) int {
+	n := 0
+	for _, x := range pile {
+		if x.pc.Broken() == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // topSelfSigned reports whether the top of a path is a self-signed root.
@@ -523,7 +593,7 @@ func (g *graph) topSelfSigned(n *node) bool {
 }
 
 // tops returns the CA certificates of the pile that issued no other
-// certificate of it.
+// certificate of it (and that crypto/x509 reads).
 func tops(g *graph, pile []*node) []*x509.Certificate {
 	issuer := map[*node]bool{}
 	for _, n := range pile {
@@ -533,8 +603,8 @@ func tops(g *graph, pile []*node) []*x509.Certificate {
 	}
 	var out []*x509.Certificate
 	for _, n := range pile {
-		if !issuer[n] {
-			out = append(out, n.cert)
+		if c := n.x509(); !issuer[n] && c != nil {
+			out = append(out, c)
 		}
 	}
 	return out
@@ -593,7 +663,7 @@ func (s *search) walk(n *node, path []*node) {
 func (s *search) offer(path []*node, complete, trusted, loop bool) {
 	c := &candidate{nodes: append([]*node(nil), path...), complete: complete, trusted: trusted, loop: loop}
 	for _, n := range path {
-		if s.at.Before(n.cert.NotBefore) || s.at.After(n.cert.NotAfter) {
+		if s.at.Before(n.pc.NotBefore) || s.at.After(n.pc.NotAfter) {
 			c.invalid++
 		}
 	}
@@ -623,7 +693,7 @@ func better(a, b *candidate) bool {
 		return len(a.nodes) > len(b.nodes) // an incomplete path: the one that gets furthest
 	}
 	for i := range a.nodes {
-		x, y := a.nodes[i].cert, b.nodes[i].cert
+		x, y := a.nodes[i].pc, b.nodes[i].pc
 		if !x.NotAfter.Equal(y.NotAfter) {
 			return x.NotAfter.After(y.NotAfter)
 		}
@@ -637,29 +707,45 @@ func better(a, b *candidate) bool {
 	return false
 }
 
-func unused(pile, path []*node, dups map[[32]byte][]*x509.Certificate) []Unused {
+// unused lists the certificates of the pile not on the path, and why;
+// those crypto/x509 refused when the search parsed them are left out,
+// with their duplicates (parsed too, so that each says so).
+func unused(pile, path []*node, dups map[[32]byte][]*formats.PileCert) []Unused {
 	on := map[*node]bool{}
 	for _, n := range path {
 		on[n] = true
 	}
+	dup := func(d *formats.PileCert, of *node) Unused {
+		u := Unused{Entry: d, Why: "duplicate", Of: of.x509()}
+		if d.Parsed() {
+			u.Cert, _ = d.Certificate()
+		}
+		return u
+	}
 	var out []Unused
 	for _, n := range path {
 		for _, d := range dups[n.fp] {
-			out = append(out, Unused{Cert: d, Why: "duplicate", Of: n.cert})
+			out = append(out, dup(d, n))
 		}
 	}
 	for _, n := range pile {
 		if on[n] {
 			continue
 		}
-		for _, d := range dups[n.fp] {
-			out = append(out, Unused{Cert: d, Why: "duplicate", Of: n.cert})
+		if n.pc.Broken() != nil {
+			for _, d := range dups[n.fp] {
+				d.Certificate() // the same bytes: refused alike
+			}
+			continue
 		}
-		u := Unused{Cert: n.cert, Why: "unrelated"}
+		for _, d := range dups[n.fp] {
+			out = append(out, dup(d, n))
+		}
+		u := Unused{Cert: n.cert, Entry: n.pc, Why: "unrelated"}
 		for _, p := range path {
 			if p.subjectKey == n.subjectKey {
-				u.Of = p.cert
-				if bytes.Equal(p.cert.RawSubjectPublicKeyInfo, n.cert.RawSubjectPublicKeyInfo) {
+				u.Of = p.x509()
+				if bytes.Equal(p.pc.RawSubjectPublicKeyInfo, n.pc.RawSubjectPublicKeyInfo) {
 					u.Why = "twin"
 				} else {
 					u.Why = "decoy"
@@ -667,7 +753,7 @@ func unused(pile, path []*node, dups map[[32]byte][]*x509.Certificate) []Unused 
 				break
 			}
 		}
-		if u.Of == nil && !IsCA(n.cert) && n.subjectKey != n.issuerKey {
+		if u.Of == nil && !n.ca && n.subjectKey != n.issuerKey {
 			u.Why = "leaf"
 		}
 		out = append(out, u)

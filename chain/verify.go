@@ -410,8 +410,8 @@ func (v *verifier) anchor(p *Path) {
 	}
 	if b := p.g.bySubject[p.top.issuerKey]; b != nil && !m.Loop {
 		for _, c := range b.all {
-			if c.cert != top && !bytes.Equal(c.cert.SubjectKeyId, top.AuthorityKeyId) {
-				detail += fmt.Sprintf("; a certificate with that name is present but its key id is %s, so it is another CA's", formats.KeyIDHex(c.cert.SubjectKeyId))
+			if c != p.top && !bytes.Equal(c.pc.SubjectKeyId, top.AuthorityKeyId) {
+				detail += fmt.Sprintf("; a certificate with that name is present but its key id is %s, so it is another CA's", formats.KeyIDHex(c.pc.SubjectKeyId))
 				break
 			}
 		}

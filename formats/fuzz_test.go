@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	gopkcs12 "software.sslmate.com/src/go-pkcs12"
@@ -178,6 +179,41 @@ func FuzzParseCertificatePile(f *testing.F) {
 		}
 		if err == nil && len(p.Certificates)+len(p.Skipped)+len(p.Others) == 0 {
 			t.Fatal("nothing read and no error")
+		}
+		// Read lazily, the pile is the same: the certificates that parse
+		// are those read at once, and those that do not are skipped
+		// either at once or when parsed, with the same error.
+		ip, ierr := ParseCertificatePile(data, ParseOptions{Index: true})
+		checkErr(t, ierr)
+		if (err == nil) != (ierr == nil) {
+			t.Fatalf("indexed: %v, parsed: %v", ierr, err)
+		}
+		skipped := append([]*ParseError(nil), ip.Skipped...)
+		var certs []*x509.Certificate
+		for _, pc := range ip.Indexed {
+			c, err := pc.Certificate()
+			var pe *ParseError
+			if err != nil && !errors.As(err, &pe) {
+				t.Fatalf("error %T %v", err, err)
+			}
+			if pe != nil {
+				skipped = append(skipped, pe)
+			} else {
+				certs = append(certs, c)
+			}
+		}
+		if len(certs) != len(p.Certificates) || len(skipped) != len(p.Skipped) {
+			t.Fatalf("indexed: %d certificates, %d skipped; parsed: %d, %d", len(certs), len(skipped), len(p.Certificates), len(p.Skipped))
+		}
+		for i, c := range certs {
+			if !c.Equal(p.Certificates[i]) {
+				t.Fatalf("certificate %d differs", i)
+			}
+		}
+		for _, pe := range p.Skipped {
+			if !slices.ContainsFunc(skipped, func(q *ParseError) bool { return q.Error() == pe.Error() }) {
+				t.Fatalf("skipped %v, not when indexed", pe)
+			}
 		}
 	})
 }

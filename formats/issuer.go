@@ -94,10 +94,19 @@ func Issued(parent, child *x509.Certificate) bool {
 // key identifiers alone, without checking the signature: the cheap part of
 // [Issued].
 func NamesIssuer(parent, child *x509.Certificate) bool {
-	if !SameName(parent.RawSubject, child.RawIssuer) {
+	return namesIssuer(parent.RawSubject, parent.SubjectKeyId, child.RawIssuer, child.AuthorityKeyId)
+}
+
+// PileNamesIssuer is [NamesIssuer] for certificates read lazily.
+func PileNamesIssuer(parent, child *PileCert) bool {
+	return namesIssuer(parent.RawSubject, parent.SubjectKeyId, child.RawIssuer, child.AuthorityKeyId)
+}
+
+func namesIssuer(subject, ski, issuer, aki []byte) bool {
+	if !SameName(subject, issuer) {
 		return false
 	}
-	return len(child.AuthorityKeyId) == 0 || len(parent.SubjectKeyId) == 0 || bytes.Equal(child.AuthorityKeyId, parent.SubjectKeyId)
+	return len(aki) == 0 || len(ski) == 0 || bytes.Equal(aki, ski)
 }
 
 // ErrBadSignature is returned (wrapped) by [CheckSignature] when the

@@ -46,6 +46,9 @@ type Item struct {
 	// chains. Unsupported says what pkit cannot use (wraps ErrUnsupported).
 	Partial     *x509.Certificate
 	Unsupported error
+	// Indexed is set instead of Certificate, with [ParseOptions].Index:
+	// the certificate read lazily ([IndexCertificate]).
+	Indexed *PileCert
 }
 
 // ParseOptions configures [Parse]. The zero value reads everything that is
@@ -90,6 +93,13 @@ type ParseOptions struct {
 	// it the empty password is tried first, so that a file that has none
 	// never makes the user type one.
 	PasswordFirst bool
+	// Index reads certificates lazily ([IndexCertificate]): an item of
+	// KindCertificate has [Item].Indexed set instead of Certificate, and
+	// a certificate that is well-formed DER but that crypto/x509 refuses
+	// for its contents is found out only when [PileCert.Certificate]
+	// parses it. For chain build, which needs the full parse of few of
+	// the certificates of a pile.
+	Index bool
 }
 
 // passwords caches the answer of ParseOptions.Password.
@@ -105,6 +115,8 @@ type passwords struct {
 	first bool
 	// parseCRL is ParseOptions.ParseCRL.
 	parseCRL func([]byte) (*x509.RevocationList, error)
+	// index is ParseOptions.Index.
+	index bool
 }
 
 func (p *passwords) get() ([]byte, error) {
@@ -175,7 +187,7 @@ func ParseEach(data []byte, o ParseOptions, f func(it Item, index, total int) er
 var errStop = errors.New("stopped")
 
 func parse(data []byte, o ParseOptions, f func(Item, int, int) error) error {
-	pw := &passwords{fn: o.Password, work: newKDFWork(o.KDFBudget), partial: o.Partial, parseCRL: o.ParseCRL, first: o.PasswordFirst}
+	pw := &passwords{fn: o.Password, work: newKDFWork(o.KDFBudget), partial: o.Partial, parseCRL: o.ParseCRL, first: o.PasswordFirst, index: o.Index}
 	if err := checkSize(data); err != nil {
 		return err
 	}
@@ -235,6 +247,9 @@ func parse(data []byte, o ParseOptions, f func(Item, int, int) error) error {
 				return nil
 			}
 			return pe
+		}
+		if it.Indexed != nil && total > 1 {
+			it.Indexed.Block = i
 		}
 		it.Encoding = EncodingPEM
 		it.PEMType = b.block.Type
@@ -315,7 +330,9 @@ func parseDER(k Kind, der []byte, pemType string, pw *passwords) (Item, error) {
 	var err error
 	switch k {
 	case KindCertificate:
-		if it.Certificate, err = parseCertificate(der); errors.Is(err, ErrUnsupported) && pw.partial {
+		if pw.index {
+			it.Indexed, err = indexCertificate(der)
+		} else if it.Certificate, err = parseCertificate(der); errors.Is(err, ErrUnsupported) && pw.partial {
 			c, _, _ := readPartialCertificate(der, nil)
 			it.Partial, it.Unsupported, err = c, err, nil
 		}
@@ -423,6 +440,22 @@ type CertificatePile struct {
 	// Others are the kinds of the other items found (keys, CSRs, CRLs),
 	// each once, in file order: they hold no certificate.
 	Others []Kind
+	// Indexed holds the certificates instead of Certificates when
+	// [ParseOptions].Index is set: read lazily, except those of PKCS#7
+	// and PKCS#12 items (parsed with their container). A certificate
+	// crypto/x509 refuses for its contents is not in Skipped then: its
+	// [PileCert.Certificate] says so when called.
+	Indexed []*PileCert
+}
+
+func (p *CertificatePile) add(index bool, certs []*x509.Certificate) {
+	if !index {
+		p.Certificates = append(p.Certificates, certs...)
+		return
+	}
+	for _, c := range certs {
+		p.Indexed = append(p.Indexed, PileCertOf(c))
+	}
 }
 
 // ParseCertificatePile reads the certificates of a file that is one of
@@ -451,10 +484,12 @@ func ParseCertificatePile(data []byte, o ParseOptions) (CertificatePile, error) 
 		switch {
 		case it.Certificate != nil:
 			p.Certificates = append(p.Certificates, it.Certificate)
+		case it.Indexed != nil:
+			p.Indexed = append(p.Indexed, it.Indexed)
 		case it.PKCS7 != nil:
-			p.Certificates = append(p.Certificates, it.PKCS7.Certificates...)
+			p.add(o.Index, it.PKCS7.Certificates)
 		case it.PKCS12 != nil:
-			p.Certificates = append(p.Certificates, it.PKCS12.Certificates()...)
+			p.add(o.Index, it.PKCS12.Certificates())
 		case !slices.Contains(p.Others, it.Kind):
 			p.Others = append(p.Others, it.Kind)
 		}

@@ -185,6 +185,10 @@ type pileReader struct {
 	// invalid path, not a read error).
 	leafFile string
 	badLeaf  error
+	// from names the file of each certificate read lazily (readAll), for
+	// the note on one found broken when parsed; noted marks those noted.
+	from  map[*formats.PileCert]string
+	noted map[*formats.PileCert]bool
 }
 
 const maxInput = 64 << 20
@@ -198,6 +202,20 @@ var errAllSkipped = errors.New("every certificate of the file was left out")
 // directory (quiet=true), files holding no certificate are skipped, and so
 // is a .p12 that no given password opens (with a note).
 func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, error) {
+	pcs, err := r.readPile(path, quiet, false)
+	if err != nil {
+		return nil, err
+	}
+	certs := make([]*x509.Certificate, len(pcs))
+	for i, pc := range pcs {
+		certs[i], _ = pc.Certificate() // parsed already: never an error
+	}
+	return certs, nil
+}
+
+// readPile is readFile, with index (formats.ParseOptions.Index) reading
+// the certificates lazily.
+func (r *pileReader) readPile(path string, quiet, index bool) ([]*formats.PileCert, error) {
 	data, err := r.e.readInput(path, maxInput)
 	if err != nil {
 		var ue *userError
@@ -212,7 +230,7 @@ func (r *pileReader) readFile(path string, quiet bool) ([]*x509.Certificate, err
 		}
 		return nil, failf("%q is empty", path).hint("give a file holding certificates (PEM, DER, .p7b or .p12)")
 	}
-	certs, what, err := r.parse(path, data, quiet)
+	certs, what, err := r.parse(path, data, quiet, index)
 	if err == errAllSkipped {
 		return nil, nil // its certificates were left out with a note, or it is the bad leaf
 	}
@@ -262,7 +280,7 @@ func (r *pileReader) note(format string, args ...any) {
 // and match (e.passwordFunc), read once for all inputs; in a folder
 // (quiet) the terminal is not asked. Encrypted keys (not needed here) stay
 // encrypted.
-func (r *pileReader) parse(path string, data []byte, quiet bool) ([]*x509.Certificate, string, error) {
+func (r *pileReader) parse(path string, data []byte, quiet, index bool) ([]*formats.PileCert, string, error) {
 	ask := r.e.passwordFunc(r.c, strconv.Quote(path))
 	pw := func() ([]byte, error) {
 		if r.password != nil {
@@ -277,7 +295,7 @@ func (r *pileReader) parse(path string, data []byte, quiet bool) ([]*x509.Certif
 		}
 		return p, err
 	}
-	o := formats.ParseOptions{Password: pw, PasswordForPKCS12: true, PasswordFirst: r.password != nil || r.e.passwordGiven(r.c)}
+	o := formats.ParseOptions{Password: pw, PasswordForPKCS12: true, PasswordFirst: r.password != nil || r.e.passwordGiven(r.c), Index: index}
 	if quiet {
 		if r.folderKDF == nil {
 			n := int64(formats.MaxFolderKDFIterations)
@@ -300,20 +318,57 @@ func (r *pileReader) parse(path string, data []byte, quiet bool) ([]*x509.Certif
 			r.badLeaf = pe
 			continue
 		}
-		which := fmt.Sprintf("certificate %d of %q", pe.Block, path)
-		if pe.Block == 0 {
-			which = fmt.Sprintf("%q", path)
-		}
-		r.note("skipped %s: it is not a valid certificate (%s)", which, certReason(pe))
+		r.noteSkipped(path, pe)
 	}
-	if len(p.Skipped) > 0 && len(p.Certificates) == 0 {
+	certs := p.Indexed
+	if !index {
+		certs = make([]*formats.PileCert, len(p.Certificates))
+		for i, c := range p.Certificates {
+			certs[i] = formats.PileCertOf(c)
+		}
+	}
+	if len(p.Skipped) > 0 && len(certs) == 0 {
 		return nil, "", errAllSkipped
+	}
+	if index {
+		if r.from == nil {
+			r.from = map[*formats.PileCert]string{}
+		}
+		for _, pc := range certs {
+			r.from[pc] = path
+		}
 	}
 	var kinds []string
 	for _, k := range p.Others {
 		kinds = append(kinds, "a "+k.String())
 	}
-	return p.Certificates, strings.Join(kinds, ", "), nil
+	return certs, strings.Join(kinds, ", "), nil
+}
+
+// noteSkipped notes a certificate of path left out because it is not a
+// valid certificate (pe says which and why).
+func (r *pileReader) noteSkipped(path string, pe *formats.ParseError) {
+	which := fmt.Sprintf("certificate %d of %q", pe.Block, path)
+	if pe.Block == 0 {
+		which = fmt.Sprintf("%q", path)
+	}
+	r.note("skipped %s: it is not a valid certificate (%s)", which, certReason(pe))
+}
+
+// noteBroken notes, once each, the certificates read lazily that
+// crypto/x509 refused when they were parsed: left out as a pile parsed at
+// once leaves them out on reading, with the same note.
+func (r *pileReader) noteBroken(pile []*formats.PileCert) {
+	for _, pc := range pile {
+		var pe *formats.ParseError
+		if err := pc.Broken(); err != nil && !r.noted[pc] && errors.As(err, &pe) {
+			if r.noted == nil {
+				r.noted = map[*formats.PileCert]bool{}
+			}
+			r.noted[pc] = true
+			r.noteSkipped(r.from[pc], pe)
+		}
+	}
 }
 
 func reasonName(code int) string { return revoke.Reason(code).String() }
@@ -330,8 +385,10 @@ func certReason(err error) string {
 }
 
 // readAll reads every argument: files, directories (their files, not
-// recursing) and - for stdin.
-func (r *pileReader) readAll(args []string) ([]*x509.Certificate, error) {
+// recursing) and - for stdin. The certificates are read lazily
+// (chain.BuildPile parses those it needs); noteBroken notes those found
+// broken when parsed.
+func (r *pileReader) readAll(args []string) ([]*formats.PileCert, error) {
 	stdins := 0
 	for _, a := range args {
 		if a == "-" {
@@ -341,7 +398,7 @@ func (r *pileReader) readAll(args []string) ([]*x509.Certificate, error) {
 	if stdins > 1 {
 		return nil, usagef("standard input (-) can be used only once")
 	}
-	var out []*x509.Certificate
+	var out []*formats.PileCert
 	for _, a := range args {
 		if a != "-" {
 			st, err := os.Stat(a)
@@ -358,7 +415,7 @@ func (r *pileReader) readAll(args []string) ([]*x509.Certificate, error) {
 					if !ent.Type().IsRegular() || strings.HasPrefix(ent.Name(), ".") {
 						continue
 					}
-					cs, err := r.readFile(filepath.Join(a, ent.Name()), true)
+					cs, err := r.readPile(filepath.Join(a, ent.Name()), true, true)
 					if err != nil {
 						return nil, err
 					}
@@ -370,7 +427,7 @@ func (r *pileReader) readAll(args []string) ([]*x509.Certificate, error) {
 				continue
 			}
 		}
-		cs, err := r.readFile(a, false)
+		cs, err := r.readPile(a, false, true)
 		if err != nil {
 			return nil, err
 		}
@@ -453,11 +510,23 @@ func (e *env) chainBuild(c *cli.Context) error {
 	roots, notAnchors := chain.TrustAnchors(roots, c.Bool("partial-chain"))
 	o := chain.BuildOptions{Roots: roots, Intermediates: append(dirInts, notAnchors...)}
 	if l := c.String("leaf"); l != "" {
-		if o.Leaf, err = r.pickLeaf(l, append(pile[:len(pile):len(pile)], dirInts...)); err != nil {
+		// Matching a common name or subject parses every certificate.
+		var cands []*x509.Certificate
+		for _, pc := range pile {
+			if c, err := pc.Certificate(); err == nil {
+				cands = append(cands, c)
+			}
+		}
+		r.noteBroken(pile)
+		if o.Leaf, err = r.pickLeaf(l, append(cands, dirInts...)); err != nil {
 			return err
 		}
 	}
-	p, err := chain.Build(pile, o)
+	p, err := chain.BuildPile(pile, o)
+	if err == nil && c.Bool("json") {
+		p.Unused = parseUnused(p.Unused)
+	}
+	r.noteBroken(pile)
 	if err != nil {
 		return buildError(err)
 	}
@@ -507,6 +576,23 @@ func (e *env) chainBuild(c *cli.Context) error {
 		fmt.Fprintf(e.stderr, "wrote %q: %d certificates, leaf %q\n", out, len(certs), certs[0].Subject.String())
 	}
 	return nil
+}
+
+// parseUnused parses the certificates chain.BuildPile left out without
+// parsing, for --json's subjects, and drops those crypto/x509 refuses
+// (noteBroken notes them, as reading a pile at once would).
+func parseUnused(us []chain.Unused) []chain.Unused {
+	out := us[:0]
+	for _, u := range us {
+		if u.Cert == nil {
+			var err error
+			if u.Cert, err = u.Entry.Certificate(); err != nil {
+				continue
+			}
+		}
+		out = append(out, u)
+	}
+	return out
 }
 
 func buildError(err error) error {

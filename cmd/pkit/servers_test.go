@@ -366,6 +366,25 @@ func installPolicy(t *testing.T, origin string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Chromium takes one of several files setting the same policy: a
+	// file a killed run of this test left behind (its cleanup never ran)
+	// would select for another port, and Chromium would wait on its
+	// certificate dialog. Those are removed; any other file setting the
+	// policy is an error naming it.
+	stale, _ := filepath.Glob(filepath.Join(dir, "pkit-test-*.json"))
+	for _, f := range stale {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(f), "pkit-test-%d.json", &pid); err == nil && pid > 0 &&
+			syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.Remove(f)
+		}
+	}
+	others, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, f := range others {
+		if data, err := os.ReadFile(f); err == nil && strings.Contains(string(data), "AutoSelectCertificateForUrls") {
+			t.Fatalf("%s also sets Chromium's AutoSelectCertificateForUrls policy, which this test sets; remove it", f)
+		}
+	}
 	rule, _ := json.Marshal(map[string]any{"pattern": origin, "filter": map[string]any{}})
 	policy, _ := json.Marshal(map[string]any{"AutoSelectCertificateForUrls": []string{string(rule)}})
 	path := filepath.Join(dir, fmt.Sprintf("pkit-test-%d.json", os.Getpid()))
@@ -407,7 +426,7 @@ func chromium(t *testing.T, s *mtlsSet, name, origin string) string {
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil && ctx.Err() != nil {
-		t.Fatalf("chromium timed out after 60s:\n%s", stderr.String())
+		t.Fatalf("chromium timed out after 60s (headless Chromium waits on its certificate dialog when no AutoSelectCertificateForUrls policy selects one):\n%s", stderr.String())
 	}
 	return stdout.String()
 }

@@ -136,10 +136,7 @@ func (r *result) bad(counter *atomic.Int64, format string, args ...any) {
 
 func load(args []string) error {
 	fs := flag.NewFlagSet("load", flag.ExitOnError)
-	dir := fs.String("dir", "", "work folder made by setup")
-	url := fs.String("url", "", "the responder's URL")
-	n := fs.Int("n", 20000, "requests")
-	c := fs.Int("c", 32, "concurrent clients")
+	dir, url, n, c := loadFlags(fs, "the responder's URL")
 	pkit := fs.String("revoke", "", "run PKIT revoke in a loop meanwhile")
 	store := fs.Bool("store", false, "the responder answers from the pkit store in -dir: take the revocations it holds already as known")
 	name := fs.String("name", "responder", "name to print")
@@ -328,12 +325,19 @@ func load(args []string) error {
 	return nil
 }
 
+// loadFlags declares the flags load and ceiling share: the work folder,
+// the responder's URL, the number of requests and of clients.
+func loadFlags(fs *flag.FlagSet, urlHelp string) (dir, url *string, n, c *int) {
+	dir = fs.String("dir", "", "work folder made by setup")
+	url = fs.String("url", "", urlHelp)
+	n = fs.Int("n", 20000, "requests")
+	c = fs.Int("c", 32, "concurrent clients")
+	return dir, url, n, c
+}
+
 func ceiling(args []string) error {
 	fs := flag.NewFlagSet("ceiling", flag.ExitOnError)
-	dir := fs.String("dir", "", "work folder made by setup")
-	url := fs.String("url", "", "a responder's URL, for one real answer")
-	n := fs.Int("n", 20000, "requests")
-	c := fs.Int("c", 32, "concurrent clients")
+	dir, url, n, c := loadFlags(fs, "a responder's URL, for one real answer")
 	fs.Parse(args)
 	_, _, u, raw, err := prepare(*dir, *url)
 	if err != nil {

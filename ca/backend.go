@@ -122,3 +122,50 @@ var hostID = sync.OnceValue(func() uint32 {
 	h.Write([]byte(name))
 	return h.Sum32()&(1<<31-1) | 1
 })
+
+// stmt is one statement of a write, with its arguments.
+type stmt struct {
+	q    string
+	args []any
+}
+
+// execer is a database or a transaction that runs statements.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// execAll runs stmts in order, stopping at the first error.
+func execAll(ctx context.Context, e execer, stmts []stmt) error {
+	for _, st := range stmts {
+		if _, err := e.ExecContext(ctx, st.q, st.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// write runs stmts as one writing transaction. unsynced lets the commit
+// be acknowledged before it is durable: a write whose loss to a power cut
+// is harmless (clearing a placement mark) or that the caller makes
+// durable itself (see durable.go). On SQLite that is commitUnsynced; on
+// PostgreSQL the whole transaction (write lock, statements, commit) goes
+// to the server at once, in one round trip (pgDialect.pipeline), and only
+// unsynced commits without waiting for the WAL: a certificate's record is
+// durable when Insert returns, as before.
+func (s *Store) write(ctx context.Context, stmts []stmt, unsynced bool) error {
+	if pg, ok := s.dialect.(pgDialect); ok {
+		return pg.pipeline(ctx, s.db, stmts, unsynced)
+	}
+	if unsynced {
+		return s.commitUnsynced(ctx, func(tx *sql.Tx) error { return execAll(ctx, tx, stmts) })
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := execAll(ctx, tx, stmts); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -61,8 +61,10 @@ package ca
 // process has the store open). Commands that do not issue close at FULL
 // and fold it too. A store without syncfs(2) or without persistWAL takes
 // the portable way at the step it cannot do (more syncs, same
-// guarantees); on PostgreSQL every commit is durable on the server and
-// only the files are synced here.
+// guarantees). On PostgreSQL the record's commit is durable on the server
+// when Insert returns (synchronous_commit), the files are synced here, and
+// the commit that clears the mark is acknowledged without waiting for the
+// server's WAL (SET LOCAL synchronous_commit TO off), for the reason above.
 
 import (
 	"context"
@@ -93,17 +95,6 @@ const sqliteAutoCheckpoint = 1000
 // restores the connection's settings. The caller makes the commit durable
 // (see durable.go); until then a power loss may take it back, whole.
 func (s *Store) commitUnsynced(ctx context.Context, fn func(*sql.Tx) error) error {
-	if s.remote { // PostgreSQL: the server makes every commit durable
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		if err := fn(tx); err != nil {
-			return err
-		}
-		return tx.Commit()
-	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err

@@ -33,7 +33,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -124,14 +123,11 @@ func (s *Store) scanFile(sc scanner, extra ...any) (StoredFile, error) {
 // harmless, the next writer settles the mark and finds the files in place
 // (see durable.go).
 func (s *Store) placed(ctx context.Context, serial *big.Int, unsynced bool) error {
-	const q = "DELETE FROM placements WHERE serial = ? AND pid = ?"
+	st := stmt{"DELETE FROM placements WHERE serial = ? AND pid = ?", []any{SerialHex(serial), s.placementOwner()}}
 	if unsynced {
-		return s.commitUnsynced(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, q, SerialHex(serial), s.placementOwner())
-			return err
-		})
+		return s.write(ctx, []stmt{st}, true)
 	}
-	_, err := s.db.ExecContext(ctx, q, SerialHex(serial), s.placementOwner())
+	_, err := s.db.ExecContext(ctx, st.q, st.args...)
 	return err
 }
 

@@ -458,46 +458,45 @@ func (s *Store) Insert(ctx context.Context, r *Record) error {
 }
 
 func (s *Store) insert(ctx context.Context, r *Record) error {
-	if r.deferSync {
-		return s.commitUnsynced(ctx, func(tx *sql.Tx) error { return s.insertTx(ctx, tx, r) })
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := s.insertTx(ctx, tx, r); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// insertTx records r in tx (see [Store.Insert]).
-func (s *Store) insertTx(ctx context.Context, tx *sql.Tx, r *Record) error {
-	serial := SerialHex(r.Serial)
-	if err := s.caNameFree(ctx, tx, r); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO certs
-		(serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status, der, key_sha256)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?)`,
-		serial, r.Name, r.Profile, r.Issuer, r.Subject, strings.Join(r.SANs, "\n"),
-		r.NotBefore.Unix(), r.NotAfter.Unix(), r.IssuedAt.Unix(), r.DER, keyFingerprint(r.DER)); err != nil {
-		return err
-	}
-	if len(r.Files) > 0 {
-		for _, f := range r.Files {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO cert_files (serial, kind, path, sha256) VALUES (?, ?, ?, ?)",
-				serial, string(f.Kind), s.storedPath(f.Path), f.SHA256[:]); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO placements (serial, pid, started_at) VALUES (?, ?, ?)",
-			serial, s.placementOwner(), r.IssuedAt.Unix()); err != nil {
+	stmts := s.recordStmts(r)
+	if s.remote && r.Profile == "ca" {
+		// The name check (caNameFree) reads inside the transaction
+		// before it writes: statement by statement.
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
 			return err
 		}
+		defer tx.Rollback()
+		if err := s.caNameFree(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := execAll(ctx, tx, stmts); err != nil {
+			return err
+		}
+		return tx.Commit()
 	}
-	return nil
+	return s.write(ctx, stmts, r.deferSync)
+}
+
+// recordStmts are the statements that record r (see [Store.Insert]): the
+// certificate, and with files, its files and its placement mark.
+func (s *Store) recordStmts(r *Record) []stmt {
+	serial := SerialHex(r.Serial)
+	out := make([]stmt, 0, len(r.Files)+2)
+	out = append(out, stmt{`INSERT INTO certs
+		(serial, name, profile, issuer, subject, sans, not_before, not_after, issued_at, status, der, key_sha256)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?)`,
+		[]any{serial, r.Name, r.Profile, r.Issuer, r.Subject, strings.Join(r.SANs, "\n"),
+			r.NotBefore.Unix(), r.NotAfter.Unix(), r.IssuedAt.Unix(), r.DER, keyFingerprint(r.DER)}})
+	if len(r.Files) > 0 {
+		for _, f := range r.Files {
+			out = append(out, stmt{"INSERT INTO cert_files (serial, kind, path, sha256) VALUES (?, ?, ?, ?)",
+				[]any{serial, string(f.Kind), s.storedPath(f.Path), f.SHA256[:]}})
+		}
+		out = append(out, stmt{"INSERT INTO placements (serial, pid, started_at) VALUES (?, ?, ?)",
+			[]any{serial, s.placementOwner(), r.IssuedAt.Unix()}})
+	}
+	return out
 }
 
 // Filter selects records for [Store.List] and [Store.Each]. Zero fields

@@ -282,6 +282,42 @@ func (pgDialect) sync(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
+// pipeline runs stmts as one writing transaction sent to the server at
+// once (pgx's batch: one round trip, where statement by statement took one
+// each for BEGIN, the write lock, every statement and COMMIT): BEGIN, the
+// write lock (pgLockKey), with unsynced SET LOCAL synchronous_commit TO
+// off, the statements, COMMIT. The server runs them in order and stops at
+// the first error, which is returned; the transaction is then rolled back
+// (a connection that cannot roll back is closed). The lock is held from
+// the statements' start to the commit, only while the server runs them.
+func (pgDialect) pipeline(ctx context.Context, db *sql.DB, stmts []stmt, unsynced bool) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c := dc.(*pgConn).Conn.Conn()
+		b := &pgx.Batch{}
+		b.Queue("BEGIN")
+		b.Queue("SELECT pg_advisory_xact_lock($1)", int64(pgLockKey))
+		if unsynced {
+			b.Queue("SET LOCAL synchronous_commit TO off")
+		}
+		for _, st := range stmts {
+			b.Queue(pgQuery(st.q), st.args...)
+		}
+		b.Queue("COMMIT")
+		err := c.SendBatch(ctx, b).Close()
+		if err != nil && c.PgConn().TxStatus() != 'I' {
+			if _, rerr := c.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+				return fmt.Errorf("%w (%w)", err, driver.ErrBadConn)
+			}
+		}
+		return err
+	})
+}
+
 // pgConnector makes the store's connections: pgx's, wrapped in pgConn.
 type pgConnector struct{ base driver.Connector }
 

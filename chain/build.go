@@ -722,7 +722,7 @@ func unused(pile, path []*node, dups map[[32]byte][]*formats.PileCert) []Unused 
 		}
 		return u
 	}
-	var out []Unused
+	out := make([]Unused, 0, len(pile)+len(dups))
 	for _, n := range path {
 		for _, d := range dups[n.fp] {
 			out = append(out, dup(d, n))

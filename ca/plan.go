@@ -413,10 +413,12 @@ func (e *FilesError) Unwrap() error { return e.Err }
 // ([Store.SettlePlacements]).
 func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outputs) (*Issued, error) {
 	a.Store.settleOnce(ctx)
-	// On Linux, unless much data waits to be written back, the files' data
-	// and the record become durable together in one syncfs before placing
-	// (durable.go).
-	deferSync := !p.o.Bulk && formats.SyncFSCheap()
+	// On Linux the files are staged and the record committed without a
+	// sync each, then made durable together before placing: in one
+	// syncfs, unless much data waits to be written back, else with one
+	// fsync per file all issued at once (durable.go).
+	deferSync := !p.o.Bulk && formats.HasSyncFS()
+	syncFS := deferSync && formats.SyncFSCheap()
 	var staged *formats.StagedFiles
 	defer func() {
 		if staged != nil {
@@ -461,7 +463,13 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 	ctx = context.WithoutCancel(ctx) // the record and the files must end in step
 	if deferSync {
 		// The files' data and the record, durable before any file is named.
-		if err := staged.Sync(a.Store.localFiles()...); err != nil {
+		var err error
+		if syncFS {
+			err = staged.Sync(a.Store.localFiles()...)
+		} else {
+			err = staged.SyncEach(a.Store.logFiles()...)
+		}
+		if err != nil {
 			uerr := a.Store.unrecord(ctx, iss.Cert.SerialNumber)
 			return nil, &FilesError{Serial: iss.Cert.SerialNumber, Recorded: uerr != nil, Err: err}
 		}

@@ -204,6 +204,55 @@ func (s *StagedFiles) Sync(also ...string) error {
 	return SyncFileSystems(paths...)
 }
 
+// SyncEach is [StagedFiles.Sync] for when a syncfs(2) would cost more
+// than syncing a few files ([SyncFSCheap] is false: much data of other
+// processes waits to be written back, and syncfs would write all of it):
+// it syncs only the staged files (those staged with
+// [WriteOptions.DeferSync]) and also (files or folders that exist), with
+// one fsync each, all issued at once. The calls wait on the disk together
+// instead of one after another, so the whole costs about as long as the
+// slowest of them. Folders are synced as [StagedFiles.Place] syncs them:
+// a folder that cannot be synced is not an error. Call it before Place.
+func (s *StagedFiles) SyncEach(also ...string) error {
+	var todo []*os.File
+	var names []string
+	if s.o.DeferSync && haveSyncFS { // else each was synced when staged
+		for _, f := range s.files {
+			todo, names = append(todo, f.f), append(names, f.dst)
+		}
+	}
+	var errs []error
+	var folders []*os.File
+	for _, p := range also {
+		f, err := os.Open(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("syncing %q: %w", p, err))
+			continue
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			folders = append(folders, f)
+			continue
+		}
+		todo, names = append(todo, f), append(names, p)
+	}
+	results := make([]error, len(todo))
+	var wg sync.WaitGroup
+	for i, f := range todo {
+		wg.Go(func() { results[i] = f.Sync() })
+	}
+	for _, d := range folders {
+		wg.Go(func() { d.Sync() })
+	}
+	wg.Wait()
+	for i, err := range results {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("syncing %q: %w", names[i], err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Place puts the staged files at their destinations as one unit (see
 // [WriteFiles]) and syncs their folders unless NoSync. Either every file
 // is placed or, on error, none is (an overwrite that fails half-way,

@@ -469,23 +469,28 @@ func TestLock(t *testing.T) {
 }
 
 // DeferSync: files staged unsynced, made durable by one Sync (with other
-// paths of their file systems), then placed whole, with their modes; a
-// Sync that names a path that is not there fails, and nothing is placed
-// by it.
+// paths of their file systems) or by SyncEach (with other files and
+// folders), then placed whole, with their modes; a Sync or SyncEach that
+// names a path that is not there fails, and nothing is placed by it.
 func TestDeferSync(t *testing.T) {
 	d := t.TempDir()
 	other := filepath.Join(d, "store")
 	if err := os.WriteFile(other, []byte("log"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	missing := filepath.Join(d, "missing", "store")
 	for _, tc := range []struct {
 		name    string
+		each    bool // SyncEach rather than Sync
 		also    []string
 		wantErr bool
 	}{
-		{"with the store's file", []string{other}, false},
-		{"alone", nil, false},
-		{"a missing path", []string{filepath.Join(d, "missing", "store")}, HasSyncFS()},
+		{"with the store's file", false, []string{other}, false},
+		{"alone", false, nil, false},
+		{"a missing path", false, []string{missing}, HasSyncFS()},
+		{"each, with the store's file and folder", true, []string{other, d}, false},
+		{"each, alone", true, nil, false},
+		{"each, a missing path", true, []string{other, missing}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -496,8 +501,12 @@ func TestDeferSync(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Discard()
-			if err := s.Sync(tc.also...); (err != nil) != tc.wantErr {
-				t.Fatalf("Sync: %v, want error %v", err, tc.wantErr)
+			sync := s.Sync
+			if tc.each {
+				sync = s.SyncEach
+			}
+			if err := sync(tc.also...); (err != nil) != tc.wantErr {
+				t.Fatalf("sync: %v, want error %v", err, tc.wantErr)
 			}
 			if tc.wantErr {
 				return

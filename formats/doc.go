@@ -20,6 +20,14 @@
 // check that no input panics. [ParseEach] hands items over one at a time
 // for large bundles; [ParseOptions].Skipped and [ParseCertificatePile]
 // read piles around their bad blocks, with a note for each.
+// [ParseOptions].Index reads certificates lazily ([PileCert]): chain
+// building needs the full crypto/x509 parse of few certificates of a pile.
+// PEM blocks of the plain form (base64 lines, no headers) are decoded by
+// our own quickPEM, the others by encoding/pem: on a 1000-certificate
+// bundle pem.Decode took three times as long (it searches each block
+// backwards for another BEGIN line and allocates four times a block), and
+// "pkit chain build" of such a bundle took 0.85x the CPU with quickPEM;
+// FuzzQuickPEM checks that both read the same on every block quickPEM reads.
 //
 // Password-based encryption: PBES2 (AES, Camellia, ARIA, 3DES, DES, RC2
 // with PBKDF2), PKCS#12's PBE and PBES1. Camellia (RFC 3713), ARIA (RFC

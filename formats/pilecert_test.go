@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -178,4 +179,96 @@ func FuzzIndexCertificate(f *testing.F) {
 			t.Fatalf("parsed what crypto/x509 refuses: %v", goErr)
 		}
 	})
+}
+
+// FuzzQuickPEM: on every block it reads, quickPEM gives what pem.Decode
+// gives (type, bytes, no headers), into an arena or not; eachPEM falls
+// back to pem.Decode for the others, so reading a PEM file is unchanged.
+func FuzzQuickPEM(f *testing.F) {
+	allFixtures(f)
+	leaf := newPKI(f).leaf.Raw
+	for _, s := range []string{
+		"-----BEGIN CERTIFICATE-----\r\nMAMCAQE=\r\n-----END CERTIFICATE-----\r\n",
+		"-----BEGIN CERTIFICATE-----  \nMAMCAQE=\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nMAMC\nAQE=\n-----END CERTIFICATE-----  \n",
+		"-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\nMAMCAQE=\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\n\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nMAMC AQE=\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nMAMCAQE\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----x\n",
+		"-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END X509 CRL-----\n",
+		"-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----",
+		"-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Add(append(EncodePEM("CERTIFICATE", leaf), EncodePEM("X509 CRL", leaf)...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// The blocks as eachPEM finds them.
+		for {
+			i := lineStart(data, pemBegin)
+			if i < 0 {
+				return
+			}
+			data = data[i:]
+			typ := blockType(data)
+			j := bytes.Index(data, pemEnd)
+			if j < 0 {
+				return
+			}
+			end := len(data)
+			if k := bytes.IndexByte(data[j:], '\n'); k >= 0 {
+				end = j + k + 1
+			}
+			block := data[:end]
+			data = data[end:]
+			arena := make([]byte, 0, len(block))
+			q, q2 := quickPEM(block, typ, &arena), quickPEM(block, typ, nil)
+			if (q == nil) != (q2 == nil) {
+				t.Fatal("arena changes what quickPEM reads")
+			}
+			if q == nil {
+				continue
+			}
+			p, rest := pem.Decode(block)
+			if p == nil || p.Type != q.Type || len(p.Headers) != 0 || !bytes.Equal(p.Bytes, q.Bytes) || !bytes.Equal(q.Bytes, q2.Bytes) || len(rest) != 0 {
+				t.Fatalf("quickPEM %q %x, pem.Decode %+v (rest %q)", q.Type, q.Bytes, p, rest)
+			}
+			if len(arena) != len(q.Bytes) || cap(q.Bytes) != len(q.Bytes) {
+				t.Fatal("arena not advanced by the block, or the block's capacity reaches past it")
+			}
+		}
+	})
+}
+
+// TestQuickPEM: quickPEM reads the plain form (LF or CRLF lines) and
+// leaves every other form to pem.Decode.
+func TestQuickPEM(t *testing.T) {
+	plain := string(EncodePEM("CERTIFICATE", newPKI(t).leaf.Raw))
+	for _, tt := range []struct {
+		pem   string
+		quick bool
+	}{
+		{plain, true},
+		{strings.ReplaceAll(plain, "\n", "\r\n"), true},
+		{strings.TrimSuffix(plain, "\n"), true},
+		{strings.Replace(plain, "-----\n", "----- \n", 1), false},
+		{strings.Replace(plain, "-----\n", "-----\nA: b\n\n", 1), false},
+		{strings.Replace(plain, "\n", "\n ", 2), false},
+		{strings.Replace(plain, "END CERTIFICATE", "END X509 CRL", 1), false},
+		{"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", false},
+	} {
+		data := []byte(tt.pem)
+		q := quickPEM(data, blockType(data), nil)
+		if (q != nil) != tt.quick {
+			t.Errorf("%q: quick %v", tt.pem, q != nil)
+		}
+		blocks, err := splitPEM(data)
+		p, _ := pem.Decode(data)
+		if (err == nil) != (p != nil) || (p != nil && !bytes.Equal(blocks[0].block.Bytes, p.Bytes)) {
+			t.Errorf("%q: splitPEM %v, pem.Decode %v", tt.pem, err, p != nil)
+		}
+	}
 }

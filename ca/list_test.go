@@ -44,6 +44,7 @@ func listFixture() []*Record {
 	add("ocsp", "ocsp-signer", -2*day, 5*day, false)
 	add("früh", "client", -250*day, 29*day, false) // issued before the two above it
 	add("alice", "client", -1*day, 20*day, true)
+	add("dave", "client", -2*day, 3*day, false) // issued with ocsp, recorded after it, expires before it
 	return recs
 }
 
@@ -200,8 +201,57 @@ func checkListFilters(t *testing.T, s *Store, recs []*Record) {
 			if w := summaryOf(want); sum != w {
 				t.Errorf("Summarize = %+v, want %+v", sum, w)
 			}
+
+			// The rows of a table: in one query, and one at a time.
+			rows, ok, err := s.Rows(ctx, tc.f, len(want))
+			if err != nil || !ok {
+				t.Fatalf("Rows(%d) = %v, %v", len(want), ok, err)
+			}
+			var eachRow []*Row
+			if err := s.EachRow(ctx, tc.f, func(r *Row) error { eachRow = append(eachRow, r); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			for name, rows := range map[string][]*Row{"Rows": rows, "EachRow": eachRow} {
+				if got, w := rowSerials(rows), serialsOf(want); got != w {
+					t.Fatalf("%s = %s, want %s", name, got, w)
+				}
+				for i, r := range rows {
+					if w := want[i]; r.Name != w.Name || r.Profile != w.Profile || r.Status != w.Status ||
+						!r.NotAfter.Equal(w.NotAfter) || r.SANs != strings.Join(w.SANs, "\n") {
+						t.Errorf("%s: row %+v, want the record %+v", name, r, w)
+					}
+				}
+			}
+			if sum := SummaryOf(rows); sum != summaryOf(want) {
+				t.Errorf("SummaryOf(Rows) = %+v, want %+v", sum, summaryOf(want))
+			}
+			if len(want) > 0 {
+				if rows, ok, err := s.Rows(ctx, tc.f, len(want)-1); err != nil || ok || rows != nil {
+					t.Errorf("Rows(%d) of %d rows = %d rows, %v, %v; want none, false", len(want)-1, len(want), len(rows), ok, err)
+				}
+			}
 		})
 	}
+}
+
+// queryPlan returns the steps of SQLite's plan for q.
+func queryPlan(t *testing.T, s *Store, q string, args ...any) []string {
+	t.Helper()
+	rows, err := s.DB().Query("EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan
 }
 
 // A version-3 store answers the filters of pkit list and pkit renew
@@ -210,24 +260,27 @@ func TestStoreListUsesIndexes(t *testing.T) {
 	s := storeOfVersion(t, schemaVersion, listFixture(), false)
 	for _, tc := range listFilters {
 		where, args := tc.f.where()
-		rows, err := s.DB().Query("EXPLAIN QUERY PLAN SELECT "+listColumns+" FROM certs WHERE "+where+listOrder, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, s, "SELECT "+listColumns+" FROM certs WHERE "+where+listOrder, args...)
 		for _, step := range plan {
 			if strings.HasPrefix(step, "SCAN certs") && !strings.Contains(step, "INDEX") {
 				t.Errorf("%s: the query reads the whole table: %q", tc.name, plan)
 			}
+		}
+	}
+}
+
+// The rows of an expiry window (pkit list --expiring) are read through
+// the not_after index, in its order, without a sort in the database.
+func TestStoreRowsUseExpiryIndex(t *testing.T) {
+	s := storeOfVersion(t, schemaVersion, listFixture(), false)
+	for _, tc := range listFilters {
+		if tc.f.Before.IsZero() {
+			continue
+		}
+		where, args := tc.f.where()
+		plan := queryPlan(t, s, "SELECT "+rowColumns+" FROM certs WHERE "+where, args...)
+		if len(plan) != 1 || !strings.HasPrefix(plan[0], "SEARCH certs USING INDEX certs_") || !strings.Contains(plan[0], "not_after<?") {
+			t.Errorf("%s: the rows are read by %q", tc.name, plan)
 		}
 	}
 }
@@ -244,6 +297,14 @@ func TestStoreEachStops(t *testing.T) {
 	if _, err := s.Count(context.Background()); err != nil {
 		t.Fatalf("the store after Each stopped: %v", err)
 	}
+}
+
+func rowSerials(rows []*Row) string {
+	var s []string
+	for _, r := range rows {
+		s = append(s, r.Serial)
+	}
+	return strings.Join(s, " ")
 }
 
 func serialsOf(recs []*Record) string {
@@ -383,5 +444,47 @@ func TestParseSerial(t *testing.T) {
 		if ok != wantOK || (ok && got.Cmp(want) != 0) {
 			t.Errorf("parseSerial(%q) = %v, %v; SetString: %v, %v", s, got, ok, want, wantOK)
 		}
+	}
+}
+
+// A listing reads the store with a small page cache and gives the
+// connection its cache back, also when it stops early.
+func TestStoreScanCache(t *testing.T) {
+	s := storeOfVersion(t, schemaVersion, listFixture(), false)
+	ctx := context.Background()
+	cacheSize := func() (n int) {
+		t.Helper()
+		if err := s.DB().QueryRow("PRAGMA cache_size").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := cacheSize()
+	if before == scanCachePages {
+		t.Fatalf("the store's cache is already %d pages", before)
+	}
+	stop := fmt.Errorf("enough")
+	var during []int
+	err := s.scan(ctx, "PRAGMA cache_size", nil, func(rows *sql.Rows) error {
+		for rows.Next() {
+			var n int
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			during = append(during, n)
+		}
+		return nil
+	})
+	if err == nil {
+		err = s.scan(ctx, "SELECT serial FROM certs", nil, func(*sql.Rows) error { return stop })
+	}
+	if err != stop {
+		t.Fatalf("scan = %v, want %v", err, stop)
+	}
+	if len(during) != 1 || during[0] != scanCachePages {
+		t.Errorf("cache_size during the listing = %v, want %d", during, scanCachePages)
+	}
+	if after := cacheSize(); after != before {
+		t.Errorf("cache_size after the listings = %d, want %d as before", after, before)
 	}
 }

@@ -581,24 +581,18 @@ func (s *Store) List(ctx context.Context, f Filter) ([]*Record, error) {
 // The store has one connection: fn must not use the store.
 func (s *Store) Each(ctx context.Context, f Filter, fn func(*Record) error) error {
 	where, args := f.where()
-	rows, err := s.db.QueryContext(ctx, "SELECT "+listColumns+" FROM certs WHERE "+where+listOrder, args...)
-	if err != nil {
-		return fmt.Errorf("reading store: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := scanListed(rows)
-		if err != nil {
-			return err
+	return s.scan(ctx, "SELECT "+listColumns+" FROM certs WHERE "+where+listOrder, args, func(rows *sql.Rows) error {
+		for rows.Next() {
+			r, err := scanListed(rows)
+			if err != nil {
+				return err
+			}
+			if err := fn(r); err != nil {
+				return err
+			}
 		}
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("reading store: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // Summary is what a table of records needs before its first row: how

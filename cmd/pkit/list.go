@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -67,18 +67,7 @@ EXAMPLES
 				}
 				return out.Flush()
 			}
-			sum, err := a.Store.Summarize(c.Context, f)
-			if err != nil {
-				return err
-			}
-			if sum.Count == 0 {
-				fmt.Fprintln(e.stderr, "no certificates match")
-				return nil
-			}
-			if err := listTable(c.Context, out, a.Store, f, sum, a.Now()); err != nil {
-				return err
-			}
-			return out.Flush()
+			return listTable(c.Context, out, e.stderr, a.Store, f, a.Now(), listTableRows)
 		},
 	}
 }
@@ -171,39 +160,106 @@ const spaces = "                                                                
 // listHeader are the table's columns; the last, SANS, is not padded.
 var listHeader = []string{"SERIAL", "NAME", "PROFILE", "STATUS", "EXPIRES", "SANS"}
 
-// listTable writes the table of the records matching f as the store reads
-// them: the columns are as wide as sum says (two spaces between them, as
-// text/tabwriter would align the whole table), so no row is held. A
-// record issued between the summary and the rows may be wider: its cells
-// then get two spaces, the others stay aligned.
-func listTable(ctx context.Context, out *bufio.Writer, s *ca.Store, f ca.Filter, sum ca.Summary, now time.Time) error {
+// listTableRows is how many rows listTable holds to print a table in one
+// query (a few MiB); a larger table is printed as the store reads it.
+const listTableRows = 50_000
+
+// listTable writes the table of the records matching f to out and flushes
+// it, or says on stderr that none match. A table of at most limit rows is read in one query and its columns sized from its rows; a larger
+// one is sized by the store's summary first and printed as the store
+// reads it.
+func listTable(ctx context.Context, out *bufio.Writer, stderr io.Writer, s *ca.Store, f ca.Filter, now time.Time, limit int) error {
+	rows, ok, err := s.Rows(ctx, f, limit)
+	if err != nil {
+		return err
+	}
+	sum := ca.SummaryOf(rows)
+	each := func(fn func(*ca.Row) error) error {
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if !ok {
+		if sum, err = s.Summarize(ctx, f); err != nil {
+			return err
+		}
+		each = func(fn func(*ca.Row) error) error { return s.EachRow(ctx, f, fn) }
+	}
+	if sum.Count == 0 {
+		fmt.Fprintln(stderr, "no certificates match")
+		return nil
+	}
+	if err := writeTable(out, sum, now, each); err != nil {
+		return err
+	}
+	return out.Flush()
+}
+
+// writeTable writes the table of the rows each yields: the columns are as
+// wide as sum says (two spaces between them, as text/tabwriter would align
+// the whole table), so no row is held. A record issued between the
+// summary and the rows may be wider: its cells then get two spaces, the
+// others stay aligned.
+func writeTable(out *bufio.Writer, sum ca.Summary, now time.Time, each func(func(*ca.Row) error) error) error {
 	statusLen := len(ca.StatusValid)
 	if sum.Revoked || (!sum.FirstExpiry.IsZero() && now.After(sum.FirstExpiry)) {
 		statusLen = len("expired") // as long as "revoked"
 	}
-	widths := []int{sum.SerialLen, sum.NameLen, sum.ProfileLen, statusLen, len("2006-01-02")}
+	widths := [...]int{sum.SerialLen, sum.NameLen, sum.ProfileLen, statusLen, len("2006-01-02")}
 	for i, w := range widths {
 		widths[i] = max(w, len(listHeader[i])) + 2
 	}
-	row := func(cells ...string) {
-		for i, w := range widths {
-			out.WriteString(cells[i])
-			for pad := max(w-utf8.RuneCountInString(cells[i]), 2); pad > 0; pad -= len(spaces) {
-				out.WriteString(spaces[:min(pad, len(spaces))])
-			}
+	var line []byte
+	cell := func(i int, s string, n int) {
+		line = append(line, s...)
+		for pad := max(widths[i]-n, 2); pad > 0; pad -= len(spaces) {
+			line = append(line, spaces[:min(pad, len(spaces))]...)
 		}
-		out.WriteString(cells[len(widths)])
-		out.WriteByte('\n')
 	}
-	row(listHeader...)
-	return s.Each(ctx, f, func(r *ca.Record) error {
+	for i, h := range listHeader[:len(widths)] {
+		cell(i, h, len(h))
+	}
+	line = append(line, listHeader[len(widths)]...)
+	line = append(line, '\n')
+	out.Write(line)
+	return each(func(r *ca.Row) error {
+		line = line[:0]
+		cell(0, r.Serial, len(r.Serial))
+		cell(1, r.Name, utf8.RuneCountInString(r.Name))
+		cell(2, r.Profile, utf8.RuneCountInString(r.Profile))
 		status := string(r.Status)
 		if r.Status == ca.StatusValid && now.After(r.NotAfter) {
 			status = "expired"
 		}
-		row(ca.SerialHex(r.Serial), r.Name, r.Profile, status, r.NotAfter.Format("2006-01-02"), strings.Join(r.SANs, ","))
-		return nil
+		cell(3, status, len(status))
+		n := len(line)
+		line = appendDate(line, r.NotAfter)
+		cell(4, "", len(line)-n)
+		for i := 0; i < len(r.SANs); i++ { // newline-separated in the store, comma-separated here
+			if c := r.SANs[i]; c == '\n' {
+				line = append(line, ',')
+			} else {
+				line = append(line, c)
+			}
+		}
+		line = append(line, '\n')
+		_, err := out.Write(line)
+		return err
 	})
+}
+
+// appendDate appends t's date as t.Format("2006-01-02") writes it, for
+// years 0 to 9999, without parsing the layout.
+func appendDate(b []byte, t time.Time) []byte {
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, "2006-01-02")
+	}
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
 // recordJSON is the --json form of a store record; its fields are stable.

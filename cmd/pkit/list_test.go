@@ -95,34 +95,36 @@ func TestListStreamsSameBytes(t *testing.T) {
 				t.Errorf("list --json streamed:\n%s\nwant:\n%s", got.String(), want.String())
 			}
 
-			// The table, as text/tabwriter aligned it.
-			if len(recs) == 0 {
-				return
-			}
+			// The table, as text/tabwriter aligned it, or a line on stderr.
 			want.Reset()
-			tw := tabwriter.NewWriter(&want, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "SERIAL\tNAME\tPROFILE\tSTATUS\tEXPIRES\tSANS")
-			for _, r := range recs {
-				status := string(r.Status)
-				if r.Status == ca.StatusValid && now.After(r.NotAfter) {
-					status = "expired"
+			wantErr := "no certificates match\n"
+			if len(recs) > 0 {
+				wantErr = ""
+				tw := tabwriter.NewWriter(&want, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "SERIAL\tNAME\tPROFILE\tSTATUS\tEXPIRES\tSANS")
+				for _, r := range recs {
+					status := string(r.Status)
+					if r.Status == ca.StatusValid && now.After(r.NotAfter) {
+						status = "expired"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ca.SerialHex(r.Serial), r.Name, r.Profile, status,
+						r.NotAfter.Format("2006-01-02"), strings.Join(r.SANs, ","))
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ca.SerialHex(r.Serial), r.Name, r.Profile, status,
-					r.NotAfter.Format("2006-01-02"), strings.Join(r.SANs, ","))
+				tw.Flush()
 			}
-			tw.Flush()
-			sum, err := s.Summarize(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got.Reset()
-			out.Reset(&got)
-			if err := listTable(ctx, out, s, f, sum, now); err != nil {
-				t.Fatal(err)
-			}
-			out.Flush()
-			if got.String() != want.String() {
-				t.Errorf("list table streamed:\n%s\nwant:\n%s", got.String(), want.String())
+			// Read in one query (the rows fit), and sized by the store's
+			// summary, then printed as the store reads the rows (they do not).
+			for _, limit := range []int{listTableRows, len(recs), len(recs) - 1, 0} {
+				var stderr bytes.Buffer
+				got.Reset()
+				out.Reset(&got)
+				if err := listTable(ctx, out, &stderr, s, f, now, limit); err != nil {
+					t.Fatal(err)
+				}
+				if got.String() != want.String() || stderr.String() != wantErr {
+					t.Errorf("list table, at most %d rows in one query:\n%s\nstderr %q\nwant:\n%s\nstderr %q", limit,
+						got.String(), stderr.String(), want.String(), wantErr)
+				}
 			}
 		})
 	}

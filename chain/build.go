@@ -355,7 +355,7 @@ func (g *graph) candidates(n *node) []*node {
 	} else {
 		out = append(out, b.all...)
 	}
-	valid := func(x *node) bool { return !g.at.Before(x.pc.NotBefore) && !g.at.After(x.pc.NotAfter) }
+	valid := func(x *node) bool { nb, na := x.pc.Validity(); return !g.at.Before(nb) && !g.at.After(na) }
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.root != b.root {
@@ -364,7 +364,9 @@ func (g *graph) candidates(n *node) []*node {
 		if va, vb := valid(a), valid(b); va != vb {
 			return va
 		}
-		return a.pc.NotAfter.After(b.pc.NotAfter)
+		_, naa := a.pc.Validity()
+		_, nab := b.pc.Validity()
+		return naa.After(nab)
 	})
 	if b.sorted == nil {
 		b.sorted = map[string][]*node{}
@@ -663,7 +665,7 @@ func (s *search) walk(n *node, path []*node) {
 func (s *search) offer(path []*node, complete, trusted, loop bool) {
 	c := &candidate{nodes: append([]*node(nil), path...), complete: complete, trusted: trusted, loop: loop}
 	for _, n := range path {
-		if s.at.Before(n.pc.NotBefore) || s.at.After(n.pc.NotAfter) {
+		if nb, na := n.pc.Validity(); s.at.Before(nb) || s.at.After(na) {
 			c.invalid++
 		}
 	}
@@ -693,12 +695,13 @@ func better(a, b *candidate) bool {
 		return len(a.nodes) > len(b.nodes) // an incomplete path: the one that gets furthest
 	}
 	for i := range a.nodes {
-		x, y := a.nodes[i].pc, b.nodes[i].pc
-		if !x.NotAfter.Equal(y.NotAfter) {
-			return x.NotAfter.After(y.NotAfter)
+		xb, xa := a.nodes[i].pc.Validity()
+		yb, ya := b.nodes[i].pc.Validity()
+		if !xa.Equal(ya) {
+			return xa.After(ya)
 		}
-		if !x.NotBefore.Equal(y.NotBefore) {
-			return x.NotBefore.After(y.NotBefore)
+		if !xb.Equal(yb) {
+			return xb.After(yb)
 		}
 		if c := bytes.Compare(a.nodes[i].fp[:], b.nodes[i].fp[:]); c != 0 {
 			return c < 0

@@ -56,10 +56,6 @@ func splitPEM(data []byte) ([]pemBlock, error) {
 	// The blocks are decoded into one buffer: base64 takes 4 bytes for 3.
 	arena := make([]byte, 0, len(data)/4*3)
 	_, err := eachPEMInto(data, &arena, func(b pemBlock) error {
-		if out == nil {
-			// At most one block per BEGIN line: allocated once.
-			out = make([]pemBlock, 0, bytes.Count(data, pemBegin))
-		}
 		out = append(out, b)
 		return nil
 	})
@@ -94,7 +90,7 @@ func eachPEMInto(data []byte, arena *[]byte, f func(pemBlock) error) (int, error
 		if k := bytes.IndexByte(data[j:], '\n'); k >= 0 {
 			end = j + k + 1
 		}
-		block := quickPEM(data[:end], typ, arena)
+		block := quickPEM(data[:end], typ, j, arena)
 		if block == nil {
 			block, _ = pem.Decode(data[:end])
 		}
@@ -133,7 +129,8 @@ func eachPEMInto(data []byte, arena *[]byte, f func(pemBlock) error) (int, error
 // and END line, as eachPEM found them, typ its type) when it has the plain
 // form of nearly every PEM file: "-----BEGIN TYPE-----", lines of base64
 // only (no headers, spaces or tabs), "-----END TYPE-----", each line
-// ended by LF or CRLF. It returns nil for anything else, which
+// ended by LF or CRLF; endAt is where its END line starts. It returns
+// nil for anything else, which
 // pem.Decode then reads: on what quickPEM reads, pem.Decode gives the
 // same type and bytes, with an empty header map instead of nil
 // (FuzzQuickPEM). It is there for speed: pem.Decode searches each block
@@ -141,7 +138,7 @@ func eachPEMInto(data []byte, arena *[]byte, f func(pemBlock) error) (int, error
 // on a 1000-certificate bundle quickPEM takes a third of the time.
 // The bytes are decoded into arena's spare capacity when arena is not
 // nil and has room, else into a buffer of their own.
-func quickPEM(data []byte, typ string, arena *[]byte) *pem.Block {
+func quickPEM(data []byte, typ string, endAt int, arena *[]byte) *pem.Block {
 	if _, known := pemKinds[typ]; !known && !pemIgnored[typ] {
 		return nil // a type that names no kind (it could hold "-----BEGIN ")
 	}
@@ -152,17 +149,15 @@ func quickPEM(data []byte, typ string, arena *[]byte) *pem.Block {
 	if rest, ok = cutLine(rest, typ); !ok {
 		return nil
 	}
-	j := bytes.Index(rest, pemEnd)
-	if j <= 0 || rest[j-1] != '\n' {
+	start := len(data) - len(rest)
+	if endAt <= start || endAt > len(data) || data[endAt-1] != '\n' || !bytes.HasPrefix(data[endAt:], pemEnd) {
 		return nil
 	}
-	body := rest[:j]
-	for _, c := range body {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '\r' || c == '\n') {
-			return nil
-		}
-	}
-	if end, ok := cutLine(rest[j+len(pemEnd):], typ); !ok || len(end) != 0 {
+	// The body is base64 alone: the decoder refuses anything else (a
+	// header's colon, a space, a dash) but line ends, and quickPEM then
+	// leaves the block to pem.Decode.
+	body := data[start:endAt]
+	if end, ok := cutLine(data[endAt+len(pemEnd):], typ); !ok || len(end) != 0 {
 		return nil
 	}
 	n := base64.StdEncoding.DecodedLen(len(body))

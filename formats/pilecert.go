@@ -29,7 +29,6 @@ type PileCert struct {
 	RawSubjectPublicKeyInfo []byte
 	SubjectKeyId            []byte
 	AuthorityKeyId          []byte
-	NotBefore, NotAfter     time.Time
 	// Version is 1, 2 or 3, as in [x509.Certificate].
 	Version int
 	// BasicConstraintsValid and IsCA are those of the basic constraints
@@ -39,6 +38,12 @@ type PileCert struct {
 	// Block is the certificate's position in its file, for errors: as
 	// [ParseError].Block (0 in a file of one item).
 	Block int
+
+	// validity is the Validity SEQUENCE's contents, read into notBefore
+	// and notAfter on first use (times: 1 read, -1 unreadable).
+	validity            []byte
+	notBefore, notAfter time.Time
+	times               int8
 
 	cert *x509.Certificate
 	err  error
@@ -77,8 +82,25 @@ func indexCertificate(der []byte) (*PileCert, error) {
 // PileCertOf returns c as a [PileCert], already parsed.
 func PileCertOf(c *x509.Certificate) *PileCert {
 	return &PileCert{Raw: c.Raw, RawSubject: c.RawSubject, RawIssuer: c.RawIssuer, RawSubjectPublicKeyInfo: c.RawSubjectPublicKeyInfo,
-		SubjectKeyId: c.SubjectKeyId, AuthorityKeyId: c.AuthorityKeyId, NotBefore: c.NotBefore, NotAfter: c.NotAfter,
+		SubjectKeyId: c.SubjectKeyId, AuthorityKeyId: c.AuthorityKeyId, notBefore: c.NotBefore, notAfter: c.NotAfter, times: 1,
 		Version: c.Version, BasicConstraintsValid: c.BasicConstraintsValid, IsCA: c.IsCA, cert: c, done: true}
+}
+
+// Validity returns the certificate's validity period, as [x509.Certificate]'s
+// NotBefore and NotAfter, read on first use (a search reads the times of
+// few of a pile's certificates). Both are zero when they do not read:
+// crypto/x509 refuses such a certificate.
+func (p *PileCert) Validity() (notBefore, notAfter time.Time) {
+	if p.times == 0 {
+		p.times = -1
+		v := cryptobyte.String(p.validity)
+		nb, ok1 := ReadASN1Time(&v)
+		na, ok2 := ReadASN1Time(&v)
+		if ok1 && ok2 {
+			p.notBefore, p.notAfter, p.times = nb, na, 1
+		}
+	}
+	return p.notBefore, p.notAfter
 }
 
 // Certificate parses the certificate with crypto/x509 (as [Parse] does)
@@ -117,6 +139,7 @@ var (
 // read fills p from p.Raw, reading the certificate in crypto/x509's order
 // and as leniently or strictly as it does for these fields, and reports
 // whether it could. It allocates nothing: the byte fields point into Raw.
+// The validity is read when asked for ([PileCert.Validity]).
 func (p *PileCert) read() bool {
 	in := cryptobyte.String(p.Raw)
 	var cert, tbs, tbsFull, sigAlg, validity cryptobyte.String
@@ -138,13 +161,7 @@ func (p *PileCert) read() bool {
 		!tbs.ReadASN1Element(&subject, cbasn1.SEQUENCE) || !tbs.ReadASN1Element(&spki, cbasn1.SEQUENCE) {
 		return false
 	}
-	var ok bool
-	if p.NotBefore, ok = ReadASN1Time(&validity); !ok {
-		return false
-	}
-	if p.NotAfter, ok = ReadASN1Time(&validity); !ok {
-		return false
-	}
+	p.validity = validity
 	p.RawIssuer, p.RawSubject, p.RawSubjectPublicKeyInfo = issuer, subject, spki
 	if p.Version > 1 {
 		if !tbs.SkipOptionalASN1(cbasn1.Tag(1).ContextSpecific()) || !tbs.SkipOptionalASN1(cbasn1.Tag(2).ContextSpecific()) {

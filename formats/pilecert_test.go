@@ -28,9 +28,10 @@ func sameIndex(t *testing.T, p *PileCert, c *x509.Certificate) {
 			t.Fatalf("%s: index %x, crypto/x509 %x", f.name, f.a, f.b)
 		}
 	}
-	if !p.NotBefore.Equal(c.NotBefore) || !p.NotAfter.Equal(c.NotAfter) || p.Version != c.Version ||
+	nb, na := p.Validity()
+	if !nb.Equal(c.NotBefore) || !na.Equal(c.NotAfter) || p.Version != c.Version ||
 		p.BasicConstraintsValid != c.BasicConstraintsValid || p.IsCA != c.IsCA {
-		t.Fatalf("index %v %v v%d bc=%v ca=%v, crypto/x509 %v %v v%d bc=%v ca=%v", p.NotBefore, p.NotAfter, p.Version, p.BasicConstraintsValid, p.IsCA,
+		t.Fatalf("index %v %v v%d bc=%v ca=%v, crypto/x509 %v %v v%d bc=%v ca=%v", nb, na, p.Version, p.BasicConstraintsValid, p.IsCA,
 			c.NotBefore, c.NotAfter, c.Version, c.BasicConstraintsValid, c.IsCA)
 	}
 }
@@ -225,7 +226,7 @@ func FuzzQuickPEM(f *testing.F) {
 			block := data[:end]
 			data = data[end:]
 			arena := make([]byte, 0, len(block))
-			q, q2 := quickPEM(block, typ, &arena), quickPEM(block, typ, nil)
+			q, q2 := quickPEM(block, typ, j, &arena), quickPEM(block, typ, j, nil)
 			if (q == nil) != (q2 == nil) {
 				t.Fatal("arena changes what quickPEM reads")
 			}
@@ -261,7 +262,7 @@ func TestQuickPEM(t *testing.T) {
 		{"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", false},
 	} {
 		data := []byte(tt.pem)
-		q := quickPEM(data, blockType(data), nil)
+		q := quickPEM(data, blockType(data), bytes.Index(data, pemEnd), nil)
 		if (q != nil) != tt.quick {
 			t.Errorf("%q: quick %v", tt.pem, q != nil)
 		}

@@ -2,6 +2,7 @@ package ca
 
 import (
 	"context"
+	"maps"
 	"math/big"
 	"sort"
 	"testing"
@@ -68,6 +69,18 @@ func TestPendingOneRule(t *testing.T) {
 		}
 		if total != len(wantPending) || len(pend) != len(wantPending) {
 			t.Errorf("%s: PendingRevocations: %v (total %d), want %v", step, got, total, wantPending)
+		}
+		// PendingByCA counts them by the CA that should list them.
+		_, counts, err := a.PendingByCA(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCounts := map[string]int{}
+		for _, p := range pend {
+			wantCounts[p.CA]++
+		}
+		if !maps.Equal(counts, wantCounts) {
+			t.Errorf("%s: PendingByCA counts %v, want %v", step, counts, wantCounts)
 		}
 		for _, n := range wantPending {
 			one, _, err := a.PendingRevocations(ctx, "", certs[n])

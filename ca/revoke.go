@@ -1131,14 +1131,27 @@ const MaxPendingNamed = 100
 // then read whole. A CA without a published CRL (or whose CRL does not
 // verify) counts as listing nothing; a CA revoked for key compromise signs
 // no more CRLs and is passed over. The names of the first
-// [MaxPendingNamed] are looked up; total counts all of them.
+// [MaxPendingNamed] are looked up; total counts all of them (see
+// [Authority.PendingByCA] for the count of each CA).
 func (a *Authority) PendingRevocations(ctx context.Context, dir string, serials ...*big.Int) (_ []Pending, total int, err error) {
+	out, counts, err := a.PendingByCA(ctx, dir, serials...)
+	for _, n := range counts {
+		total += n
+	}
+	return out, total, err
+}
+
+// PendingByCA is [Authority.PendingRevocations] with the count of all the
+// pending changes of each CA that has some, by its name, in place of
+// their total.
+func (a *Authority) PendingByCA(ctx context.Context, dir string, serials ...*big.Int) (_ []Pending, counts map[string]int, err error) {
 	if dir == "" {
 		dir = filepath.Join(a.Dir, "crl")
 	}
 	var out []Pending
+	counts = map[string]int{}
 	add := func(p Pending) error {
-		total++
+		counts[p.CA]++
 		if len(out) < MaxPendingNamed {
 			out = append(out, p)
 		}
@@ -1159,10 +1172,10 @@ func (a *Authority) PendingRevocations(ctx context.Context, dir string, serials 
 	if len(serials) == 0 {
 		for _, n := range a.CANames() {
 			if err := a.pendingOfCA(ctx, n, a.publishedListing(dir, n), add); err != nil {
-				return nil, 0, err
+				return nil, nil, err
 			}
 		}
-		return out, total, nil
+		return out, counts, nil
 	}
 	// The records first, then each CA's CRL read once for its serials.
 	byCA := map[string][]*Record{}
@@ -1173,7 +1186,7 @@ func (a *Authority) PendingRevocations(ctx context.Context, dir string, serials 
 			continue
 		}
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
 		n := rec.Issuer
 		if n == "" || a.CAs[n] == nil {
@@ -1188,7 +1201,7 @@ func (a *Authority) PendingRevocations(ctx context.Context, dir string, serials 
 		if err := a.compromisedCA(ctx, n); errors.Is(err, ErrCACompromised) {
 			continue
 		} else if err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
 		only := make([]*big.Int, len(byCA[n]))
 		for i, rec := range byCA[n] {
@@ -1203,5 +1216,5 @@ func (a *Authority) PendingRevocations(ctx context.Context, dir string, serials 
 			}
 		}
 	}
-	return out, total, nil
+	return out, counts, nil
 }

@@ -248,9 +248,13 @@ func (e *env) crlCheckExpiry(c *cli.Context) error {
 		dir = filepath.Join(a.Dir, "crl")
 	}
 	now := a.Now()
-	pending, total, err := a.PendingRevocations(ctxOf(c), dir)
+	pending, counts, err := a.PendingByCA(ctxOf(c), dir)
 	if err != nil {
 		return err
+	}
+	total := 0
+	for _, n := range counts {
+		total += n
 	}
 	type pendingJSON struct {
 		Serial string `json:"serial"`
@@ -265,14 +269,18 @@ func (e *env) crlCheckExpiry(c *cli.Context) error {
 		Problem    string    `json:"problem,omitempty"`
 		// Note says why a lapsing CRL is no problem: the CA signs no
 		// more CRLs (revoked for key compromise).
-		Note    string        `json:"note,omitempty"`
-		Pending []pendingJSON `json:"pending,omitempty"`
+		Note string `json:"note,omitempty"`
+		// Pending are the CA's changes the CRL does not carry yet, the
+		// first of ca.MaxPendingNamed for all CAs together; PendingTotal
+		// counts all of them.
+		Pending      []pendingJSON `json:"pending,omitempty"`
+		PendingTotal int           `json:"pending_total"`
 	}
 	var all []status
 	bad := 0
 	for _, name := range a.CANames() {
 		_, der := ca.CRLFiles(dir, name)
-		st := status{CA: name, File: der}
+		st := status{CA: name, File: der, PendingTotal: counts[name]}
 		rl, err := readCRLHeader(der)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):

@@ -208,7 +208,7 @@ func checkListFilters(t *testing.T, s *Store, recs []*Record) {
 				t.Fatalf("Rows(%d) = %v, %v", len(want), ok, err)
 			}
 			var eachRow []*Row
-			if err := s.EachRow(ctx, tc.f, func(r *Row) error { eachRow = append(eachRow, r); return nil }); err != nil {
+			if err := s.EachRow(ctx, tc.f, func(r *Row) error { c := *r; eachRow = append(eachRow, &c); return nil }); err != nil {
 				t.Fatal(err)
 			}
 			for name, rows := range map[string][]*Row{"Rows": rows, "EachRow": eachRow} {

@@ -47,14 +47,19 @@ func rowOrder(a, b *Row) int {
 // the place of [Store.Summarize]'s second pass over the table.
 func (s *Store) Rows(ctx context.Context, f Filter, limit int) (rows []*Row, ok bool, err error) {
 	where, args := f.where()
+	var slab []Row // the rows, allocated a few hundred at a time
 	err = s.scan(ctx, "SELECT "+rowColumns+" FROM certs WHERE "+where, args, func(q *sql.Rows) error {
 		for q.Next() {
 			if len(rows) == limit {
 				rows = nil
 				return nil
 			}
-			r, err := scanRow(q)
-			if err != nil {
+			if len(slab) == 0 {
+				slab = make([]Row, min(max(len(rows), 64), 1024))
+			}
+			r := &slab[0]
+			slab = slab[1:]
+			if err := scanRow(q, r); err != nil {
 				return err
 			}
 			rows = append(rows, r)
@@ -70,18 +75,18 @@ func (s *Store) Rows(ctx context.Context, f Filter, limit int) (rows []*Row, ok 
 }
 
 // EachRow calls fn with the row of each record matching f, in the order
-// of [Store.List], reading them one at a time (as [Store.Each] does). It
-// stops at the first error fn returns, and returns it. fn must not use
-// the store.
+// of [Store.List], reading them one at a time (as [Store.Each] does) into
+// one Row: fn must not keep it. It stops at the first error fn returns,
+// and returns it. fn must not use the store.
 func (s *Store) EachRow(ctx context.Context, f Filter, fn func(*Row) error) error {
 	where, args := f.where()
 	return s.scan(ctx, "SELECT "+rowColumns+" FROM certs WHERE "+where+listOrder, args, func(q *sql.Rows) error {
+		var r Row
 		for q.Next() {
-			r, err := scanRow(q)
-			if err != nil {
+			if err := scanRow(q, &r); err != nil {
 				return err
 			}
-			if err := fn(r); err != nil {
+			if err := fn(&r); err != nil {
 				return err
 			}
 		}
@@ -127,20 +132,20 @@ func (s *Store) scan(ctx context.Context, q string, args []any, fn func(*sql.Row
 	return nil
 }
 
-func scanRow(sc scanner) (*Row, error) {
-	r := new(Row)
+// scanRow reads a row of rowColumns into r.
+func scanRow(sc scanner, r *Row) error {
 	if err := sc.Scan(&r.Serial, &r.Name, &r.Profile, (*string)(&r.Status), &r.notAfter, &r.SANs, &r.issuedAt, &r.rowid); err != nil {
-		return nil, err
+		return err
 	}
 	if !canonicalSerial(r.Serial) {
 		n, ok := parseSerial(r.Serial)
 		if !ok {
-			return nil, fmt.Errorf("store holds a bad serial %q", r.Serial)
+			return fmt.Errorf("store holds a bad serial %q", r.Serial)
 		}
 		r.Serial = SerialHex(n)
 	}
 	r.NotAfter = time.Unix(r.notAfter, 0).UTC()
-	return r, nil
+	return nil
 }
 
 // canonicalSerial reports whether s is spelled as [SerialHex] spells a

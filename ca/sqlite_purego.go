@@ -23,6 +23,9 @@ func sqliteDSN(path, mode string, readOnly bool) string {
 	return dsn
 }
 
+// sqliteConfigure: the pure-Go driver keeps SQLite's defaults.
+func sqliteConfigure() {}
+
 // sqliteCode: see sqlite_cgo.go.
 func sqliteCode(err error) (int, bool) {
 	var se *sqlite.Error

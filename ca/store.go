@@ -288,6 +288,7 @@ func sqliteURI(path string) string { return "file:" + (&url.URL{Path: path}).Esc
 // does not, "ro" reads only) and applies the schema when writable.
 func openStore(path, mode string) (*Store, error) {
 	readOnly := strings.HasPrefix(mode, "ro")
+	sqliteConfigure()
 	db, err := sql.Open(sqliteDriver, sqliteDSN(path, mode, readOnly))
 	if err != nil {
 		return nil, fmt.Errorf("opening store %q: %w", path, err)

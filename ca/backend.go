@@ -150,11 +150,10 @@ func execAll(ctx context.Context, e execer, stmts []stmt) error {
 // durable itself (see durable.go). On SQLite that is commitUnsynced; on
 // PostgreSQL the whole transaction (write lock, statements, commit) goes
 // to the server at once, in one round trip (pgDialect.pipeline), and only
-// unsynced commits without waiting for the WAL: a certificate's record is
-// durable when Insert returns, as before.
+// unsynced commits without waiting for the WAL.
 func (s *Store) write(ctx context.Context, stmts []stmt, unsynced bool) error {
 	if pg, ok := s.dialect.(pgDialect); ok {
-		return pg.pipeline(ctx, s.db, stmts, unsynced)
+		return pg.pipeline(ctx, s.db, stmts, unsynced, nil, s.bulk.Load())
 	}
 	if unsynced {
 		return s.commitUnsynced(ctx, func(tx *sql.Tx) error { return execAll(ctx, tx, stmts) })
@@ -168,4 +167,34 @@ func (s *Store) write(ctx context.Context, stmts []stmt, unsynced bool) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// ensureIndex makes the index name with ddl (CREATE INDEX IF NOT EXISTS)
+// unless it exists, in tx when not nil. On PostgreSQL the index is looked
+// up first and made only under the write lock: there CREATE INDEX IF NOT
+// EXISTS takes a lock that stops every writer even when the index exists,
+// and two sessions making one index at once collide (a unique violation
+// in pg_class), as two machines publishing CRLs at once did.
+func (s *Store) ensureIndex(ctx context.Context, tx *sql.Tx, name, ddl string) error {
+	if !s.remote {
+		var e execer = s.db
+		if tx != nil {
+			e = tx
+		}
+		_, err := e.ExecContext(ctx, ddl)
+		return err
+	}
+	var q querier = s.db
+	if tx != nil {
+		q = tx
+	}
+	var exists bool
+	if err := q.QueryRowContext(ctx, "SELECT to_regclass(?) IS NOT NULL", name).Scan(&exists); err != nil || exists {
+		return err
+	}
+	if tx != nil {
+		_, err := tx.ExecContext(ctx, ddl)
+		return err
+	}
+	return s.write(ctx, []stmt{{ddl, nil}}, false)
 }

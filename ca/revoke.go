@@ -88,7 +88,7 @@ func (s *Store) RevokeMany(ctx context.Context, rs []Revocation, at time.Time) (
 		return nil, fmt.Errorf("revoking: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, revokedIndex); err != nil {
+	if err := s.ensureIndex(ctx, tx, "certs_revoked", revokedIndex); err != nil {
 		return nil, fmt.Errorf("revoking: %w", err)
 	}
 	get, err := tx.PrepareContext(ctx, "SELECT "+recordColumns+" FROM certs WHERE serial = ?")
@@ -216,7 +216,7 @@ const revokedIndex = `CREATE INDEX IF NOT EXISTS certs_revoked ON certs (issuer,
 func (s *Store) RevokedEntries(ctx context.Context, issuer string, fn func(revoke.Entry) error) error {
 	indexed := ""
 	if !s.readOnly { // a read-only store is read without the index it cannot make
-		if _, err := s.db.ExecContext(ctx, revokedIndex); err != nil {
+		if err := s.ensureIndex(ctx, nil, "certs_revoked", revokedIndex); err != nil {
 			return fmt.Errorf("reading revocations: %w", err)
 		}
 		indexed = s.dialect.indexedBy("certs_revoked")

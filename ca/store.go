@@ -476,6 +476,12 @@ func (s *Store) insert(ctx context.Context, r *Record) error {
 		}
 		return tx.Commit()
 	}
+	if pg, ok := s.dialect.(pgDialect); ok && len(r.Files) > 0 && !s.bulk.Load() {
+		// Durable when this returns, but the write lock is not held
+		// while the server waits for its disk (see pgDialect.pipeline).
+		return pg.pipeline(ctx, s.db, stmts, true, &stmt{"UPDATE placements SET started_at = started_at WHERE serial = ? AND pid = ?",
+			[]any{SerialHex(r.Serial), s.placementOwner()}}, false)
+	}
 	return s.write(ctx, stmts, r.deferSync)
 }
 

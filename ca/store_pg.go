@@ -101,6 +101,13 @@ func openPG(rawURL string, create bool) (*Store, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = pgConnectTimeout
 	}
+	// One round trip per statement: most pkit processes run each
+	// statement once, and a cached prepared statement costs a round trip
+	// to prepare it first (the parameters' types come from their Go
+	// types: string, int64, []byte).
+	if !strings.Contains(rawURL, "default_query_exec_mode=") {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+	}
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
@@ -288,15 +295,33 @@ func (pgDialect) sync(ctx context.Context, db *sql.DB) error {
 // write lock (pgLockKey), with unsynced SET LOCAL synchronous_commit TO
 // off, the statements, COMMIT. The server runs them in order and stops at
 // the first error, which is returned; the transaction is then rolled back
-// (a connection that cannot roll back is closed). The lock is held from
-// the statements' start to the commit, only while the server runs them.
-func (pgDialect) pipeline(ctx context.Context, db *sql.DB, stmts []stmt, unsynced bool) error {
+// (a connection that cannot roll back is closed).
+//
+// With flush (and unsynced), a second transaction follows in the same
+// round trip: flush alone, committed as the session commits (synchronously
+// unless in bulk mode). flush must change a row only this process
+// touches (its own placement mark), so that it waits for no one. Its
+// synchronous commit returns once the WAL is on disk up to it, which holds
+// the first transaction's commit: the write is durable when pipeline
+// returns, as with one synchronous commit, but the write lock was released
+// before the wait for the disk, so other issuers record meanwhile and
+// their waits overlap (PostgreSQL flushes them together) instead of each
+// waiting for the disk while holding the lock. Should flush change no row
+// (it then writes no WAL to wait for), a synchronous commit of its own
+// (sync) makes the write durable.
+//
+// With prepare (a batch writer, which runs the same statements over and
+// over on its connection), each statement is prepared on the connection
+// once and then only bound and run; a one-shot process sends each
+// statement's text with its values, which costs no round trip to prepare.
+func (d pgDialect) pipeline(ctx context.Context, db *sql.DB, stmts []stmt, unsynced bool, flush *stmt, prepare bool) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	return conn.Raw(func(dc any) error {
+	flushed := true
+	err = conn.Raw(func(dc any) error {
 		c := dc.(*pgConn).Conn.Conn()
 		b := &pgx.Batch{}
 		b.Queue("BEGIN")
@@ -308,7 +333,33 @@ func (pgDialect) pipeline(ctx context.Context, db *sql.DB, stmts []stmt, unsynce
 			b.Queue(pgQuery(st.q), st.args...)
 		}
 		b.Queue("COMMIT")
-		err := c.SendBatch(ctx, b).Close()
+		if prepare {
+			for _, q := range b.QueuedQueries {
+				if _, err := c.Prepare(ctx, q.SQL, q.SQL); err != nil {
+					return err
+				}
+			}
+		}
+		if flush != nil {
+			b.Queue("BEGIN")
+			b.Queue(pgQuery(flush.q), flush.args...)
+			b.Queue("COMMIT")
+		}
+		br := c.SendBatch(ctx, b)
+		var err error
+		for i := range b.QueuedQueries {
+			tag, e := br.Exec()
+			if e != nil {
+				err = e
+				break
+			}
+			if flush != nil && i == len(b.QueuedQueries)-2 {
+				flushed = tag.RowsAffected() > 0
+			}
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
 		if err != nil && c.PgConn().TxStatus() != 'I' {
 			if _, rerr := c.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
 				return fmt.Errorf("%w (%w)", err, driver.ErrBadConn)
@@ -316,6 +367,10 @@ func (pgDialect) pipeline(ctx context.Context, db *sql.DB, stmts []stmt, unsynce
 		}
 		return err
 	})
+	if err == nil && !flushed {
+		err = d.sync(ctx, db)
+	}
+	return err
 }
 
 // pgConnector makes the store's connections: pgx's, wrapped in pgConn.

@@ -4,13 +4,9 @@
 package main
 
 import (
-	// First: the process starts on one core (see oneCore).
-	_ "github.com/pkit/pkit/internal/onecore"
-
 	"io"
 	"os"
 	"runtime"
-	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -43,9 +39,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // main runs the app with e and returns the exit code.
 func (e *env) main(args []string) int {
-	if !oneCore(args) {
-		runtime.SetDefaultGOMAXPROCS()
-	}
 	app := newApp(e, args)
 	args = leadingFlagsLater(app, args)
 	if len(args) > 1 && (args[1] == "help" || args[1] == "h") {
@@ -124,24 +117,6 @@ func newApp(e *env, args []string) *cli.App {
 		}
 	}
 	return buildApp(e, cmds)
-}
-
-// oneCore reports whether the command args name runs on the one core
-// that internal/onecore started the process with: the short one-shot
-// commands, which neither compute in parallel nor build heaps worth a
-// parallel garbage collector. Every other command gets the machine's
-// cores back before it runs.
-func oneCore(args []string) bool {
-	if len(args) == 2 && (args[1] == "--version" || args[1] == "-v") {
-		return true
-	}
-	switch firstWord(args) {
-	case "inspect", "convert", "chain", "match", "csr":
-		return true
-	case "crl":
-		return slices.Contains(args[1:], "check")
-	}
-	return false
 }
 
 // firstWord is the command args name: the first word after the program's

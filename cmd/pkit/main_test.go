@@ -2,16 +2,12 @@ package main
 
 import (
 	"os"
-	"runtime"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
-	// The tests themselves run on every core; each pkit the scripts run
-	// starts on one, as pkit does (internal/onecore), and oneCore decides.
-	runtime.SetDefaultGOMAXPROCS()
 	testscript.Main(pgStopping{m}, map[string]func(){
 		// Scripts run pkit with a low scrypt work factor so passphrase
 		// unlocks are fast; the real default is ca.DefaultWorkFactor.

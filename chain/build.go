@@ -435,7 +435,9 @@ func Build(certs []*x509.Certificate, o BuildOptions) (*Path, error) {
 // are parsed with crypto/x509. A certificate crypto/x509 refuses is left
 // out of the search and of [Path.Unused] once parsed (its
 // [formats.PileCert.Broken] says why); one the search never needed stays
-// in Path.Unused, described from its index, with Cert nil.
+// in Path.Unused, described from its index, with Cert nil. A pile
+// whose every certificate crypto/x509 refuses is [ErrNoCertificates], as
+// an empty one.
 func BuildPile(certs []*formats.PileCert, o BuildOptions) (*Path, error) {
 	if len(certs) == 0 && o.Leaf == nil {
 		return nil, ErrNoCertificates
@@ -504,6 +506,17 @@ func BuildPile(certs []*formats.PileCert, o BuildOptions) (*Path, error) {
 		n.inPile = true
 		pile = append(pile, n)
 	}
+	// A copy of a certificate found broken is broken too: parsed (the
+	// same bytes fail alike) so that it says so, whatever Build returns.
+	defer func() {
+		for fp, ds := range dups {
+			if byFP[fp].pc.Broken() != nil {
+				for _, d := range ds {
+					d.Certificate()
+				}
+			}
+		}
+	}()
 	for _, c := range o.Intermediates {
 		if fp := sha256.Sum256(c.Raw); byFP[fp] == nil {
 			addCert(c, fp, false)
@@ -528,7 +541,10 @@ func BuildPile(certs []*formats.PileCert, o BuildOptions) (*Path, error) {
 		}
 		switch len(leaves) {
 		case 0:
-			t := tops(g, pile)
+			t := tops(g, pile) // parses every certificate of the pile
+			if countParsable(pile) == 0 {
+				return nil, ErrNoCertificates // crypto/x509 refused them all
+			}
 			return nil, &NoLeafError{Tops: t, N: countParsable(pile)}
 		case 1:
 			leaf = leaves[0]
@@ -712,7 +728,7 @@ func better(a, b *candidate) bool {
 
 // unused lists the certificates of the pile not on the path, and why;
 // those crypto/x509 refused when the search parsed them are left out,
-// with their duplicates (parsed too, so that each says so).
+// with their duplicates.
 func unused(pile, path []*node, dups map[[32]byte][]*formats.PileCert) []Unused {
 	on := map[*node]bool{}
 	for _, n := range path {
@@ -736,10 +752,7 @@ func unused(pile, path []*node, dups map[[32]byte][]*formats.PileCert) []Unused 
 			continue
 		}
 		if n.pc.Broken() != nil {
-			for _, d := range dups[n.fp] {
-				d.Certificate() // the same bytes: refused alike
-			}
-			continue
+			continue // and its copies (see BuildPile)
 		}
 		for _, d := range dups[n.fp] {
 			out = append(out, dup(d, n))

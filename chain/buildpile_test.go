@@ -2,6 +2,7 @@ package chain_test
 
 import (
 	"crypto/rand"
+	"errors"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -139,6 +140,39 @@ func TestBuildPile(t *testing.T) {
 		if u.Entry != last && u.Cert == nil {
 			if c, err := u.Entry.Certificate(); err != nil || c == nil {
 				t.Errorf("left-over %s: %v", u.Why, err)
+			}
+		}
+	}
+}
+
+// TestBuildPileAllBroken: a pile of certificates crypto/x509 refuses is
+// no certificates, as when they are refused on reading; copies of a
+// broken certificate are found broken too, whatever the result.
+func TestBuildPileAllBroken(t *testing.T) {
+	h, err := chaintest.NewHierarchy("Broken", 2, chaintest.Ed25519, "broken.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := brokenLike(t, h.Certs[0], h.Certs[1], false)
+	ca := brokenLike(t, h.Certs[1], h.Certs[1], true)
+	for _, tt := range []struct {
+		name string
+		ders [][]byte
+		want error
+	}{
+		{"a broken leaf", [][]byte{leaf}, chain.ErrNoCertificates},
+		{"a broken leaf twice", [][]byte{leaf, leaf}, chain.ErrNoCertificates},
+		{"a broken CA and leaf", [][]byte{ca, leaf, ca}, chain.ErrNoCertificates},
+		{"a broken leaf twice and its CA", [][]byte{leaf, h.Certs[1].Raw, leaf}, chain.ErrNoLeaf},
+	} {
+		pile := index(t, tt.ders...)
+		_, err := chain.BuildPile(pile, chain.BuildOptions{At: at})
+		if !errors.Is(err, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
+		for i, pc := range pile {
+			if wantBroken := string(tt.ders[i]) != string(h.Certs[1].Raw); (pc.Broken() != nil) != wantBroken {
+				t.Errorf("%s: certificate %d broken: %v", tt.name, i, pc.Broken())
 			}
 		}
 	}

@@ -2,10 +2,10 @@ package chain_test
 
 import (
 	"crypto/rand"
-	"errors"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"errors"
 	"fmt"
 	"math/big"
 	"testing"

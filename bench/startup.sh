@@ -8,7 +8,12 @@
 #   N=11 bash bench/startup.sh    # a quicker look
 #
 # pkit is built as "make build" builds it (static, no man-page generator,
-# -trimpath) into bench/out/startup. Each pair runs in turn, pkit then
+# -trimpath) and installed (copied) into bench/out/startup, as a user's
+# copy is: a binary the linker has just written faults in about 110 fewer
+# pages per process than the same file copied or read back from disk
+# (328 against 438 for --version, 0.86x the CPU, interleaved; openssl's
+# files, read from disk, fault the same either way), so timing the
+# linker's output would flatter pkit. Each pair runs in turn, pkit then
 # openssl, N times (bench/cputime), so the load of a busy machine falls on
 # both alike. Reported: the median CPU time per process (user + system, the
 # kernel's accounting of the child: on a loaded machine wall time mostly
@@ -78,11 +83,49 @@
 #   34.8 -> 21.9 (0.63x); inspect 27.8 -> 19.6; to der 31.9 -> 24.3; to p7b
 #   33.3 -> 24.6; to p12 35.6 -> 27.0; from p12 36.0 -> 24.6 (0.68x); crl
 #   check 30.6 -> 22.7; chain build of the pile 89.5 -> 58.9 (0.66x).
-#   The full run of this script that the README quotes (N=21, load 14):
-#   --version 22.2 (openssl 17.3), chain verify 25.2 (20.4), inspect 24.7
-#   (43.5), to der 24.0 (43.9), to p7b 27.4 (20.4), to p12 28.8 (26.1),
-#   from p12 30.3 (25.6), crl check 25.4 (21.2), chain build 65.2 (openssl
-#   verify -untrusted 120.9).
+#   The full run of this script that the README quotes (N=21, load 10-11,
+#   pkit installed as above; 3 December 2026): --version 22.3 (openssl
+#   16.1), chain verify 25.0 (18.9), inspect 22.8 (41.2), to der 23.8
+#   (40.9), to p7b 26.4 (19.0), to p12 26.2 (22.9), from p12 26.0 (21.6),
+#   crl check 23.2 (17.3), chain build 40.3 (openssl verify -untrusted
+#   107.4). Earlier runs timed the linker's fresh output (see the top).
+#
+# Start-up again (3 December 2026, the build with C SQLite and the lazy
+# command tree; perf record over 100 runs of --version, perf page-fault
+# records with addresses, GODEBUG=inittrace=1; load 8-25 on 2 cores):
+#   The runtime's own start (schedinit) is about a quarter of the CPU:
+#   CPUID (about 13 us each here, bench/faults.sh), the itab table, the
+#   first heap pages. Package initialisers are about 30%: summed medians
+#   3.9 ms in 119 packages at load 16, of which crypto/* 0.57, x/text 0.44
+#   (pgx's SCRAM SASLprep imports x/text/secure/precis, which imports cases
+#   and language: linked whatever pkit's own code does), the runtime 0.39,
+#   pgx 0.22, net 0.22, age 0.21, os 0.19, encoding/* 0.19, urfave/cli
+#   0.14, pkit's own packages 0.12 (small tables; no regexp). Static
+#   glibc's own start is most of the rest: its CPU-feature and cache-size
+#   CPUIDs, /proc/self/maps read for the main thread's stack, pthread
+#   stacks for the runtime's threads (an empty static cgo program takes
+#   1.5x the CPU of an empty pure-Go one, about 2.5 ms here). Page faults
+#   of --version, freshly linked: about 330 (Go heap ~150, thread stacks
+#   and glibc ~70, text ~42, data and bss ~40); openssl version 290-310.
+#   No garbage collection runs in any of these commands (gctrace), so GC
+#   settings change nothing.
+#   Kept: Go 1.25's collector (make build: GOEXPERIMENT=nogreenteagc):
+#   25-50 fewer page faults per process, 0.94-1.01x the CPU.
+#   Tried and dropped, each measured with both builds installed at the
+#   same moment:
+#   - musl instead of glibc (musl-gcc, static): one-shot commands 0.84-0.90x
+#     the CPU, but musl's malloc maps and unmaps small groups of pages as
+#     SQLite allocates and frees (list --expiring: 63 mmap and 35 munmap
+#     calls against 33 and 0) and its recursive mutexes are slow: pkit crl
+#     of 5000 revocations 1.11-1.23x, list --expiring 1.06-1.19x, issue
+#     client 1.01-1.11x.
+#   - starting on one core (runtime.GOMAXPROCS(1) in the first package
+#     initialiser, the cores given back to commands that use them):
+#     0.95-1.00x; GOMAXPROCS=1 in the environment: 0.87x and 0.98x in two
+#     runs. The process still starts as many threads (strace: 4-5).
+#   Linked and initialised by what pkit needs, so not avoidable without
+#   dropping it: x/text (pgx), hpack and mime (net/http), compress/flate
+#   (net/http's gzip), encoding/xml (pgx's pgtype), age's regexps.
 #
 # Where pkit's start-up goes (measured 2 December 2026, before the cuts
 # above and the lead's start-up work (C SQLite through cgo, lazy command
@@ -130,7 +173,8 @@ N=${N:-41}
 OUT=bench/out/startup
 rm -rf "$OUT"
 mkdir -p "$OUT"
-make -s build BIN="$OUT/pkit"
+make -s build BIN="$OUT/pkit-linked"
+install -m 0755 "$OUT/pkit-linked" "$OUT/pkit"
 CGO_ENABLED=0 go build -trimpath -o "$OUT/cputime" ./bench/cputime
 go run ./bench/pile -dir "$OUT"
 PKIT="$PWD/$OUT/pkit" CPUTIME="$PWD/$OUT/cputime"

@@ -14,19 +14,12 @@ GO ?= go
 # 16 MB binary instead of 23 MB; panics still name functions, from the
 # runtime's own tables) every process costs 5-9% less CPU (bench/cputime,
 # interleaved: 0.91-0.95 of the CPU of an unstripped build, for --version
-# and for chain verify). With the garbage collector of Go 1.25 instead of
-# Go 1.26's Green Tea (GOEXPERIMENT=nogreenteagc, where the toolchain still
-# has it), a one-shot command touches 25-50 fewer pages (Green Tea keeps
-# each small-object span's mark bits in its last page, so a size class a
-# process allocates from can cost it one more page fault) and takes
-# 0.94-1.01x the CPU, about 0.98x (bench/startup.sh's commands, both builds
-# installed at the same moment, interleaved, N=21, load 14). BIN names the
-# output (bench/issue.sh builds into bench/out).
+# and for chain verify). BIN names the output (bench/issue.sh builds into
+# bench/out).
 BIN ?= pkit
 BUILD_TAGS = urfave_cli_no_docs netgo osusergo sqlite_omit_load_extension
-BUILD_GOEXPERIMENT := $(shell GOEXPERIMENT=nogreenteagc $(GO) env GOVERSION >/dev/null 2>&1 && echo nogreenteagc)
 build:
-	$(if $(GOEXPERIMENT),,$(if $(BUILD_GOEXPERIMENT),GOEXPERIMENT=$(BUILD_GOEXPERIMENT))) $(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w $(if $(filter 0,$(shell $(GO) env CGO_ENABLED)),,-extldflags=-static)' -o $(BIN) ./cmd/pkit
+	$(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w $(if $(filter 0,$(shell $(GO) env CGO_ENABLED)),,-extldflags=-static)' -o $(BIN) ./cmd/pkit
 
 test: vet cross portable
 	$(GO) test -count=1 -timeout 20m ./...

@@ -83,12 +83,12 @@
 #   34.8 -> 21.9 (0.63x); inspect 27.8 -> 19.6; to der 31.9 -> 24.3; to p7b
 #   33.3 -> 24.6; to p12 35.6 -> 27.0; from p12 36.0 -> 24.6 (0.68x); crl
 #   check 30.6 -> 22.7; chain build of the pile 89.5 -> 58.9 (0.66x).
-#   The full run of this script that the README quotes (N=21, load 10-11,
-#   pkit installed as above; 3 December 2026): --version 22.3 (openssl
-#   16.1), chain verify 25.0 (18.9), inspect 22.8 (41.2), to der 23.8
-#   (40.9), to p7b 26.4 (19.0), to p12 26.2 (22.9), from p12 26.0 (21.6),
-#   crl check 23.2 (17.3), chain build 40.3 (openssl verify -untrusted
-#   107.4). Earlier runs timed the linker's fresh output (see the top).
+#   The full run of this script that the README quotes (N=21, load 7,
+#   pkit installed as above; 3 December 2026): --version 22.6 (openssl
+#   14.9), chain verify 31.9 (25.8), inspect 28.9 (60.4), to der 28.4
+#   (44.6), to p7b 24.4 (16.5), to p12 27.2 (21.4), from p12 33.0 (27.6),
+#   crl check 29.4 (21.3), chain build 44.3 (openssl verify -untrusted
+#   130.0). Earlier runs timed the linker's fresh output (see the top).
 #
 # Start-up again (3 December 2026, the build with C SQLite and the lazy
 # command tree; perf record over 100 runs of --version, perf page-fault
@@ -105,14 +105,19 @@
 #   CPUIDs, /proc/self/maps read for the main thread's stack, pthread
 #   stacks for the runtime's threads (an empty static cgo program takes
 #   1.5x the CPU of an empty pure-Go one, about 2.5 ms here). Page faults
-#   of --version, freshly linked: about 330 (Go heap ~150, thread stacks
-#   and glibc ~70, text ~42, data and bss ~40); openssl version 290-310.
+#   of --version: about 340 freshly linked (Go heap ~150, thread stacks
+#   and glibc ~70, text ~42, data and bss ~40; installed, text, rodata
+#   and pclntab fault about twice as often: ~470); openssl version 290-310.
 #   No garbage collection runs in any of these commands (gctrace), so GC
 #   settings change nothing.
-#   Kept: Go 1.25's collector (make build: GOEXPERIMENT=nogreenteagc):
-#   25-50 fewer page faults per process, 0.94-1.01x the CPU.
 #   Tried and dropped, each measured with both builds installed at the
 #   same moment:
+#   - Go 1.25's collector (GOEXPERIMENT=nogreenteagc; Go 1.26's Green Tea
+#     keeps each small-object span's mark bits in its last page): 25-50
+#     fewer page faults per process but 0.94-1.01x the CPU, about 0.98x,
+#     and pkit serve answered 0.93-0.98x the OCSP requests per second
+#     (ocspload, 20,000 requests from 32 clients, 3 of 4 interleaved pairs;
+#     1.17x in the fourth, at a load spike): no clear gain.
 #   - musl instead of glibc (musl-gcc, static): one-shot commands 0.84-0.90x
 #     the CPU, but musl's malloc maps and unmaps small groups of pages as
 #     SQLite allocates and frees (list --expiring: 63 mmap and 35 munmap

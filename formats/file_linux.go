@@ -7,10 +7,10 @@
 package formats
 
 import (
+	"bytes"
 	"io/fs"
 	"os"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -40,29 +40,56 @@ func syncFS(path string) error {
 const syncFSCheapBytes = 4 << 20
 
 // syncFSCheap reports whether the system's dirty and in-writeback data,
-// from /proc/meminfo, is under syncFSCheapBytes.
+// from /proc/meminfo, is under syncFSCheapBytes. Every issuance asks, so
+// the file is read with one read(2) into a buffer on the stack and
+// scanned in place (os.ReadFile grew a buffer and the lines were split
+// into strings); both lines come early in the file, well within the
+// buffer. "pkit issue client --p12", two runs of 40 interleaved at load
+// 7-12, medians: 620 -> 570 and 626 -> 577 page faults per process.
 func syncFSCheap() bool {
-	data, err := os.ReadFile("/proc/meminfo")
+	var buf [4096]byte
+	n, err := readProcMeminfo(buf[:])
 	if err != nil {
 		return false
 	}
+	total, ok := meminfoUnwritten(buf[:n])
+	return ok && total < syncFSCheapBytes
+}
+
+// readProcMeminfo reads /proc/meminfo into buf with one read(2).
+func readProcMeminfo(buf []byte) (int, error) {
+	fd, err := unix.Open("/proc/meminfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer unix.Close(fd)
+	return unix.Read(fd, buf)
+}
+
+// meminfoUnwritten returns the sum of the Dirty and Writeback lines of
+// /proc/meminfo's text data, in bytes, and whether it found both.
+func meminfoUnwritten(data []byte) (int64, bool) {
 	var total int64
 	found := 0
-	for _, line := range strings.Split(string(data), "\n") {
-		name, rest, ok := strings.Cut(line, ":")
-		if !ok || (name != "Dirty" && name != "Writeback") {
+	for len(data) > 0 && found < 2 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		name, rest, ok := bytes.Cut(line, []byte(":"))
+		if !ok || (string(name) != "Dirty" && string(name) != "Writeback") {
 			continue
 		}
-		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		kb, err := strconv.ParseInt(string(bytes.TrimSpace(bytes.TrimSuffix(bytes.TrimSpace(rest), []byte(" kB")))), 10, 64)
 		if err != nil {
-			return false
+			return 0, false
 		}
 		total += kb << 10
-		if found++; found == 2 {
-			break
-		}
+		found++
 	}
-	return found == 2 && total < syncFSCheapBytes
+	return total, found == 2
 }
 
 // deviceOf returns the device number of the file system holding path.

@@ -122,7 +122,7 @@ func openPG(rawURL string, create bool) (*Store, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.ConnectTimeout+5*time.Second)
 	defer cancel()
 	d := pgDialect{}
-	version, err := d.version(ctx, db)
+	version, err := d.openVersion(ctx, db)
 	if err != nil {
 		db.Close()
 		if pgUnavailable(err) {
@@ -236,6 +236,19 @@ func (pgDialect) version(ctx context.Context, q querier) (int, error) {
 	}
 	var v int
 	err := q.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM pkit_schema").Scan(&v)
+	return v, err
+}
+
+// openVersion is version for a store being opened, in one query (outside
+// a transaction, where a missing table is only an error): the schema
+// version, 0 when the database has no pkit_schema table.
+func (pgDialect) openVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var v int
+	err := db.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM pkit_schema").Scan(&v)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
+		return 0, nil
+	}
 	return v, err
 }
 
@@ -381,14 +394,32 @@ func (c *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pgConn{conn.(*stdlib.Conn)}, nil
+	return &pgConn{Conn: conn.(*stdlib.Conn), made: time.Now()}, nil
 }
 
 func (c *pgConnector) Driver() driver.Driver { return c.base.Driver() }
 
 // pgConn is a pgx connection that takes the store's SQL: placeholders
 // rewritten, and the write lock taken by each transaction.
-type pgConn struct{ *stdlib.Conn }
+type pgConn struct {
+	*stdlib.Conn
+	made time.Time
+}
+
+// ResetSession is stdlib's check before the connection is used again,
+// without its ping (a round trip) during the connection's first second:
+// a connection just made is alive, and most pkit processes end within
+// that second.
+func (c *pgConn) ResetSession(ctx context.Context) error {
+	if time.Since(c.made) < time.Second {
+		pc := c.Conn.Conn()
+		if pc.IsClosed() || pc.PgConn().TxStatus() != 'I' {
+			return driver.ErrBadConn
+		}
+		return nil
+	}
+	return c.Conn.ResetSession(ctx)
+}
 
 func (c *pgConn) Prepare(query string) (driver.Stmt, error) { return c.Conn.Prepare(pgQuery(query)) }
 

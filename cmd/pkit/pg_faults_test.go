@@ -224,8 +224,9 @@ func TestPGFaults(t *testing.T) {
 		}
 	}
 	// Settle what the killed issuers left, then nothing is half-written.
-	if out, err := pkitCmd(ctx, bin, "store", "check", "--dir", caDir, "--repair").CombinedOutput(); err != nil {
-		t.Logf("store check --repair: %v\n%s", err, out)
+	repair, err := pkitCmd(ctx, bin, "store", "check", "--dir", caDir, "--repair").CombinedOutput()
+	if err != nil {
+		t.Logf("store check --repair: %v\n%s", err, repair)
 	}
 	if out, err := pkitCmd(ctx, bin, "store", "check", "--dir", caDir).CombinedOutput(); err != nil {
 		t.Fatalf("store check after the faults: %v\n%s", err, out)
@@ -235,12 +236,24 @@ func TestPGFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	lost := false
 	for serial, name := range acked {
 		n, _ := new(big.Int).SetString(serial, 16)
 		r, err := st.Get(ctx, n)
 		if err != nil || r.Name != name {
-			t.Errorf("acknowledged %s (serial %s) is not in the store: %v", name, serial, err)
+			lost = true
+			// What the store holds under that name tells a record
+			// never made durable from one settled away afterwards.
+			recs, _ := st.List(ctx, ca.Filter{Name: name})
+			held := []string{}
+			for _, r := range recs {
+				held = append(held, ca.SerialHex(r.Serial)+" "+string(r.Status))
+			}
+			t.Errorf("acknowledged %s (serial %s) is not in the store: %v; the store holds under that name: %v", name, serial, err, held)
 		}
+	}
+	if lost {
+		t.Logf("store check --repair said:\n%s\nPostgreSQL's log ends:\n%s", repair, srv.LogTail(4096))
 	}
 	t.Logf("%d issuances acknowledged, %d CRLs published through two PostgreSQL crashes", len(acked), len(crlNumbers))
 }

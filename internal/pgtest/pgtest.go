@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -213,6 +214,21 @@ func (s *Server) ready() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return db.PingContext(ctx) == nil
+}
+
+// LogTail returns the last n bytes of the server's log, for a failing
+// test's report.
+func (s *Server) LogTail(n int64) string {
+	f, err := os.Open(s.log)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > n {
+		f.Seek(fi.Size()-n, io.SeekStart)
+	}
+	data, _ := io.ReadAll(f)
+	return string(data)
 }
 
 // Kill kills the server with SIGKILL, as a crash would, and waits for it

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pkit/pkit/internal/pgtest"
 )
@@ -284,4 +285,28 @@ func dumpRows(t *testing.T, path, q string) string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestPGPipelineFlushMissesRow: when the synchronous second transaction
+// of a pipeline changes no row (so it writes no WAL to wait for), the
+// write is made durable by a sync of its own, on the store's one
+// connection, which the pipeline must have given back first.
+func TestPGPipelineFlushMissesRow(t *testing.T) {
+	s, err := openPG(pgtest.DB(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = s.dialect.(pgDialect).pipeline(ctx, s.db,
+		[]stmt{{"CREATE TABLE flushtest (n BIGINT)", nil}, {"INSERT INTO flushtest (n) VALUES (?)", []any{1}}}, true,
+		&stmt{"UPDATE flushtest SET n = n WHERE n = ?", []any{2}}, false)
+	if err != nil {
+		t.Fatalf("pipeline whose flush changes no row: %v", err)
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM flushtest").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("after the pipeline: %d rows, %v", n, err)
+	}
 }

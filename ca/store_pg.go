@@ -380,6 +380,9 @@ func (d pgDialect) pipeline(ctx context.Context, db *sql.DB, stmts []stmt, unsyn
 		}
 		return err
 	})
+	// The connection goes back to the pool first: the store has one, and
+	// sync takes it.
+	conn.Close()
 	if err == nil && !flushed {
 		err = d.sync(ctx, db)
 	}

@@ -4,6 +4,10 @@
 package main
 
 import (
+	// On Linux with cgo: the program is mapped in at start, not faulted
+	// in page by page (see the package doc).
+	_ "github.com/pkit/pkit/internal/prefault"
+
 	"io"
 	"os"
 	"runtime"

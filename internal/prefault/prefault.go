@@ -19,7 +19,6 @@
 // Costs: the process's resident set counts the program's mapped pages
 // (peak RSS of pkit --version 19.3 MB against 11.0 MB: pages of the page
 // cache shared with every other pkit process, not new memory); and the
-// first run after the
-// program file left the page cache reads all of it from disk, not only
-// the pages it uses.
+// first run after the program file left the page cache reads all of it
+// from disk, not only the pages it uses.
 package prefault

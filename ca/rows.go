@@ -179,3 +179,35 @@ func SummaryOf(rows []*Row) Summary {
 	}
 	return sum
 }
+
+// TableRowsHeld is how many rows [Store.Table] holds to read a table in
+// one query (a few MiB); a larger table is read as the store streams it,
+// after the rows read in vain. At 50,000, "pkit list --revoked" of
+// 100,000 records took 1.4x the CPU of summary and rows alone; at 20,000,
+// 1.05x.
+const TableRowsHeld = 20_000
+
+// Table returns the [Summary] of the records matching f and a function
+// that calls fn with the row of each, in table order. A table of at most
+// limit rows is read in one query and held, its summary taken from its
+// rows; a larger one is summarized by the store first and its rows read
+// as the store streams them. The store has one connection: fn must not
+// use the store.
+func (s *Store) Table(ctx context.Context, f Filter, limit int) (Summary, func(fn func(*Row) error) error, error) {
+	rows, ok, err := s.Rows(ctx, f, limit)
+	if err != nil {
+		return Summary{}, nil, err
+	}
+	if !ok {
+		sum, err := s.Summarize(ctx, f)
+		return sum, func(fn func(*Row) error) error { return s.EachRow(ctx, f, fn) }, err
+	}
+	return SummaryOf(rows), func(fn func(*Row) error) error {
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
+}

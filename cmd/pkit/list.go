@@ -67,7 +67,7 @@ EXAMPLES
 				}
 				return out.Flush()
 			}
-			return listTable(c.Context, out, e.stderr, a.Store, f, a.Now(), listTableRows)
+			return listTable(c.Context, out, e.stderr, a.Store, f, a.Now(), ca.TableRowsHeld)
 		},
 	}
 }
@@ -160,35 +160,13 @@ const spaces = "                                                                
 // listHeader are the table's columns; the last, SANS, is not padded.
 var listHeader = []string{"SERIAL", "NAME", "PROFILE", "STATUS", "EXPIRES", "SANS"}
 
-// listTableRows is how many rows listTable holds to print a table in one
-// query (a few MiB); a larger table is printed as the store reads it,
-// after the rows read in vain. At 50,000, "pkit list --revoked" of 100,000
-// records took 1.4x the CPU of summary and rows alone; at 20,000, 1.05x.
-const listTableRows = 20_000
-
 // listTable writes the table of the records matching f to out and flushes
-// it, or says on stderr that none match. A table of at most limit rows is read in one query and its columns sized from its rows; a larger
-// one is sized by the store's summary first and printed as the store
-// reads it.
+// it, or says on stderr that none match; the store holds at most limit
+// rows to read it in one query (ca.Store.Table).
 func listTable(ctx context.Context, out *bufio.Writer, stderr io.Writer, s *ca.Store, f ca.Filter, now time.Time, limit int) error {
-	rows, ok, err := s.Rows(ctx, f, limit)
+	sum, each, err := s.Table(ctx, f, limit)
 	if err != nil {
 		return err
-	}
-	sum := ca.SummaryOf(rows)
-	each := func(fn func(*ca.Row) error) error {
-		for _, r := range rows {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if !ok {
-		if sum, err = s.Summarize(ctx, f); err != nil {
-			return err
-		}
-		each = func(fn func(*ca.Row) error) error { return s.EachRow(ctx, f, fn) }
 	}
 	if sum.Count == 0 {
 		fmt.Fprintln(stderr, "no certificates match")

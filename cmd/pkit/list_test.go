@@ -114,7 +114,7 @@ func TestListStreamsSameBytes(t *testing.T) {
 			}
 			// Read in one query (the rows fit), and sized by the store's
 			// summary, then printed as the store reads the rows (they do not).
-			for _, limit := range []int{listTableRows, len(recs), len(recs) - 1, 0} {
+			for _, limit := range []int{ca.TableRowsHeld, len(recs), len(recs) - 1, 0} {
 				var stderr bytes.Buffer
 				got.Reset()
 				out.Reset(&got)

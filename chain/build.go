@@ -143,7 +143,10 @@ type Path struct {
 	// not Complete.
 	Missing *MissingIssuerError
 	// Alternatives counts the other complete paths found (cross-signed
-	// intermediates give several), and AltTops names where they end.
+	// intermediates give several) that hold no more certificates invalid
+	// at the time than the chosen one (a path through an expired twin of
+	// an intermediate is no alternative), and AltTops names where they
+	// end.
 	Alternatives int
 	AltTops      []*x509.Certificate
 	// Unused lists the certificates of the pile that are not on the path,
@@ -573,7 +576,7 @@ func BuildPile(certs []*formats.PileCert, o BuildOptions) (*Path, error) {
 	seenTop := map[*node]bool{top: true}
 	for _, alt := range s.complete {
 		t := alt.nodes[len(alt.nodes)-1]
-		if alt == best {
+		if alt == best || alt.invalid > best.invalid {
 			continue
 		}
 		p.Alternatives++

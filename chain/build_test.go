@@ -141,6 +141,11 @@ func TestBuildShuffledPileWithDecoys(t *testing.T) {
 		if kinds["duplicate"] != 2 || kinds["decoy"] != 9 || kinds["twin"] != 9 || len(p.Unused) != 200-4 {
 			t.Errorf("unused: %v (total %d)", kinds, len(p.Unused))
 		}
+		// Paths through the expired twins are complete but no
+		// alternative: only cross-signing gives one.
+		if p.Alternatives != 0 || len(p.AltTops) != 0 {
+			t.Errorf("%d alternatives (tops %q) in a pile with no cross-signed certificate", p.Alternatives, subjects(p.AltTops))
+		}
 	}
 }
 

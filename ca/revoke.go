@@ -138,6 +138,12 @@ func (s *Store) RevokeMany(ctx context.Context, rs []Revocation, at time.Time) (
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("revoking: %w", err)
 	}
+	// Durable now (the commit synced the log); the store's close keeps
+	// the log rather than folding it into the database file, as after
+	// an issuance (see durable.go).
+	if !s.remote {
+		s.keepLog.Store(true)
+	}
 	return out, nil
 }
 

@@ -82,6 +82,7 @@ type Store struct {
 
 	bulk     atomic.Bool // SetBulk(true)
 	deferred atomic.Bool // a commit was made without SQLite's sync (see durable.go)
+	keepLog  atomic.Bool // a revocation was committed: close without folding the log (see durable.go)
 }
 
 // migrations are the store's schema, one step per version: a new store
@@ -417,10 +418,10 @@ func (s *Store) Sync(ctx context.Context) error {
 	return s.dialect.sync(ctx, s.db)
 }
 
-// Close closes the store. After an issuance that deferred its syncs
-// (see durable.go) it syncs the store's log and keeps it.
+// Close closes the store. After an issuance that deferred its syncs, or
+// a revocation (see durable.go), it syncs the store's log and keeps it.
 func (s *Store) Close() error {
-	if s.deferred.Load() && !s.readOnly {
+	if (s.deferred.Load() || s.keepLog.Load()) && !s.readOnly {
 		s.closeDeferred()
 	}
 	return s.db.Close()

@@ -61,8 +61,9 @@ func dirSum(dir string) (string, error) {
 		}
 		if d.Name() == "store-wal" || d.Name() == "store-shm" {
 			// SQLite's log and index beside a CA's store come and go: an
-			// issuance keeps the log (ca/durable.go), the next command that
-			// opens the store folds it into the store and removes both. The
+			// issuance or a revocation keeps the log (ca/durable.go), a
+			// later command that opens the store folds it into the store
+			// and removes both. The
 			// store itself holds every change once they are gone.
 			return nil
 		}

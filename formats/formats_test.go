@@ -587,3 +587,62 @@ func TestParseX25519KeyUnsupported(t *testing.T) {
 		t.Errorf("X25519 key: %v", err)
 	}
 }
+
+// TestPKCS12Keys: key derivations made ahead (DerivePKCS12Keys) serve one
+// file written with the same password and options; otherwise, or a
+// second time, EncodePKCS12 derives its own. Either way the file opens
+// with its password and not with the other.
+func TestPKCS12Keys(t *testing.T) {
+	p := newPKI(t)
+	modern, legacy := PKCS12Options{}, PKCS12Options{Legacy: true}
+	for _, tt := range []struct {
+		name           string
+		keysPW, filePW string
+		keysO, fileO   PKCS12Options
+		usedBefore     bool // the keys served a file already
+		wantUsed       bool
+	}{
+		{"modern", "pw", "pw", modern, modern, false, true},
+		{"legacy", "pw", "pw", legacy, legacy, false, true},
+		{"other password", "pw", "other", modern, modern, false, false},
+		{"other encryption", "pw", "pw", modern, legacy, false, false},
+		{"other iterations", "pw", "pw", modern, PKCS12Options{Iterations: 1000}, false, false},
+		{"second file", "pw", "pw", modern, modern, true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			keys := DerivePKCS12Keys(tt.keysPW, tt.keysO)
+			o := tt.fileO
+			o.Keys = keys
+			if tt.usedBefore {
+				if _, err := EncodePKCS12(p.leafKey, p.leaf, nil, tt.filePW, o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			der, err := EncodePKCS12(p.leafKey, p.leaf, []*x509.Certificate{p.inter}, tt.filePW, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pfx pfxPDU
+			if err := unmarshalDER(der, &pfx); err != nil {
+				t.Fatal(err)
+			}
+			<-keys.done
+			if used := bytes.Equal(pfx.MacData.MacSalt, keys.mac.salt); used != tt.wantUsed {
+				t.Errorf("keys made ahead used: %v, want %v", used, tt.wantUsed)
+			}
+			got, err := DecodePKCS12(der, password(tt.filePW))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !PublicKeysEqual(got.Key.Public(), p.leafKey.Public()) || !got.Leaf.Certificate.Equal(p.leaf) || len(got.Chain) != 1 {
+				t.Error("key, leaf or chain differ")
+			}
+			if got.MACIterations != o.iterations() || got.KeyEncryption.Iterations != o.iterations() || got.CertEncryption.Iterations != o.iterations() {
+				t.Errorf("iterations %d/%d/%d, want %d", got.MACIterations, got.KeyEncryption.Iterations, got.CertEncryption.Iterations, o.iterations())
+			}
+			if _, err := DecodePKCS12(der, password("wrong")); !errors.Is(err, ErrWrongPassword) {
+				t.Errorf("wrong password: %v", err)
+			}
+		})
+	}
+}

@@ -6,6 +6,10 @@
 #
 #   bash bench/store.sh                      # SIZES="0 100000 1000000", RUNS=3
 #   SIZES="0 100000" RUNS=5 bash bench/store.sh
+#   PKIT=/tmp/pkit-before bash bench/store.sh   # that build instead of this tree's
+#
+# PKIT names a pkit binary to measure instead of building this tree's
+# (the build before a change, say: runs of both builds in turn).
 #
 # Needs go.
 #
@@ -39,15 +43,20 @@
 #                           records cost. The 0-record store has one revoked.
 # Targets for issue, sign, revoke and crl: flat, the 1M / 0 ratio at most 1.1.
 set -euo pipefail
+if [ -n "${PKIT:-}" ]; then PKIT=$(realpath "$PKIT"); fi
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"0 100000 1000000"}
 RUNS=${RUNS:-3}
 OUT=bench/out/store
 mkdir -p "$OUT"
-make -s build BIN="$OUT/pkit"
+if [ -z "${PKIT:-}" ]; then
+  make -s build BIN="$OUT/pkit"
+  PKIT=$PWD/$OUT/pkit
+fi
 go build -o "$OUT/gen" ./bench/gen
 go build -o "$OUT/runstat" ./bench/runstat
-PKIT=$PWD/$OUT/pkit RUNSTAT=$PWD/$OUT/runstat
+RUNSTAT=$PWD/$OUT/runstat
+echo "measuring $PKIT"
 
 # gen DIR ARGS…: a store built by bench/gen, once.
 gen() {

@@ -43,17 +43,26 @@ package ca
 //     syncs the log first.)
 //  2. The files are linked into place and their folder is synced, as the
 //     portable way does; then the mark is cleared with synchronous=OFF.
-//  3. At [Store.Close], one fsync of the log makes every frame in it
-//     durable, and the store is closed with synchronous=OFF and
-//     SQLITE_FCNTL_PERSIST_WAL: SQLite's closing checkpoint copies the
-//     frames into the database file without syncing it, and keeps the log
-//     whole. A power loss then leaves a durable log that the next open
-//     replays (SQLite's recovery makes every frame in it live again, so
-//     nothing restarts the log before a checkpoint that syncs the database
-//     file: SQLite's own, at FULL). SQLite checkpoints at close only as
-//     the last connection, holding an exclusive lock that keeps new ones
-//     out until the copy is done, so no other process restarts the log
-//     over the unsynced copy either. (The one gap: frames another process
+//  3. At [Store.Close], the store is closed without SQLite's closing
+//     checkpoint (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, noCheckpointOnClose):
+//     nothing is synced or copied, and the log stays as it is, its last
+//     frames (the cleared mark) perhaps not yet durable. The database
+//     file is never written from frames that are not durable, so a power
+//     loss can only take back the cleared mark (whole: SQLite's recovery
+//     stops at the first frame whose checksum fails). The next open
+//     replays the log (SQLite's recovery makes every frame in it live
+//     again, so nothing restarts the log before a checkpoint that syncs
+//     the database file: SQLite's own, at FULL), and the next issuance's
+//     sync covers the frames before its own. This costs what a kill after
+//     the commit would, and SQLite is built for that. (Where the driver
+//     cannot skip the checkpoint, the pure-Go one: one fsync of the log
+//     makes every frame in it durable, and the store is closed with
+//     synchronous=OFF and SQLITE_FCNTL_PERSIST_WAL: the closing checkpoint
+//     copies the frames into the database file without syncing it, and
+//     keeps the log whole. SQLite checkpoints at close only as the last
+//     connection, holding an exclusive lock that keeps new ones out until
+//     the copy is done, so no other process restarts the log over the
+//     unsynced copy either. The one gap there: frames another process
 //     commits without syncing, in bulk mode, and leaves by dying, all
 //     between that fsync and the close, would be copied unsynced.)
 //     Every issuance that clears its mark closes this way, whichever
@@ -90,11 +99,11 @@ import (
 
 // IssueSyncs is the number of sync calls (fsync, syncfs) one issuance with
 // files takes on Linux, for outputs in one folder on the file system of
-// the CA directory: one syncfs, the output folder, the store's log at
-// close (see durable.go). When much data waits to be written back it is
-// seven instead (the syncfs replaced by five fsyncs issued at once).
-// cmd/pkit's TestIssueSyncBudget counts them with strace.
-const IssueSyncs = 3
+// the CA directory: one syncfs and the output folder (see durable.go),
+// and with the pure-Go SQLite driver the store's log at close. When much
+// data waits to be written back the syncfs is replaced by five fsyncs
+// issued at once. cmd/pkit's TestIssueSyncBudget counts them with strace.
+const IssueSyncs = 2 + closeSyncs
 
 // walFoldLimit is the size of the store's log kept at close after an
 // issuance or a revocation (see durable.go); a larger one is folded into
@@ -168,10 +177,12 @@ func (s *Store) syncMode() string {
 }
 
 // closeDeferred prepares the close of a store that committed with
-// commitUnsynced (see durable.go, step 3): it syncs the log and sets the
-// connection to keep it and to close without syncing. Whatever it cannot
-// do leaves the close to SQLite at FULL, which syncs the log before it
-// copies anything.
+// commitUnsynced, or recorded a revocation (see durable.go, step 3): the
+// connection closes without
+// SQLite's checkpoint, or where the driver cannot do that, it syncs the
+// log and sets the connection to keep it and to close without syncing.
+// Whatever it cannot do leaves the close to SQLite at FULL, which syncs
+// the log before it copies anything.
 func (s *Store) closeDeferred() {
 	wal := s.path + "-wal"
 	st, err := os.Stat(wal)
@@ -186,6 +197,15 @@ func (s *Store) closeDeferred() {
 		s.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
 		return
 	}
+	ctx := context.Background()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if conn.Raw(noCheckpointOnClose) == nil {
+		return
+	}
 	f, err := os.Open(wal)
 	if err != nil {
 		return
@@ -195,12 +215,6 @@ func (s *Store) closeDeferred() {
 	if err != nil {
 		return
 	}
-	ctx := context.Background()
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return
-	}
-	defer conn.Close()
 	if persistWAL(ctx, conn) != nil {
 		return
 	}

@@ -4,6 +4,7 @@ package ca
 
 /*
 int sqlite3_config(int, ...);
+int sqlite3_db_config(void *, int, ...);
 
 // pkit_sqlite_config: no lookaside memory per connection
 // (SQLITE_CONFIG_LOOKASIDE 0, 0) and no page-cache pages allocated ahead
@@ -15,12 +16,20 @@ static int pkit_sqlite_config(void) {
 	}
 	return rc;
 }
+
+// pkit_no_checkpoint_on_close: SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE on db;
+// see noCheckpointOnClose.
+static int pkit_no_checkpoint_on_close(void *db) {
+	return sqlite3_db_config(db, 1006, 1, (int *)0);
+}
 */
 import "C"
 
 import (
 	"errors"
+	"reflect"
 	"sync"
+	"unsafe"
 
 	sqlite3 "github.com/mattn/go-sqlite3" // SQLite's C library, built into the binary
 )
@@ -76,4 +85,32 @@ func sqliteCode(err error) (int, bool) {
 		return int(sp.Code), true
 	}
 	return 0, false
+}
+
+// closeSyncs is how many sync calls an issuance's close of the store
+// takes (see [IssueSyncs]): none, as noCheckpointOnClose works here.
+const closeSyncs = 0
+
+// noCheckpointOnClose makes the connection dc close without SQLite's
+// closing checkpoint (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE): the log is kept
+// as it is, for the next open to recover (see durable.go, step 3). The
+// driver has no method for sqlite3_db_config, so the handle is read from
+// its connection's field db (a *C.sqlite3 in every release so far);
+// should that change, it returns errors.ErrUnsupported and the close
+// takes the pure-Go driver's way. Measured with "pkit issue client
+// --p12" against the close that synced the log and let SQLite copy it
+// into the database file: see the commit that added it.
+func noCheckpointOnClose(dc any) error {
+	c, ok := dc.(*sqlite3.SQLiteConn)
+	if !ok || c == nil {
+		return errors.ErrUnsupported
+	}
+	f := reflect.ValueOf(c).Elem().FieldByName("db")
+	if !f.IsValid() || f.Kind() != reflect.Pointer || f.IsNil() {
+		return errors.ErrUnsupported
+	}
+	if rc := C.pkit_no_checkpoint_on_close(unsafe.Pointer(f.Pointer())); rc != 0 {
+		return errors.ErrUnsupported
+	}
+	return nil
 }

@@ -34,3 +34,11 @@ func sqliteCode(err error) (int, bool) {
 	}
 	return 0, false
 }
+
+// closeSyncs: the close syncs the store's log (see [IssueSyncs]).
+const closeSyncs = 1
+
+// noCheckpointOnClose: this driver has no way to set
+// SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE; the close syncs the log and keeps it
+// (see durable.go, step 3).
+func noCheckpointOnClose(any) error { return errors.ErrUnsupported }

@@ -419,7 +419,8 @@ func (s *Store) Sync(ctx context.Context) error {
 }
 
 // Close closes the store. After an issuance that deferred its syncs, or
-// a revocation (see durable.go), it syncs the store's log and keeps it.
+// a revocation (see durable.go), it keeps the store's log as it is, for
+// the next open (without cgo: syncs it first).
 func (s *Store) Close() error {
 	if (s.deferred.Load() || s.keepLog.Load()) && !s.readOnly {
 		s.closeDeferred()

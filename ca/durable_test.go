@@ -1,0 +1,82 @@
+package ca
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pkit/pkit/formats"
+)
+
+// TestIssueCloseKeepsLog: an issuance that deferred its syncs closes the
+// store without SQLite's checkpoint where the driver allows it (cgo: the
+// database file is not written at close, the log keeps the frames), and
+// where it does not, with the log synced and kept (durable.go, step 3).
+// Either way the next open finds the record, its files and no pending
+// placement.
+func TestIssueCloseKeepsLog(t *testing.T) {
+	if !formats.HasSyncFS() {
+		t.Skip("the portable file path syncs every commit; nothing is deferred")
+	}
+	dir := filepath.Join(t.TempDir(), "pki")
+	if err := Init(dir, InitOptions{Name: "Close", Protection: Protection{None: true}}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(dir, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(dir, "store")
+	before, err := os.ReadFile(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(t.TempDir(), "alice")
+	outs := []Output{{Kind: OutCert, Path: base + ".pem"}, {Kind: OutKey, Path: base + "-key.pem"}}
+	plan := a.NewPlan(PlanOptions{})
+	if err := plan.Add("", outs...); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	iss, err := a.IssueTo(ctx, &Request{Profile: "client", Name: "alice"}, plan, &Outputs{Files: outs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadFile(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if unchanged := bytes.Equal(before, after); unchanged != (closeSyncs == 0) {
+		t.Errorf("database file unchanged by the close: %v, want %v (a checkpoint at close: %v)", unchanged, closeSyncs == 0, closeSyncs != 0)
+	}
+	if st, err := os.Stat(store + "-wal"); err != nil || st.Size() == 0 {
+		t.Fatalf("the log is not kept after the close: %v", err)
+	}
+	a, err = Open(dir, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	rec, err := a.Store.Get(ctx, iss.Cert.SerialNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(rec.DER, iss.Cert.Raw) {
+		t.Error("the record read after reopening is not the certificate issued")
+	}
+	files, err := a.Store.Files(ctx, iss.Cert.SerialNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(outs) {
+		t.Errorf("%d files recorded, want %d", len(files), len(outs))
+	}
+	if pend, err := a.Store.Placements(ctx); err != nil || len(pend) != 0 {
+		t.Errorf("pending placements after reopening: %v, %v; want none", pend, err)
+	}
+}

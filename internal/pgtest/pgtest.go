@@ -36,6 +36,9 @@ type Server struct {
 	dir  string // the data folder
 	Port int
 
+	// settings are the server's settings ("name=value") beyond pgtest's.
+	settings []string
+
 	mu  sync.Mutex
 	cmd *exec.Cmd
 	log string
@@ -52,7 +55,7 @@ var (
 // use. It skips t when PostgreSQL is not installed (fails under CI=true).
 func Shared(t testing.TB) *Server {
 	t.Helper()
-	once.Do(func() { shared, sharedErr = start() })
+	once.Do(func() { shared, sharedErr = start(nil) })
 	if errors.Is(sharedErr, errNotInstalled) {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL is required under CI=true; install it in .ci/run: %v", sharedErr)
@@ -118,7 +121,7 @@ func version(binDir string) int {
 	return n
 }
 
-func start() (*Server, error) {
+func start(settings []string) (*Server, error) {
 	bin, err := findBin()
 	if err != nil {
 		return nil, err
@@ -127,7 +130,7 @@ func start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{bin: bin, dir: dir, log: filepath.Join(dir, "log")}
+	s := &Server{bin: bin, dir: dir, log: filepath.Join(dir, "log"), settings: settings}
 	data := filepath.Join(dir, "data")
 	if err := os.Mkdir(data, 0o700); err != nil {
 		return nil, err
@@ -169,9 +172,13 @@ func (s *Server) Start() error {
 	defer logf.Close()
 	// fsync stays on: the crash tests kill the server and count on what
 	// it acknowledged.
-	cmd := exec.Command(filepath.Join(s.bin, "postgres"), "-D", filepath.Join(s.dir, "data"),
+	args := []string{"-D", filepath.Join(s.dir, "data"),
 		"-p", strconv.Itoa(s.Port), "-h", "127.0.0.1", "-k", "",
-		"-c", "max_connections=200", "-c", "shared_buffers=32MB", "-c", "log_min_messages=warning")
+		"-c", "max_connections=200", "-c", "shared_buffers=32MB", "-c", "log_min_messages=warning"}
+	for _, set := range s.settings {
+		args = append(args, "-c", set)
+	}
+	cmd := exec.Command(filepath.Join(s.bin, "postgres"), args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	asServerUser(cmd)
 	dieWithParent(cmd)
@@ -231,8 +238,15 @@ func (s *Server) LogTail(n int64) string {
 	return string(data)
 }
 
-// Kill kills the server with SIGKILL, as a crash would, and waits for it
-// (and its sessions) to be gone.
+// Kill kills the server's postmaster with SIGKILL, as a crash of it
+// would, and waits until a new server can start. Its sessions are
+// orphaned: each runs on until it next waits (for its client, a lock),
+// and may meanwhile commit and acknowledge what its client had sent, as
+// PostgreSQL's own backends do when the postmaster dies. A new server
+// refuses to start while one of them lives (it still holds the shared
+// memory: "pre-existing shared memory block is still in use"), so Kill
+// waits for them too, where the system tells (Linux). See [Server.Crash]
+// for every process killed at once.
 func (s *Server) Kill() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -240,25 +254,59 @@ func (s *Server) Kill() {
 		return
 	}
 	s.cmd.Process.Kill()
-	// The sessions see the postmaster gone and exit; wait until the port
-	// is free so that Start can bind it again.
-	for i := 0; i < 200; i++ {
+	s.gone()
+}
+
+// Crash kills every process of the server at once, as a power loss, a
+// kill of the machine's container or of its cgroup would (the written
+// data stays in the system's page cache, as after a crash of the server
+// alone): the postmaster and its children are stopped (SIGSTOP) and then
+// killed (SIGKILL), so that none of them runs after the first is hit.
+// Where the system cannot list a process's children (outside Linux), it
+// is [Server.Kill].
+func (s *Server) Crash() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	pm := s.cmd.Process.Pid
+	freeze(pm) // it forks no new child from here
+	kids := children(pm)
+	for _, k := range kids {
+		freeze(k)
+	}
+	for _, k := range kids {
+		killPID(k)
+	}
+	s.cmd.Process.Kill()
+	s.gone()
+}
+
+// gone waits until the killed server's port is free and no process of it
+// holds its shared memory, so that Start can start it again.
+func (s *Server) gone() {
+	data := filepath.Join(s.dir, "data")
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port), 100*time.Millisecond)
-		if err != nil {
+		if err == nil {
+			c.Close()
+		} else if !attached(data) {
 			break
 		}
-		c.Close()
 		time.Sleep(50 * time.Millisecond)
 	}
 	s.cmd = nil
 }
 
 // Start starts a server of t's own (for tests that kill it), stopped
-// when t ends. It skips t as [Shared] does.
-func Start(t testing.TB) *Server {
+// when t ends, with the server settings ("name=value") given beyond
+// pgtest's. It skips t as [Shared] does.
+func Start(t testing.TB, settings ...string) *Server {
 	t.Helper()
 	Shared(t) // skips or fails the same way when PostgreSQL is missing
-	s, err := start()
+	s, err := start(settings)
 	if err != nil {
 		t.Fatalf("starting PostgreSQL: %v", err)
 	}

@@ -11,3 +11,11 @@ func asServerUser(*exec.Cmd)   {}
 func handOver(...string) error { return nil }
 
 var syscall0 = os.Kill
+
+func freeze(int) {}
+
+func killPID(pid int) {
+	if p, err := os.FindProcess(pid); err == nil {
+		p.Kill()
+	}
+}

@@ -53,3 +53,9 @@ func handOver(paths ...string) error {
 
 // syscall0 is signal 0: sending it tells whether a process is there.
 var syscall0 = syscall.Signal(0)
+
+// freeze stops process pid (SIGSTOP): it runs no further.
+func freeze(pid int) { syscall.Kill(pid, syscall.SIGSTOP) }
+
+// killPID kills process pid (SIGKILL).
+func killPID(pid int) { syscall.Kill(pid, syscall.SIGKILL) }

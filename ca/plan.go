@@ -425,15 +425,13 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 			staged.Discard()
 		}
 	}()
-	// A .p12's key derivations run while the certificate is made.
-	p12Keys := out.p12Keys()
 	var stored []StoredFile
 	iss, err := a.issue(ctx, r, func(iss *Issued, rec *Record) error {
 		if staged != nil { // a retry with a new serial
 			staged.Discard()
 			staged = nil
 		}
-		files, err := out.encode(iss, r.Name, p12Keys)
+		files, err := out.encode(iss, r.Name)
 		if err == nil {
 			plain := make([]formats.File, len(files))
 			for i, f := range files {
@@ -503,26 +501,8 @@ type kindedFile struct {
 	kind OutputKind
 }
 
-// p12Keys starts the key derivations of the planned .p12, if there is
-// one ([formats.DerivePKCS12Keys]); nil otherwise.
-func (out *Outputs) p12Keys() *formats.PKCS12Keys {
-	for _, o := range out.Files {
-		if o.Kind == OutP12 && o.Path != "" {
-			return formats.DerivePKCS12Keys(out.P12Password, out.p12Options(""))
-		}
-	}
-	return nil
-}
-
-// p12Options are the options of the .p12 of the certificate called name.
-func (out *Outputs) p12Options(name string) formats.PKCS12Options {
-	return formats.PKCS12Options{Legacy: out.P12Legacy, FriendlyName: name}
-}
-
-// encode makes the contents of the planned files for iss; p12Keys, when
-// not nil, are the .p12's key derivations started ahead (used once: a
-// retry derives its own).
-func (out *Outputs) encode(iss *Issued, name string, p12Keys *formats.PKCS12Keys) ([]kindedFile, error) {
+// encode makes the contents of the planned files for iss.
+func (out *Outputs) encode(iss *Issued, name string) ([]kindedFile, error) {
 	key := iss.Key
 	if key == nil {
 		key = out.Key
@@ -560,9 +540,7 @@ func (out *Outputs) encode(iss *Issued, name string, p12Keys *formats.PKCS12Keys
 				return nil, errors.New("a .p12 needs the private key")
 			}
 			var err error
-			o := out.p12Options(name)
-			o.Keys = p12Keys
-			data, err = formats.EncodePKCS12(key, iss.Cert, iss.Chain, out.P12Password, o)
+			data, err = formats.EncodePKCS12(key, iss.Cert, iss.Chain, out.P12Password, formats.PKCS12Options{Legacy: out.P12Legacy, FriendlyName: name})
 			if err != nil {
 				return nil, fmt.Errorf("writing the .p12: %w", err)
 			}

@@ -453,52 +453,32 @@ type pbEncryptAlgorithm struct {
 	iterations int
 }
 
-// pbKey is the salt and the derived key material of one password-based
-// encryption: the AES key for PBES2, the 3DES key and IV for legacy PBE.
-type pbKey struct{ salt, key, iv []byte }
-
-// derivePBKey draws a salt and derives a's key material from pw: the
-// work of the KDF's iterations.
-func derivePBKey(a pbEncryptAlgorithm, pw []byte) (pbKey, error) {
-	if a.legacy {
-		salt, bmp := randomBytes(8), bmpPassword(pw)
-		return pbKey{salt: salt, key: pkcs12KDF(sha1.New, 20, 64, salt, bmp, a.iterations, 1, 24),
-			iv: pkcs12KDF(sha1.New, 20, 64, salt, bmp, a.iterations, 2, 8)}, nil
-	}
-	salt := randomBytes(16)
-	key, err := pbkdf2.Key(sha256.New, string(pw), salt, a.iterations, aes256CBCKeyBytes)
-	return pbKey{salt: salt, key: key}, err
-}
-
 // pbEncrypt encrypts data and returns the AlgorithmIdentifier that
 // describes how.
 func pbEncrypt(a pbEncryptAlgorithm, data, pw []byte) (pkix.AlgorithmIdentifier, []byte, error) {
-	k, err := derivePBKey(a, pw)
-	if err != nil {
-		return pkix.AlgorithmIdentifier{}, nil, err
-	}
-	return pbEncryptWith(a, k, data)
-}
-
-// pbEncryptWith is [pbEncrypt] with the key material derived already
-// (derivePBKey); each k encrypts one thing.
-func pbEncryptWith(a pbEncryptAlgorithm, k pbKey, data []byte) (pkix.AlgorithmIdentifier, []byte, error) {
 	var alg pkix.AlgorithmIdentifier
 	var block cipher.Block
 	var iv []byte
 	var err error
 	if a.legacy {
+		salt := randomBytes(8)
 		alg.Algorithm = oidPBESHA13DES
-		if alg.Parameters.FullBytes, err = asn1.Marshal(pbeParams{Salt: k.salt, Iterations: a.iterations}); err != nil {
+		if alg.Parameters.FullBytes, err = asn1.Marshal(pbeParams{Salt: salt, Iterations: a.iterations}); err != nil {
 			return alg, nil, err
 		}
-		if block, err = des.NewTripleDESCipher(k.key); err != nil {
+		bmp := bmpPassword(pw)
+		key := pkcs12KDF(sha1.New, 20, 64, salt, bmp, a.iterations, 1, 24)
+		iv = pkcs12KDF(sha1.New, 20, 64, salt, bmp, a.iterations, 2, 8)
+		if block, err = des.NewTripleDESCipher(key); err != nil {
 			return alg, nil, err
 		}
-		iv = k.iv
 	} else {
-		ivb := randomBytes(16)
-		kdfParams, err := asn1.Marshal(pbkdf2Params{Salt: k.salt, Iterations: a.iterations, PRF: hmacSHA256AlgoID})
+		salt, ivb := randomBytes(16), randomBytes(16)
+		key, err := pbkdf2.Key(sha256.New, string(pw), salt, a.iterations, aes256CBCKeyBytes)
+		if err != nil {
+			return alg, nil, err
+		}
+		kdfParams, err := asn1.Marshal(pbkdf2Params{Salt: salt, Iterations: a.iterations, PRF: hmacSHA256AlgoID})
 		if err != nil {
 			return alg, nil, err
 		}
@@ -514,7 +494,7 @@ func pbEncryptWith(a pbEncryptAlgorithm, k pbKey, data []byte) (pkix.AlgorithmId
 			return alg, nil, err
 		}
 		alg = pkix.AlgorithmIdentifier{Algorithm: oidPBES2, Parameters: asn1.RawValue{FullBytes: params}}
-		if block, err = aes.NewCipher(k.key); err != nil {
+		if block, err = aes.NewCipher(key); err != nil {
 			return alg, nil, err
 		}
 		iv = ivb
@@ -594,38 +574,10 @@ func pkcs12KDF(h func() hash.Hash, u, v int, salt, password []byte, iterations i
 // pkcs12MAC computes the PKCS#12 HMAC over data with a key derived by the
 // PKCS#12 KDF from the BMP password.
 func pkcs12MAC(h func() hash.Hash, salt, bmp []byte, iterations int, data []byte) []byte {
-	return hmacSum(h, pkcs12MACKey(h, salt, bmp, iterations), data)
-}
-
-// pkcs12MACKey derives the HMAC key of a PKCS#12 MAC (RFC 7292 appendix
-// B.2, id 3).
-func pkcs12MACKey(h func() hash.Hash, salt, bmp []byte, iterations int) []byte {
 	hh := h()
 	u, v := hh.Size(), hh.BlockSize()
-	return pkcs12KDF(h, u, v, salt, bmp, iterations, 3, u)
-}
-
-func hmacSum(h func() hash.Hash, key, data []byte) []byte {
+	key := pkcs12KDF(h, u, v, salt, bmp, iterations, 3, u)
 	m := hmac.New(h, key)
 	m.Write(data)
 	return m.Sum(nil)
-}
-
-// macKey is the salt and the HMAC key of the MAC of a PKCS#12 file pkit
-// writes: SHA-256 with a 16-byte salt, or, legacy, SHA-1 with 8 bytes.
-type macKey struct{ salt, key []byte }
-
-// macHash is the MAC's hash, its OID and its salt length for a.
-func macHash(a pbEncryptAlgorithm) (func() hash.Hash, asn1.ObjectIdentifier, int) {
-	if a.legacy {
-		return sha1.New, oidSHA1, 8
-	}
-	return sha256.New, oidSHA256, 16
-}
-
-// deriveMACKey draws a salt and derives the MAC key for a from pw.
-func deriveMACKey(a pbEncryptAlgorithm, pw []byte) macKey {
-	h, _, saltLen := macHash(a)
-	salt := randomBytes(saltLen)
-	return macKey{salt: salt, key: pkcs12MACKey(h, salt, bmpPassword(pw), a.iterations)}
 }

@@ -6,7 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/pbkdf2"
 	"crypto/sha1"
-	"crypto/subtle"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -15,7 +15,6 @@ import (
 	"hash"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"unicode/utf16"
 )
 
@@ -46,14 +45,6 @@ type PKCS12Options struct {
 	FriendlyName string
 	// Iterations overrides [PKCS12Iterations] when positive.
 	Iterations int
-	// Keys, when made by [DerivePKCS12Keys] with the same password and
-	// options, are the file's key derivations, done ahead; else, or once
-	// they have served a file, [EncodePKCS12] derives its own.
-	Keys *PKCS12Keys
-}
-
-func (o PKCS12Options) algorithm() pbEncryptAlgorithm {
-	return pbEncryptAlgorithm{legacy: o.Legacy, iterations: o.iterations()}
 }
 
 func (o PKCS12Options) iterations() int {
@@ -808,14 +799,8 @@ func EncodePKCS12(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.C
 	if !PublicKeysEqual(cert.PublicKey, publicOf(key)) {
 		return nil, errors.New("the private key does not belong to the certificate")
 	}
-	alg := o.algorithm()
-	keys := o.Keys.take(password, alg)
-	if keys == nil {
-		keys = derivePKCS12Keys(password, alg)
-		if keys.err != nil {
-			return nil, keys.err
-		}
-	}
+	alg := pbEncryptAlgorithm{legacy: o.Legacy, iterations: o.iterations()}
+	pw := []byte(password)
 	name := o.FriendlyName
 	if name == "" {
 		name = certName(cert)
@@ -841,7 +826,7 @@ func EncodePKCS12(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.C
 	if err != nil {
 		return nil, err
 	}
-	kalg, kdata, err := pbEncryptWith(alg, keys.keyBag, plainKey)
+	kalg, kdata, err := pbEncrypt(alg, plainKey, pw)
 	if err != nil {
 		return nil, err
 	}
@@ -850,7 +835,7 @@ func EncodePKCS12(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.C
 		return nil, err
 	}
 	keyBag := safeBag{ID: oidShroudedKeyBag, Value: explicit0(shrouded), Attributes: attrs}
-	certSafe, err := encryptedSafeWith(alg, keys.certBags, certBags)
+	certSafe, err := encryptedSafe(alg, certBags, pw)
 	if err != nil {
 		return nil, err
 	}
@@ -858,73 +843,7 @@ func EncodePKCS12(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.C
 	if err != nil {
 		return nil, err
 	}
-	return finishPFXWith([]contentInfo{certSafe, keySafe}, alg, keys.mac)
-}
-
-// PKCS12Keys are the password-based key derivations of one PKCS#12 file
-// as [EncodePKCS12] writes it (the key bag's and the certificate bags'
-// encryption keys and the MAC key, each with its own random salt and the
-// full iteration count), started by [DerivePKCS12Keys] before the file's
-// contents exist. A PKCS12Keys serves one file.
-type PKCS12Keys struct {
-	password string
-	alg      pbEncryptAlgorithm
-	done     chan struct{}
-	taken    atomic.Bool
-
-	keyBag, certBags pbKey
-	mac              macKey
-	err              error
-}
-
-// DerivePKCS12Keys starts, in a goroutine, the key derivations of a
-// PKCS#12 file to be written with password and o, so that they run while
-// its certificate is still being made (on another core: about 1.3 ms of
-// CPU at the default iterations); pass the result in
-// [PKCS12Options.Keys]. The work is the same as [EncodePKCS12] does
-// without it; if the file is never written, the derivations finish and
-// are dropped.
-func DerivePKCS12Keys(password string, o PKCS12Options) *PKCS12Keys {
-	k := &PKCS12Keys{password: password, alg: o.algorithm(), done: make(chan struct{})}
-	go func() {
-		defer close(k.done)
-		k.derive()
-	}()
-	return k
-}
-
-// derivePKCS12Keys derives the keys of one file now.
-func derivePKCS12Keys(password string, alg pbEncryptAlgorithm) *PKCS12Keys {
-	k := &PKCS12Keys{password: password, alg: alg}
-	k.taken.Store(true)
-	k.derive()
-	return k
-}
-
-func (k *PKCS12Keys) derive() {
-	pw := []byte(k.password)
-	if k.keyBag, k.err = derivePBKey(k.alg, pw); k.err != nil {
-		return
-	}
-	if k.certBags, k.err = derivePBKey(k.alg, pw); k.err != nil {
-		return
-	}
-	k.mac = deriveMACKey(k.alg, pw)
-}
-
-// take waits for k's derivations and hands them to one file: nil when k
-// is nil, was made for another password or algorithm, failed, or served
-// a file already.
-func (k *PKCS12Keys) take(password string, alg pbEncryptAlgorithm) *PKCS12Keys {
-	if k == nil || k.alg != alg || subtle.ConstantTimeCompare([]byte(k.password), []byte(password)) != 1 ||
-		!k.taken.CompareAndSwap(false, true) {
-		return nil
-	}
-	<-k.done
-	if k.err != nil {
-		return nil
-	}
-	return k
+	return finishPFX([]contentInfo{certSafe, keySafe}, alg, pw)
 }
 
 // EncodeTrustStore writes certs as a PKCS#12 trust store: certificate bags
@@ -936,7 +855,7 @@ func EncodeTrustStore(certs []*x509.Certificate, password string, o PKCS12Option
 	if len(certs) == 0 {
 		return nil, errors.New("a trust store needs at least one certificate")
 	}
-	alg := o.algorithm()
+	alg := pbEncryptAlgorithm{legacy: o.Legacy, iterations: o.iterations()}
 	used := map[string]bool{}
 	var bags []safeBag
 	for _, c := range certs {
@@ -1051,20 +970,11 @@ func plainSafe(bags []safeBag) (contentInfo, error) {
 }
 
 func encryptedSafe(alg pbEncryptAlgorithm, bags []safeBag, pw []byte) (contentInfo, error) {
-	k, err := derivePBKey(alg, pw)
-	if err != nil {
-		return contentInfo{}, err
-	}
-	return encryptedSafeWith(alg, k, bags)
-}
-
-// encryptedSafeWith is [encryptedSafe] with the key derived already.
-func encryptedSafeWith(alg pbEncryptAlgorithm, k pbKey, bags []safeBag) (contentInfo, error) {
 	data, err := asn1.Marshal(bags)
 	if err != nil {
 		return contentInfo{}, err
 	}
-	ealg, edata, err := pbEncryptWith(alg, k, data)
+	ealg, edata, err := pbEncrypt(alg, data, pw)
 	if err != nil {
 		return contentInfo{}, err
 	}
@@ -1081,11 +991,6 @@ func encryptedSafeWith(alg pbEncryptAlgorithm, k pbKey, bags []safeBag) (content
 
 // finishPFX wraps the safes in the authenticated safe and adds the MAC.
 func finishPFX(safes []contentInfo, alg pbEncryptAlgorithm, pw []byte) ([]byte, error) {
-	return finishPFXWith(safes, alg, deriveMACKey(alg, pw))
-}
-
-// finishPFXWith is [finishPFX] with the MAC key derived already.
-func finishPFXWith(safes []contentInfo, alg pbEncryptAlgorithm, mk macKey) ([]byte, error) {
 	authSafe, err := asn1.Marshal(safes)
 	if err != nil {
 		return nil, err
@@ -1094,13 +999,17 @@ func finishPFXWith(safes []contentInfo, alg pbEncryptAlgorithm, mk macKey) ([]by
 	if err != nil {
 		return nil, err
 	}
-	h, macOID, _ := macHash(alg)
+	h, macOID, saltLen := sha256.New, oidSHA256, 16
+	if alg.legacy {
+		h, macOID, saltLen = sha1.New, oidSHA1, 8
+	}
+	salt := randomBytes(saltLen)
 	pfx := pfxPDU{
 		Version:  3,
 		AuthSafe: contentInfo{ContentType: oidPKCS7Data, Content: explicit0(octets)},
 		MacData: macData{
-			Mac:        digestInfo{Algorithm: pkix.AlgorithmIdentifier{Algorithm: macOID, Parameters: nullParams}, Digest: hmacSum(h, mk.key, authSafe)},
-			MacSalt:    mk.salt,
+			Mac:        digestInfo{Algorithm: pkix.AlgorithmIdentifier{Algorithm: macOID, Parameters: nullParams}, Digest: pkcs12MAC(h, salt, bmpPassword(pw), alg.iterations, authSafe)},
+			MacSalt:    salt,
 			Iterations: alg.iterations,
 		},
 	}

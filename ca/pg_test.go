@@ -321,7 +321,9 @@ func TestPGPipelineFlushMissesRow(t *testing.T) {
 // with synchronous_commit off and never made durable. A killed process
 // leaves what it wrote in the system's page cache, so fsync plays no part
 // in what survives; it is off so that the restart's recovery does not
-// wait for the disk.
+// wait for the disk. Then a batch writer's commits (bulk mode), made
+// without waiting for the WAL, are lost the same way: its final Sync,
+// through the connection made after the crash, reports it.
 func TestPGIssuanceSurvivesCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills PostgreSQL; skipped with -short")
@@ -352,5 +354,51 @@ func TestPGIssuanceSurvivesCrash(t *testing.T) {
 	defer st.Close()
 	if r, err := st.Get(ctx, iss.Cert.SerialNumber); err != nil || r.Name != "c.internal" {
 		t.Fatalf("the issuance acknowledged before the crash: %v, %v; want its record", r, err)
+	}
+
+	// A batch writer (bulk mode) commits without waiting for the WAL and
+	// syncs once at the end: a crash of the server in between may lose
+	// those commits, and a sync through the connection made after it
+	// cannot vouch for them, so it fails.
+	a, err = Open(a.Dir, OpenOptions{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.Store.SetBulk(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	bp := a.NewPlan(PlanOptions{Bulk: true})
+	bouts := []Output{{OutCert, filepath.Join(dir, "b.pem")}, {OutKey, filepath.Join(dir, "b-key.pem")}}
+	if err := bp.Add("", bouts...); err != nil {
+		t.Fatal(err)
+	}
+	biss, err := a.IssueTo(ctx, &Request{Profile: "server", Name: "b.internal", DNS: []string{"b.internal"}}, bp, &Outputs{Files: bouts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Crash()
+	if err := srv.Start(); err != nil {
+		t.Fatalf("restarting PostgreSQL: %v", err)
+	}
+	// The batch goes on: its next row fails on the lost connection, the
+	// one after is recorded through a new one; then the batch syncs.
+	for i := range 2 {
+		name := fmt.Sprintf("b%d.internal", i)
+		outs := []Output{{OutCert, filepath.Join(dir, name+".pem")}}
+		if err := bp.Add("", outs...); err != nil {
+			t.Fatal(err)
+		}
+		a.IssueTo(ctx, &Request{Profile: "server", Name: name, DNS: []string{name}}, bp, &Outputs{Files: outs})
+	}
+	serr := a.Store.Sync(ctx)
+	st2, err := OpenStore(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	if !errors.Is(serr, ErrBulkCommitsLost) {
+		_, gerr := st2.Get(ctx, biss.Cert.SerialNumber)
+		t.Fatalf("Sync after the crash: %v (the record committed before it: %v); want ErrBulkCommitsLost", serr, gerr)
 	}
 }

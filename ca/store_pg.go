@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -117,11 +118,12 @@ func openPG(rawURL string, create bool) (*Store, error) {
 	// As SQLite's busy timeout: wait up to a minute for another
 	// machine's transaction, then fail.
 	cfg.RuntimeParams["lock_timeout"] = "60s"
-	db := sql.OpenDB(&pgConnector{base: stdlib.GetConnector(*cfg)})
+	conns := &pgConnector{base: stdlib.GetConnector(*cfg)}
+	db := sql.OpenDB(conns)
 	db.SetMaxOpenConns(1)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.ConnectTimeout+5*time.Second)
 	defer cancel()
-	d := pgDialect{}
+	d := pgDialect{conns: conns}
 	version, err := d.openVersion(ctx, db)
 	if err != nil {
 		db.Close()
@@ -218,7 +220,18 @@ func pgCause(err error) error {
 }
 
 // pgDialect is the store in PostgreSQL; see the top of this file.
-type pgDialect struct{}
+type pgDialect struct {
+	conns *pgConnector // the store's connections, counted (see setBulk)
+}
+
+// ErrBulkCommitsLost: the connection through which a batch writer
+// committed without waiting for the server's disk (bulk mode,
+// [Store.SetBulk]) was lost before [Store.Sync] made those commits
+// durable. The server may have lost them with it (a server that crashed
+// loses the commits it had not yet written out), so Sync cannot vouch for
+// them: a sync through a new connection flushes only that session's
+// server.
+var ErrBulkCommitsLost = errors.New("the connection to the database was lost during the batch: certificates recorded before that may have been lost with the server")
 
 // schema: INTEGER is BIGINT, BLOB is BYTEA, and each new table gets a
 // rowid column first (compiled here, not at start-up: most pkit
@@ -275,20 +288,31 @@ func (pgDialect) indexedBy(string) string { return "" }
 // setBulk turns synchronous_commit off for a batch writer's session: each
 // commit is still atomic, and survives a crash of pkit, but the server
 // acknowledges it before its WAL is on disk; sync then makes them all
-// durable. Should the connection be replaced meanwhile, the new one syncs
-// every commit (the default).
-func (pgDialect) setBulk(ctx context.Context, db *sql.DB, on bool) error {
+// durable. Should the connection be replaced meanwhile (the server
+// restarted), the new one syncs every commit (the default), and sync
+// fails with [ErrBulkCommitsLost]: what the lost session committed may be
+// gone. The connections are counted from here to tell.
+func (d pgDialect) setBulk(ctx context.Context, db *sql.DB, on bool) error {
 	mode := "on"
 	if on {
 		mode = "off"
 	}
-	_, err := db.ExecContext(ctx, "SET synchronous_commit TO "+mode)
-	return err
+	if _, err := db.ExecContext(ctx, "SET synchronous_commit TO "+mode); err != nil {
+		return err
+	}
+	d.conns.bulk.Store(on)
+	if on {
+		d.conns.bulkFrom.CompareAndSwap(0, d.conns.made.Load())
+	}
+	return nil
 }
 
 // sync commits one synchronous write: PostgreSQL returns from it once the
-// WAL is flushed up to it, so every commit before it is durable too.
-func (pgDialect) sync(ctx context.Context, db *sql.DB) error {
+// WAL is flushed up to it, so every commit before it on this server is
+// durable too. Commits made in bulk mode on a connection lost since are
+// not (see setBulk): then it returns [ErrBulkCommitsLost], and keeps
+// returning it.
+func (d pgDialect) sync(ctx context.Context, db *sql.DB) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -299,7 +323,18 @@ func (pgDialect) sync(ctx context.Context, db *sql.DB) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if from := d.conns.bulkFrom.Load(); from != 0 {
+		if d.conns.made.Load() != from {
+			return ErrBulkCommitsLost
+		}
+		if !d.conns.bulk.Load() {
+			d.conns.bulkFrom.Store(0) // every bulk commit is durable now
+		}
+	}
+	return nil
 }
 
 // pipeline runs stmts as one writing transaction sent to the server at
@@ -390,13 +425,22 @@ func (d pgDialect) pipeline(ctx context.Context, db *sql.DB, stmts []stmt, unsyn
 }
 
 // pgConnector makes the store's connections: pgx's, wrapped in pgConn.
-type pgConnector struct{ base driver.Connector }
+type pgConnector struct {
+	base driver.Connector
+	// made counts the connections made; bulkFrom is made when bulk mode
+	// began with no commit of it yet synced (0: none pending), bulk
+	// whether it is on (see pgDialect.setBulk).
+	made     atomic.Int64
+	bulkFrom atomic.Int64
+	bulk     atomic.Bool
+}
 
 func (c *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.base.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
+	c.made.Add(1)
 	return &pgConn{Conn: conn.(*stdlib.Conn), made: time.Now()}, nil
 }
 

@@ -601,6 +601,9 @@ dispatch:
 	e.noteSettled(a)
 	// One sync for the whole batch, before anything is reported as issued.
 	if err := a.Store.Sync(c.Context); err != nil {
+		if errors.Is(err, ca.ErrBulkCommitsLost) {
+			return sig, failf("syncing the store: %v", err).hint("check with pkit list which rows reported as issued are recorded, and issue the others again with --force"), nil
+		}
 		return sig, failf("syncing the store: %v", err).hint("the rows reported as issued are recorded and written, but not yet flushed to the disk; free some space"), nil
 	}
 	if err := plan.Sync(); err != nil {

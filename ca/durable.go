@@ -82,9 +82,9 @@ package ca
 // [IssueSyncs]+2), which folds the log into the database file, and SQLite
 // deletes it at close (or the next writer starts it afresh, when another
 // process has the store open). Commands that neither issue nor revoke
-// close at FULL and fold it too. A store without syncfs(2) or without persistWAL takes
-// the portable way at the step it cannot do (more syncs, same
-// guarantees). On PostgreSQL the record's commit is durable on the server
+// close at FULL and fold it too. A store without syncfs(2) or without
+// persistWAL takes the portable way at the step it cannot do (more syncs,
+// same guarantees). On PostgreSQL the record's commit is durable on the server
 // when Insert returns (synchronous_commit), the files are synced here, and
 // the commit that clears the mark is acknowledged without waiting for the
 // server's WAL (SET LOCAL synchronous_commit TO off), for the reason above.
@@ -107,8 +107,8 @@ const IssueSyncs = 2 + closeSyncs
 
 // walFoldLimit is the size of the store's log kept at close after an
 // issuance or a revocation (see durable.go); a larger one is folded into
-// the database file. About twenty issuances' worth: every open of the store reads the
-// whole log to recover it, and each close copies its pages again.
+// the database file. About twenty issuances' worth: every open of the
+// store reads the whole log to recover it.
 const walFoldLimit = 1 << 20
 
 // sqliteAutoCheckpoint is SQLite's default wal_autocheckpoint, in pages,
@@ -133,7 +133,7 @@ func (s *Store) commitUnsynced(ctx context.Context, fn func(*sql.Tx) error) erro
 		return err
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA wal_autocheckpoint="+strconv.Itoa(sqliteAutoCheckpoint))
-	s.deferred.Store(true) // from here the log may hold unsynced frames
+	s.keepLog.Store(true) // from here the log may hold unsynced frames
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -178,11 +178,10 @@ func (s *Store) syncMode() string {
 
 // closeDeferred prepares the close of a store that committed with
 // commitUnsynced, or recorded a revocation (see durable.go, step 3): the
-// connection closes without
-// SQLite's checkpoint, or where the driver cannot do that, it syncs the
-// log and sets the connection to keep it and to close without syncing.
-// Whatever it cannot do leaves the close to SQLite at FULL, which syncs
-// the log before it copies anything.
+// connection closes without SQLite's checkpoint, or where the driver
+// cannot do that, it syncs the log and sets the connection to keep it and
+// to close without syncing. Whatever it cannot do leaves the close to
+// SQLite at FULL, which syncs the log before it copies anything.
 func (s *Store) closeDeferred() {
 	wal := s.path + "-wal"
 	st, err := os.Stat(wal)

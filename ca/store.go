@@ -80,9 +80,11 @@ type Store struct {
 	settled     sync.Once  // see settleOnce
 	autoSettled []*Settled // what it settled
 
-	bulk     atomic.Bool // SetBulk(true)
-	deferred atomic.Bool // a commit was made without SQLite's sync (see durable.go)
-	keepLog  atomic.Bool // a revocation was committed: close without folding the log (see durable.go)
+	bulk atomic.Bool // SetBulk(true)
+	// keepLog: the close keeps SQLite's log rather than folding it into
+	// the database file, after an issuance's unsynced commit or a
+	// revocation (see durable.go).
+	keepLog atomic.Bool
 }
 
 // migrations are the store's schema, one step per version: a new store
@@ -422,7 +424,7 @@ func (s *Store) Sync(ctx context.Context) error {
 // a revocation (see durable.go), it keeps the store's log as it is, for
 // the next open (without cgo: syncs it first).
 func (s *Store) Close() error {
-	if (s.deferred.Load() || s.keepLog.Load()) && !s.readOnly {
+	if s.keepLog.Load() && !s.readOnly {
 		s.closeDeferred()
 	}
 	return s.db.Close()

@@ -25,6 +25,15 @@
 # a loaded one read it with the --version line beside it).
 #
 # The pairs:
+#   empty Go, cgo  bench/gostart built as pkit is (cgo, static glibc)
+#   empty Go       bench/gostart built without cgo
+#                  each against openssl version: not pkit, but the floor
+#                  every Go program starts from on the machine. Any pkit
+#                  command costs at least the first line's CPU; its ratio
+#                  is how far under openssl's start a Go program can start
+#                  at all (0.96 on a quiet machine, 3 December 2026: the
+#                  "every one-shot command <= openssl" target leaves pkit
+#                  4% of openssl's start for its own 120 packages)
 #   --version      pkit --version              openssl version
 #   chain verify   pkit chain verify CHAIN --purpose server --host H
 #                  openssl verify -CAfile ROOT -untrusted CHAIN -purpose sslserver -verify_hostname H
@@ -184,6 +193,12 @@ mkdir -p "$OUT"
 make -s build BIN="$OUT/pkit-linked"
 install -m 0755 "$OUT/pkit-linked" "$OUT/pkit"
 CGO_ENABLED=0 go build -trimpath -o "$OUT/cputime" ./bench/cputime
+# The floor: the smallest Go program, built as pkit is (cgo, static glibc,
+# stripped) and without cgo; installed as pkit is.
+go build -trimpath -ldflags='-s -w -extldflags=-static' -o "$OUT/gostart-linked" ./bench/gostart
+CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$OUT/gostart-nocgo-linked" ./bench/gostart
+install -m 0755 "$OUT/gostart-linked" "$OUT/gostart"
+install -m 0755 "$OUT/gostart-nocgo-linked" "$OUT/gostart-nocgo"
 go run ./bench/pile -dir "$OUT"
 PKIT="$PWD/$OUT/pkit" CPUTIME="$PWD/$OUT/cputime"
 cd "$OUT"
@@ -207,6 +222,10 @@ pair() { # pair NAME PKIT_ARGS... :: OPENSSL_ARGS...
   printf '%-14s %12s %12s %8s   (%s / %s)\n' "$name" "$pc" "$oc" "$r" "$pw" "$ow"
   last_cpu=$pc
 }
+# Not pkit: the smallest Go program against "openssl version", the floor
+# any Go program starts from here (bench/gostart).
+pair "empty Go, cgo" ./gostart :: openssl version
+pair "empty Go" ./gostart-nocgo :: openssl version
 pair "--version" "$PKIT" --version :: openssl version
 pair "chain verify" "$PKIT" chain verify "$CHAIN" --purpose server --host bench.example :: \
   openssl verify -no-CApath -no-CAstore -CAfile "$ROOT" -untrusted "$CHAIN" -purpose sslserver -verify_hostname bench.example "$CHAIN"

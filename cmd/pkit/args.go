@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -29,13 +30,6 @@ func interspersed(app *cli.App, args []string) []string {
 		cmds, flags = next.Subcommands, next.Flags
 		i++
 	}
-	takesValue := map[string]bool{}
-	for _, f := range flags {
-		_, isBool := f.(*cli.BoolFlag)
-		for _, n := range f.Names() {
-			takesValue[n] = !isBool
-		}
-	}
 	var fl, pos []string
 	for ; i < len(args); i++ {
 		a := args[i]
@@ -46,7 +40,7 @@ func interspersed(app *cli.App, args []string) []string {
 		case strings.HasPrefix(a, "-") && a != "-":
 			fl = append(fl, a)
 			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && takesValue[name] && i+1 < len(args) {
+			if !strings.Contains(name, "=") && valued(flags, name) && i+1 < len(args) {
 				fl = append(fl, args[i+1])
 				i++
 			}
@@ -60,6 +54,17 @@ func interspersed(app *cli.App, args []string) []string {
 		out = append(out, pos...)
 	}
 	return out
+}
+
+// valued tells whether the flag called name among flags takes a value
+// (--dir DIR, not --force); false for a name none of them has.
+func valued(flags []cli.Flag, name string) bool {
+	for _, f := range flags {
+		if slices.Contains(f.Names(), name) {
+			return takesValue(f)
+		}
+	}
+	return false
 }
 
 // leadingFlagsLater moves flags written before the command ("pkit --dir

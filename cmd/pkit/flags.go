@@ -1,6 +1,8 @@
 package main
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pkit/pkit/ca"
@@ -83,3 +85,94 @@ func dbFlag() cli.Flag {
 
 // dbOf is the --db (PKIT_DB) of the command line, "" when not given.
 func dbOf(c *cli.Context) string { return c.String("db") }
+
+// Flags whose names are worked out once. urfave/cli's FlagNames, which
+// each flag's Names calls, runs a regular expression over every name, and
+// urfave/cli asks every flag of the command and its parents for its names
+// again for each flag it checks before the action (Context.IsSet): a
+// number of calls that grows with the square of the flags, 1.6% of the
+// CPU of "pkit issue client NAME --p12" (perf). Each type embeds the
+// urfave/cli flag, so every other method, and so every interface urfave/cli
+// looks for (help, usage, values, environment variables, required flags,
+// categories), is that flag's own; only Names is answered from names.
+type (
+	boolFlag struct {
+		*cli.BoolFlag
+		names []string
+	}
+	stringFlag struct {
+		*cli.StringFlag
+		names []string
+	}
+	stringSliceFlag struct {
+		*cli.StringSliceFlag
+		names []string
+	}
+	intFlag struct {
+		*cli.IntFlag
+		names []string
+	}
+	durationFlag struct {
+		*cli.DurationFlag
+		names []string
+	}
+)
+
+// Names are the flag's name and aliases, as [cli.FlagNames] gives them.
+func (f *boolFlag) Names() []string { return f.names }
+
+// Names are the flag's name and aliases, as [cli.FlagNames] gives them.
+func (f *stringFlag) Names() []string { return f.names }
+
+// Names are the flag's name and aliases, as [cli.FlagNames] gives them.
+func (f *stringSliceFlag) Names() []string { return f.names }
+
+// Names are the flag's name and aliases, as [cli.FlagNames] gives them.
+func (f *intFlag) Names() []string { return f.names }
+
+// Names are the flag's name and aliases, as [cli.FlagNames] gives them.
+func (f *durationFlag) Names() []string { return f.names }
+
+// urfave/cli adds --help to every command and --version to the app.
+func init() {
+	cli.HelpFlag = namedOnce(cli.HelpFlag)
+	cli.VersionFlag = namedOnce(cli.VersionFlag)
+}
+
+// namedOnce is f with its names worked out now (f itself when it is of a
+// type without such a wrapper, or is one already).
+func namedOnce(f cli.Flag) cli.Flag {
+	switch f := f.(type) {
+	case *cli.BoolFlag:
+		return &boolFlag{f, flagNames(f.Name, f.Aliases)}
+	case *cli.StringFlag:
+		return &stringFlag{f, flagNames(f.Name, f.Aliases)}
+	case *cli.StringSliceFlag:
+		return &stringSliceFlag{f, flagNames(f.Name, f.Aliases)}
+	case *cli.IntFlag:
+		return &intFlag{f, flagNames(f.Name, f.Aliases)}
+	case *cli.DurationFlag:
+		return &durationFlag{f, flagNames(f.Name, f.Aliases)}
+	}
+	return f
+}
+
+// flagNames is [cli.FlagNames] of name and aliases: its expression only
+// changes a name holding a comma or a space, so without one the names are
+// name and aliases as they are.
+func flagNames(name string, aliases []string) []string {
+	if strings.ContainsAny(name, ", ") || slices.ContainsFunc(aliases, func(a string) bool { return strings.ContainsAny(a, ", ") }) {
+		return cli.FlagNames(name, aliases)
+	}
+	return append([]string{name}, aliases...)
+}
+
+// takesValue tells whether f is followed by a value (--dir DIR) rather
+// than standing alone (--force).
+func takesValue(f cli.Flag) bool {
+	switch f.(type) {
+	case *boolFlag, *cli.BoolFlag:
+		return false
+	}
+	return true
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 )
@@ -180,9 +181,24 @@ func buildApp(e *env, cmds []*cli.Command) *cli.App {
 			return cli.ShowAppHelp(c)
 		},
 		Commands: cmds,
+		// Shown nowhere; set, it spares urfave/cli a stat of os.Args[0]
+		// to fill it in.
+		Compiled: time.Unix(0, 0),
 	}
 	setUsageErrors(app.Commands)
+	nameFlagsOnce(app.Commands)
 	return app
+}
+
+// nameFlagsOnce gives every flag of cmds and their subcommands names
+// worked out once ([namedOnce]).
+func nameFlagsOnce(cmds []*cli.Command) {
+	for _, c := range cmds {
+		for i, f := range c.Flags {
+			c.Flags[i] = namedOnce(f)
+		}
+		nameFlagsOnce(c.Subcommands)
+	}
 }
 
 // help answers "pkit help CMD [SUB]" with what "pkit CMD [SUB] --help"

@@ -412,6 +412,9 @@ func (e *FilesError) Unwrap() error { return e.Err }
 // processes left in the store's placement journal
 // ([Store.SettlePlacements]).
 func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outputs) (*Issued, error) {
+	// A .p12's password-derived keys need neither the key nor the
+	// certificate: derived meanwhile, on the machine's other cores.
+	p12 := out.prepareP12(r.Name)
 	a.Store.settleOnce(ctx)
 	// On Linux the files are staged and the record committed without a
 	// sync each, then made durable together before placing: in one
@@ -431,7 +434,7 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 			staged.Discard()
 			staged = nil
 		}
-		files, err := out.encode(iss, r.Name)
+		files, err := out.encode(iss, r.Name, p12) // a retry's .p12 gets new salts and keys
 		if err == nil {
 			plain := make([]formats.File, len(files))
 			for i, f := range files {
@@ -501,8 +504,26 @@ type kindedFile struct {
 	kind OutputKind
 }
 
-// encode makes the contents of the planned files for iss.
-func (out *Outputs) encode(iss *Issued, name string) ([]kindedFile, error) {
+// prepareP12 starts the key derivations of the planned .p12 of the
+// certificate called name ([formats.PreparePKCS12]), or returns nil when
+// none is planned.
+func (out *Outputs) prepareP12(name string) *formats.PKCS12Writer {
+	for _, o := range out.Files {
+		if o.Kind == OutP12 && o.Path != "" {
+			return formats.PreparePKCS12(out.P12Password, out.p12Options(name))
+		}
+	}
+	return nil
+}
+
+// p12Options are the options of the .p12 of the certificate called name.
+func (out *Outputs) p12Options(name string) formats.PKCS12Options {
+	return formats.PKCS12Options{Legacy: out.P12Legacy, FriendlyName: name}
+}
+
+// encode makes the contents of the planned files for iss; the .p12 with
+// p12 when not nil (from prepareP12, with out's password and options).
+func (out *Outputs) encode(iss *Issued, name string, p12 *formats.PKCS12Writer) ([]kindedFile, error) {
 	key := iss.Key
 	if key == nil {
 		key = out.Key
@@ -540,7 +561,11 @@ func (out *Outputs) encode(iss *Issued, name string) ([]kindedFile, error) {
 				return nil, errors.New("a .p12 needs the private key")
 			}
 			var err error
-			data, err = formats.EncodePKCS12(key, iss.Cert, iss.Chain, out.P12Password, formats.PKCS12Options{Legacy: out.P12Legacy, FriendlyName: name})
+			if p12 != nil {
+				data, err = p12.Encode(key, iss.Cert, iss.Chain)
+			} else {
+				data, err = formats.EncodePKCS12(key, iss.Cert, iss.Chain, out.P12Password, out.p12Options(name))
+			}
 			if err != nil {
 				return nil, fmt.Errorf("writing the .p12: %w", err)
 			}

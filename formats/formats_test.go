@@ -314,60 +314,120 @@ func TestPKCS12RoundTrip(t *testing.T) {
 		{"modern", PKCS12Options{FriendlyName: "Alice's cert"}, "HMAC-SHA256", "AES-256-CBC, PBKDF2-HMAC-SHA256, 2048 iterations", "AES-256-CBC, PBKDF2-HMAC-SHA256, 2048 iterations"},
 		{"legacy", PKCS12Options{Legacy: true, FriendlyName: "Alice's cert"}, "HMAC-SHA1", "3DES-CBC, PKCS12-KDF-SHA1, 2048 iterations", "3DES-CBC, PKCS12-KDF-SHA1, 2048 iterations"},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			der, err := EncodePKCS12(p.leafKey, p.leaf, []*x509.Certificate{p.inter, p.root}, "pässword", tt.o)
+		for _, enc := range pkcs12Encoders {
+			t.Run(tt.name+"/"+enc.name, func(t *testing.T) {
+				testPKCS12RoundTrip(t, p, enc.encode, tt.o, tt.mac, tt.keyEnc, tt.cert)
+			})
+		}
+	}
+}
+
+// pkcs12Encoders are the ways to write a .p12, which must write the same
+// file but for the salts and IVs: EncodePKCS12, and a PKCS12Writer's
+// first file (keys derived ahead) and second (keys derived anew).
+var pkcs12Encoders = []struct {
+	name   string
+	encode func(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.Certificate, pw string, o PKCS12Options) ([]byte, error)
+}{
+	{"EncodePKCS12", EncodePKCS12},
+	{"PreparePKCS12", func(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.Certificate, pw string, o PKCS12Options) ([]byte, error) {
+		return PreparePKCS12(pw, o).Encode(key, cert, chain)
+	}},
+	{"PreparePKCS12 second file", func(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.Certificate, pw string, o PKCS12Options) ([]byte, error) {
+		w := PreparePKCS12(pw, o)
+		if _, err := w.Encode(key, cert, chain); err != nil {
+			return nil, err
+		}
+		return w.Encode(key, cert, chain)
+	}},
+}
+
+func testPKCS12RoundTrip(t *testing.T, p *testPKI, encode func(crypto.PrivateKey, *x509.Certificate, []*x509.Certificate, string, PKCS12Options) ([]byte, error),
+	o PKCS12Options, mac, keyEnc, cert string) {
+	der, err := encode(p.leafKey, p.leaf, []*x509.Certificate{p.inter, p.root}, "pässword", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodePKCS12(der, password("pässword"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.MAC != mac || got.MACIterations != PKCS12Iterations || got.KeyEncryption.String() != keyEnc || got.CertEncryption.String() != cert {
+		t.Errorf("algorithms: %s %d / %v / %v", got.MAC, got.MACIterations, got.KeyEncryption, got.CertEncryption)
+	}
+	if !PublicKeysEqual(got.Key.Public(), p.leafKey.Public()) || !got.Leaf.Certificate.Equal(p.leaf) {
+		t.Fatal("key or leaf differ")
+	}
+	if len(got.Chain) != 2 || !got.Chain[0].Certificate.Equal(p.inter) || !got.Chain[1].Certificate.Equal(p.root) {
+		t.Fatal("chain order lost")
+	}
+	if got.KeyFriendlyName != "Alice's cert" || got.Leaf.FriendlyName != "Alice's cert" {
+		t.Errorf("friendly names %q %q", got.KeyFriendlyName, got.Leaf.FriendlyName)
+	}
+	if len(got.KeyLocalKeyID) != 20 || !bytes.Equal(got.KeyLocalKeyID, got.Leaf.LocalKeyID) {
+		t.Errorf("localKeyID %x %x", got.KeyLocalKeyID, got.Leaf.LocalKeyID)
+	}
+	_, err = DecodePKCS12(der, password("wrong"))
+	if !errors.Is(err, ErrWrongPassword) || errors.Is(err, ErrCorrupt) {
+		t.Errorf("wrong password: %v", err)
+	}
+	_, err = DecodePKCS12(der, nil)
+	if !errors.Is(err, ErrPasswordRequired) {
+		t.Errorf("no password: %v", err)
+	}
+	_, err = DecodePKCS12(der[:len(der)/2], password("pässword"))
+	if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrWrongPassword) {
+		t.Errorf("truncated: %v", err)
+	}
+	// A damaged MAC: the right password still opens the content,
+	// so the file is called damaged; a wrong one is still wrong.
+	var pfx pfxPDU
+	if err := unmarshalDER(der, &pfx); err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(der, pfx.MacData.Mac.Digest)
+	damaged := bytes.Clone(der)
+	damaged[at] ^= 1
+	_, err = DecodePKCS12(damaged, password("pässword"))
+	if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrWrongPassword) || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("damaged MAC, right password: %v", err)
+	}
+	_, err = DecodePKCS12(damaged, password("wrong"))
+	if !errors.Is(err, ErrWrongPassword) {
+		t.Errorf("damaged MAC, wrong password: %v", err)
+	}
+}
+
+// TestPKCS12WriterSalts: every file a PKCS12Writer writes has keys of
+// its own (the MAC's salt, derived with the encryptions' keys, tells), as
+// EncodePKCS12's files have, and opens with the password; a key that
+// does not match the certificate is refused.
+func TestPKCS12WriterSalts(t *testing.T) {
+	p := newPKI(t)
+	for _, legacy := range []bool{false, true} {
+		w := PreparePKCS12("pw", PKCS12Options{Legacy: legacy, Iterations: 10})
+		seen := map[string]bool{}
+		for i := range 3 {
+			der, err := w.Encode(p.leafKey, p.leaf, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := DecodePKCS12(der, password("pässword"))
-			if err != nil {
-				t.Fatal(err)
+			if _, err := DecodePKCS12(der, password("pw")); err != nil {
+				t.Fatalf("legacy=%v file %d: %v", legacy, i, err)
 			}
-			if got.MAC != tt.mac || got.MACIterations != PKCS12Iterations || got.KeyEncryption.String() != tt.keyEnc || got.CertEncryption.String() != tt.cert {
-				t.Errorf("algorithms: %s %d / %v / %v", got.MAC, got.MACIterations, got.KeyEncryption, got.CertEncryption)
-			}
-			if !PublicKeysEqual(got.Key.Public(), p.leafKey.Public()) || !got.Leaf.Certificate.Equal(p.leaf) {
-				t.Fatal("key or leaf differ")
-			}
-			if len(got.Chain) != 2 || !got.Chain[0].Certificate.Equal(p.inter) || !got.Chain[1].Certificate.Equal(p.root) {
-				t.Fatal("chain order lost")
-			}
-			if got.KeyFriendlyName != "Alice's cert" || got.Leaf.FriendlyName != "Alice's cert" {
-				t.Errorf("friendly names %q %q", got.KeyFriendlyName, got.Leaf.FriendlyName)
-			}
-			if len(got.KeyLocalKeyID) != 20 || !bytes.Equal(got.KeyLocalKeyID, got.Leaf.LocalKeyID) {
-				t.Errorf("localKeyID %x %x", got.KeyLocalKeyID, got.Leaf.LocalKeyID)
-			}
-			_, err = DecodePKCS12(der, password("wrong"))
-			if !errors.Is(err, ErrWrongPassword) || errors.Is(err, ErrCorrupt) {
-				t.Errorf("wrong password: %v", err)
-			}
-			_, err = DecodePKCS12(der, nil)
-			if !errors.Is(err, ErrPasswordRequired) {
-				t.Errorf("no password: %v", err)
-			}
-			_, err = DecodePKCS12(der[:len(der)/2], password("pässword"))
-			if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrWrongPassword) {
-				t.Errorf("truncated: %v", err)
-			}
-			// A damaged MAC: the right password still opens the content,
-			// so the file is called damaged; a wrong one is still wrong.
 			var pfx pfxPDU
 			if err := unmarshalDER(der, &pfx); err != nil {
 				t.Fatal(err)
 			}
-			at := bytes.Index(der, pfx.MacData.Mac.Digest)
-			damaged := bytes.Clone(der)
-			damaged[at] ^= 1
-			_, err = DecodePKCS12(damaged, password("pässword"))
-			if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrWrongPassword) || !strings.Contains(err.Error(), "damaged") {
-				t.Errorf("damaged MAC, right password: %v", err)
+			if salt := string(pfx.MacData.MacSalt); seen[salt] {
+				t.Errorf("legacy=%v file %d: MAC salt %x used before", legacy, i, salt)
+			} else {
+				seen[salt] = true
 			}
-			_, err = DecodePKCS12(damaged, password("wrong"))
-			if !errors.Is(err, ErrWrongPassword) {
-				t.Errorf("damaged MAC, wrong password: %v", err)
-			}
-		})
+		}
+		if _, err := w.Encode(mustKey(t), p.leaf, nil); err == nil {
+			t.Errorf("legacy=%v: a key of another certificate was written", legacy)
+		}
 	}
 }
 

@@ -456,54 +456,72 @@ type pbEncryptAlgorithm struct {
 // pbEncrypt encrypts data and returns the AlgorithmIdentifier that
 // describes how.
 func pbEncrypt(a pbEncryptAlgorithm, data, pw []byte) (pkix.AlgorithmIdentifier, []byte, error) {
-	var alg pkix.AlgorithmIdentifier
-	var block cipher.Block
-	var iv []byte
+	k, err := derivePBE(a, pw)
+	if err != nil {
+		return pkix.AlgorithmIdentifier{}, nil, err
+	}
+	return k.alg, k.encrypt(data), nil
+}
+
+// pbeKey encrypts one thing with a password: the cipher keyed from it,
+// the IV, and the AlgorithmIdentifier that says how (with the salt).
+// Deriving it ([derivePBE]) is the costly part; a pbeKey encrypts once,
+// as each encryption has its own salt.
+type pbeKey struct {
+	alg   pkix.AlgorithmIdentifier
+	block cipher.Block
+	iv    []byte
+}
+
+// derivePBE picks a new salt (and IV) and derives the key of a.
+func derivePBE(a pbEncryptAlgorithm, pw []byte) (pbeKey, error) {
+	var k pbeKey
 	var err error
 	if a.legacy {
 		salt := randomBytes(8)
-		alg.Algorithm = oidPBESHA13DES
-		if alg.Parameters.FullBytes, err = asn1.Marshal(pbeParams{Salt: salt, Iterations: a.iterations}); err != nil {
-			return alg, nil, err
+		k.alg.Algorithm = oidPBESHA13DES
+		if k.alg.Parameters.FullBytes, err = asn1.Marshal(pbeParams{Salt: salt, Iterations: a.iterations}); err != nil {
+			return k, err
 		}
 		bmp := bmpPassword(pw)
 		key := pkcs12KDF(sha1.New, 20, 64, salt, bmp, a.iterations, 1, 24)
-		iv = pkcs12KDF(sha1.New, 20, 64, salt, bmp, a.iterations, 2, 8)
-		if block, err = des.NewTripleDESCipher(key); err != nil {
-			return alg, nil, err
-		}
-	} else {
-		salt, ivb := randomBytes(16), randomBytes(16)
-		key, err := pbkdf2.Key(sha256.New, string(pw), salt, a.iterations, aes256CBCKeyBytes)
-		if err != nil {
-			return alg, nil, err
-		}
-		kdfParams, err := asn1.Marshal(pbkdf2Params{Salt: salt, Iterations: a.iterations, PRF: hmacSHA256AlgoID})
-		if err != nil {
-			return alg, nil, err
-		}
-		ivDER, err := asn1.Marshal(ivb)
-		if err != nil {
-			return alg, nil, err
-		}
-		params, err := asn1.Marshal(pbes2Params{
-			KDF:    pkix.AlgorithmIdentifier{Algorithm: oidPBKDF2, Parameters: asn1.RawValue{FullBytes: kdfParams}},
-			Scheme: pkix.AlgorithmIdentifier{Algorithm: oidAES256CBC, Parameters: asn1.RawValue{FullBytes: ivDER}},
-		})
-		if err != nil {
-			return alg, nil, err
-		}
-		alg = pkix.AlgorithmIdentifier{Algorithm: oidPBES2, Parameters: asn1.RawValue{FullBytes: params}}
-		if block, err = aes.NewCipher(key); err != nil {
-			return alg, nil, err
-		}
-		iv = ivb
+		k.iv = pkcs12KDF(sha1.New, 20, 64, salt, bmp, a.iterations, 2, 8)
+		k.block, err = des.NewTripleDESCipher(key)
+		return k, err
 	}
-	bs := block.BlockSize()
+	salt, ivb := randomBytes(16), randomBytes(16)
+	key, err := pbkdf2.Key(sha256.New, string(pw), salt, a.iterations, aes256CBCKeyBytes)
+	if err != nil {
+		return k, err
+	}
+	kdfParams, err := asn1.Marshal(pbkdf2Params{Salt: salt, Iterations: a.iterations, PRF: hmacSHA256AlgoID})
+	if err != nil {
+		return k, err
+	}
+	ivDER, err := asn1.Marshal(ivb)
+	if err != nil {
+		return k, err
+	}
+	params, err := asn1.Marshal(pbes2Params{
+		KDF:    pkix.AlgorithmIdentifier{Algorithm: oidPBKDF2, Parameters: asn1.RawValue{FullBytes: kdfParams}},
+		Scheme: pkix.AlgorithmIdentifier{Algorithm: oidAES256CBC, Parameters: asn1.RawValue{FullBytes: ivDER}},
+	})
+	if err != nil {
+		return k, err
+	}
+	k.alg = pkix.AlgorithmIdentifier{Algorithm: oidPBES2, Parameters: asn1.RawValue{FullBytes: params}}
+	k.block, err = aes.NewCipher(key)
+	k.iv = ivb
+	return k, err
+}
+
+// encrypt pads data (PKCS#7) and encrypts it in CBC mode.
+func (k pbeKey) encrypt(data []byte) []byte {
+	bs := k.block.BlockSize()
 	n := bs - len(data)%bs
 	out := append(bytes.Clone(data), bytes.Repeat([]byte{byte(n)}, n)...)
-	cipher.NewCBCEncrypter(block, iv).CryptBlocks(out, out)
-	return alg, out, nil
+	cipher.NewCBCEncrypter(k.block, k.iv).CryptBlocks(out, out)
+	return out
 }
 
 func randomBytes(n int) []byte {
@@ -574,9 +592,18 @@ func pkcs12KDF(h func() hash.Hash, u, v int, salt, password []byte, iterations i
 // pkcs12MAC computes the PKCS#12 HMAC over data with a key derived by the
 // PKCS#12 KDF from the BMP password.
 func pkcs12MAC(h func() hash.Hash, salt, bmp []byte, iterations int, data []byte) []byte {
+	return hmacSum(h, pkcs12MACKey(h, salt, bmp, iterations), data)
+}
+
+// pkcs12MACKey derives the key of the PKCS#12 MAC from the BMP password.
+func pkcs12MACKey(h func() hash.Hash, salt, bmp []byte, iterations int) []byte {
 	hh := h()
 	u, v := hh.Size(), hh.BlockSize()
-	key := pkcs12KDF(h, u, v, salt, bmp, iterations, 3, u)
+	return pkcs12KDF(h, u, v, salt, bmp, iterations, 3, u)
+}
+
+// hmacSum is the HMAC of data under key.
+func hmacSum(h func() hash.Hash, key, data []byte) []byte {
 	m := hmac.New(h, key)
 	m.Write(data)
 	return m.Sum(nil)

@@ -15,6 +15,7 @@ import (
 	"hash"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf16"
 )
 
@@ -793,15 +794,46 @@ func nextIssuer(pile []*x509.Certificate, used []bool, child *x509.Certificate, 
 // HMAC-SHA1. An empty password is allowed (the caller decides whether to
 // permit it).
 func EncodePKCS12(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.Certificate, password string, o PKCS12Options) ([]byte, error) {
+	w := &PKCS12Writer{o: o, pw: []byte(password)}
+	return w.Encode(key, cert, chain)
+}
+
+// PKCS12Writer writes one PKCS#12 file as [EncodePKCS12] does, with the
+// keys its password gives (three derivations of [PKCS12Iterations]
+// iterations each: the key's encryption, the certificates' and the MAC's,
+// most of the cost of a .p12) derived ahead by [PreparePKCS12].
+type PKCS12Writer struct {
+	o    PKCS12Options
+	pw   []byte
+	keys chan *pkcs12Keys // the keys derived ahead, taken once
+}
+
+// PreparePKCS12 starts deriving, each in a goroutine of its own, the keys
+// of a PKCS#12 file protected by password with o, and returns at once:
+// the derivations need neither the private key nor the certificate, so
+// they run while the caller makes them. [PKCS12Writer.Encode] waits for
+// them. The file is the one EncodePKCS12 would write, with other salts.
+func PreparePKCS12(password string, o PKCS12Options) *PKCS12Writer {
+	w := &PKCS12Writer{o: o, pw: []byte(password), keys: make(chan *pkcs12Keys, 1)}
+	go func() { w.keys <- derivePKCS12Keys(w.alg(), w.pw, true) }()
+	return w
+}
+
+func (w *PKCS12Writer) alg() pbEncryptAlgorithm {
+	return pbEncryptAlgorithm{legacy: w.o.Legacy, iterations: w.o.iterations()}
+}
+
+// Encode writes key, cert and chain as [EncodePKCS12] does. The keys
+// derived ahead protect one file: a second call derives new ones (each
+// file has its own salts). A PKCS12Writer is for one goroutine.
+func (w *PKCS12Writer) Encode(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.Certificate) ([]byte, error) {
 	if key == nil || cert == nil {
 		return nil, errors.New("a PKCS#12 file needs a private key and its certificate")
 	}
 	if !PublicKeysEqual(cert.PublicKey, publicOf(key)) {
 		return nil, errors.New("the private key does not belong to the certificate")
 	}
-	alg := pbEncryptAlgorithm{legacy: o.Legacy, iterations: o.iterations()}
-	pw := []byte(password)
-	name := o.FriendlyName
+	name := w.o.FriendlyName
 	if name == "" {
 		name = certName(cert)
 	}
@@ -826,16 +858,22 @@ func EncodePKCS12(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.C
 	if err != nil {
 		return nil, err
 	}
-	kalg, kdata, err := pbEncrypt(alg, plainKey, pw)
-	if err != nil {
-		return nil, err
+	var k *pkcs12Keys
+	if w.keys != nil {
+		k = <-w.keys
+		w.keys = nil
+	} else {
+		k = derivePKCS12Keys(w.alg(), w.pw, false)
 	}
-	shrouded, err := asn1.Marshal(encryptedPrivateKeyInfo{Algorithm: kalg, Data: kdata})
+	if k.err != nil {
+		return nil, k.err
+	}
+	shrouded, err := asn1.Marshal(encryptedPrivateKeyInfo{Algorithm: k.key.alg, Data: k.key.encrypt(plainKey)})
 	if err != nil {
 		return nil, err
 	}
 	keyBag := safeBag{ID: oidShroudedKeyBag, Value: explicit0(shrouded), Attributes: attrs}
-	certSafe, err := encryptedSafe(alg, certBags, pw)
+	certSafe, err := encryptedSafeWith(k.certs, certBags)
 	if err != nil {
 		return nil, err
 	}
@@ -843,7 +881,43 @@ func EncodePKCS12(key crypto.PrivateKey, cert *x509.Certificate, chain []*x509.C
 	if err != nil {
 		return nil, err
 	}
-	return finishPFX([]contentInfo{certSafe, keySafe}, alg, pw)
+	return finishPFXWith([]contentInfo{certSafe, keySafe}, k.alg, k.macSalt, k.macKey)
+}
+
+// pkcs12Keys are the password-derived keys of one PKCS#12 file with a
+// key: the shrouded key bag's, the certificate safe's, and the MAC's
+// with its salt.
+type pkcs12Keys struct {
+	alg             pbEncryptAlgorithm
+	key, certs      pbeKey
+	macSalt, macKey []byte
+	err             error
+}
+
+// derivePKCS12Keys derives the keys of a file protected by pw with alg,
+// with concurrent, each derivation in a goroutine of its own.
+func derivePKCS12Keys(alg pbEncryptAlgorithm, pw []byte, concurrent bool) *pkcs12Keys {
+	k := &pkcs12Keys{alg: alg}
+	var keyErr, certsErr error
+	steps := []func(){
+		func() { k.key, keyErr = derivePBE(alg, pw) },
+		func() { k.certs, certsErr = derivePBE(alg, pw) },
+		func() { k.macSalt, k.macKey = deriveMACKey(alg, pw) },
+	}
+	if concurrent {
+		var wg sync.WaitGroup
+		for _, f := range steps[1:] {
+			wg.Go(f)
+		}
+		steps[0]()
+		wg.Wait()
+	} else {
+		for _, f := range steps {
+			f()
+		}
+	}
+	k.err = errors.Join(keyErr, certsErr)
+	return k
 }
 
 // EncodeTrustStore writes certs as a PKCS#12 trust store: certificate bags
@@ -970,18 +1044,23 @@ func plainSafe(bags []safeBag) (contentInfo, error) {
 }
 
 func encryptedSafe(alg pbEncryptAlgorithm, bags []safeBag, pw []byte) (contentInfo, error) {
-	data, err := asn1.Marshal(bags)
+	k, err := derivePBE(alg, pw)
 	if err != nil {
 		return contentInfo{}, err
 	}
-	ealg, edata, err := pbEncrypt(alg, data, pw)
+	return encryptedSafeWith(k, bags)
+}
+
+// encryptedSafeWith is an encrypted safe of bags, encrypted with k.
+func encryptedSafeWith(k pbeKey, bags []safeBag) (contentInfo, error) {
+	data, err := asn1.Marshal(bags)
 	if err != nil {
 		return contentInfo{}, err
 	}
 	ed, err := asn1.Marshal(encryptedData{Version: 0, EncryptedContentInfo: encryptedContentInfo{
 		ContentType:                oidPKCS7Data,
-		ContentEncryptionAlgorithm: ealg,
-		EncryptedContent:           asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, Bytes: edata},
+		ContentEncryptionAlgorithm: k.alg,
+		EncryptedContent:           asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, Bytes: k.encrypt(data)},
 	}})
 	if err != nil {
 		return contentInfo{}, err
@@ -991,6 +1070,32 @@ func encryptedSafe(alg pbEncryptAlgorithm, bags []safeBag, pw []byte) (contentIn
 
 // finishPFX wraps the safes in the authenticated safe and adds the MAC.
 func finishPFX(safes []contentInfo, alg pbEncryptAlgorithm, pw []byte) ([]byte, error) {
+	salt, key := deriveMACKey(alg, pw)
+	return finishPFXWith(safes, alg, salt, key)
+}
+
+// macHash is the hash of the MAC of files written with alg.
+func macHash(alg pbEncryptAlgorithm) (func() hash.Hash, asn1.ObjectIdentifier) {
+	if alg.legacy {
+		return sha1.New, oidSHA1
+	}
+	return sha256.New, oidSHA256
+}
+
+// deriveMACKey picks a new MAC salt and derives the MAC key from pw.
+func deriveMACKey(alg pbEncryptAlgorithm, pw []byte) (salt, key []byte) {
+	h, _ := macHash(alg)
+	saltLen := 16
+	if alg.legacy {
+		saltLen = 8
+	}
+	salt = randomBytes(saltLen)
+	return salt, pkcs12MACKey(h, salt, bmpPassword(pw), alg.iterations)
+}
+
+// finishPFXWith wraps the safes in the authenticated safe and adds the
+// MAC, keyed with macKey (derived with macSalt).
+func finishPFXWith(safes []contentInfo, alg pbEncryptAlgorithm, macSalt, macKey []byte) ([]byte, error) {
 	authSafe, err := asn1.Marshal(safes)
 	if err != nil {
 		return nil, err
@@ -999,17 +1104,13 @@ func finishPFX(safes []contentInfo, alg pbEncryptAlgorithm, pw []byte) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	h, macOID, saltLen := sha256.New, oidSHA256, 16
-	if alg.legacy {
-		h, macOID, saltLen = sha1.New, oidSHA1, 8
-	}
-	salt := randomBytes(saltLen)
+	h, macOID := macHash(alg)
 	pfx := pfxPDU{
 		Version:  3,
 		AuthSafe: contentInfo{ContentType: oidPKCS7Data, Content: explicit0(octets)},
 		MacData: macData{
-			Mac:        digestInfo{Algorithm: pkix.AlgorithmIdentifier{Algorithm: macOID, Parameters: nullParams}, Digest: pkcs12MAC(h, salt, bmpPassword(pw), alg.iterations, authSafe)},
-			MacSalt:    salt,
+			Mac:        digestInfo{Algorithm: pkix.AlgorithmIdentifier{Algorithm: macOID, Parameters: nullParams}, Digest: hmacSum(h, macKey, authSafe)},
+			MacSalt:    macSalt,
 			Iterations: alg.iterations,
 		},
 	}

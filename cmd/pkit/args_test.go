@@ -20,6 +20,9 @@ func TestInterspersed(t *testing.T) {
 		{"pkit --version", "pkit --version"},
 		{"pkit --dir pki", "pkit --dir -- pki"}, // no command: a usage error (unknown flag at the top)
 		{"pkit revoke -- -odd-name", "pkit revoke -- -odd-name"},
+		{"pkit issue client alice --p12 --out-dir o", "pkit issue client --p12 --out-dir o -- alice"},
+		{"pkit --dir pki issue client alice --p12", "pkit issue client --dir pki --p12 -- alice"},
+		{"pkit chain verify c.pem --host h --purpose server", "pkit chain verify --host h --purpose server -- c.pem"},
 	}
 	for _, tt := range tests {
 		got := strings.Join(interspersed(app, strings.Fields(tt.in)), " ")
@@ -59,6 +62,30 @@ func TestCommandTable(t *testing.T) {
 			}
 		} else if len(one) != 1 || one[0].Name != c.name {
 			t.Errorf("%s: built %d commands, want only it", c.name, len(one))
+		} else if len(one[0].Subcommands) != len(all[i].Subcommands) {
+			t.Errorf("%s --help: %d subcommands built, want all %d", c.name, len(one[0].Subcommands), len(all[i].Subcommands))
+		}
+		// A command whose subs the table lists: built without them, they
+		// are its subcommands in that order, and an app built for one of
+		// them has that one only.
+		if c.subs == nil {
+			continue
+		}
+		if n := len(c.build(e).Subcommands); n != 0 {
+			t.Errorf("%s builds %d subcommands itself, beside the table's", c.name, n)
+		}
+		if len(all[i].Subcommands) != len(c.subs) {
+			t.Errorf("%s: %d subcommands built, %d in the table", c.name, len(all[i].Subcommands), len(c.subs))
+			continue
+		}
+		for j, s := range c.subs {
+			if got := all[i].Subcommands[j]; got.Name != s.name || len(got.Aliases) > 0 {
+				t.Errorf("%s: table sub %d is %q, its command is named %q (aliases %q)", c.name, j, s.name, got.Name, got.Aliases)
+			}
+			one := newApp(e, []string{"pkit", "--dir", "x", c.name, s.name, "--json"}).Commands
+			if len(one) != 1 || len(one[0].Subcommands) != 1 || one[0].Subcommands[0].Name != s.name {
+				t.Errorf("%s %s: built %v, want only %s %s", c.name, s.name, one, c.name, s.name)
+			}
 		}
 	}
 }

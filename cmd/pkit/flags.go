@@ -40,8 +40,14 @@ func p12Flags() []cli.Flag {
 	}
 }
 
+// flags is groups in one list, allocated once with room for the --help
+// urfave/cli adds to it.
 func flags(groups ...[]cli.Flag) []cli.Flag {
-	var out []cli.Flag
+	n := 1
+	for _, g := range groups {
+		n += len(g)
+	}
+	out := make([]cli.Flag, 0, n)
 	for _, g := range groups {
 		out = append(out, g...)
 	}

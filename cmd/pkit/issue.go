@@ -43,7 +43,7 @@ EXAMPLES
 			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "write the files into `DIR`"},
 			forceFlag(), jsonFlag(),
 		}, unlockFlags(), p12Flags()),
-		Subcommands: []*cli.Command{issueProfileCommand(e, "server"), issueProfileCommand(e, "client")},
+		// Subcommands: issueServerCommand, issueClientCommand (see commands).
 		Action: func(c *cli.Context) error {
 			if c.String("batch") == "" {
 				if c.NArg() > 0 {
@@ -56,24 +56,10 @@ EXAMPLES
 	}
 }
 
-func issueProfileCommand(e *env, profile string) *cli.Command {
-	usage, text, examples := "issue a TLS server certificate; each NAME is a DNS name or IP address", "pkit issue server NAME… [flags]",
-		`   pkit issue server localhost 127.0.0.1 ::1
-   pkit issue server example.internal '*.example.internal' --chain --out-dir /etc/nginx/tls
-   pkit issue server lb.internal --combined --out-dir /etc/haproxy/tls
-   pkit issue server db.internal --key-type rsa-2048 --validity 90d --json`
-	if profile == "client" {
-		usage, text, examples = "issue a TLS client certificate (mTLS); NAME is its common name", "pkit issue client NAME [flags]",
-			`   pkit issue client alice --p12
-   pkit issue client alice@example.com --p12 --legacy    # for macOS, iOS, old Windows and Java
-   pkit issue client svc --uri spiffe://example.internal/ns/prod/sa/svc --json
-   pkit issue client alice --subject "O=Acme, OU=Ops, C=DE"   # nginx: $ssl_client_s_dn`
-	}
-	return &cli.Command{
-		Name:      profile,
-		Usage:     usage,
-		UsageText: text,
-		Description: `Writes the certificate and key into the current folder (or --out-dir), named
+// issueProfileDescription is what "pkit issue server --help" and "pkit
+// issue client --help" say before their examples (a constant, so that
+// building the command copies no text).
+const issueProfileDescription = `Writes the certificate and key into the current folder (or --out-dir), named
    like mkcert does: NAME.pem and NAME-key.pem for servers, NAME-client.pem and
    NAME-client-key.pem for clients; --chain adds NAME-chain.pem (leaf and
    intermediates, what servers serve), --combined adds NAME-combined.pem
@@ -88,7 +74,30 @@ func issueProfileCommand(e *env, profile string) *cli.Command {
    "allowed-subject =" may forbid some.
 
 EXAMPLES
-` + examples,
+`
+
+func issueServerCommand(e *env) *cli.Command { return issueProfileCommand(e, "server") }
+
+func issueClientCommand(e *env) *cli.Command { return issueProfileCommand(e, "client") }
+
+func issueProfileCommand(e *env, profile string) *cli.Command {
+	usage, text, description := "issue a TLS server certificate; each NAME is a DNS name or IP address", "pkit issue server NAME… [flags]",
+		issueProfileDescription+`   pkit issue server localhost 127.0.0.1 ::1
+   pkit issue server example.internal '*.example.internal' --chain --out-dir /etc/nginx/tls
+   pkit issue server lb.internal --combined --out-dir /etc/haproxy/tls
+   pkit issue server db.internal --key-type rsa-2048 --validity 90d --json`
+	if profile == "client" {
+		usage, text, description = "issue a TLS client certificate (mTLS); NAME is its common name", "pkit issue client NAME [flags]",
+			issueProfileDescription+`   pkit issue client alice --p12
+   pkit issue client alice@example.com --p12 --legacy    # for macOS, iOS, old Windows and Java
+   pkit issue client svc --uri spiffe://example.internal/ns/prod/sa/svc --json
+   pkit issue client alice --subject "O=Acme, OU=Ops, C=DE"   # nginx: $ssl_client_s_dn`
+	}
+	return &cli.Command{
+		Name:        profile,
+		Usage:       usage,
+		UsageText:   text,
+		Description: description,
 		Flags: flags([]cli.Flag{
 			dirFlag(), dbFlag(),
 			&cli.StringFlag{Name: "profile", Value: profile, Usage: "the profile in the CA config"},

@@ -29,7 +29,11 @@ OUT=bench/out/issue
 rm -rf "$OUT"
 mkdir -p "$OUT"
 make -s build BIN="$OUT/pkit"
-CGO_ENABLED=0 go build -trimpath -o "$OUT/floor" ./bench/floor
+# floor is built as "make build" builds pkit (with cgo: SQLite's C library,
+# static, the program mapped in at start), so that the split at the end
+# compares like with like.
+go build -tags 'netgo osusergo sqlite_omit_load_extension' -trimpath \
+  -ldflags="-s -w $(test "$(go env CGO_ENABLED)" = 1 && echo -extldflags=-static)" -o "$OUT/floor" ./bench/floor
 PKIT="$PWD/$OUT/pkit" FLOOR="$PWD/$OUT/floor"
 cd "$OUT"
 export PKIT_P12_PASSWORD=bench-p12-password

@@ -3,7 +3,8 @@
 // the three files, exactly as "pkit issue client NAME --p12" does after
 // parsing its flags (ca.Authority.IssueTo: staged, recorded, placed, with
 // the same sync calls). bench/issue.sh times it beside pkit to show how
-// much of one pkit process is start-up and command-line handling.
+// much of one pkit process is start-up and command-line handling; it is
+// built as pkit is (cgo, internal/prefault).
 //
 //	floor DIR OUTDIR NAME   (the .p12 password from PKIT_P12_PASSWORD)
 //	floor                   exit at once: the start-up of pkit's libraries
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 
 	"github.com/pkit/pkit/ca"
+	_ "github.com/pkit/pkit/internal/prefault" // as cmd/pkit: the program mapped in at start
 )
 
 func main() {

@@ -31,9 +31,10 @@
 #                  every Go program starts from on the machine. Any pkit
 #                  command costs at least the first line's CPU; its ratio
 #                  is how far under openssl's start a Go program can start
-#                  at all (0.96 on a quiet machine, 3 December 2026: the
-#                  "every one-shot command <= openssl" target leaves pkit
-#                  4% of openssl's start for its own 120 packages)
+#                  at all (0.90-0.96 with cgo, 0.66-0.76 without, on a
+#                  quiet machine, 3 December 2026: the "every one-shot
+#                  command <= openssl" target leaves pkit at most a tenth
+#                  of openssl version's CPU for its own 120 packages)
 #   --version      pkit --version              openssl version
 #   chain verify   pkit chain verify CHAIN --purpose server --host H
 #                  openssl verify -CAfile ROOT -untrusted CHAIN -purpose sslserver -verify_hostname H

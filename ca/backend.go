@@ -34,6 +34,9 @@ type dialect interface {
 	setBulk(ctx context.Context, db *sql.DB, on bool) error
 	// sync makes every committed change durable.
 	sync(ctx context.Context, db *sql.DB) error
+	// recorded returns which of serials (as the store keys them) certs
+	// holds (see [Store.Recorded]).
+	recorded(ctx context.Context, db *sql.DB, serials []string) (map[string]bool, error)
 }
 
 // querier is a database or a transaction.
@@ -76,6 +79,49 @@ func (sqliteDialect) setBulk(ctx context.Context, db *sql.DB, on bool) error {
 func (sqliteDialect) sync(ctx context.Context, db *sql.DB) error {
 	_, err := db.ExecContext(ctx, "PRAGMA wal_checkpoint(FULL)")
 	return err
+}
+
+// sqliteInChunk is how many serials one query of sqliteDialect.recorded
+// asks about: below SQLite's limit of variables in a statement (32766
+// since 3.32, 999 before).
+const sqliteInChunk = 900
+
+func (sqliteDialect) recorded(ctx context.Context, db *sql.DB, serials []string) (map[string]bool, error) {
+	have := map[string]bool{}
+	for len(serials) > 0 {
+		n := min(len(serials), sqliteInChunk)
+		args := make([]any, n)
+		for i, s := range serials[:n] {
+			args[i] = s
+		}
+		rows, err := db.QueryContext(ctx, "SELECT serial FROM certs WHERE serial IN (?"+strings.Repeat(", ?", n-1)+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		err = scanSerials(rows, have)
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		serials = serials[n:]
+	}
+	return have, nil
+}
+
+// scanSerials adds the serials of rows (one column) to have.
+func scanSerials(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}, have map[string]bool) error {
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return err
+		}
+		have[s] = true
+	}
+	return rows.Err()
 }
 
 // placementOwner is what this process records as the owner of its

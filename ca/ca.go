@@ -336,6 +336,9 @@ type Issued struct {
 	Chain []*x509.Certificate
 	// Root is the self-signed root at the top of the chain.
 	Root *x509.Certificate
+	// Files are the files [Authority.IssueTo] wrote for it, as recorded
+	// (not those it was issued with unwritten, [Outputs.Keep]).
+	Files []StoredFile
 }
 
 // RequestError is a request that breaks the profile, the CA's name

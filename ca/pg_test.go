@@ -47,6 +47,8 @@ var storeTests = map[string]func(t *testing.T){
 	"CreateIntermediateNameTakenSinceOpen": testCreateIntermediateNameTakenSinceOpen,
 	"IssueEveryKeyType":                    testIssueEveryKeyType,
 	"ListFilters":                          testListFilters,
+	"Recorded":                             testRecorded,
+	"SettleLost":                           testSettleLost,
 }
 
 func TestStore(t *testing.T) {
@@ -383,13 +385,16 @@ func TestPGIssuanceSurvivesCrash(t *testing.T) {
 	}
 	// The batch goes on: its next row fails on the lost connection, the
 	// one after is recorded through a new one; then the batch syncs.
+	issued := []*Issued{biss}
 	for i := range 2 {
 		name := fmt.Sprintf("b%d.internal", i)
 		outs := []Output{{OutCert, filepath.Join(dir, name+".pem")}}
 		if err := bp.Add("", outs...); err != nil {
 			t.Fatal(err)
 		}
-		a.IssueTo(ctx, &Request{Profile: "server", Name: name, DNS: []string{name}}, bp, &Outputs{Files: outs})
+		if iss, err := a.IssueTo(ctx, &Request{Profile: "server", Name: name, DNS: []string{name}}, bp, &Outputs{Files: outs}); err == nil {
+			issued = append(issued, iss)
+		}
 	}
 	serr := a.Store.Sync(ctx)
 	st2, err := OpenStore(url)
@@ -400,5 +405,29 @@ func TestPGIssuanceSurvivesCrash(t *testing.T) {
 	if !errors.Is(serr, ErrBulkCommitsLost) {
 		_, gerr := st2.Get(ctx, biss.Cert.SerialNumber)
 		t.Fatalf("Sync after the crash: %v (the record committed before it: %v); want ErrBulkCommitsLost", serr, gerr)
+	}
+	// Then the batch asks which of its certificates the server still
+	// holds, and takes back the files of those it lost: the one committed
+	// before the crash (its WAL was never written), not those after.
+	lost, err := a.Store.SettleLost(ctx, issued)
+	if err != nil {
+		t.Fatalf("SettleLost after the crash: %v", err)
+	}
+	if lost[0] == nil {
+		t.Fatalf("the record committed before the crash is not reported lost")
+	}
+	for i, iss := range issued {
+		_, gerr := st2.Get(ctx, iss.Cert.SerialNumber)
+		if (lost[i] == nil) != (gerr == nil) {
+			t.Errorf("%s: reported lost %v, in the store: %v", iss.Cert.Subject.CommonName, lost[i] != nil, gerr)
+		}
+		for _, f := range iss.Files {
+			if _, err := os.Stat(f.Path); (lost[i] == nil) != (err == nil) {
+				t.Errorf("%s: reported lost %v, its file %s: %v", iss.Cert.Subject.CommonName, lost[i] != nil, f.Path, err)
+			}
+		}
+	}
+	if len(issued) < 2 {
+		t.Errorf("no row was issued after the crash")
 	}
 }

@@ -429,6 +429,7 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 		}
 	}()
 	var stored []StoredFile
+	written := 0 // stored[:written] are the files written, the rest kept
 	iss, err := a.issue(ctx, r, func(iss *Issued, rec *Record) error {
 		if staged != nil { // a retry with a new serial
 			staged.Discard()
@@ -449,6 +450,7 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 		for _, f := range files {
 			stored = append(stored, StoredFile{Kind: f.kind, Path: f.Path, SHA256: sha256.Sum256(f.Data)})
 		}
+		written = len(stored)
 		for _, k := range out.Keep {
 			if sum, err := hashFile(k.Path); err == nil {
 				stored = append(stored, StoredFile{Kind: k.Kind, Path: k.Path, SHA256: sum})
@@ -495,6 +497,7 @@ func (a *Authority) IssueTo(ctx context.Context, r *Request, p *Plan, out *Outpu
 	// Should clearing the mark fail, the files are in place all the same,
 	// and the next writer of the store clears it.
 	a.Store.placed(ctx, iss.Cert.SerialNumber, !p.o.Bulk)
+	iss.Files = stored[:written:written]
 	return iss, nil
 }
 

@@ -337,6 +337,29 @@ func (d pgDialect) sync(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// recorded asks, in one query, on a connection made for it (not the
+// store's, which may be the one its batch wrote through), which of
+// serials certs holds: what the server holds now, after any crash and
+// recovery. The connection is not counted (see setBulk): it writes
+// nothing.
+func (d pgDialect) recorded(ctx context.Context, _ *sql.DB, serials []string) (map[string]bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute) // as lock_timeout: a server that hangs is an error
+	defer cancel()
+	dc, err := d.conns.base.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer dc.Close()
+	rows, err := dc.(*stdlib.Conn).Conn().Query(ctx, "SELECT serial FROM certs WHERE serial = ANY($1::text[])", serials)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	err = scanSerials(rows, have)
+	rows.Close()
+	return have, err
+}
+
 // pipeline runs stmts as one writing transaction sent to the server at
 // once (pgx's batch: one round trip, where statement by statement took one
 // each for BEGIN, the write lock, every statement and COMMIT): BEGIN, the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -81,7 +82,13 @@ const batchFormats = `BATCH MANIFESTS (--batch FILE, - for stdin)
    started are finished (recorded and written), the summary and --json are
    printed with the rows not started marked "not_done": true, stderr names
    the rows to run again, and the exit code is 1. A second signal ends pkit
-   at once.`
+   at once.
+
+   On a PostgreSQL store a batch syncs the database once, at the end. If
+   the database server crashed meanwhile, it may have lost rows recorded
+   before: pkit asks it which it holds, and reports the others as lost
+   (not issued, their files removed; in --json "lost": true with the
+   "serial"), names them on stderr, and exits 1; run those rows again.`
 
 // rowError is a problem with one manifest row.
 type rowError struct {
@@ -445,6 +452,9 @@ type batchJob struct {
 	err error
 	// started: a worker took it (an interrupted batch starts no more).
 	started bool
+	// lost: issued, then its record was lost with the database server
+	// (ca.ErrBulkCommitsLost); its files were removed.
+	lost *ca.LostRecord
 }
 
 // issueBatch issues every row of the manifest with one CA unlock: plan
@@ -546,7 +556,10 @@ func planBatch(plan *ca.Plan, rows []manifestRow, bad []rowError, path, dir stri
 // (ca.Authority.IssueTo), and syncs the store and the files once at the
 // end. SIGINT or SIGTERM stops it taking new rows; the rows in flight
 // finish. It returns the signal that stopped it, or nil, and the error of
-// the final sync (reported after the rows).
+// the final sync (reported after the rows). When the sync finds that the
+// database server may have lost commits (ca.ErrBulkCommitsLost), the rows
+// it did lose are marked lost, their files removed (ca.Store.SettleLost),
+// for reportBatch; if none was, the batch ends as usual.
 func (e *env) runBatch(c *cli.Context, a *ca.Authority, plan *ca.Plan, jobs []*batchJob, pw string) (os.Signal, *userError, error) {
 	if len(jobs) == 0 {
 		return nil, nil, nil
@@ -601,10 +614,27 @@ dispatch:
 	e.noteSettled(a)
 	// One sync for the whole batch, before anything is reported as issued.
 	if err := a.Store.Sync(c.Context); err != nil {
-		if errors.Is(err, ca.ErrBulkCommitsLost) {
-			return sig, failf("syncing the store: %v", err).hint("check with pkit list which rows reported as issued are recorded, and issue the others again with --force"), nil
+		if !errors.Is(err, ca.ErrBulkCommitsLost) {
+			return sig, failf("syncing the store: %v", err).hint("the rows reported as issued are recorded and written, but not yet flushed to the disk; free some space"), nil
 		}
-		return sig, failf("syncing the store: %v", err).hint("the rows reported as issued are recorded and written, but not yet flushed to the disk; free some space"), nil
+		// The server may have lost rows committed before the connection
+		// was: ask it which it holds, and take back the files of the
+		// others (reportBatch reports them as lost).
+		var done []*batchJob
+		var issued []*ca.Issued
+		for _, b := range jobs {
+			if b.res != nil {
+				done = append(done, b)
+				issued = append(issued, b.res.issued)
+			}
+		}
+		lost, lerr := a.Store.SettleLost(context.WithoutCancel(c.Context), issued)
+		if lerr != nil {
+			return sig, failf("syncing the store: %v; which were cannot be told: %v", err, lerr).hint("check with pkit list which rows reported as issued are recorded, and issue the others again with --force"), nil
+		}
+		for i, l := range lost {
+			done[i].lost = l
+		}
 	}
 	if err := plan.Sync(); err != nil {
 		return sig, failf("%v", err).hint("the rows reported as issued are recorded and written, but their files may not be flushed to the disk"), nil
@@ -618,7 +648,9 @@ func (e *env) reportBatch(c *cli.Context, path, dir string, jobs []*batchJob, ba
 	report := []batchRow{}
 	issued, warn, warnLong := 0, false, false
 	var notDone []manifestRow
-	var lost []string // recorded, but the files could not be written
+	var lost []string      // recorded, but the files could not be written
+	var gone []manifestRow // recorded, then lost with the database server
+	var stale []string     // files of gone rows still there
 	for _, b := range jobs {
 		t := b.row
 		switch {
@@ -626,6 +658,17 @@ func (e *env) reportBatch(c *cli.Context, path, dir string, jobs []*batchJob, ba
 			notDone = append(notDone, t)
 			report = append(report, batchRow{Row: t.Row, Line: t.Line, Name: t.Name, Profile: t.Profile,
 				Error: "not done: the batch was interrupted before this row", NotDone: true})
+		case b.lost != nil:
+			gone = append(gone, t)
+			l := b.lost
+			serial := ca.SerialHex(l.Cert.SerialNumber)
+			msg := fmt.Sprintf("recorded, then lost with the database server (serial %s): not issued; its files were removed", serial)
+			if len(l.Left) > 0 {
+				msg = fmt.Sprintf("recorded, then lost with the database server (serial %s): not issued; files left: %s", serial, strings.Join(l.Left, ", "))
+				stale = append(stale, l.Left...)
+			}
+			report = append(report, batchRow{Row: t.Row, Line: t.Line, Name: t.Name, Profile: t.Profile,
+				Error: msg, Lost: true, Serial: serial})
 		case b.err != nil:
 			var fe *ca.FilesError
 			if errors.As(b.err, &fe) && fe.Recorded {
@@ -645,6 +688,14 @@ func (e *env) reportBatch(c *cli.Context, path, dir string, jobs []*batchJob, ba
 		fmt.Fprintf(e.stderr, "pkit: error: %s line %d: %s\n", path, b.line, msg)
 		report = append(report, batchRow{Row: b.row, Line: b.line, Name: b.name, Profile: b.profile, Error: msg})
 	}
+	if len(gone) > 0 {
+		files := "their files were removed"
+		if len(stale) > 0 {
+			files = fmt.Sprintf("%d of their files are still there", len(stale))
+		}
+		fmt.Fprintf(e.stderr, "pkit: error: the database server lost %d certificates this batch had recorded (the connection to it was lost before they were on its disk): %s of %q; they are not issued, %s\n",
+			len(gone), rowRanges(gone), path, files)
+	}
 	if len(notDone) > 0 {
 		fmt.Fprintf(e.stderr, "pkit: error: interrupted by %s: %d rows were not started; the rows already started were finished\n",
 			signalName(sig), len(notDone))
@@ -661,13 +712,19 @@ func (e *env) reportBatch(c *cli.Context, path, dir string, jobs []*batchJob, ba
 			return err
 		}
 	}
-	total := issued + len(bad) + len(notDone)
+	total := issued + len(bad) + len(notDone) + len(gone)
 	fmt.Fprintf(e.stderr, "issued %d of %d certificates into %q", issued, total, dir)
 	if n := len(bad) - len(lost); n > 0 {
 		fmt.Fprintf(e.stderr, "; %d rows failed: not recorded, nothing written", n)
 	}
 	if len(lost) > 0 {
 		fmt.Fprintf(e.stderr, "; %d rows were recorded but their files could not be written (serials %s)", len(lost), strings.Join(lost, ", "))
+	}
+	if len(gone) > 0 {
+		fmt.Fprintf(e.stderr, "; %d rows lost with the database server: not recorded", len(gone))
+		if len(stale) == 0 {
+			fmt.Fprint(e.stderr, ", files removed")
+		}
 	}
 	if len(notDone) > 0 {
 		fmt.Fprintf(e.stderr, "; %d rows not done (interrupted)", len(notDone))
@@ -681,6 +738,12 @@ func (e *env) reportBatch(c *cli.Context, path, dir string, jobs []*batchJob, ba
 	}
 	if len(lost) > 0 {
 		hints = append(hints, "revoke the serials recorded without files (pkit revoke SERIAL --reason cessationOfOperation) before issuing those rows again")
+	}
+	if len(gone) > 0 {
+		hints = append(hints, fmt.Sprintf("run again with only the lost rows (--json marks them \"lost\": true): %s of %q", rowRanges(gone), path))
+	}
+	if len(stale) > 0 {
+		hints = append(hints, fmt.Sprintf("delete these files of lost certificates, which pkit could not remove or which changed since: %s", strings.Join(stale, ", ")))
 	}
 	if len(notDone) > 0 {
 		hints = append(hints, fmt.Sprintf("run again with only the rows not done: %s of %q", rowRanges(notDone), path))
@@ -787,6 +850,11 @@ type batchRow struct {
 	Error   string       `json:"error,omitempty"`
 	// NotDone marks a row that an interrupted batch never started.
 	NotDone bool `json:"not_done,omitempty"`
+	// Lost marks a row whose record the database server lost after it
+	// was issued (ca.ErrBulkCommitsLost): not issued, files removed;
+	// Serial is the certificate's.
+	Lost   bool   `json:"lost,omitempty"`
+	Serial string `json:"serial,omitempty"`
 }
 
 // batchWorkers is how many rows are issued at once: two per core, so that

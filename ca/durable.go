@@ -68,10 +68,11 @@ package ca
 //     Every issuance that clears its mark closes this way, whichever
 //     way step 1 took.
 //
-// A revocation ([Store.RevokeMany]) commits at FULL, so it is on stable
-// storage when it returns, and then closes as in step 3 too. Folding the
-// log at its close copied back every page it and the issuances before it
-// had changed and synced the database file: on a store of a million
+// A revocation ([Store.RevokeMany]) and the lifting of a hold
+// ([Store.Unrevoke]) commit at FULL, so they are on stable storage when
+// they return, and then close as in step 3 too. Folding the log at a
+// revocation's close copied back every page it and the issuances before
+// it had changed and synced the database file: on a store of a million
 // certificates those pages lie far apart (every index is deep and wide),
 // and "pkit revoke --no-publish" sent 24 to 35 write requests to the disk
 // against 20 to 29 on an empty store; it now sends 5 (the log's frames
@@ -106,9 +107,9 @@ import (
 const IssueSyncs = 2 + closeSyncs
 
 // walFoldLimit is the size of the store's log kept at close after an
-// issuance or a revocation (see durable.go); a larger one is folded into
-// the database file. About twenty issuances' worth: every open of the
-// store reads the whole log to recover it.
+// issuance, a revocation or a lifted hold (see durable.go); a larger one
+// is folded into the database file. About twenty issuances' worth: every
+// open of the store reads the whole log to recover it.
 const walFoldLimit = 1 << 20
 
 // sqliteAutoCheckpoint is SQLite's default wal_autocheckpoint, in pages,
@@ -177,11 +178,12 @@ func (s *Store) syncMode() string {
 }
 
 // closeDeferred prepares the close of a store that committed with
-// commitUnsynced, or recorded a revocation (see durable.go, step 3): the
-// connection closes without SQLite's checkpoint, or where the driver
-// cannot do that, it syncs the log and sets the connection to keep it and
-// to close without syncing. Whatever it cannot do leaves the close to
-// SQLite at FULL, which syncs the log before it copies anything.
+// commitUnsynced, or recorded a revocation or a lifted hold (see
+// durable.go, step 3): the connection closes without SQLite's
+// checkpoint, or where the driver cannot do that, it syncs the log and
+// sets the connection to keep it and to close without syncing. Whatever
+// it cannot do leaves the close to SQLite at FULL, which syncs the log
+// before it copies anything.
 func (s *Store) closeDeferred() {
 	wal := s.path + "-wal"
 	st, err := os.Stat(wal)

@@ -3,11 +3,13 @@ package ca
 import (
 	"bytes"
 	"context"
+	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/pkit/pkit/formats"
+	"github.com/pkit/pkit/revoke"
 )
 
 // TestIssueCloseKeepsLog: an issuance that deferred its syncs closes the
@@ -78,5 +80,83 @@ func TestIssueCloseKeepsLog(t *testing.T) {
 	}
 	if pend, err := a.Store.Placements(ctx); err != nil || len(pend) != 0 {
 		t.Errorf("pending placements after reopening: %v, %v; want none", pend, err)
+	}
+}
+
+// TestStatusChangeCloseKeepsLog: a revocation and the lifting of a hold
+// are committed synced, and the store's close then keeps SQLite's log as
+// an issuance's does (no checkpoint where the driver allows it: the
+// database file is not written at close); the next open reads the new
+// status.
+func TestStatusChangeCloseKeepsLog(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(ctx context.Context, a *Authority, serial *big.Int) error
+		want   Status
+	}{
+		{"revoke", func(ctx context.Context, a *Authority, serial *big.Int) error {
+			_, err := a.Store.Revoke(ctx, Revocation{Serial: serial, Reason: revoke.KeyCompromise}, a.Now())
+			return err
+		}, StatusRevoked},
+		{"unrevoke", func(ctx context.Context, a *Authority, serial *big.Int) error {
+			_, err := a.Store.Unrevoke(ctx, serial)
+			return err
+		}, StatusValid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := filepath.Join(t.TempDir(), "pki")
+			if err := Init(dir, InitOptions{Name: "Close", Protection: Protection{None: true}}); err != nil {
+				t.Fatal(err)
+			}
+			a, err := Open(dir, OpenOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			iss, err := a.Issue(ctx, &Request{Profile: "client", Name: "alice"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			serial := iss.Cert.SerialNumber
+			if tt.want == StatusValid { // a hold to lift
+				if _, err := a.Store.Revoke(ctx, Revocation{Serial: serial, Reason: revoke.CertificateHold}, a.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a.Close()
+			if a, err = Open(dir, OpenOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			store := filepath.Join(dir, "store")
+			before, err := os.ReadFile(store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.change(ctx, a, serial); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Close(); err != nil {
+				t.Fatal(err)
+			}
+			after, err := os.ReadFile(store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if unchanged := bytes.Equal(before, after); unchanged != (closeSyncs == 0) {
+				t.Errorf("database file unchanged by the close: %v, want %v", unchanged, closeSyncs == 0)
+			}
+			if a, err = Open(dir, OpenOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			rec, err := a.Store.Get(ctx, serial)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Status != tt.want {
+				t.Errorf("status after reopening %q, want %q", rec.Status, tt.want)
+			}
+		})
 	}
 }

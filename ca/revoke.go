@@ -179,6 +179,10 @@ func (s *Store) Unrevoke(ctx context.Context, serial *big.Int) (_ *Record, err e
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("unrevoking: %w", err)
 	}
+	// Durable now; the close keeps the log, as after a revocation.
+	if !s.remote {
+		s.keepLog.Store(true)
+	}
 	return rec, nil
 }
 

@@ -97,14 +97,8 @@ func TestStatusChangeCloseKeepsLog(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			dir := filepath.Join(t.TempDir(), "pki")
-			if err := Init(dir, InitOptions{Name: "Close", Protection: Protection{None: true}}); err != nil {
-				t.Fatal(err)
-			}
-			a, err := Open(dir, OpenOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := openTestCA(t, InitOptions{})
+			dir, clock := a.Dir, OpenOptions{Now: a.now}
 			iss, err := a.Issue(ctx, &Request{Profile: "client", Name: "alice"})
 			if err != nil {
 				t.Fatal(err)
@@ -116,7 +110,7 @@ func TestStatusChangeCloseKeepsLog(t *testing.T) {
 				}
 			}
 			a.Close()
-			if a, err = Open(dir, OpenOptions{}); err != nil {
+			if a, err = Open(dir, clock); err != nil {
 				t.Fatal(err)
 			}
 			store := filepath.Join(dir, "store")
@@ -128,7 +122,7 @@ func TestStatusChangeCloseKeepsLog(t *testing.T) {
 				t.Fatal(err)
 			}
 			closeKeepsLog(t, a, store, before)
-			if a, err = Open(dir, OpenOptions{}); err != nil {
+			if a, err = Open(dir, clock); err != nil {
 				t.Fatal(err)
 			}
 			defer a.Close()

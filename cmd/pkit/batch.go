@@ -662,11 +662,12 @@ func (e *env) reportBatch(c *cli.Context, path, dir string, jobs []*batchJob, ba
 			gone = append(gone, t)
 			l := b.lost
 			serial := ca.SerialHex(l.Cert.SerialNumber)
-			msg := fmt.Sprintf("recorded, then lost with the database server (serial %s): not issued; its files were removed", serial)
+			files := "its files were removed"
 			if len(l.Left) > 0 {
-				msg = fmt.Sprintf("recorded, then lost with the database server (serial %s): not issued; files left: %s", serial, strings.Join(l.Left, ", "))
+				files = "files left: " + strings.Join(l.Left, ", ")
 				stale = append(stale, l.Left...)
 			}
+			msg := fmt.Sprintf("recorded, then lost with the database server (serial %s): not issued; %s", serial, files)
 			report = append(report, batchRow{Row: t.Row, Line: t.Line, Name: t.Name, Profile: t.Profile,
 				Error: msg, Lost: true, Serial: serial})
 		case b.err != nil:

@@ -71,14 +71,7 @@ func (e *env) main(args []string) int {
 // command about 5% of its CPU (perf, pkit --version), so newApp builds
 // only the one that runs when the arguments name it, and of its subs only
 // the one the next word names.
-var commands = []struct {
-	name  string
-	build func(*env) *cli.Command
-	// subs, when set, are the command's subcommands (build leaves them
-	// out): building issue server's flags costs "pkit issue client"
-	// about 0.4% of its CPU.
-	subs []subcommand
-}{
+var commands = []command{
 	{"quickstart", quickstartCommand, nil},
 	{"init", initCommand, nil},
 	{"ca", caCommand, nil},
@@ -106,10 +99,36 @@ var commands = []struct {
 // wholeTree names the commands that read the whole command tree.
 var wholeTree = map[string]bool{"completion": true, "man": true}
 
+// command is a command's name and the function that builds it.
+type command struct {
+	name  string
+	build func(*env) *cli.Command
+	// subs, when set, are the command's subcommands (build leaves them
+	// out): building issue server's flags costs "pkit issue client"
+	// about 0.4% of its CPU.
+	subs []subcommand
+}
+
 // subcommand is a subcommand's name and the function that builds it.
 type subcommand struct {
 	name  string
 	build func(*env) *cli.Command
+}
+
+// buildFor builds c with, of its subs, only the one called next when
+// next names one, else all of them.
+func (c command) buildFor(e *env, next string) *cli.Command {
+	cmd := c.build(e)
+	for _, s := range c.subs {
+		if s.name == next {
+			cmd.Subcommands = []*cli.Command{s.build(e)}
+			return cmd
+		}
+	}
+	for _, s := range c.subs {
+		cmd.Subcommands = append(cmd.Subcommands, s.build(e))
+	}
+	return cmd
 }
 
 // newApp builds pkit's command line for args (nil: every command). When
@@ -129,38 +148,16 @@ func newApp(e *env, args []string) *cli.App {
 		}
 		for _, c := range commands {
 			if c.name == name {
-				cmd := c.build(e)
-				for _, s := range c.subs {
-					if s.name == next {
-						cmd.Subcommands = []*cli.Command{s.build(e)}
-					}
-				}
-				if cmd.Subcommands == nil {
-					cmd.Subcommands = buildSubs(e, c.subs)
-				}
-				cmds = []*cli.Command{cmd}
+				cmds = []*cli.Command{c.buildFor(e, next)}
 			}
 		}
 	}
 	if cmds == nil {
 		for _, c := range commands {
-			cmd := c.build(e)
-			if c.subs != nil {
-				cmd.Subcommands = buildSubs(e, c.subs)
-			}
-			cmds = append(cmds, cmd)
+			cmds = append(cmds, c.buildFor(e, ""))
 		}
 	}
 	return buildApp(e, cmds)
-}
-
-// buildSubs builds every one of subs.
-func buildSubs(e *env, subs []subcommand) []*cli.Command {
-	var out []*cli.Command
-	for _, s := range subs {
-		out = append(out, s.build(e))
-	}
-	return out
 }
 
 // firstWord is the command args name and its index: the first word after

@@ -78,14 +78,7 @@ func testSettleLost(t *testing.T) {
 	p := a.NewPlan(PlanOptions{Bulk: true})
 	issue := func(name string) *Issued {
 		t.Helper()
-		outs := []Output{{OutCert, filepath.Join(dir, name+".pem")}, {OutKey, filepath.Join(dir, name+"-key.pem")}}
-		if err := p.Add("", outs...); err != nil {
-			t.Fatal(err)
-		}
-		iss, err := a.IssueTo(ctx, &Request{Profile: "client", Name: name}, p, &Outputs{Files: outs})
-		if err != nil {
-			t.Fatal(err)
-		}
+		iss := issueWithFiles(t, a, p, &Request{Profile: "client", Name: name}, dir)
 		if len(iss.Files) != 2 {
 			t.Fatalf("%s: Issued.Files = %v, want the two files written", name, iss.Files)
 		}

@@ -544,3 +544,25 @@ func TestChainIgnoresLookAlikeIssuer(t *testing.T) {
 		}
 	}
 }
+
+// serverRequest is a request for a server certificate for the DNS name
+// name.
+func serverRequest(name string) *Request {
+	return &Request{Profile: "server", Name: name, DNS: []string{name}}
+}
+
+// issueWithFiles issues r with a into p (its plan) and writes its
+// certificate and key to NAME.pem and NAME-key.pem in dir, failing the
+// test on any error.
+func issueWithFiles(t testing.TB, a *Authority, p *Plan, r *Request, dir string) *Issued {
+	t.Helper()
+	outs := []Output{{OutCert, filepath.Join(dir, r.Name+".pem")}, {OutKey, filepath.Join(dir, r.Name+"-key.pem")}}
+	if err := p.Add("", outs...); err != nil {
+		t.Fatal(err)
+	}
+	iss, err := a.IssueTo(context.Background(), r, p, &Outputs{Files: outs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return iss
+}

@@ -171,16 +171,8 @@ func testSettlePlacements(t *testing.T) {
 	dir := t.TempDir()
 	issue := func(name string) (*big.Int, []string) {
 		t.Helper()
-		p := a.NewPlan(PlanOptions{})
-		outs := []Output{{OutCert, filepath.Join(dir, name+".pem")}, {OutKey, filepath.Join(dir, name+"-key.pem")}}
-		if err := p.Add("", outs...); err != nil {
-			t.Fatal(err)
-		}
-		iss, err := a.IssueTo(ctx, &Request{Profile: "server", Name: name, DNS: []string{name}}, p, &Outputs{Files: outs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return iss.Cert.SerialNumber, []string{outs[0].Path, outs[1].Path}
+		iss := issueWithFiles(t, a, a.NewPlan(PlanOptions{}), serverRequest(name), dir)
+		return iss.Cert.SerialNumber, []string{filepath.Join(dir, name+".pem"), filepath.Join(dir, name+"-key.pem")}
 	}
 	pending := func(serial *big.Int, pid int) {
 		t.Helper()

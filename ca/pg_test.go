@@ -336,15 +336,7 @@ func TestPGIssuanceSurvivesCrash(t *testing.T) {
 	a := openTestCAAt(t, InitOptions{DB: url}, testNow)
 	ctx := context.Background()
 	dir := t.TempDir()
-	p := a.NewPlan(PlanOptions{})
-	outs := []Output{{OutCert, filepath.Join(dir, "c.pem")}, {OutKey, filepath.Join(dir, "c-key.pem")}}
-	if err := p.Add("", outs...); err != nil {
-		t.Fatal(err)
-	}
-	iss, err := a.IssueTo(ctx, &Request{Profile: "server", Name: "c.internal", DNS: []string{"c.internal"}}, p, &Outputs{Files: outs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	iss := issueWithFiles(t, a, a.NewPlan(PlanOptions{}), serverRequest("c.internal"), dir)
 	srv.Crash()
 	if err := srv.Start(); err != nil {
 		t.Fatalf("restarting PostgreSQL: %v", err)
@@ -371,14 +363,7 @@ func TestPGIssuanceSurvivesCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	bp := a.NewPlan(PlanOptions{Bulk: true})
-	bouts := []Output{{OutCert, filepath.Join(dir, "b.pem")}, {OutKey, filepath.Join(dir, "b-key.pem")}}
-	if err := bp.Add("", bouts...); err != nil {
-		t.Fatal(err)
-	}
-	biss, err := a.IssueTo(ctx, &Request{Profile: "server", Name: "b.internal", DNS: []string{"b.internal"}}, bp, &Outputs{Files: bouts})
-	if err != nil {
-		t.Fatal(err)
-	}
+	biss := issueWithFiles(t, a, bp, serverRequest("b.internal"), dir)
 	srv.Crash()
 	if err := srv.Start(); err != nil {
 		t.Fatalf("restarting PostgreSQL: %v", err)
@@ -392,7 +377,7 @@ func TestPGIssuanceSurvivesCrash(t *testing.T) {
 		if err := bp.Add("", outs...); err != nil {
 			t.Fatal(err)
 		}
-		if iss, err := a.IssueTo(ctx, &Request{Profile: "server", Name: name, DNS: []string{name}}, bp, &Outputs{Files: outs}); err == nil {
+		if iss, err := a.IssueTo(ctx, serverRequest(name), bp, &Outputs{Files: outs}); err == nil {
 			issued = append(issued, iss)
 		}
 	}

@@ -18,16 +18,7 @@ func testRenewTarget(t *testing.T) {
 	ctx := context.Background()
 	issue := func(name, dir string) *Issued {
 		t.Helper()
-		p := a.NewPlan(PlanOptions{Overwrite: true})
-		outs := []Output{{OutCert, filepath.Join(dir, name+".pem")}, {OutKey, filepath.Join(dir, name+"-key.pem")}}
-		if err := p.Add("", outs...); err != nil {
-			t.Fatal(err)
-		}
-		iss, err := a.IssueTo(ctx, &Request{Profile: "server", Name: name, DNS: []string{name}}, p, &Outputs{Files: outs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return iss
+		return issueWithFiles(t, a, a.NewPlan(PlanOptions{Overwrite: true}), serverRequest(name), dir)
 	}
 	d1, d2 := t.TempDir(), t.TempDir()
 

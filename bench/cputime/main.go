@@ -9,7 +9,9 @@
 //
 // Each command's output goes to /dev/null; a run that fails stops the
 // timing with its output shown, so nothing is timed that did not work.
-// bench/startup.sh uses it.
+// "{n}" in an argument becomes the run's number (1, 2, …), for commands
+// that must not repeat themselves, such as issuing a certificate under a
+// new name each run. bench/startup.sh uses it.
 package main
 
 import (
@@ -19,6 +21,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -38,13 +41,22 @@ func main() {
 	a, b := rest[:sep], rest[sep+1:]
 	var cpuA, wallA, cpuB, wallB []float64
 	for i := 0; i < runs; i++ {
-		c, w := timeOne(a)
+		c, w := timeOne(numbered(a, i+1))
 		cpuA, wallA = append(cpuA, c), append(wallA, w)
-		c, w = timeOne(b)
+		c, w = timeOne(numbered(b, i+1))
 		cpuB, wallB = append(cpuB, c), append(wallB, w)
 	}
 	ca, cb := median(cpuA), median(cpuB)
 	fmt.Printf("%.2f %.2f %.2f %.2f %.2f\n", ca, median(wallA), cb, median(wallB), ca/cb)
+}
+
+// numbered returns argv with every "{n}" replaced by run.
+func numbered(argv []string, run int) []string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		out[i] = strings.ReplaceAll(a, "{n}", strconv.Itoa(run))
+	}
+	return out
 }
 
 // timeOne runs argv once and returns its CPU and wall milliseconds.

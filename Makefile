@@ -1,28 +1,51 @@
 # pkit: "make build" leaves ./pkit, "make test" runs every test.
 GO ?= go
 
-.PHONY: build test vet cross portable fuzz bench clean man
+.PHONY: build build-cgo test cgo vet cross portable fuzz bench clean man
 
-# A static binary without urfave/cli's man-page generator, whose markdown
-# package costs every process start-up time: together about a quarter of
-# the CPU of a short command like "pkit issue client". With a C compiler,
-# SQLite is its C library built in (cgo, linked statically: netgo and
-# osusergo keep name lookups in Go, sqlite_omit_load_extension drops
-# dlopen), which starts every process about 3 ms sooner than the pure-Go
-# SQLite (ca/sqlite_cgo.go); without one (CGO_ENABLED=0, cross builds) the
-# pure-Go driver is used. Without the symbol table and DWARF (-s -w: a
-# 16 MB binary instead of 23 MB; panics still name functions, from the
-# runtime's own tables) every process costs 5-9% less CPU (bench/cputime,
-# interleaved: 0.91-0.95 of the CPU of an unstripped build, for --version
-# and for chain verify). BIN names the output (bench/issue.sh builds into
-# bench/out).
+# A static binary, pure Go (CGO_ENABLED=0: SQLite is modernc.org/sqlite,
+# SQLite translated to Go), without urfave/cli's man-page generator, whose
+# markdown package costs every process start-up time: together about a
+# quarter of the CPU of a short command like "pkit issue client". Pure Go
+# rather than SQLite's C library through cgo: a cgo program starts glibc
+# as well as Go's runtime (glibc's start alone, its CPU-feature and
+# cache-size CPUID instructions, trapped by the hypervisor in these VMs,
+# is about 0.45 ms), and every short command paid it. Measured on a
+# 2-core VM, this build against "make build-cgo", interleaved
+# (bench/cputime, 61 runs each): pkit --version 0.80x the CPU, chain
+# verify, inspect, convert and crl check 0.84-0.90x, issue client --p12
+# 1.00x; the store's big reads cost more (list --json of 1M records 1.3x,
+# list --expiring 1.3x, both well inside their targets; pkit crl 1.0x).
+# On a VM where each page fault cost about 15 us (bench/faults.sh; about
+# 1.5 us where the figures above were taken) the C build started faster
+# instead (ca/sqlite_cgo.go, internal/prefault): "make build-cgo" makes
+# it. Without the symbol table and DWARF (-s -w: a 16 MB binary instead of
+# 23 MB; panics still name functions, from the runtime's own tables)
+# every process costs 5-9% less CPU (bench/cputime, interleaved: 0.91-0.95
+# of the CPU of an unstripped build, for --version and for chain verify).
+# BIN names the output (bench/issue.sh builds into bench/out).
 BIN ?= pkit
 BUILD_TAGS = urfave_cli_no_docs netgo osusergo sqlite_omit_load_extension
 build:
-	$(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w $(if $(filter 0,$(shell $(GO) env CGO_ENABLED)),,-extldflags=-static)' -o $(BIN) ./cmd/pkit
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/pkit
 
-test: vet cross portable
-	$(GO) test -count=1 -timeout 20m ./...
+# The C build: SQLite's C library through cgo (needs a C compiler), linked
+# statically (netgo and osusergo keep name lookups in Go,
+# sqlite_omit_load_extension drops dlopen), the program mapped in at start
+# (internal/prefault). Its queries run faster; it starts slower where page
+# faults are cheap (see build).
+build-cgo:
+	CGO_ENABLED=1 $(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w -extldflags=-static' -o $(BIN) ./cmd/pkit
+
+# Every test on the build pkit ships (pure Go), then the code only the C
+# build has.
+test: vet cross portable cgo
+	CGO_ENABLED=0 $(GO) test -count=1 -timeout 20m ./...
+
+# The C build's own code: its SQLite driver settings (ca/sqlite_cgo.go),
+# the store's tests on it, and the start-up mapping (internal/prefault).
+cgo:
+	CGO_ENABLED=1 $(GO) test -count=1 ./ca ./internal/prefault
 
 # pkit builds everywhere Go does: the release targets besides Linux.
 cross:
@@ -31,8 +54,7 @@ cross:
 	GOOS=windows GOARCH=amd64 $(GO) build ./...
 
 # The atomic-write and store tests again on the portable file path (temp
-# file, fsync, rename/link) that systems without O_TMPFILE and syncfs use,
-# and with the pure-Go SQLite driver that builds without cgo use.
+# file, fsync, rename/link) that systems without O_TMPFILE and syncfs use.
 portable:
 	CGO_ENABLED=0 $(GO) test -count=1 -tags pkit_portable ./formats ./ca
 

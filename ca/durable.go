@@ -54,8 +54,8 @@ package ca
 //     again, so nothing restarts the log before a checkpoint that syncs
 //     the database file: SQLite's own, at FULL), and the next issuance's
 //     sync covers the frames before its own. This costs what a kill after
-//     the commit would, and SQLite is built for that. (Where the driver
-//     cannot skip the checkpoint, the pure-Go one: one fsync of the log
+//     the commit would, and SQLite is built for that. (Should a driver
+//     not let pkit skip the checkpoint: one fsync of the log
 //     makes every frame in it durable, and the store is closed with
 //     synchronous=OFF and SQLITE_FCNTL_PERSIST_WAL: the closing checkpoint
 //     copies the frames into the database file without syncing it, and
@@ -101,7 +101,7 @@ import (
 // IssueSyncs is the number of sync calls (fsync, syncfs) one issuance with
 // files takes on Linux, for outputs in one folder on the file system of
 // the CA directory: one syncfs and the output folder (see durable.go),
-// and with the pure-Go SQLite driver the store's log at close. When much
+// with either SQLite driver (closeSyncs: none at close). When much
 // data waits to be written back the syncfs is replaced by five fsyncs
 // issued at once. cmd/pkit's TestIssueSyncBudget counts them with strace.
 const IssueSyncs = 2 + closeSyncs

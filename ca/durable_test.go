@@ -13,9 +13,9 @@ import (
 )
 
 // TestIssueCloseKeepsLog: an issuance that deferred its syncs closes the
-// store without SQLite's checkpoint where the driver allows it (cgo: the
-// database file is not written at close, the log keeps the frames), and
-// where it does not, with the log synced and kept (durable.go, step 3).
+// store without SQLite's checkpoint (both drivers: the database file is
+// not written at close, the log keeps the frames; a driver that did not
+// allow it would close with the log synced and kept: durable.go, step 3).
 // Either way the next open finds the record, its files and no pending
 // placement.
 func TestIssueCloseKeepsLog(t *testing.T) {
@@ -139,8 +139,8 @@ func TestStatusChangeCloseKeepsLog(t *testing.T) {
 
 // closeKeepsLog closes a and checks its database file store against its
 // content before the change: unchanged where the close skips SQLite's
-// checkpoint (closeSyncs 0, cgo), changed where the close syncs the log
-// and SQLite folds it (the pure-Go driver).
+// checkpoint (closeSyncs 0: both drivers), changed where a driver makes
+// the close sync the log and SQLite fold it.
 func closeKeepsLog(t *testing.T, a *Authority, store string, before []byte) {
 	t.Helper()
 	if err := a.Close(); err != nil {

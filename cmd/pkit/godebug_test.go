@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// TestRuntimeDefaults checks that the runtime settings main.go's //go:debug
-// lines choose are built in: they apply to this test binary as to pkit's.
+// TestRuntimeDefaults checks that the runtime settings go.mod's godebug
+// block chooses are built in: they apply to this test binary as to pkit.
 func TestRuntimeDefaults(t *testing.T) {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {

@@ -1,21 +1,6 @@
 // Command pkit is a private PKI toolkit: it creates CAs, issues server and
 // client certificates, builds and verifies chains, converts between file
 // formats, revokes certificates and publishes CRLs.
-//
-// The runtime settings below keep Go's start-up to what a command that
-// lives a few milliseconds needs (GODEBUG in the environment still
-// overrides each). Since Go 1.25 the runtime reads the process's cgroup
-// CPU limit at start, keeps it open and starts a goroutine that re-reads
-// it every second to adjust GOMAXPROCS, and names its memory mappings with
-// prctl. pkit's commands end long before a second, and a CPU limit changes
-// nothing in what they do; the long-running "pkit serve" is the exception
-// (see the README: in a CPU-limited container, set GOMAXPROCS). Without
-// them every command costs 0.91-0.92x the CPU (pkit --version, bench/cputime,
-// 3 x 201 runs interleaved); TestRuntimeDefaults checks they are built in.
-//
-//go:debug containermaxprocs=0
-//go:debug updatemaxprocs=0
-//go:debug decoratemappings=0
 package main
 
 import (

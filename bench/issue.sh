@@ -10,9 +10,9 @@
 #    signing it with the same intermediate CA, and a .p12 export (four
 #    processes per certificate). Target: pkit at least 50x faster.
 # 2. Single: one "pkit issue client NAME --p12" process against the four
-#    openssl commands it replaces, R times each, interleaved; the medians
-#    of wall and CPU time per certificate. Target: 4x. Then the same
-#    split into start-up and work (see below).
+#    openssl commands it replaces, R times each, interleaved
+#    (bench/cputime); the medians of wall and CPU time per certificate.
+#    Target: 4x. Then the same split into start-up and work (see below).
 #
 # The CA is made with --no-encrypt, so no scrypt unlock is timed. With a
 # passphrase-sealed CA each pkit process (not each batch row) also pays one
@@ -29,12 +29,12 @@ OUT=bench/out/issue
 rm -rf "$OUT"
 mkdir -p "$OUT"
 make -s build BIN="$OUT/pkit"
-# floor is built as "make build" builds pkit (with cgo: SQLite's C library,
-# static, the program mapped in at start), so that the split at the end
-# compares like with like.
-go build -tags 'netgo osusergo sqlite_omit_load_extension' -trimpath \
-  -ldflags="-s -w $(test "$(go env CGO_ENABLED)" = 1 && echo -extldflags=-static)" -o "$OUT/floor" ./bench/floor
-PKIT="$PWD/$OUT/pkit" FLOOR="$PWD/$OUT/floor"
+# floor is built as "make build" builds pkit (pure Go, static, stripped),
+# so that the split at the end compares like with like.
+CGO_ENABLED=0 go build -tags 'netgo osusergo sqlite_omit_load_extension' -trimpath \
+  -ldflags='-s -w' -o "$OUT/floor" ./bench/floor
+CGO_ENABLED=0 go build -trimpath -o "$OUT/cputime" ./bench/cputime
+PKIT="$PWD/$OUT/pkit" FLOOR="$PWD/$OUT/floor" CPUTIME="$PWD/$OUT/cputime"
 cd "$OUT"
 export PKIT_P12_PASSWORD=bench-p12-password
 now() { date +%s.%N; }
@@ -86,32 +86,24 @@ echo "openssl loop:       ${os}s ($(per "$os" "$N") ms per certificate)"
 echo "ratio:              $(ratio "$os" "$pk")x (target >= 50x)"
 
 echo "== single: one 'pkit issue client --p12' process vs the four openssl commands, $R times each, interleaved"
-# One pkit run, then one openssl run, R times, so that both sides see the
-# same load on a busy machine. Each run's wall time ($EPOCHREALTIME, no
-# fork) and CPU time (user + system of the processes it started, from
-# the shell's "times") are kept; the medians are compared.
+# One pkit run, then one openssl run, R times (bench/cputime), so that both
+# sides see the same load on a busy machine. Each run is started by a shell
+# (the four openssl commands need one; pkit gets one too) and timed whole:
+# wall time, and CPU time of the shell and every process it waited for,
+# from the kernel's accounting (exact, where the shell's own "times" counts
+# whole milliseconds). Then the shell alone, timed the same way, is taken
+# off both sides' medians, so each side is its own processes, as a script
+# would run them.
 mkdir single-pkit single-openssl
-: > single.runs
-cpu_of() { # the CPU time of this shell's children so far, in ms, from a "times" output
-  awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, m, "m"); sub("s", "", m[2]); s += 60 * m[1] + m[2] } printf "%.1f", 1000 * s }' "$1"
-}
-timed() { # label, command...: one run, appended to single.runs as "label wall-ms cpu-ms"
-  local label=$1 w0 w1; shift
-  times > times.0; w0=$EPOCHREALTIME
-  "$@"
-  w1=$EPOCHREALTIME; times > times.1
-  echo "$label $(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.2f", 1000 * (b - a) }') $(cpu_of times.0) $(cpu_of times.1)" >> single.runs
-}
-for i in $(seq 1 "$R"); do
-  timed pkit "$PKIT" issue client "s$i" --p12 --dir pki --out-dir single-pkit 2>/dev/null
-  timed openssl openssl_one "s$i" single-openssl
-done
-median() { # label, field (2 wall, 3 CPU)
-  awk -v l="$1" -v f="$2" '$1 == l { print (f == 3 ? $4 - $3 : $2) }' single.runs | sort -n |
-    awk '{ v[NR] = $1 } END { printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-pw=$(median pkit 2) ow=$(median openssl 2) pc=$(median pkit 3) oc=$(median openssl 3)
-echo "pkit issue client --p12: ${pw} ms wall, ${pc} ms CPU (medians)"
+{ declare -f openssl_one; echo 'openssl_one "$@"'; } > openssl_one.sh
+export PKIT CA_CERT CA_KEY
+read -r pc pw oc ow _ < <("$CPUTIME" "$R" \
+  bash -c '"$PKIT" issue client "s$1" --p12 --dir pki --out-dir single-pkit 2>/dev/null' _ '{n}' :: \
+  bash openssl_one.sh 's{n}' single-openssl)
+read -r sc sw _ _ _ < <("$CPUTIME" "$R" bash -c 'true' _ '{n}' :: bash -c 'true' _ '{n}')
+net() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
+pw=$(net "$pw" "$sw") pc=$(net "$pc" "$sc") ow=$(net "$ow" "$sw") oc=$(net "$oc" "$sc")
+echo "pkit issue client --p12: ${pw} ms wall, ${pc} ms CPU (medians, the shell's ${sw} ms wall and ${sc} ms CPU taken off)"
 echo "openssl (4 commands):    ${ow} ms wall, ${oc} ms CPU"
 echo "ratio:                   $(ratio "$ow" "$pw")x wall, $(ratio "$oc" "$pc")x CPU (target >= 4x)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

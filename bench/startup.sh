@@ -7,8 +7,8 @@
 #   bash bench/startup.sh         # N=41 runs of each command
 #   N=11 bash bench/startup.sh    # a quicker look
 #
-# pkit is built as "make build" builds it (static, no man-page generator,
-# -trimpath) and installed (copied) into bench/out/startup, as a user's
+# pkit is built as "make build" builds it (pure Go, static, no man-page
+# generator, -trimpath) and installed (copied) into bench/out/startup, as a user's
 # copy is: a binary the linker has just written faults in about 110 fewer
 # pages per process than the same file copied or read back from disk
 # (328 against 438 for --version, 0.86x the CPU, interleaved; openssl's
@@ -25,16 +25,22 @@
 # a loaded one read it with the --version line beside it).
 #
 # The pairs:
-#   empty Go, cgo  bench/gostart built as pkit is (cgo, static glibc)
-#   empty Go       bench/gostart built without cgo
+#   empty Go, cgo  bench/gostart built as "make build-cgo" builds pkit
+#                  (cgo, static glibc)
+#   empty Go       bench/gostart built as "make build" builds pkit (no cgo)
 #                  each against openssl version: not pkit, but the floor
 #                  every Go program starts from on the machine. Any pkit
-#                  command costs at least the first line's CPU; its ratio
+#                  command costs at least the second line's CPU; its ratio
 #                  is how far under openssl's start a Go program can start
-#                  at all (0.90-0.96 with cgo, 0.66-0.76 without, on a
-#                  quiet machine, 3 December 2026: the "every one-shot
-#                  command <= openssl" target leaves pkit at most a tenth
-#                  of openssl version's CPU for its own 120 packages)
+#                  at all. On a VM whose page faults cost about 15 us
+#                  (bench/faults.sh; 3 December 2026, quiet): 0.90-0.96
+#                  with cgo, 0.66-0.76 without. On one where they cost
+#                  about 1.5 us (a later run that day): 0.75-0.76 and
+#                  0.44-0.47, and static glibc's own start (CPUID
+#                  instructions, trapped by the hypervisor, about 0.4 ms)
+#                  made the cgo build the slower one for every short
+#                  command, which is why "make build" is pure Go (the
+#                  Makefile).
 #   --version      pkit --version              openssl version
 #   chain verify   pkit chain verify CHAIN --purpose server --host H
 #                  openssl verify -CAfile ROOT -untrusted CHAIN -purpose sslserver -verify_hostname H

@@ -102,11 +102,13 @@ var sqliteConfigure = sync.OnceFunc(func() { C.pkit_sqlite_config() })
 // 31.53 -> 29.16 ms.
 func mallocArenas() int { return int(C.pkit_malloc_arenas()) }
 
-// sqliteDriver is the database/sql driver of the store: with cgo, SQLite's
-// own C code. A pkit process starts about 3 ms sooner with it than with
-// the pure-Go driver (whose package initialisation runs at every start,
-// store or not: bench/startup.sh), and its queries run faster. Builds
-// without cgo (cross-compiled releases) use the pure-Go driver
+// sqliteDriver is the database/sql driver of the store in the C build
+// ("make build-cgo"): SQLite's own C code. Its queries run faster than
+// the pure-Go driver's (list --json of 1M records 0.76x the CPU); its
+// process starts glibc as well as Go, which where page faults are cheap
+// costs every short command more than the pure-Go driver's package
+// initialisation, and where they cost about 15 us it cost less (the
+// Makefile has the figures). "make build" uses the pure-Go driver
 // (sqlite_purego.go); both read and write the same files.
 const sqliteDriver = "sqlite3"
 

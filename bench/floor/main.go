@@ -4,7 +4,8 @@
 // parsing its flags (ca.Authority.IssueTo: staged, recorded, placed, with
 // the same sync calls). bench/issue.sh times it beside pkit to show how
 // much of one pkit process is start-up and command-line handling; it is
-// built as pkit is (cgo, internal/prefault).
+// built as pkit is (make build: pure Go; internal/prefault, as cmd/pkit
+// imports it, for the C build).
 //
 //	floor DIR OUTDIR NAME   (the .p12 password from PKIT_P12_PASSWORD)
 //	floor                   exit at once: the start-up of pkit's libraries

@@ -16,7 +16,7 @@ RUNS=${RUNS:-3}
 work=${WORK:-$(mktemp -d /tmp/pkit-crlbench.XXXXXX)}
 [ -x /usr/bin/time ] || { echo "bench/crl.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
-go build -o "$work/pkit" ./cmd/pkit
+make -s build BIN="$work/pkit" # as pkit ships (pure Go)
 if [ ! -f "$work/data/openssl/index.txt" ]; then
   echo "building a store and index.txt with $N revoked certificates in $work/data ..." >&2
   go run ./bench/gen -dir "$work/data" -n "$N"

@@ -24,7 +24,7 @@ R=${R:-20}
 OUT=bench/out/formats
 rm -rf "$OUT"
 mkdir -p "$OUT"
-go build -o "$OUT/pkit" ./cmd/pkit
+make -s build BIN="$OUT/pkit" # as pkit ships (pure Go)
 PKIT="$PWD/$OUT/pkit"
 cd "$OUT"
 export PKIT_P12_PASSWORD=bench-p12-password PKIT_PASSWORD=bench-p12-password

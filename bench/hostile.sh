@@ -30,7 +30,7 @@ if [ ! -x /usr/bin/time ]; then
 fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
-go build -o "$OUT/pkit" ./cmd/pkit
+make -s build BIN="$OUT/pkit" # as pkit ships (pure Go)
 go run ./bench/hostile -dir "$OUT"
 PKIT="$PWD/$OUT/pkit"
 cd "$OUT"

@@ -40,7 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$work/pkit" ./cmd/pkit
+make -s build BIN="$work/pkit" # as pkit ships (pure Go)
 go build -o "$work/ocspload" ./bench/ocspload
 echo "issuing $CERTS client certificates in $work/pki (and openssl/index.txt for the same) ..." >&2
 "$work/ocspload" setup -dir "$work" -certs "$CERTS"

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // An interrupted batch: SIGINT or SIGTERM stops "pkit issue --batch"

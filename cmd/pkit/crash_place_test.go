@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // Crash safety of the store and the files together: "pkit issue" and

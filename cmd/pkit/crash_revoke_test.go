@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // Crash safety of revocation: "pkit revoke --from" and "pkit crl" killed

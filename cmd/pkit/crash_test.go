@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // Crash safety: pkit killed with SIGKILL at any moment of issuance leaves

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/pkit/pkit/internal/pgtest"
 )
 
 func TestMain(m *testing.M) {
@@ -30,4 +32,14 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// pgStopping runs the tests, then stops the throwaway PostgreSQL server
+// if a test started one.
+type pgStopping struct{ m interface{ Run() int } }
+
+func (p pgStopping) Run() int {
+	code := p.m.Run()
+	pgtest.Stop()
+	return code
 }

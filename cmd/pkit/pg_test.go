@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -14,16 +16,6 @@ import (
 
 	"github.com/pkit/pkit/internal/pgtest"
 )
-
-// pgStopping runs the tests, then stops the throwaway PostgreSQL server
-// if a test started one.
-type pgStopping struct{ m interface{ Run() int } }
-
-func (p pgStopping) Run() int {
-	code := p.m.Run()
-	pgtest.Stop()
-	return code
-}
 
 // copyDir copies the CA directory src to dst, as a user copies it to
 // another issuing machine.

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // pkit probe against real nginx and HAProxy on 127.0.0.1, each started

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // What "pkit quickstart" prints must work as printed: its nginx server

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // A revocation takes effect at once: nginx and HAProxy, given pkit's CRL

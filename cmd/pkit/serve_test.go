@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // pkit serve, end to end with the real tools: openssl ocsp gets good, then

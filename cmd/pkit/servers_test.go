@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // Revocation, end to end, in the servers that enforce it: nginx and

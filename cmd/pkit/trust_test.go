@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // pkit trust, end to end with the clients that read the stores: an nginx

@@ -57,19 +57,7 @@ segment:
 	JNE	nextsegment
 	MOVL	4(R12), CX
 	TESTL	$2, CX			// PF_W
-	JNE	writable
-	MOVQ	16(R12), DI		// a read-only segment: mapped as it is
-	ADDQ	R10, DI
-	MOVQ	DI, SI
-	ADDQ	32(R12), SI
-	ANDQ	$-4096, DI
-	SUBQ	DI, SI
-	JLE	nextsegment
-	MOVQ	$22, DX			// MADV_POPULATE_READ
-	MOVQ	$28, AX			// SYS_madvise
-	SYSCALL
-	JMP	nextsegment
-writable:
+	JEQ	nextsegment
 	MOVQ	16(R12), DI
 	ADDQ	R10, DI			// start: p_vaddr + bias
 	MOVQ	DI, SI

@@ -3,6 +3,7 @@
 package prefault
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -21,7 +22,21 @@ func TestProgramMapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	copyPath := filepath.Join(t.TempDir(), "prefault.test")
-	copySmall(t, exe, copyPath)
+	src, err := os.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(copyPath, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, make([]byte, 4096)); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
 	size, rss, pages, present, _ := report(t, copyPath)
 	if size == 0 || rss < size {
 		t.Fatalf("the program's read-only segments are %d kB, %d kB of them mapped at its start: not prefaulted", size, rss)

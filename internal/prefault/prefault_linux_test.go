@@ -7,7 +7,6 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -58,28 +57,6 @@ func needPopulate(t *testing.T) {
 		if major < 5 || major == 5 && minor < 14 {
 			t.Skipf("kernel %s has no MADV_POPULATE_READ (5.14)", b.String())
 		}
-	}
-}
-
-// copySmall copies the program src to dst 4 KiB at a time, as cp writes
-// one: the linker's own output can sit in the page cache in large blocks
-// that one fault maps whole, a copy in pages that are faulted in one by one.
-func copySmall(t *testing.T, src, dst string) {
-	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.CopyBuffer(struct{ io.Writer }{out}, struct{ io.Reader }{in}, make([]byte, 4096)); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
 	}
 }
 

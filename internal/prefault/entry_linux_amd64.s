@@ -1,6 +1,5 @@
 //go:build !cgo
 
-#include "go_asm.h"
 #include "textflag.h"
 
 // entry: see entry_linux_amd64.go.
@@ -62,12 +61,6 @@ segment:
 	ADDQ	R10, DI			// start: p_vaddr + bias
 	MOVQ	DI, SI
 	ADDQ	32(R12), SI		// end: + p_filesz
-	ADDQ	$const_zeroedBytes, SI	// and the first zeroed bytes,
-	MOVQ	DI, R14
-	ADDQ	40(R12), R14		// but not past p_memsz
-	CMPQ	SI, R14
-	JLE	2(PC)
-	MOVQ	R14, SI
 	ANDQ	$-4096, DI
 	SUBQ	DI, SI			// length
 	JLE	nextsegment

@@ -37,7 +37,7 @@ func TestProgramMapped(t *testing.T) {
 	if err := dst.Close(); err != nil {
 		t.Fatal(err)
 	}
-	size, rss, pages, present, _ := report(t, copyPath)
+	size, rss, pages, present := report(t, copyPath)
 	if size == 0 || rss < size {
 		t.Fatalf("the program's read-only segments are %d kB, %d kB of them mapped at its start: not prefaulted", size, rss)
 	}

@@ -25,12 +25,12 @@ func TestMain(m *testing.M) {
 			fmt.Println(err)
 			os.Exit(1)
 		}
-		pages, present, zeroed, err := dataPresent()
+		pages, present, err := dataPresent()
 		if err != nil {
 			fmt.Println(err)
 			os.Exit(1)
 		}
-		fmt.Println(size, rss, pages, present, zeroed)
+		fmt.Println(size, rss, pages, present)
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -62,9 +62,8 @@ func needPopulate(t *testing.T) {
 
 // report runs the test program at path as TestMain's reporter and returns
 // what it says: the size and resident size (kB) of its read-only
-// segments, the pages of its writable data and how many are mapped
-// written, and how many of the first zeroedPages of its zeroed data are.
-func report(t *testing.T, path string) (size, rss, pages, present, zeroed int) {
+// segments, and the pages of its writable data and how many are mapped.
+func report(t *testing.T, path string) (size, rss, pages, present int) {
 	t.Helper()
 	cmd := exec.Command(path)
 	cmd.Env = append(os.Environ(), "PKIT_PREFAULT_REPORT=1")
@@ -72,10 +71,10 @@ func report(t *testing.T, path string) (size, rss, pages, present, zeroed int) {
 	if err != nil {
 		t.Fatalf("running the copy: %v: %s", err, out)
 	}
-	if _, err := fmt.Sscan(string(out), &size, &rss, &pages, &present, &zeroed); err != nil {
+	if _, err := fmt.Sscan(string(out), &size, &rss, &pages, &present); err != nil {
 		t.Fatalf("the copy said %q", out)
 	}
-	return size, rss, pages, present, zeroed
+	return size, rss, pages, present
 }
 
 // mapped returns the size and the resident size, in kB, of this
@@ -112,73 +111,50 @@ func mapped() (size, rss int, err error) {
 }
 
 // dataPresent returns how many pages the writable initialised data of
-// this program spans (past the part made read-only after relocation), how
-// many of them are mapped written, each a private copy of the file's page
-// (/proc/self/pagemap), as a write at start makes them, and how many of
-// the first zeroedPages of the zeroed data after it (.bss) are mapped
-// written: present and mapped by this process alone, not the shared zero
-// page a read maps.
-func dataPresent() (pages, present, zeroed int, err error) {
+// this program spans (past the part made read-only after relocation) and
+// how many of them are mapped written, each a private copy of the file's
+// page (/proc/self/pagemap), as a write at start makes them. The
+// zeroed tail (.bss) is not counted: the kernel maps it with the file's
+// name, so smaps cannot tell it apart.
+func dataPresent() (pages, present int, err error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, err
 	}
 	f, err := elf.Open(exe)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, err
 	}
 	defer f.Close()
 	if f.Type != elf.ET_EXEC {
-		return 0, 0, 0, fmt.Errorf("test program is %v, not a fixed-address executable", f.Type)
+		return 0, 0, fmt.Errorf("test program is %v, not a fixed-address executable", f.Type)
 	}
-	var start, end, memEnd, relro uint64
+	var start, end, relro uint64
 	for _, p := range f.Progs {
 		switch {
 		case p.Type == elf.PT_GNU_RELRO:
 			relro = (p.Vaddr + p.Memsz + 4095) &^ 4095
 		case p.Type == elf.PT_LOAD && p.Flags&elf.PF_W != 0:
-			start, end, memEnd = p.Vaddr&^4095, p.Vaddr+p.Filesz, p.Vaddr+p.Memsz
+			start, end = p.Vaddr&^4095, p.Vaddr+p.Filesz
 		}
 	}
 	start = max(start, relro)
 	pm, err := os.Open("/proc/self/pagemap")
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, err
 	}
 	defer pm.Close()
 	var entry [8]byte
-	flags := func(page uint64) (uint64, error) {
-		_, err := pm.ReadAt(entry[:], int64(page/4096*8))
-		return binary.LittleEndian.Uint64(entry[:]), err
-	}
 	for page := start; page < end; page += 4096 {
-		e, err := flags(page)
-		if err != nil {
-			return 0, 0, 0, err
+		if _, err := pm.ReadAt(entry[:], int64(page/4096*8)); err != nil {
+			return 0, 0, err
 		}
 		pages++
 		// Mapped and written: present (bit 63) and no longer the file's
 		// page (bit 61), a private copy.
-		if e&(1<<63) != 0 && e&(1<<61) == 0 {
+		if e := binary.LittleEndian.Uint64(entry[:]); e&(1<<63) != 0 && e&(1<<61) == 0 {
 			present++
 		}
 	}
-	// The first whole pages of the zeroed data: present (bit 63) and
-	// mapped exclusively (bit 56), which the shared zero page is not.
-	first := (end + 4095) &^ 4095
-	for page := first; page < first+zeroedPages*4096 && page+4096 <= memEnd; page += 4096 {
-		e, err := flags(page)
-		if err != nil {
-			return 0, 0, 0, err
-		}
-		if e&(1<<63) != 0 && e&(1<<56) != 0 {
-			zeroed++
-		}
-	}
-	return pages, present, zeroed, nil
+	return pages, present, nil
 }
-
-// zeroedPages is how many pages of the zeroed data dataPresent looks at:
-// 192 KB, inside the 256 KB the pure-Go entry point maps (zeroedBytes)
-// however the data before them ends.
-const zeroedPages = 48

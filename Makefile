@@ -23,16 +23,11 @@ GO ?= go
 # 23 MB; panics still name functions, from the runtime's own tables)
 # every process costs 5-9% less CPU (bench/cputime, interleaved: 0.91-0.95
 # of the CPU of an unstripped build, for --version and for chain verify).
-# On Linux/amd64 the program starts at internal/prefault's entry, which
-# maps its writable data in before Go's runtime starts (entry_linux_amd64.go
-# has the figures). BIN names the output and PKG the program
-# (bench/issue.sh builds its floor this way too).
+# BIN names the output (bench/issue.sh builds into bench/out).
 BIN ?= pkit
-PKG ?= ./cmd/pkit
 BUILD_TAGS = urfave_cli_no_docs netgo osusergo sqlite_omit_load_extension
-ENTRY = $(if $(filter linux/amd64,$(shell $(GO) env GOOS)/$(shell $(GO) env GOARCH)),-E=github.com/pkit/pkit/internal/prefault.entry)
 build:
-	CGO_ENABLED=0 $(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w $(ENTRY)' -o $(BIN) $(PKG)
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/pkit
 
 # The C build: SQLite's C library through cgo (needs a C compiler), linked
 # statically (netgo and osusergo keep name lookups in Go,
@@ -40,7 +35,7 @@ build:
 # (internal/prefault). Its queries run faster; it starts slower where page
 # faults are cheap (see build).
 build-cgo:
-	CGO_ENABLED=1 $(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w -extldflags=-static' -o $(BIN) $(PKG)
+	CGO_ENABLED=1 $(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w -extldflags=-static' -o $(BIN) ./cmd/pkit
 
 # Every test on the build pkit ships (pure Go), then the code only the C
 # build has.

@@ -22,14 +22,14 @@
 // --version 0.88-0.92x the CPU, page faults about 313 against 336; mapping
 // also the first 128-512 KB of the zeroed data after it measured 1.03x.
 //
-// The pure-Go build ("make build") has no C constructor: on Linux/amd64
-// its entry point (entry_linux_amd64.go) maps the writable data the same
-// way before the runtime starts (0.89-0.90x the CPU of pkit --version and
-// chain verify on a 2-core VM where page faults cost about 1.5 us), and
-// leaves the read-only segments to fault in: mapping them too cost the C
-// build 1.06x its CPU there. The same madvise of the writable data from a
-// Go initialiser, run after the runtime and half the packages had
-// started, measured 0.99-1.00x.
+// Only the C build ("make build-cgo") has it. "make build" is pure Go,
+// where no code runs before the Go runtime: the same madvise of the
+// writable data from a Go initialiser (run after the runtime and half the
+// packages have started, and itself about 0.3 ms) measured 0.99-1.00x the
+// CPU of pkit --version without it (bench/cputime, 3 x 201 runs), and on
+// the machine where the pure-Go build was chosen (page faults about 1.5 us,
+// bench/faults.sh) mapping the read-only segments cost the C build
+// 1.06x its CPU; so the pure-Go build maps nothing ahead.
 //
 // Costs: the process's resident set counts the program's mapped pages
 // (peak RSS of pkit --version 19.3 MB against 11.0 MB: pages of the page

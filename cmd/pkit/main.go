@@ -20,35 +20,7 @@ import (
 func main() {
 	// pkit never writes heap profiles; sampling them costs start-up time.
 	runtime.MemProfileRate = 0
-	if procs := procsFor(os.Args, os.Getenv); procs > 0 {
-		runtime.GOMAXPROCS(procs)
-	}
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
-}
-
-// parallelCommands run work on several cores at once: issuance derives a
-// .p12's keys in goroutines beside the signing (quickstart, issue, sign,
-// renew; issue --batch runs rows in parallel), list --json reads the
-// store while it encodes, serve answers requests, and db migrate's
-// PostgreSQL driver reads the server's answers while rows are sent. Every
-// other command works on one goroutine, and runs on one core (procsFor).
-var parallelCommands = map[string]bool{
-	"quickstart": true, "issue": true, "sign": true, "renew": true, "list": true, "serve": true, "db": true,
-}
-
-// procsFor returns the GOMAXPROCS a process started with args runs under,
-// or 0 to keep the runtime's default: 1 for a command that works on one
-// goroutine, unless the user set GOMAXPROCS. With more than one P the Go
-// runtime wakes a second thread to look for work each time a goroutine is
-// made ready (its own ones at start-up too), which a command with nothing
-// to run beside it pays for: on one, pkit --version and chain verify take
-// 0.95-0.96x the CPU (bench/cputime, 4 x 301 and 201 runs interleaved,
-// both orders).
-func procsFor(args []string, getenv func(string) string) int {
-	if name, _ := firstWord(args); parallelCommands[name] || getenv("GOMAXPROCS") != "" {
-		return 0
-	}
-	return 1
 }
 
 // env is what a command may touch of the outside world. Commands read

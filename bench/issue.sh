@@ -97,7 +97,7 @@ echo "== single: one 'pkit issue client --p12' process vs the four openssl comma
 mkdir single-pkit single-openssl
 { declare -f openssl_one; echo 'openssl_one "$@"'; } > openssl_one.sh
 export PKIT CA_CERT CA_KEY
-read -r pc pw oc ow _ < <("$CPUTIME" "$R" \
+read -r pc pw oc ow _ < <("$CPUTIME" -cold "$PKIT" -cold "$(command -v openssl)" "$R" \
   bash -c '"$PKIT" issue client "s$1" --p12 --dir pki --out-dir single-pkit 2>/dev/null' _ '{n}' :: \
   bash openssl_one.sh 's{n}' single-openssl)
 read -r sc sw _ _ _ < <("$CPUTIME" "$R" bash -c 'true' _ '{n}' :: bash -c 'true' _ '{n}')

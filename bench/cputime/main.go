@@ -4,14 +4,18 @@
 // accounting of each child) and the median wall time of each, in
 // milliseconds, and the ratio A/B of the CPU medians:
 //
-//	cputime RUNS CMD_A... :: CMD_B...
+//	cputime [-cold FILE]... RUNS CMD_A... :: CMD_B...
 //	-> A_CPU_MS A_WALL_MS B_CPU_MS B_WALL_MS RATIO_CPU
 //
 // Each command's output goes to /dev/null; a run that fails stops the
 // timing with its output shown, so nothing is timed that did not work.
-// "{n}" in an argument becomes the run's number (1, 2, …), for commands
-// that must not repeat themselves, such as issuing a certificate under a
-// new name each run. bench/startup.sh uses it.
+// "{n}" in an argument becomes the run's number (1, 2, …; 0 for the
+// untimed first run of each), for commands that must not repeat
+// themselves, such as issuing a certificate under a new name each run.
+// Before timing, each command's program file is dropped from the page
+// cache and run once untimed, so that neither side is timed as a file
+// just written (see dropCached); -cold names more files to treat so, such
+// as the programs a shell command runs. bench/startup.sh uses it.
 package main
 
 import (
@@ -26,19 +30,39 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 5 {
+	args := os.Args[1:]
+	var cold []string // program files to read back from disk first (-cold)
+	for len(args) > 1 && args[0] == "-cold" {
+		cold, args = append(cold, args[1]), args[2:]
+	}
+	if len(args) < 4 {
 		usage()
 	}
-	runs, err := strconv.Atoi(os.Args[1])
+	runs, err := strconv.Atoi(args[0])
 	if err != nil || runs < 1 {
 		usage()
 	}
-	rest := os.Args[2:]
+	rest := args[1:]
 	sep := slices.Index(rest, "::")
 	if sep < 1 || sep == len(rest)-1 {
 		usage()
 	}
 	a, b := rest[:sep], rest[sep+1:]
+	// Both programs start from the same state: read back from disk, then
+	// one untimed run each.
+	for _, argv := range [][]string{a, b} {
+		if path, err := exec.LookPath(argv[0]); err == nil {
+			cold = append(cold, path)
+		}
+	}
+	for _, path := range cold {
+		if err := dropCached(path); err != nil {
+			fmt.Fprintf(os.Stderr, "cputime: %s: %v\n", path, err)
+			os.Exit(1)
+		}
+	}
+	timeOne(numbered(a, 0))
+	timeOne(numbered(b, 0))
 	var cpuA, wallA, cpuB, wallB []float64
 	for i := 0; i < runs; i++ {
 		c, w := timeOne(numbered(a, i+1))
@@ -84,6 +108,6 @@ func median(v []float64) float64 {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: cputime RUNS CMD_A... :: CMD_B...")
+	fmt.Fprintln(os.Stderr, "usage: cputime [-cold FILE]... RUNS CMD_A... :: CMD_B...")
 	os.Exit(2)
 }

@@ -2,24 +2,6 @@ module github.com/pkit/pkit
 
 go 1.26.8
 
-// Runtime settings for every program of the module (pkit, its tests and
-// the bench programs), which keep Go's start-up to what a command that
-// lives a few milliseconds needs; GODEBUG in the environment still
-// overrides each. Since Go 1.25 the runtime reads the process's cgroup CPU
-// limit at start, keeps it open and starts a goroutine that re-reads it
-// every second to adjust GOMAXPROCS, and names its memory mappings with
-// prctl. pkit's commands end long before a second, and a CPU limit changes
-// nothing in what they do; the long-running "pkit serve" is the exception
-// (the README: in a CPU-limited container, set GOMAXPROCS). With them a
-// command costs 0.85-0.86x the CPU in the cgo build and 0.91-0.92x in the
-// pure-Go one (pkit --version, bench/cputime, 3 x 201 runs interleaved).
-// cmd/pkit's TestRuntimeDefaults checks they are built in.
-godebug (
-	containermaxprocs=0
-	decoratemappings=0
-	updatemaxprocs=0
-)
-
 require (
 	filippo.io/age v1.3.1
 	github.com/jackc/pgx/v5 v5.13.0

@@ -8,12 +8,14 @@
 #   N=11 bash bench/startup.sh    # a quicker look
 #
 # pkit is built as "make build" builds it (pure Go, static, no man-page
-# generator, -trimpath) and installed (copied) into bench/out/startup, as a user's
-# copy is: a binary the linker has just written faults in about 110 fewer
-# pages per process than the same file copied or read back from disk
-# (328 against 438 for --version, 0.86x the CPU, interleaved; openssl's
-# files, read from disk, fault the same either way), so timing the
-# linker's output would flatter pkit. Each pair runs in turn, pkit then
+# generator, -trimpath) and installed (copied) into bench/out/startup.
+# bench/cputime then reads both programs of each pair back from disk
+# before timing them: a file just written or copied starts faster than
+# one read back (the linker's output faulted in about 110 fewer pages
+# than a copy read back, 0.86x the CPU; a fresh copy took 0.87x the CPU of
+# the same file copied ten minutes before, 3 December 2026), and openssl's
+# files have been read from disk, so timing a fresh pkit would flatter
+# it. Each pair runs in turn, pkit then
 # openssl, N times (bench/cputime), so the load of a busy machine falls on
 # both alike. Reported: the median CPU time per process (user + system, the
 # kernel's accounting of the child: on a loaded machine wall time mostly

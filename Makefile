@@ -12,8 +12,9 @@ GO ?= go
 # cache-size CPUID instructions, trapped by the hypervisor in these VMs,
 # is about 0.45 ms), and every short command paid it. Measured on a
 # 2-core VM, this build against "make build-cgo", interleaved
-# (bench/cputime, 61 runs each): pkit --version 0.80x the CPU, chain
-# verify, inspect, convert and crl check 0.84-0.90x, issue client --p12
+# (bench/cputime, 61 runs each): pkit --version 0.80x the CPU (0.80-0.82x
+# again with both programs read back from disk), chain verify 0.85x,
+# inspect, convert and crl check 0.84-0.90x, issue client --p12
 # 1.00x; the store's big reads cost more (list --json of 1M records 1.3x,
 # list --expiring 1.3x, both well inside their targets; pkit crl 1.0x).
 # On a VM where each page fault cost about 15 us (bench/faults.sh; about

@@ -29,7 +29,11 @@
 // CPU of pkit --version without it (bench/cputime, 3 x 201 runs), and on
 // the machine where the pure-Go build was chosen (page faults about 1.5 us,
 // bench/faults.sh) mapping the read-only segments cost the C build
-// 1.06x its CPU; so the pure-Go build maps nothing ahead.
+// 1.06x its CPU. An assembly entry point that mapped the pure-Go program
+// in before the runtime started (the linker's -E) measured, with both
+// programs read back from disk (bench/cputime), 1.05-1.08x with the
+// read-only segments and 0.99-1.01x with the writable data alone; so the
+// pure-Go build maps nothing ahead.
 //
 // Costs: the process's resident set counts the program's mapped pages
 // (peak RSS of pkit --version 19.3 MB against 11.0 MB: pages of the page

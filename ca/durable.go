@@ -101,10 +101,10 @@ import (
 // IssueSyncs is the number of sync calls (fsync, syncfs) one issuance with
 // files takes on Linux, for outputs in one folder on the file system of
 // the CA directory: one syncfs and the output folder (see durable.go),
-// with either SQLite driver (closeSyncs: none at close). When much
+// with either SQLite driver (none at close: noCheckpointOnClose). When much
 // data waits to be written back the syncfs is replaced by five fsyncs
 // issued at once. cmd/pkit's TestIssueSyncBudget counts them with strace.
-const IssueSyncs = 2 + closeSyncs
+const IssueSyncs = 2
 
 // walFoldLimit is the size of the store's log kept at close after an
 // issuance, a revocation or a lifted hold (see durable.go); a larger one

@@ -142,10 +142,6 @@ func sqliteCode(err error) (int, bool) {
 	return 0, false
 }
 
-// closeSyncs is how many sync calls an issuance's close of the store
-// takes (see [IssueSyncs]): none, as noCheckpointOnClose works here.
-const closeSyncs = 0
-
 // noCheckpointOnClose makes the connection dc close without SQLite's
 // closing checkpoint (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE): the log is kept
 // as it is, for the next open to recover (see durable.go, step 3). The

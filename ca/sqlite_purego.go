@@ -44,16 +44,12 @@ func sqliteCode(err error) (int, bool) {
 	return 0, false
 }
 
-// closeSyncs is how many sync calls an issuance's close of the store
-// takes (see [IssueSyncs]): none, as noCheckpointOnClose works here too.
-const closeSyncs = 0
-
 // noCheckpointOnClose makes the connection dc close without SQLite's
 // closing checkpoint (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE), as sqlite_cgo.go's
 // does: the log is kept as it is, for the next open to recover (see
 // durable.go, step 3). The driver calls sqlite3_db_config only for its own
 // settings, so the connection's handle and its C thread state are read
-// from its fields db and tls (the same in every release since 2020) and
+// from its fields db and tls (as in the release go.mod names) and
 // the call is made through the driver's SQLite. Should they change, it
 // returns errors.ErrUnsupported and the close syncs the log and keeps it
 // (durable.go). TestIssueCloseKeepsLog checks the store file is left as

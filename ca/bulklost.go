@@ -48,10 +48,27 @@ func (s *Store) Recorded(ctx context.Context, serials []*big.Int) ([]bool, error
 	return out, nil
 }
 
+// Written is what an issuance placed on disk and under which serial:
+// what [Store.SettleLost] needs of an [Issued]. A batch keeps one for
+// every row until its end, so it holds no certificate nor key: a batch
+// that kept each row's Issued held 4.6 KB of heap per row (the parsed
+// certificate and the private key) and peaked at 277 MB for 20,000 rows,
+// against 0.9 KB and 128 MB with Written (3 December 2026).
+type Written struct {
+	Serial *big.Int
+	// Files are the files written ([Issued.Files]).
+	Files []StoredFile
+}
+
+// Written returns what the issuance placed on disk.
+func (i *Issued) Written() Written {
+	return Written{Serial: i.Cert.SerialNumber, Files: i.Files}
+}
+
 // LostRecord is a certificate issued in bulk mode whose record the store
 // no longer holds ([Store.SettleLost]).
 type LostRecord struct {
-	*Issued
+	Written
 	// Removed are the files removed: each held exactly what pkit wrote.
 	Removed []string
 	// Left are files still there: changed since pkit wrote them (left
@@ -67,10 +84,10 @@ type LostRecord struct {
 // is nil when issued[i] is recorded. The folders are not synced: the
 // batch's [Plan.Sync] makes the removals durable with the files kept. On
 // an error from the lookup nothing is removed and nothing can be told.
-func (s *Store) SettleLost(ctx context.Context, issued []*Issued) (lost []*LostRecord, err error) {
+func (s *Store) SettleLost(ctx context.Context, issued []Written) (lost []*LostRecord, err error) {
 	serials := make([]*big.Int, len(issued))
 	for i, iss := range issued {
-		serials[i] = iss.Cert.SerialNumber
+		serials[i] = iss.Serial
 	}
 	have, err := s.Recorded(ctx, serials)
 	if err != nil {
@@ -81,7 +98,7 @@ func (s *Store) SettleLost(ctx context.Context, issued []*Issued) (lost []*LostR
 		if have[i] {
 			continue
 		}
-		l := &LostRecord{Issued: iss}
+		l := &LostRecord{Written: iss}
 		var errs []error
 		for _, f := range iss.Files {
 			if !f.InPlace() {

@@ -71,6 +71,15 @@ func testRecorded(t *testing.T) {
 // Store.SettleLost leaves a certificate the store still holds alone; of
 // one whose record is gone, it removes the files that hold what pkit
 // wrote and leaves a file changed since, saying so.
+// writtenOf is what a batch keeps of each issuance for SettleLost.
+func writtenOf(issued ...*Issued) []Written {
+	w := make([]Written, len(issued))
+	for i, iss := range issued {
+		w[i] = iss.Written()
+	}
+	return w
+}
+
 func testSettleLost(t *testing.T) {
 	a := openTestCA(t, InitOptions{})
 	ctx := context.Background()
@@ -94,7 +103,7 @@ func testSettleLost(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "changed.pem"), []byte("someone else's\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	lost, err := a.Store.SettleLost(ctx, []*Issued{kept, gone, changed})
+	lost, err := a.Store.SettleLost(ctx, writtenOf(kept, gone, changed))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +186,7 @@ func TestPGBulkConnectionCutNothingLost(t *testing.T) {
 	if err := a.Store.Sync(ctx); !errors.Is(err, ErrBulkCommitsLost) {
 		t.Fatalf("Sync after the cut: %v, want ErrBulkCommitsLost", err)
 	}
-	lost, err := a.Store.SettleLost(ctx, issued)
+	lost, err := a.Store.SettleLost(ctx, writtenOf(issued...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -394,7 +394,7 @@ func TestPGIssuanceSurvivesCrash(t *testing.T) {
 	// Then the batch asks which of its certificates the server still
 	// holds, and takes back the files of those it lost: the one committed
 	// before the crash (its WAL was never written), not those after.
-	lost, err := a.Store.SettleLost(ctx, issued)
+	lost, err := a.Store.SettleLost(ctx, writtenOf(issued...))
 	if err != nil {
 		t.Fatalf("SettleLost after the crash: %v", err)
 	}

@@ -621,11 +621,11 @@ dispatch:
 		// was: ask it which it holds, and take back the files of the
 		// others (reportBatch reports them as lost).
 		var done []*batchJob
-		var issued []*ca.Issued
+		var issued []ca.Written
 		for _, b := range jobs {
 			if b.res != nil {
 				done = append(done, b)
-				issued = append(issued, b.res.issued)
+				issued = append(issued, b.res.written)
 			}
 		}
 		lost, lerr := a.Store.SettleLost(context.WithoutCancel(c.Context), issued)
@@ -661,7 +661,7 @@ func (e *env) reportBatch(c *cli.Context, path, dir string, jobs []*batchJob, ba
 		case b.lost != nil:
 			gone = append(gone, t)
 			l := b.lost
-			serial := ca.SerialHex(l.Cert.SerialNumber)
+			serial := ca.SerialHex(l.Serial)
 			files := "its files were removed"
 			if len(l.Left) > 0 {
 				files = "files left: " + strings.Join(l.Left, ", ")

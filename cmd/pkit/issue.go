@@ -406,8 +406,9 @@ type issueResult struct {
 	ed25519TLS bool
 	// longTLS: a server certificate Apple's platforms refuse (see longTLS).
 	longTLS bool
-	// issued is what was issued.
-	issued *ca.Issued
+	// written is what was placed on disk, all a batch keeps of the
+	// issuance (ca.Store.SettleLost).
+	written ca.Written
 }
 
 func (e *env) issueOne(c *cli.Context, j *issueJob) error {
@@ -483,7 +484,7 @@ func issueTo(ctx context.Context, a *ca.Authority, plan *ca.Plan, j *issueJob, p
 func newIssueResult(iss *ca.Issued, r *ca.Request) *issueResult {
 	res := &issueResult{Serial: ca.SerialHex(iss.Cert.SerialNumber), Name: r.Name, Profile: r.Profile,
 		Subject: ca.SubjectString(iss.Cert.RawSubject, iss.Cert.Subject), SANs: formats.SANStrings(iss.Cert), NotAfter: iss.Cert.NotAfter, Files: map[string]string{},
-		ed25519TLS: ed25519TLS(iss.Cert, iss.Chain), longTLS: longTLS(iss.Cert), issued: iss}
+		ed25519TLS: ed25519TLS(iss.Cert, iss.Chain), longTLS: longTLS(iss.Cert), written: iss.Written()}
 	if res.SANs == nil {
 		res.SANs = []string{}
 	}

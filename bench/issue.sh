@@ -100,8 +100,9 @@ echo "== batch: $N ECDSA P-256 client certificates with .p12"
   for i in $(seq 1 "$N"); do echo "client,user$i,,,,,yes"; done
 } > manifest.csv
 mkdir batch loop
-# runstat: wall and CPU time, and the batch's peak memory (a batch keeps a
-# few hundred bytes per row until its report).
+# runstat: wall and CPU time, and the batch's peak memory (a batch keeps
+# each row's plan, job and result until its report: about 2.3 KB of heap
+# per row, 11 MB for 5000 rows).
 read -r pk pkcpu pkkb < <("$RUNSTAT" "$PKIT" issue --batch manifest.csv --dir pki --out-dir batch)
 t2=$(now)
 for i in $(seq 1 "$N"); do openssl_one "user$i" loop; done

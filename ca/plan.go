@@ -323,7 +323,7 @@ func (p *Plan) checkDir(dir string) error {
 		err = &DirError{Dir: dir, Made: true, Err: cerr}
 	} else {
 		// Settle what a killed write left here before the run starts.
-		formats.Recover(dir)
+		formats.RecoverInterrupted(dir)
 	}
 	p.dirs[dir] = err
 	p.order = append(p.order, dir)

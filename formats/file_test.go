@@ -102,40 +102,101 @@ func TestWriteFiles(t *testing.T) {
 	}
 }
 
-// An overwrite removes the hidden links that killed overwrites left
-// (".NAME.pkit-new-PID" of a dead process), and nothing else: not those of
-// live processes, not a user's files that merely look similar.
+// An overwrite into a folder where a killed write left its PlacingMark
+// removes the hidden links that killed overwrites left (".NAME.pkit-new-PID"
+// of a dead process), and nothing else: not those of live processes, not
+// a user's files that merely look similar. Without the mark a write does
+// not read the folder, and leaves them to Recover.
 func TestOverwriteRemovesStaleLinks(t *testing.T) {
-	dir := t.TempDir()
 	dead := exec.Command("true")
 	if err := dead.Run(); err != nil {
 		t.Skip("cannot run a short process to get a dead PID:", err)
 	}
 	deadPID := strconv.Itoa(dead.Process.Pid)
-	files := map[string]bool{ // name → removed by the overwrite
-		".cert.pem.pkit-new-" + deadPID:                    true,
-		".other.p12.pkit-new-" + deadPID:                   true,
-		".cert.pem.pkit-new-" + strconv.Itoa(os.Getppid()): false, // a live process
-		".cert.pem.new" + deadPID:                          false, // a user's file
-		".bashrc.new1":                                     false,
-		"notes.pkit-new-" + deadPID:                        false, // not hidden
+	for _, withMark := range []bool{true, false} {
+		t.Run(fmt.Sprintf("mark=%v", withMark), func(t *testing.T) {
+			dir := t.TempDir()
+			files := map[string]bool{ // name → removed by the overwrite
+				".cert.pem.pkit-new-" + deadPID:                    withMark,
+				".other.p12.pkit-new-" + deadPID:                   withMark,
+				".cert.pem.pkit-new-" + strconv.Itoa(os.Getppid()): false, // a live process
+				".cert.pem.new" + deadPID:                          false, // a user's file
+				".bashrc.new1":                                     false,
+				"notes.pkit-new-" + deadPID:                        false, // not hidden
+			}
+			if withMark {
+				files[PlacingMark] = false // kept: a live process's link is left
+			}
+			for name := range files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := WriteFiles([]File{{Path: filepath.Join(dir, "cert.pem"), Data: []byte("new"), Perm: 0o644}}, true); err != nil {
+				t.Fatal(err)
+			}
+			for name, removed := range files {
+				_, err := os.Lstat(filepath.Join(dir, name))
+				if gone := errors.Is(err, fs.ErrNotExist); gone != removed {
+					t.Errorf("%s: removed = %v, want %v", name, gone, removed)
+				}
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "cert.pem")); string(b) != "new" {
+				t.Errorf("cert.pem = %q", b)
+			}
+			if err := Recover(dir); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{".cert.pem.pkit-new-" + deadPID, ".other.p12.pkit-new-" + deadPID} {
+				if _, err := os.Lstat(filepath.Join(dir, name)); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("after Recover, %s: %v, want it removed", name, err)
+				}
+			}
+		})
 	}
-	for name := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+}
+
+// A write leaves no PlacingMark behind, and one killed while placing
+// leaves it (and its links) for the next write, which settles the folder
+// and removes it; a mark alone (killed before linking) goes too.
+func TestPlacingMark(t *testing.T) {
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip("cannot run a short process to get a dead PID:", err)
 	}
-	if err := WriteFiles([]File{{Path: filepath.Join(dir, "cert.pem"), Data: []byte("new"), Perm: 0o644}}, true); err != nil {
-		t.Fatal(err)
+	pid := strconv.Itoa(dead.Process.Pid)
+	tests := []struct {
+		name  string
+		files map[string]string // before the write of c.pem
+		want  map[string]string // after it
+	}{
+		{"an ordinary write", map[string]string{}, map[string]string{"c.pem": "new"}},
+		{"a mark alone", map[string]string{PlacingMark: "x"}, map[string]string{"c.pem": "new"}},
+		{"a killed pair, rolled forward", map[string]string{PlacingMark: "new", "a.pem": "new", "a-key.pem": "old",
+			".a-key.pem.pkit-new-" + pid + ".7.1.2": "new"},
+			map[string]string{"c.pem": "new", "a.pem": "new", "a-key.pem": "new"}},
 	}
-	for name, removed := range files {
-		_, err := os.Lstat(filepath.Join(dir, name))
-		if gone := errors.Is(err, fs.ErrNotExist); gone != removed {
-			t.Errorf("%s: removed = %v, want %v", name, gone, removed)
-		}
-	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "cert.pem")); string(b) != "new" {
-		t.Errorf("cert.pem = %q", b)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, data := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := WriteFiles([]File{{Path: filepath.Join(dir, "c.pem"), Data: []byte("new"), Perm: 0o644}}, false); err != nil {
+				t.Fatal(err)
+			}
+			ents, _ := os.ReadDir(dir)
+			got := map[string]string{}
+			for _, e := range ents {
+				b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+				got[e.Name()] = string(b)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("after the write: %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 

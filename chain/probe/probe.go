@@ -529,17 +529,33 @@ func AlertName(code uint8) string {
 
 // htmlTitle returns the text of the first <title> element of body.
 func htmlTitle(body []byte) string {
-	lower := bytes.ToLower(body)
+	lower := asciiLower(body)
 	i := bytes.Index(lower, []byte("<title>"))
 	if i < 0 {
 		return ""
 	}
-	rest := body[i+len("<title>"):]
-	j := bytes.Index(bytes.ToLower(rest), []byte("</title>"))
+	i += len("<title>")
+	j := bytes.Index(lower[i:], []byte("</title>"))
 	if j < 0 {
 		return ""
 	}
-	return strings.Join(strings.Fields(string(rest[:j])), " ")
+	return strings.Join(strings.Fields(string(body[i:i+j])), " ")
+}
+
+// asciiLower returns a copy of b with its ASCII letters lowered, as HTML
+// compares tag names: the same length as b, so an index into it is one
+// into b. (bytes.ToLower changes the length of invalid UTF-8, which
+// becomes U+FFFD, and of some letters: a server's reply sliced at its
+// indices crashed pkit probe.)
+func asciiLower(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // nginx answers a client certificate it refuses with HTTP 400 and these

@@ -346,3 +346,27 @@ func TestNameString(t *testing.T) {
 }
 
 func asn1MarshalName(n pkix.Name) ([]byte, error) { return asn1.Marshal(n.ToRDNSequence()) }
+
+// htmlTitle finds the title whatever the tags' case, keeps the title's
+// own text, and takes a server's bytes as they come: invalid UTF-8 before
+// the title (which bytes.ToLower lengthens) once made it slice past the
+// end of the reply and crash pkit probe.
+func TestHTMLTitle(t *testing.T) {
+	tests := []struct {
+		body, want string
+	}{
+		{"<html><head><title>400 No required SSL certificate was sent</title></head>", "400 No required SSL certificate was sent"},
+		{"<TITLE>Forbidden</Title>", "Forbidden"},
+		{"<title>\r\n  Bad\n\tRequest </title>", "Bad Request"},
+		{"<title>Zürich — Ärger</title>", "Zürich — Ärger"},
+		{"\xff\xfe\xff<title>after \xda\xe2 bytes</title>\x80", "after \xda\xe2 bytes"},
+		{"<title>0000 0 0\x10000\xda\xe2\xd2\xfb\x80\xa8\xb20\xff\xbf \xff\xff000000 0\xf20 0000</title>\x80", "0000 0 0\x10000\xda\xe2\xd2\xfb\x80\xa8\xb20\xff\xbf \xff\xff000000 0\xf20 0000"},
+		{"<title>unclosed", ""},
+		{"no title at all", ""},
+	}
+	for _, tt := range tests {
+		if got := htmlTitle([]byte(tt.body)); got != tt.want {
+			t.Errorf("htmlTitle(%q) = %q, want %q", tt.body, got, tt.want)
+		}
+	}
+}

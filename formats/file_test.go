@@ -178,22 +178,11 @@ func TestPlacingMark(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			for name, data := range tt.files {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			dir := folderWith(t, tt.files)
 			if err := WriteFiles([]File{{Path: filepath.Join(dir, "c.pem"), Data: []byte("new"), Perm: 0o644}}, false); err != nil {
 				t.Fatal(err)
 			}
-			ents, _ := os.ReadDir(dir)
-			got := map[string]string{}
-			for _, e := range ents {
-				b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
-				got[e.Name()] = string(b)
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			if got := folderFiles(dir); fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("after the write: %v, want %v", got, tt.want)
 			}
 		})
@@ -447,26 +436,38 @@ func TestRecover(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			for name, data := range tt.files {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			dir := folderWith(t, tt.files)
 			if err := Recover(dir); err != nil {
 				t.Fatal(err)
 			}
-			ents, _ := os.ReadDir(dir)
-			got := map[string]string{}
-			for _, e := range ents {
-				b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
-				got[e.Name()] = string(b)
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			if got := folderFiles(dir); fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("after Recover: %v, want %v", got, tt.want)
 			}
 		})
 	}
+}
+
+// folderWith returns a new folder holding files (name → content).
+func folderWith(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// folderFiles returns the files in dir (name → content).
+func folderFiles(dir string) map[string]string {
+	ents, _ := os.ReadDir(dir)
+	got := map[string]string{}
+	for _, e := range ents {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		got[e.Name()] = string(b)
+	}
+	return got
 }
 
 func TestCheckPath(t *testing.T) {

@@ -99,10 +99,7 @@ func FuzzParseDER(f *testing.F) {
 	})
 }
 
-// addPKCS12Seeds adds the PKCS#12 fuzz targets' seeds: files of OpenSSL,
-// NSS, keytool and pkit, PBMAC1, and files at the edges of the
-// key-derivation and nesting limits.
-func addPKCS12Seeds(f *testing.F) {
+func FuzzDecodePKCS12(f *testing.F) {
 	addFixtures(f, "openssl.p12", "openssl-legacy.p12", "nss.p12", "keytool.p12", "pbes2/camellia-256-cbc.p12", "pbes2/aria-128-cbc.p12")
 	p := newPKI(f)
 	f.Add(twoKeyPKCS12(f, p))
@@ -113,28 +110,8 @@ func addPKCS12Seeds(f *testing.F) {
 	f.Add(forgePBMAC1(f, pbmac1, "pw", 1, nil, nil)) // PBMAC1 with a forgeable 1-byte key
 	f.Add(must(EncodePKCS12(p.leafKey, p.leaf, []*x509.Certificate{p.inter}, "pw", PKCS12Options{Iterations: 1})))
 	f.Add(must(EncodeTrustStore([]*x509.Certificate{p.root}, "pw", PKCS12Options{Iterations: 1, Legacy: true})))
-}
-
-// FuzzDecodePKCS12 runs the decoder with its real key-derivation cap, so
-// an input near the cap takes seconds: a fuzzing run makes few
-// executions here (about 16 in 100 s). FuzzParsePKCS12Budgeted explores.
-func FuzzDecodePKCS12(f *testing.F) {
-	addPKCS12Seeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := DecodePKCS12(data, password("pw"))
-		checkErr(t, err)
-	})
-}
-
-// FuzzParsePKCS12Budgeted is FuzzDecodePKCS12 through Parse with a small
-// key-derivation budget (2^14 iterations: the seeds written by other
-// tools, 2048 per part, still decode), so that a mutated iteration count
-// fails fast with the budget's error and the fuzzer explores the parser
-// rather than hashing.
-func FuzzParsePKCS12Budgeted(f *testing.F) {
-	addPKCS12Seeds(f)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		_, err := Parse(data, ParseOptions{Password: password("pw"), KDFBudget: NewKDFBudget(1 << 14)})
 		checkErr(t, err)
 	})
 }

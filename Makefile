@@ -67,11 +67,25 @@ portable:
 vet:
 	$(GO) vet ./...
 
-# Each fuzz target briefly; their seed corpora already run in "make test".
+# Each fuzz target for FUZZTIME; their seed corpora already run in "make
+# test". A failing input is saved under the package's testdata/fuzz: keep
+# it there as a seed once fixed. -fuzzminimizetime 1s: by default the
+# fuzzer may spend a minute minimizing each new input, and with the large
+# .p12 seeds FuzzDecodePKCS12 made 16 executions in 100 s (93,000 in 60 s
+# with 1s). Go 1.26's fuzzer can end a run with a bare "context deadline
+# exceeded" and no failing input (go.dev/issue/75804, fixed in Go 1.27):
+# such a run counts as passed, with a note.
+FUZZTIME ?= 10s
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep ^Fuzz); do \
-	    echo "fuzz $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime 10s $$pkg || exit 1; \
+	    echo "fuzz $$pkg $$t"; \
+	    out=$$($(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $$pkg 2>&1) && continue; \
+	    echo "$$out"; \
+	    if echo "$$out" | grep -q 'context deadline exceeded' && ! echo "$$out" | grep -q 'Failing input written'; then \
+	      echo "(the fuzzer's end-of-run race, no failing input: go.dev/issue/75804)"; continue; \
+	    fi; \
+	    exit 1; \
 	  done; \
 	done
 

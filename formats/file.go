@@ -712,13 +712,14 @@ func StaleTempLinks(dir string) map[string]int {
 }
 
 // hiddenNames returns the names in dir that begin with a dot, in no
-// order. Every write into a folder looks there for hidden links, so the
-// folder is read a few hundred names at a time, unsorted, keeping only
-// the hidden ones, rather than with os.ReadDir (an entry object for each
-// file, then sorted): a CA's output folder grows. "pkit issue client
-// --p12" into a folder of 1,161 files, 30 interleaved runs at load 13 on
-// 2 cores, medians: 711 -> 616 page faults, 42.9 -> 34.2 ms CPU per
-// process.
+// order. [Recover] looks there for hidden links (a write runs it only
+// where a killed write left its [PlacingMark]; every write did, before
+// the mark), so the folder is read a few hundred names at a time,
+// unsorted, keeping only the hidden ones, rather than with os.ReadDir (an
+// entry object for each file, then sorted): a CA's output folder grows.
+// "pkit issue client --p12" into a folder of 1,161 files, when every
+// write read its folder, 30 interleaved runs at load 13 on 2 cores,
+// medians: 711 -> 616 page faults, 42.9 -> 34.2 ms CPU per process.
 func hiddenNames(dir string) []string {
 	d, err := os.Open(dir)
 	if err != nil {

@@ -437,8 +437,9 @@ type CertificatePile struct {
 	// naming its block (Block 0 in a file of one item): damaged, or legal
 	// but not readable by pkit (see [Item].Partial).
 	Skipped []*ParseError
-	// Others are the kinds of the other items found (keys, CSRs, CRLs),
-	// each once, in file order: they hold no certificate.
+	// Others are the kinds of the other items found (keys, CSRs, CRLs, a
+	// PKCS#7 message without certificates), each once, in file order: they
+	// hold no certificate.
 	Others []Kind
 	// Indexed holds the certificates instead of Certificates when
 	// [ParseOptions].Index is set: read lazily, except those of PKCS#7
@@ -486,7 +487,7 @@ func ParseCertificatePile(data []byte, o ParseOptions) (CertificatePile, error) 
 			p.Certificates = append(p.Certificates, it.Certificate)
 		case it.Indexed != nil:
 			p.Indexed = append(p.Indexed, it.Indexed)
-		case it.PKCS7 != nil:
+		case it.PKCS7 != nil && len(it.PKCS7.Certificates) > 0:
 			p.add(o.Index, it.PKCS7.Certificates)
 		case it.PKCS12 != nil:
 			p.add(o.Index, it.PKCS12.Certificates())

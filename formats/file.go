@@ -781,7 +781,7 @@ func RecoverInterrupted(dir string) error {
 // Links of live processes are left alone. It reads the whole folder; a
 // write into a folder runs it only when it finds a PlacingMark there.
 func Recover(dir string) error {
-	if len(tempLinks(dir)) == 0 && !marked(dir) {
+	if !marked(dir) && len(tempLinks(dir)) == 0 {
 		return nil
 	}
 	defer lockAll([]string{dir})()

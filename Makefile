@@ -24,11 +24,15 @@ GO ?= go
 # 23 MB; panics still name functions, from the runtime's own tables)
 # every process costs 5-9% less CPU (bench/cputime, interleaved: 0.91-0.95
 # of the CPU of an unstripped build, for --version and for chain verify).
+# On Linux/amd64 the program starts at internal/startcpu's entry, which
+# starts it on one CPU, with one P, until main gives the CPUs back (the
+# package doc has the figures).
 # BIN names the output (bench/issue.sh builds into bench/out).
 BIN ?= pkit
 BUILD_TAGS = urfave_cli_no_docs netgo osusergo sqlite_omit_load_extension
+ENTRY = $(if $(filter linux/amd64,$(shell $(GO) env GOOS)/$(shell $(GO) env GOARCH)),-E=github.com/pkit/pkit/internal/startcpu.entry)
 build:
-	CGO_ENABLED=0 $(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/pkit
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w $(ENTRY)' -o $(BIN) ./cmd/pkit
 
 # The C build: SQLite's C library through cgo (needs a C compiler), linked
 # statically (netgo and osusergo keep name lookups in Go,

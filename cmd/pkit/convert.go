@@ -165,6 +165,9 @@ func (e *env) convert(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if j.to == "p12" {
+		e.useAllCores() // the .p12's key derivations run in parallel
+	}
 	wantKeys := j.to == "p12" || c.Bool("decrypt-key") || c.Bool("encrypt-key") || j.keyFormat != ""
 	items, err := e.readItems(c, j.in, wantKeys)
 	if err != nil {

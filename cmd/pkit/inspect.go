@@ -144,6 +144,7 @@ var inputPassword = secretSource{fileFlag: "password-file", envVar: "PKIT_PASSWO
 // encrypted. With none of them it says formats.ErrPasswordRequired.
 func (e *env) passwordFunc(c *cli.Context, what string) func() ([]byte, error) {
 	return func() ([]byte, error) {
+		e.useAllCores() // a .p12's or an encrypted key's key derivations follow
 		if c.String(inputPassword.fileFlag) == "" && e.getenv(inputPassword.envVar) == "" && !haveTerminal() {
 			return nil, formats.ErrPasswordRequired
 		}

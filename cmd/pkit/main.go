@@ -11,9 +11,11 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/pkit/pkit/internal/startcpu"
 	"github.com/urfave/cli/v2"
 )
 
@@ -22,6 +24,41 @@ func main() {
 	runtime.MemProfileRate = 0
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
+
+// oneShot lists the commands that work on one goroutine (with no command:
+// --version, help and usage errors), and, for a command whose other
+// subcommands do not, the ones that do. They keep the one CPU and the one
+// P make build's Linux program starts with (internal/startcpu), unless
+// they meet a .p12 (useAllCores). Every other command runs goroutines in
+// parallel (issuance's .p12 key derivations, a batch's rows, list
+// --json's reader, the server) or may run long, and gets every CPU and P
+// as it starts.
+var oneShot = map[string][]string{
+	"": nil, "help": nil, "inspect": nil, "convert": nil, "chain": nil, "crl": {"check"},
+}
+
+// isOneShot reports whether the process started with args runs a command
+// of oneShot.
+func isOneShot(args []string) bool {
+	name, i := firstWord(args)
+	subs, ok := oneShot[name]
+	if !ok || subs == nil {
+		return ok
+	}
+	for _, a := range args[i+1:] {
+		if !strings.HasPrefix(a, "-") {
+			return slices.Contains(subs, a)
+		}
+	}
+	return false
+}
+
+// useAllCores gives the process every CPU it started with and, unless the
+// user set GOMAXPROCS, the runtime's default GOMAXPROCS
+// (startcpu.Release). Commands call it before they run goroutines in
+// parallel; it does nothing the second time, or in a process that did not
+// start on one CPU.
+func (e *env) useAllCores() { startcpu.Release(e.getenv("GOMAXPROCS") == "") }
 
 // env is what a command may touch of the outside world. Commands read
 // the environment, stdin and the terminal only through it.
@@ -44,6 +81,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // main runs the app with e and returns the exit code.
 func (e *env) main(args []string) int {
+	if !isOneShot(args) {
+		e.useAllCores()
+	}
 	app := newApp(e, args)
 	args = leadingFlagsLater(app, args)
 	if len(args) > 1 && (args[1] == "help" || args[1] == "h") {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +23,14 @@ import (
 func buildPkit(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "pkit")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	args := []string{"build", "-o", bin}
+	if runtime.GOOS == "linux" && runtime.GOARCH == "amd64" {
+		// As make build links it: starting on one CPU (internal/startcpu).
+		args = append(args, "-ldflags=-E=github.com/pkit/pkit/internal/startcpu.entry")
+	}
+	build := exec.Command("go", append(args, ".")...)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

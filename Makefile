@@ -25,8 +25,9 @@ GO ?= go
 # every process costs 5-9% less CPU (bench/cputime, interleaved: 0.91-0.95
 # of the CPU of an unstripped build, for --version and for chain verify).
 # On Linux/amd64 the program starts at internal/startcpu's entry, which
-# starts it on one CPU, with one P, until main gives the CPUs back (the
-# package doc has the figures).
+# starts it on one CPU, with one P and a 200 us timer slack, until main
+# gives the CPUs back: a one-shot command 0.67-0.88x the CPU (the package
+# doc has the figures).
 # BIN names the output (bench/issue.sh builds into bench/out).
 BIN ?= pkit
 BUILD_TAGS = urfave_cli_no_docs netgo osusergo sqlite_omit_load_extension

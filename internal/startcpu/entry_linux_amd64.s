@@ -1,8 +1,23 @@
+#include "go_asm.h"
 #include "textflag.h"
 
 // entry: see entry_linux_amd64.go. Masks are 128 bytes (1024 CPUs), the
 // size of unix.CPUSet.
 TEXT ·entry(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	$30, DI			// PR_GET_TIMERSLACK
+	XORQ	SI, SI
+	XORQ	DX, DX
+	XORQ	R10, R10
+	XORQ	R8, R8
+	MOVQ	$157, AX		// SYS_prctl
+	SYSCALL
+	CMPQ	AX, $const_timerSlack	// a larger one (or an error) stays
+	JAE	pin
+	MOVQ	$29, DI			// PR_SET_TIMERSLACK
+	MOVQ	$const_timerSlack, SI
+	MOVQ	$157, AX
+	SYSCALL
+pin:
 	XORQ	DI, DI			// this thread: the process's only one yet
 	MOVQ	$128, SI
 	LEAQ	·startMask(SB), DX

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -22,12 +24,14 @@ const childEnv = "STARTCPU_TEST_CHILD"
 type state struct {
 	Procs   int     // GOMAXPROCS
 	Threads [][]int // each thread's CPUs
+	Slack   []int64 // each thread's timer slack
 }
 
 // TestEntryPins builds this test program as make build links pkit (its
 // entry point entry) and without, runs each, and checks what it reports
 // (TestChild): with the entry, every thread on the one CPU the process
-// started on and GOMAXPROCS 1 when its tests start; after Release(false)
+// started on, with timerSlack, and GOMAXPROCS 1 when its tests start;
+// after Release(false)
 // every thread, and a thread started after it, on every CPU the process
 // started with, GOMAXPROCS still 1; after Release(true) the runtime's
 // default GOMAXPROCS, the one this process has. Without the entry nothing
@@ -41,6 +45,10 @@ func TestEntryPins(t *testing.T) {
 		t.Skip("GOMAXPROCS is set")
 	}
 	procs := runtime.GOMAXPROCS(0)
+	slack := slackOf(t, 0)
+	if slack >= timerSlack {
+		t.Skipf("this process's timer slack is %d ns: entry keeps it", slack)
+	}
 	dir := t.TempDir()
 	for _, tt := range []struct {
 		name, ldflags string
@@ -66,6 +74,16 @@ func TestEntryPins(t *testing.T) {
 			t.Fatalf("%s: the child reported %q (%v)", tt.name, out, err)
 		}
 		start, released, releasedAll := got[0], got[1], got[2]
+		wantSlack := slack
+		if tt.pinned {
+			wantSlack = timerSlack
+		}
+		for _, sl := range start.Slack {
+			if sl != wantSlack {
+				t.Errorf("%s: threads' timer slack %v at start, want %d each", tt.name, start.Slack, wantSlack)
+				break
+			}
+		}
 		if tt.pinned {
 			if start.Procs != 1 || !onOneCPU(start.Threads, all) {
 				t.Errorf("%s: at start GOMAXPROCS %d, threads on %v; want 1, each on the same one CPU of %v", tt.name, start.Procs, start.Threads, all)
@@ -123,8 +141,26 @@ func now(t *testing.T) state {
 	s := state{Procs: runtime.GOMAXPROCS(0)}
 	for _, tid := range tids {
 		s.Threads = append(s.Threads, cpusOf(t, tid))
+		s.Slack = append(s.Slack, slackOf(t, tid))
 	}
 	return s
+}
+
+// slackOf reads thread tid's timer slack in nanoseconds (0: the calling
+// thread).
+func slackOf(t *testing.T, tid int) int64 {
+	if tid == 0 {
+		tid = unix.Gettid()
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/timerslack_ns", tid)) // a thread's own
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // cpusOf lists the CPUs thread tid may run on (0: the calling thread).

@@ -4,8 +4,9 @@
 // parsing its flags (ca.Authority.IssueTo: staged, recorded, placed, with
 // the same sync calls). bench/issue.sh times it beside pkit to show how
 // much of one pkit process is start-up and command-line handling; it is
-// built as pkit is (make build: pure Go; internal/prefault, as cmd/pkit
-// imports it, for the C build).
+// built as pkit is (make build: pure Go, starting on one CPU, which it
+// gives back for an issuance as pkit issue does: internal/startcpu;
+// internal/prefault, as cmd/pkit imports it, for the C build).
 //
 //	floor DIR OUTDIR NAME   (the .p12 password from PKIT_P12_PASSWORD)
 //	floor                   exit at once: the start-up of pkit's libraries
@@ -19,6 +20,7 @@ import (
 
 	"github.com/pkit/pkit/ca"
 	_ "github.com/pkit/pkit/internal/prefault" // as cmd/pkit: the program mapped in at start
+	"github.com/pkit/pkit/internal/startcpu"
 )
 
 func main() {
@@ -29,6 +31,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: floor DIR OUTDIR NAME")
 		os.Exit(2)
 	}
+	startcpu.Release(os.Getenv("GOMAXPROCS") == "") // as cmd/pkit before an issuance
 	if err := run(os.Args[1], os.Args[2], os.Args[3]); err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)

@@ -8,7 +8,9 @@
 #   N=11 bash bench/startup.sh    # a quicker look
 #
 # pkit is built as "make build" builds it (pure Go, static, no man-page
-# generator, -trimpath) and installed (copied) into bench/out/startup.
+# generator, -trimpath; on Linux/amd64 starting on one CPU with a 200 us
+# timer slack, internal/startcpu, which the one-shot commands timed here
+# keep to the end) and installed (copied) into bench/out/startup.
 # bench/cputime then reads both programs of each pair back from disk
 # before timing them: a file just written or copied starts faster than
 # one read back (the linker's output faulted in about 110 fewer pages

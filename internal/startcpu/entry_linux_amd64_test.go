@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -110,7 +111,7 @@ func TestChild(t *testing.T) {
 	if os.Getenv(childEnv) == "" {
 		t.Skip("run by TestEntryPins")
 	}
-	wasPinned := pinned == 1
+	wasPinned := atomic.LoadUint32(&pinned) == 1
 	report := []state{now(t)}
 	Release(false)
 	started, stop := make(chan struct{}), make(chan struct{})
@@ -123,7 +124,7 @@ func TestChild(t *testing.T) {
 	report = append(report, now(t))
 	close(stop)
 	if wasPinned {
-		pinned = 1 // as entry left it, for Release(true)'s own part
+		atomic.StoreUint32(&pinned, 1) // as entry left it, for Release(true)'s own part
 	}
 	Release(true)
 	report = append(report, state{Procs: runtime.GOMAXPROCS(0)})

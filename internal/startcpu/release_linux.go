@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,13 +24,12 @@ const maxPasses = 4
 // started with, and with all also sets GOMAXPROCS to the runtime's default
 // for those CPUs (runtime.SetDefaultGOMAXPROCS). It does nothing in a
 // process entry did not pin, or after the first call. It is best-effort:
-// a thread it cannot release keeps one CPU. Call it once, from main,
-// before the command starts goroutines.
+// a thread it cannot release keeps one CPU. Call it before work that runs
+// goroutines in parallel.
 func Release(all bool) {
-	if pinned == 0 {
+	if !atomic.CompareAndSwapUint32(&pinned, 1, 0) {
 		return
 	}
-	pinned = 0
 	released := map[int]bool{}
 	for range maxPasses {
 		tids, err := threads()

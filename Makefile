@@ -28,12 +28,14 @@ GO ?= go
 # starts it on one CPU, with one P and a 200 us timer slack, until main
 # gives the CPUs back: a one-shot command 0.67-0.88x the CPU (the package
 # doc has the figures).
-# BIN names the output (bench/issue.sh builds into bench/out).
+# BIN names the output and PKG the program (bench/issue.sh builds pkit
+# and its floor, bench/floor, this way).
 BIN ?= pkit
+PKG ?= ./cmd/pkit
 BUILD_TAGS = urfave_cli_no_docs netgo osusergo sqlite_omit_load_extension
 ENTRY = $(if $(filter linux/amd64,$(shell $(GO) env GOOS)/$(shell $(GO) env GOARCH)),-E=github.com/pkit/pkit/internal/startcpu.entry)
 build:
-	CGO_ENABLED=0 $(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w $(ENTRY)' -o $(BIN) ./cmd/pkit
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -tags '$(BUILD_TAGS)' -trimpath -ldflags='-s -w $(ENTRY)' -o $(BIN) $(PKG)
 
 # The C build: SQLite's C library through cgo (needs a C compiler), linked
 # statically (netgo and osusergo keep name lookups in Go,

@@ -59,12 +59,7 @@ make -s build BIN="$OUT/pkit"
 # floor is built as "make build" builds pkit (pure Go, static, stripped,
 # and on Linux/amd64 starting at internal/startcpu's entry), so that the
 # split at the end compares like with like.
-entry=
-if [ "$(go env GOOS)/$(go env GOARCH)" = linux/amd64 ]; then
-  entry=-E=github.com/pkit/pkit/internal/startcpu.entry
-fi
-CGO_ENABLED=0 go build -tags 'netgo osusergo sqlite_omit_load_extension' -trimpath \
-  -ldflags="-s -w $entry" -o "$OUT/floor" ./bench/floor
+make -s build BIN="$OUT/floor" PKG=./bench/floor
 CGO_ENABLED=0 go build -trimpath -o "$OUT/cputime" ./bench/cputime
 CGO_ENABLED=0 go build -trimpath -o "$OUT/runstat" ./bench/runstat
 PKIT="$PWD/$OUT/pkit" FLOOR="$PWD/$OUT/floor" CPUTIME="$PWD/$OUT/cputime" RUNSTAT="$PWD/$OUT/runstat"

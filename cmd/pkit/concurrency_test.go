@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pkit/pkit/ca"
+	"github.com/pkit/pkit/internal/startcpu"
 )
 
 // buildPkit builds the pkit binary once for t into a temporary directory.
@@ -26,7 +27,7 @@ func buildPkit(t testing.TB) string {
 	args := []string{"build", "-o", bin}
 	if runtime.GOOS == "linux" && runtime.GOARCH == "amd64" {
 		// As make build links it: starting on one CPU (internal/startcpu).
-		args = append(args, "-ldflags=-E=github.com/pkit/pkit/internal/startcpu.entry")
+		args = append(args, "-ldflags="+startcpu.EntryFlag)
 	}
 	build := exec.Command("go", append(args, ".")...)
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

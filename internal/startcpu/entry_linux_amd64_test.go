@@ -55,7 +55,7 @@ func TestEntryPins(t *testing.T) {
 		name, ldflags string
 		pinned        bool
 	}{
-		{"with entry", "-E=github.com/pkit/pkit/internal/startcpu.entry", true},
+		{"with entry", EntryFlag, true},
 		{"without", "", false},
 	} {
 		bin := filepath.Join(dir, "startcpu.test")

@@ -58,3 +58,8 @@
 // architectures, the C build, go run, the tests) nothing is pinned, the
 // slack is the system's, and Release does nothing.
 package startcpu
+
+// EntryFlag is the linker flag that makes entry a program's entry point,
+// as make build passes it on Linux/amd64 (go build -ldflags=EntryFlag);
+// the program must link this package.
+const EntryFlag = "-E=github.com/pkit/pkit/internal/startcpu.entry"
